@@ -1,0 +1,227 @@
+using System.Runtime.ExceptionServices;
+using Robotics.Sim.MuJoCo;
+using Robotics.Sim.Random;
+
+namespace Robotics.Sim.Envs;
+
+/// <summary>
+/// N MuJoCo environments of one <see cref="IMjTask"/>, stepped on K threads. Environment i has its own
+/// MjData and its own random stream <c>Rng.For(seed, "env", i)</c>, and worker w steps a fixed
+/// contiguous block of environments, so the results for a seed are the same whatever K is.
+/// </summary>
+public sealed class MjVecEnv : IVecEnv
+{
+    private readonly IMjTask _task;
+    private readonly MjData[] _data;
+    private readonly Rng[] _rng;
+    private readonly WorkerPool _pool;
+    private readonly Action<int> _stepSlice, _resetSlice;
+    private readonly Dictionary<string, int> _groupIndex;
+
+    // Buffers, all preallocated.
+    private readonly float[][] _obs, _finalObs;    // per group: [N, dim]
+    private readonly float[] _actions;             // [N, actionDim]
+    private readonly float[] _rewards;             // [N]
+    private readonly bool[] _terminated, _truncated; // [N]
+    private readonly float[] _episodeReturn, _doneReturn; // [N]
+    private readonly int[] _episodeLength, _doneLength;   // [N]
+    private readonly Exception?[] _errors;         // per worker: the first failure of the last run
+
+    /// <summary>Creates <paramref name="numEnvs"/> environments of <paramref name="task"/> on <paramref name="threads"/> threads and resets them with <paramref name="seed"/>.</summary>
+    public MjVecEnv(IMjTask task, int numEnvs, int threads = 1, ulong seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        if (numEnvs < 1) throw new ArgumentOutOfRangeException(nameof(numEnvs), numEnvs, "at least one environment");
+        if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "at least one thread");
+        if (task.Decimation < 1) throw new ArgumentException($"task '{task.Name}': decimation must be ≥ 1, got {task.Decimation}");
+        if (task.MaxEpisodeSteps < 1) throw new ArgumentException($"task '{task.Name}': MaxEpisodeSteps must be ≥ 1, got {task.MaxEpisodeSteps}");
+        _task = task;
+        NumEnvs = numEnvs;
+        Threads = Math.Min(threads, numEnvs);
+        ActionDim = task.ActionDim;
+        ObservationGroups = task.ObservationGroups;
+        _groupIndex = ObservationGroups.Select((g, i) => (g.Name, i)).ToDictionary(x => x.Name, x => x.i);
+
+        _data = new MjData[numEnvs];
+        for (int i = 0; i < numEnvs; i++) _data[i] = new MjData(task.Model);
+        _rng = new Rng[numEnvs];
+        _obs = ObservationGroups.Select(g => new float[numEnvs * g.Dim]).ToArray();
+        _finalObs = ObservationGroups.Select(g => new float[numEnvs * g.Dim]).ToArray();
+        _actions = new float[numEnvs * ActionDim];
+        _rewards = new float[numEnvs];
+        _terminated = new bool[numEnvs];
+        _truncated = new bool[numEnvs];
+        _episodeReturn = new float[numEnvs];
+        _doneReturn = new float[numEnvs];
+        _episodeLength = new int[numEnvs];
+        _doneLength = new int[numEnvs];
+
+        task.Initialize(numEnvs);
+        _pool = new WorkerPool(Threads, task.Name);
+        _errors = new Exception?[Threads];
+        _stepSlice = StepSlice;
+        _resetSlice = ResetSlice;
+        Reset(seed);
+    }
+
+    /// <inheritdoc/>
+    public int NumEnvs { get; }
+
+    /// <summary>Worker threads, the caller included.</summary>
+    public int Threads { get; }
+
+    /// <inheritdoc/>
+    public int ActionDim { get; }
+
+    /// <inheritdoc/>
+    public double StepDt => _task.Model.Timestep * _task.Decimation;
+
+    /// <inheritdoc/>
+    public IReadOnlyList<ObservationGroup> ObservationGroups { get; }
+
+    /// <summary>The task being simulated.</summary>
+    public IMjTask Task => _task;
+
+    /// <summary>The simulation state of environment <paramref name="env"/> (for inspection and rendering).</summary>
+    public MjData Data(int env) => _data[env];
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<float> Observations(string group) => _obs[GroupIndex(group)];
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<float> FinalObservations(string group) => _finalObs[GroupIndex(group)];
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<float> Rewards => _rewards;
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<bool> Terminated => _terminated;
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<bool> Truncated => _truncated;
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<float> EpisodeReturns => _doneReturn;
+
+    /// <inheritdoc/>
+    public ReadOnlySpan<int> EpisodeLengths => _doneLength;
+
+    private int GroupIndex(string group) =>
+        _groupIndex.TryGetValue(group, out var i) ? i
+        : throw new KeyNotFoundException($"task '{_task.Name}' has no observation group '{group}'; it has {string.Join(", ", _groupIndex.Keys)}");
+
+    /// <inheritdoc/>
+    public void Reset(ulong seed)
+    {
+        for (int i = 0; i < NumEnvs; i++) _rng[i] = Rng.For(seed, "env", i);
+        Run(_resetSlice);
+    }
+
+    /// <inheritdoc/>
+    public void Step(ReadOnlySpan<float> actions)
+    {
+        if (actions.Length != _actions.Length)
+            throw new ArgumentException($"expected {NumEnvs} × {ActionDim} = {_actions.Length} actions, got {actions.Length}", nameof(actions));
+        actions.CopyTo(_actions);
+        Run(_stepSlice);
+    }
+
+    private void Run(Action<int> slice)
+    {
+        Array.Clear(_errors);
+        _pool.Run(slice);
+        foreach (var e in _errors)
+            if (e is not null) ExceptionDispatchInfo.Throw(e);
+    }
+
+    // Worker w owns environments [N·w/K, N·(w+1)/K).
+    private (int Begin, int End) Slice(int worker) => (NumEnvs * worker / Threads, NumEnvs * (worker + 1) / Threads);
+
+    private void ResetSlice(int worker)
+    {
+        var (begin, end) = Slice(worker);
+        for (int i = begin; i < end; i++)
+        {
+            try
+            {
+                ResetEnv(i);
+                _rewards[i] = 0;
+                _terminated[i] = _truncated[i] = false;
+            }
+            catch (Exception e) { _errors[worker] ??= Wrap(i, e); break; }
+        }
+    }
+
+    private void StepSlice(int worker)
+    {
+        var (begin, end) = Slice(worker);
+        int a = ActionDim, maxSteps = _task.MaxEpisodeSteps, decimation = _task.Decimation;
+        for (int i = begin; i < end; i++)
+        {
+            try
+            {
+                var data = _data[i];
+                var action = new ReadOnlySpan<float>(_actions, i * a, a);
+                _task.ApplyAction(i, data, action, ref _rng[i]);
+                data.Step(decimation);
+
+                float reward = _task.Reward(i, data, action);
+                bool terminated = data.Diverged || _task.IsTerminated(i, data);
+                int length = ++_episodeLength[i];
+                bool truncated = !terminated && length >= maxSteps;
+                _rewards[i] = reward;
+                _terminated[i] = terminated;
+                _truncated[i] = truncated;
+                _episodeReturn[i] += reward;
+                Observe(i);
+
+                if (terminated || truncated)
+                {
+                    // Keep the last observation for bootstrapping, then start the next episode.
+                    for (int g = 0; g < _obs.Length; g++)
+                    {
+                        int dim = ObservationGroups[g].Dim;
+                        Array.Copy(_obs[g], i * dim, _finalObs[g], i * dim, dim);
+                    }
+                    _doneReturn[i] = _episodeReturn[i];
+                    _doneLength[i] = length;
+                    ResetEnv(i);
+                }
+            }
+            catch (Exception e) { _errors[worker] ??= Wrap(i, e); break; }
+        }
+    }
+
+    private void ResetEnv(int i)
+    {
+        var data = _data[i];
+        data.Reset();
+        _task.Reset(i, data, ref _rng[i]);
+        _episodeReturn[i] = 0;
+        _episodeLength[i] = 0;
+        Observe(i);
+    }
+
+    private void Observe(int i)
+    {
+        for (int g = 0; g < _obs.Length; g++)
+        {
+            int dim = ObservationGroups[g].Dim;
+            _task.Observe(i, _data[i], g, new Span<float>(_obs[g], i * dim, dim), ref _rng[i]);
+        }
+    }
+
+    // Name the environment; keep argument errors (a NaN action) recognisable as such.
+    private static Exception Wrap(int env, Exception e) => e switch
+    {
+        ArgumentException => new ArgumentException($"environment {env}: {e.Message}", e),
+        _ => new InvalidOperationException($"environment {env}: {e.Message}", e),
+    };
+
+    /// <summary>Stops the workers and frees every environment's data (not the task's model).</summary>
+    public void Dispose()
+    {
+        _pool.Dispose();
+        foreach (var d in _data) d?.Dispose();
+    }
+}
