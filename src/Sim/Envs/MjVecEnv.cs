@@ -27,9 +27,16 @@ public sealed class MjVecEnv : IVecEnv
     private readonly int[] _episodeLength, _doneLength;   // [N]
     private readonly Exception?[] _errors;         // per worker: the first failure of the last run
 
-    /// <summary>Creates <paramref name="numEnvs"/> environments of <paramref name="task"/> on <paramref name="threads"/> threads and resets them with <paramref name="seed"/>.</summary>
-    public MjVecEnv(IMjTask task, int numEnvs, int threads = 1, ulong seed = 0)
+    private readonly bool _ownsTask;
+
+    /// <summary>
+    /// Creates <paramref name="numEnvs"/> environments of <paramref name="task"/> on <paramref name="threads"/>
+    /// threads and resets them with <paramref name="seed"/>. With <paramref name="ownsTask"/>, disposing the
+    /// environment disposes the task (and so its model) too.
+    /// </summary>
+    public MjVecEnv(IMjTask task, int numEnvs, int threads = 1, ulong seed = 0, bool ownsTask = false)
     {
+        _ownsTask = ownsTask;
         ArgumentNullException.ThrowIfNull(task);
         if (numEnvs < 1) throw new ArgumentOutOfRangeException(nameof(numEnvs), numEnvs, "at least one environment");
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "at least one thread");
@@ -218,10 +225,11 @@ public sealed class MjVecEnv : IVecEnv
         _ => new InvalidOperationException($"environment {env}: {e.Message}", e),
     };
 
-    /// <summary>Stops the workers and frees every environment's data (not the task's model).</summary>
+    /// <summary>Stops the workers and frees every environment's data, and the task when the environment owns it.</summary>
     public void Dispose()
     {
         _pool.Dispose();
         foreach (var d in _data) d?.Dispose();
+        if (_ownsTask && _task is IDisposable t) t.Dispose();
     }
 }
