@@ -5,9 +5,25 @@ using Robotics.Sim.Random;
 
 namespace Robotics.Sim.Tasks;
 
+/// <summary>How <see cref="ModelTask"/> turns an action into controls.</summary>
+public enum ActionMapping
+{
+    /// <summary>Action 0 is the first keyframe's control (the default pose; the middle of the range without keyframes), ±1 spans half the control range.</summary>
+    DefaultPose,
+
+    /// <summary>The action is the control itself (clamped to the control range): what mujoco-testspeed feeds.</summary>
+    Raw,
+}
+
 /// <summary>Settings of <see cref="ModelTask"/>.</summary>
 public sealed record ModelTaskConfig
 {
+    /// <summary>How actions become controls.</summary>
+    public ActionMapping Actions { get; init; } = ActionMapping.DefaultPose;
+
+    /// <summary>Reset to the model's first keyframe when it has one; otherwise (and when false) to qpos0.</summary>
+    public bool ResetToKeyframe { get; init; } = true;
+
     /// <summary>Physics steps per environment step.</summary>
     public int Decimation { get; init; } = 1;
 
@@ -36,7 +52,7 @@ public sealed record ModelTaskConfig
 }
 
 /// <summary>
-/// A task for any MuJoCo model: actions in [-1, 1] map onto each actuator's control range, the
+/// A task for any MuJoCo model: actions in [-1, 1] map onto controls around the default pose, the
 /// policy observes qpos and qvel, the critic also the actuator forces, and the reward is an alive
 /// bonus minus a control cost. The simulator benchmark uses it to measure what an environment costs
 /// on top of mj_step on a user's own model.
@@ -44,7 +60,7 @@ public sealed record ModelTaskConfig
 public sealed class ModelTask : IMjTask
 {
     private readonly ModelTaskConfig _config;
-    private readonly double[] _ctrlMid, _ctrlHalf;   // [nu]
+    private readonly double[] _ctrlMid, _ctrlHalf, _ctrlLo, _ctrlHi;   // [nu]
     private readonly bool _floatingBase;
     private readonly int _key;                       // keyframe to reset to, or -1
 
@@ -58,19 +74,25 @@ public sealed class ModelTask : IMjTask
         int nu = model.Nu;
         if (nu == 0) throw new ArgumentException($"{model.Source}: the model has no actuators, so there is nothing to act on");
 
-        // Limited actuators map [-1, 1] onto [lo, hi]; unlimited ones take the action as is.
+        // ctrl = clamp(centre + half · action, lo, hi): see ActionMapping for centre and half.
         _ctrlMid = new double[nu];
         _ctrlHalf = new double[nu];
+        _ctrlLo = new double[nu];
+        _ctrlHi = new double[nu];
         var limited = model.ActuatorCtrllimited;
         var range = model.ActuatorCtrlrange;
+        var keyCtrl = model.Nkey > 0 ? model.KeyCtrl[..nu] : default;
         for (int i = 0; i < nu; i++)
         {
             bool lim = limited[i] != 0;
-            _ctrlMid[i] = lim ? (range[2 * i] + range[2 * i + 1]) / 2 : 0;
-            _ctrlHalf[i] = lim ? (range[2 * i + 1] - range[2 * i]) / 2 : 1;
+            _ctrlLo[i] = lim ? range[2 * i] : double.NegativeInfinity;
+            _ctrlHi[i] = lim ? range[2 * i + 1] : double.PositiveInfinity;
+            _ctrlHalf[i] = lim && _config.Actions == ActionMapping.DefaultPose ? (range[2 * i + 1] - range[2 * i]) / 2 : 1;
+            _ctrlMid[i] = _config.Actions == ActionMapping.Raw ? 0
+                : model.Nkey > 0 ? keyCtrl[i] : lim ? (range[2 * i] + range[2 * i + 1]) / 2 : 0;
         }
         _floatingBase = model.Njnt > 0 && model.JntType[0] == (int)mjtJoint.mjJNT_FREE;
-        _key = model.Nkey > 0 ? 0 : -1;
+        _key = model.Nkey > 0 && _config.ResetToKeyframe ? 0 : -1;
         ObservationGroups = new[]
         {
             new ObservationGroup(ObservationGroup.Policy, new ObservationTerm[] { new("qpos", model.Nq), new("qvel", model.Nv) }),
@@ -117,7 +139,7 @@ public sealed class ModelTask : IMjTask
     {
         var ctrl = data.Ctrl;
         for (int i = 0; i < ctrl.Length; i++)
-            ctrl[i] = _ctrlMid[i] + _ctrlHalf[i] * Math.Clamp(action[i], -1f, 1f);
+            ctrl[i] = Math.Clamp(_ctrlMid[i] + _ctrlHalf[i] * action[i], _ctrlLo[i], _ctrlHi[i]);
     }
 
     /// <inheritdoc/>
