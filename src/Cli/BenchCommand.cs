@@ -36,7 +36,10 @@ internal static class BenchCommand
         try
         {
             config.Validate();
-            result = AnsiConsole.Status().Start("measuring", ctx => SimBenchmark.Run(config, s => ctx.Status(s)));
+            // A live status line on a terminal; nothing in a log, where it would print every update.
+            result = AnsiConsole.Profile.Capabilities.Interactive
+                ? AnsiConsole.Status().Start("measuring", ctx => SimBenchmark.Run(config, s => ctx.Status(s)))
+                : SimBenchmark.Run(config);
         }
         catch (Exception e) when (e is ArgumentException or FileNotFoundException or Robotics.Sim.MuJoCo.MjException)
         {
@@ -50,7 +53,8 @@ internal static class BenchCommand
     private static void Print(SimBenchmarkResult r)
     {
         int k = r.Config.Threads;
-        AnsiConsole.MarkupLineInterpolated($"[bold]{r.ModelSummary}[/]   envs={r.Config.Envs} threads={k} cores={Environment.ProcessorCount} seconds={r.Config.Seconds}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]{r.ModelSummary}[/]");
+        AnsiConsole.MarkupLineInterpolated($"envs={r.Config.Envs} threads={k} cores={Environment.ProcessorCount} seconds={r.Config.Seconds} ({SimBenchmark.Rounds} interleaved rounds)");
         var table = new Table().AddColumns("measurement", "steps/s", "per thread", "contacts/step");
         void Row(string name, Throughput t) => table.AddRow(name, $"{t.StepsPerSecond:N0}", $"{t.PerCore(k):N0}", double.IsNaN(t.ContactsPerStep) ? "-" : $"{t.ContactsPerStep:0.00}");
         Row("(a) raw mj_step through the interop", r.Raw);
