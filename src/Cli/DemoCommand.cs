@@ -3,6 +3,7 @@ using Robotics.Sim.Benchmarks;
 using Robotics.Sim.Envs;
 using Robotics.Sim.Tasks;
 using Spectre.Console;
+using Robotics.Deploy.Contract;
 
 namespace Robotics.Cli;
 

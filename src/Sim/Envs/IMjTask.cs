@@ -1,5 +1,6 @@
 using Robotics.Sim.MuJoCo;
 using Robotics.Sim.Random;
+using Robotics.Deploy.Contract;
 
 namespace Robotics.Sim.Envs;
 

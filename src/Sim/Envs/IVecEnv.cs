@@ -1,3 +1,5 @@
+using Robotics.Deploy.Contract;
+
 namespace Robotics.Sim.Envs;
 
 /// <summary>

@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using Robotics.Sim.MuJoCo;
 using Robotics.Sim.Random;
+using Robotics.Deploy.Contract;
 
 namespace Robotics.Sim.Envs;
 

@@ -2,6 +2,7 @@ using Robotics.Sim.Envs;
 using Robotics.Sim.Interop;
 using Robotics.Sim.MuJoCo;
 using Robotics.Sim.Random;
+using Robotics.Deploy.Contract;
 
 namespace Robotics.Sim.Tasks;
 

@@ -1,5 +1,6 @@
 using Robotics.Sim.Envs;
 using Robotics.Sim.Random;
+using Robotics.Deploy.Contract;
 
 namespace Robotics.Sim.Tests.Envs;
 
