@@ -161,7 +161,7 @@ public static class SimBenchmark
                 for (int r = 0; r < NoiseRows; r++)
                 {
                     for (int j = 0; j < nu; j++) action[j] = (float)(config.CtrlNoise * rng.Normal());
-                    _task.ApplyAction(0, scratch, action, ref rng);
+                    _task.WriteControls(scratch, action);
                     scratch.Ctrl.CopyTo(_ctrl.AsSpan(r * nu, nu));
                 }
             _pool = new WorkerPool(_threads, "bench-raw");

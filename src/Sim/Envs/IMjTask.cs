@@ -36,14 +36,23 @@ public interface IMjTask
     /// <summary>Starts a new episode: sets the state of <paramref name="data"/>, drawing randomness from <paramref name="rng"/> only.</summary>
     void Reset(int env, MjData data, ref Rng rng);
 
-    /// <summary>Writes controls for one action (in [-1, 1]); <paramref name="rng"/> serves action noise or latency.</summary>
-    void ApplyAction(int env, MjData data, ReadOnlySpan<float> action, ref Rng rng);
+    /// <summary>The model environment <paramref name="env"/> simulates: <see cref="Model"/>, or its own randomized copy.</summary>
+    MjModel ModelFor(int env) => Model;
+
+    /// <summary>
+    /// Applies one action (in [-1, 1]) and advances the physics by <see cref="Decimation"/> steps, running
+    /// whatever the actuators do at the physics rate; <paramref name="rng"/> serves latency, noise and pushes.
+    /// </summary>
+    void Simulate(int env, MjData data, ReadOnlySpan<float> action, ref Rng rng);
+
+    /// <summary>Names of the reward terms <see cref="Reward"/> reports (may be empty).</summary>
+    IReadOnlyList<string> RewardTerms => Array.Empty<string>();
 
     /// <summary>Writes observation group <paramref name="group"/> (index into <see cref="ObservationGroups"/>) into <paramref name="destination"/>; <paramref name="rng"/> serves sensor noise.</summary>
     void Observe(int env, MjData data, int group, Span<float> destination, ref Rng rng);
 
-    /// <summary>Reward for the step just taken.</summary>
-    float Reward(int env, MjData data, ReadOnlySpan<float> action);
+    /// <summary>Reward for the step just taken; each term's weighted contribution goes to <paramref name="terms"/> [RewardTerms.Count].</summary>
+    float Reward(int env, MjData data, ReadOnlySpan<float> action, Span<float> terms);
 
     /// <summary>True when the state is terminal.</summary>
     bool IsTerminated(int env, MjData data);

@@ -26,6 +26,8 @@ public sealed class MjVecEnv : IVecEnv
     private readonly bool[] _terminated, _truncated; // [N]
     private readonly float[] _episodeReturn, _doneReturn; // [N]
     private readonly int[] _episodeLength, _doneLength;   // [N]
+    private readonly float[] _terms, _episodeTerms, _doneTerms;   // [N, nTerms]
+    private readonly int _nTerms;
     private readonly Exception?[] _errors;         // per worker: the first failure of the last run
 
     private readonly bool _ownsTask;
@@ -50,8 +52,9 @@ public sealed class MjVecEnv : IVecEnv
         ObservationGroups = task.ObservationGroups;
         _groupIndex = ObservationGroups.Select((g, i) => (g.Name, i)).ToDictionary(x => x.Name, x => x.i);
 
+        task.Initialize(numEnvs);
         _data = new MjData[numEnvs];
-        for (int i = 0; i < numEnvs; i++) _data[i] = new MjData(task.Model);
+        for (int i = 0; i < numEnvs; i++) _data[i] = new MjData(task.ModelFor(i));
         _rng = new Rng[numEnvs];
         _obs = ObservationGroups.Select(g => new float[numEnvs * g.Dim]).ToArray();
         _finalObs = ObservationGroups.Select(g => new float[numEnvs * g.Dim]).ToArray();
@@ -64,7 +67,12 @@ public sealed class MjVecEnv : IVecEnv
         _episodeLength = new int[numEnvs];
         _doneLength = new int[numEnvs];
 
-        task.Initialize(numEnvs);
+        RewardTermNames = task.RewardTerms;
+        _nTerms = RewardTermNames.Count;
+        _terms = new float[numEnvs * _nTerms];
+        _episodeTerms = new float[numEnvs * _nTerms];
+        _doneTerms = new float[numEnvs * _nTerms];
+
         _pool = new WorkerPool(Threads, task.Name);
         _errors = new Exception?[Threads];
         _stepSlice = StepSlice;
@@ -110,6 +118,15 @@ public sealed class MjVecEnv : IVecEnv
 
     /// <inheritdoc/>
     public ReadOnlySpan<float> EpisodeReturns => _doneReturn;
+
+    /// <summary>Names of the task's reward terms.</summary>
+    public IReadOnlyList<string> RewardTermNames { get; }
+
+    /// <summary>Each reward term's contribution to the last step's reward. [N, terms]</summary>
+    public ReadOnlySpan<float> RewardTermValues => _terms;
+
+    /// <summary>Each reward term's sum over the episode that ended at the last step; valid where it ended. [N, terms]</summary>
+    public ReadOnlySpan<float> EpisodeRewardTerms => _doneTerms;
 
     /// <inheritdoc/>
     public ReadOnlySpan<int> EpisodeLengths => _doneLength;
@@ -170,10 +187,12 @@ public sealed class MjVecEnv : IVecEnv
             {
                 var data = _data[i];
                 var action = new ReadOnlySpan<float>(_actions, i * a, a);
-                _task.ApplyAction(i, data, action, ref _rng[i]);
-                data.Step(decimation);
+                _task.Simulate(i, data, action, ref _rng[i]);
 
-                float reward = _task.Reward(i, data, action);
+                var terms = new Span<float>(_terms, i * _nTerms, _nTerms);
+                float reward = _task.Reward(i, data, action, terms);
+                var episodeTerms = new Span<float>(_episodeTerms, i * _nTerms, _nTerms);
+                for (int k = 0; k < terms.Length; k++) episodeTerms[k] += terms[k];
                 bool terminated = data.Diverged || _task.IsTerminated(i, data);
                 int length = ++_episodeLength[i];
                 bool truncated = !terminated && length >= maxSteps;
@@ -193,6 +212,7 @@ public sealed class MjVecEnv : IVecEnv
                     }
                     _doneReturn[i] = _episodeReturn[i];
                     _doneLength[i] = length;
+                    episodeTerms.CopyTo(new Span<float>(_doneTerms, i * _nTerms, _nTerms));
                     ResetEnv(i);
                 }
             }
@@ -207,6 +227,7 @@ public sealed class MjVecEnv : IVecEnv
         _task.Reset(i, data, ref _rng[i]);
         _episodeReturn[i] = 0;
         _episodeLength[i] = 0;
+        Array.Clear(_episodeTerms, i * _nTerms, _nTerms);
         Observe(i);
     }
 

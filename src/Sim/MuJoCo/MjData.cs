@@ -49,6 +49,14 @@ public sealed unsafe partial class MjData : IDisposable
     /// <summary>The active contacts [ncon].</summary>
     public Span<mjContact> Contacts => Contact[..Ncon];
 
+    /// <summary>Force and torque of active contact <paramref name="contact"/> in its contact frame (mj_contactForce): normal first. [6]</summary>
+    public void ContactForce(int contact, Span<double> result)
+    {
+        if ((uint)contact >= (uint)Ncon) throw new ArgumentOutOfRangeException(nameof(contact), contact, $"there are {Ncon} active contacts");
+        if (result.Length < 6) throw new ArgumentException("the result needs 6 values", nameof(result));
+        fixed (double* r = result) MuJoCoNative.mj_contactForce(Model.Native, Native, contact, r);
+    }
+
     /// <summary>How often MuJoCo raised warning <paramref name="warning"/> since the last reset.</summary>
     public int WarningCount(mjtWarning warning) => Native->warning[(int)warning].number;
 

@@ -15,7 +15,7 @@ public sealed unsafe partial class MjModel : IDisposable
 {
     private const int ErrorSize = 1024;
     // mj_loadXML installs process-wide handlers while it compiles; loads must not overlap.
-    private static readonly Lock LoadLock = new();
+    private static readonly object LoadLock = new();
     private readonly Handle _handle;
 
     private MjModel(mjModel* native, string source)
@@ -99,6 +99,43 @@ public sealed unsafe partial class MjModel : IDisposable
             throw new MjException($"{source}: MuJoCo could not load the model: {(string.IsNullOrEmpty(reason) ? "no reason given" : reason)}");
         }
         return new MjModel(m, source);
+    }
+
+    /// <summary>
+    /// Loads a file (typically URDF) and returns the MJCF text MuJoCo writes for what it compiled
+    /// (mj_saveLastXML), the way to turn a URDF into an MJCF body tree a scene can include.
+    /// </summary>
+    public static string ToMjcf(string path)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new FileNotFoundException($"MuJoCo model file not found: {full}", full);
+        MuJoCoLibrary.EnsureInitialized();
+        var temp = Path.Combine(Path.GetTempPath(), $"robotics-{Environment.ProcessId}-{Guid.NewGuid():N}.xml");
+        var error = stackalloc byte[ErrorSize];
+        error[0] = 0;
+        try
+        {
+            int ok;
+            // mj_saveLastXML writes the last model parsed by this process: load and save must not interleave with other loads.
+            lock (LoadLock)
+            {
+                using var model = FromFileLocked(full);
+                fixed (byte* f = Utf8(temp)) ok = MuJoCoNative.mj_saveLastXML(f, model.Native, error, ErrorSize);
+            }
+            if (ok == 0) throw new MjException($"{path}: MuJoCo could not write its MJCF: {Marshal.PtrToStringUTF8((nint)error)}");
+            return File.ReadAllText(temp);
+        }
+        finally { File.Delete(temp); }
+    }
+
+    private static MjModel FromFileLocked(string full)
+    {
+        var error = stackalloc byte[ErrorSize];
+        error[0] = 0;
+        mjModel* m;
+        fixed (byte* f = Utf8(full)) m = MuJoCoNative.mj_loadXML(f, null, error, ErrorSize);
+        if (m == null) throw new MjException($"{full}: MuJoCo could not load the model: {Marshal.PtrToStringUTF8((nint)error)}");
+        return new MjModel(m, full);
     }
 
     /// <summary>A deep copy (mj_copyModel), e.g. for per-environment domain randomization.</summary>

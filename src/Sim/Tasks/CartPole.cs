@@ -100,10 +100,11 @@ public sealed class CartPole : IMjTask, IDisposable
     }
 
     /// <inheritdoc/>
-    public void ApplyAction(int env, MjData data, ReadOnlySpan<float> action, ref Rng rng)
+    public void Simulate(int env, MjData data, ReadOnlySpan<float> action, ref Rng rng)
     {
         data.Ctrl[0] = Math.Clamp(action[0], -1f, 1f);
         _steps[env]++;
+        data.Step(Decimation);
     }
 
     /// <inheritdoc/>
@@ -124,7 +125,7 @@ public sealed class CartPole : IMjTask, IDisposable
     }
 
     /// <inheritdoc/>
-    public float Reward(int env, MjData data, ReadOnlySpan<float> action)
+    public float Reward(int env, MjData data, ReadOnlySpan<float> action, Span<float> terms)
     {
         double x = data.Qpos[0], cos = Math.Cos(data.Qpos[1]), w = data.Qvel[1];
         double upright = (cos + 1) / 2;

@@ -136,7 +136,14 @@ public sealed class ModelTask : IMjTask
     }
 
     /// <inheritdoc/>
-    public void ApplyAction(int env, MjData data, ReadOnlySpan<float> action, ref Rng rng)
+    public void Simulate(int env, MjData data, ReadOnlySpan<float> action, ref Rng rng)
+    {
+        WriteControls(data, action);
+        data.Step(Decimation);
+    }
+
+    /// <summary>Writes the controls for <paramref name="action"/> (see <see cref="ActionMapping"/>).</summary>
+    public void WriteControls(MjData data, ReadOnlySpan<float> action)
     {
         var ctrl = data.Ctrl;
         for (int i = 0; i < ctrl.Length; i++)
@@ -154,7 +161,7 @@ public sealed class ModelTask : IMjTask
     }
 
     /// <inheritdoc/>
-    public float Reward(int env, MjData data, ReadOnlySpan<float> action)
+    public float Reward(int env, MjData data, ReadOnlySpan<float> action, Span<float> terms)
     {
         double cost = 0;
         foreach (var c in data.Ctrl) cost += c * c;

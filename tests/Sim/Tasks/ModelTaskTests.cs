@@ -16,14 +16,13 @@ public class ModelTaskTests
         using var model = Quadruped();
         var task = new ModelTask(model);
         using var data = new MjData(model);
-        var rng = new Rng(1);
         var home = model.KeyCtrl[..model.Nu].ToArray();
-        task.ApplyAction(0, data, new float[model.Nu], ref rng);
+        task.WriteControls(data, new float[model.Nu]);
         Assert.Equal(home, data.Ctrl.ToArray());
 
         // e.g. a thigh: range [-1.0, 3.5], home 0.8 → action +1 gives 0.8 + 4.5/2 = 3.05; a calf: home −1.6 + 0.9 = −0.7, clamped to −0.9.
         var ones = Enumerable.Repeat(1f, model.Nu).ToArray();
-        task.ApplyAction(0, data, ones, ref rng);
+        task.WriteControls(data, ones);
         var range = model.ActuatorCtrlrange;
         for (int i = 0; i < model.Nu; i++)
         {
@@ -38,11 +37,10 @@ public class ModelTaskTests
         using var model = Quadruped();
         var task = new ModelTask(model, new ModelTaskConfig { Actions = ActionMapping.Raw });
         using var data = new MjData(model);
-        var rng = new Rng(1);
         var action = new float[model.Nu];
         action[0] = 0.25f;
         action[2] = 100f;   // calf range [-2.7, -0.9]
-        task.ApplyAction(0, data, action, ref rng);
+        task.WriteControls(data, action);
         Assert.Equal(0.25, data.Ctrl[0], 6);
         Assert.Equal(-0.9, data.Ctrl[2], 12);
     }
