@@ -1,0 +1,84 @@
+using Robotics.Sim.Robots;
+using Robotics.Sim.Tasks;
+using Robotics.Sim.Tasks.Locomotion;
+
+namespace Robotics.Sim.Tests.Tasks;
+
+/// <summary>Bad task files and URDFs: each a clear error naming the file, the field and what is allowed.</summary>
+public class TaskFileErrorTests : IDisposable
+{
+    private readonly DirectoryInfo _dir = Directory.CreateTempSubdirectory("robotics-task-");
+    private readonly string _original = File.ReadAllText(LocomotionTaskTests.TaskFile);
+
+    public void Dispose() => _dir.Delete(true);
+
+    // A copy of the Go1 task file with one edit, next to a copy of the URDF.
+    private string Write(Func<string, string> edit, string? urdf = null)
+    {
+        File.WriteAllText(Path.Combine(_dir.FullName, "go1.urdf"), urdf ?? File.ReadAllText(TestPaths.Repo("urdf/go1.urdf")));
+        var text = edit(_original.Replace("urdf = \"../../../../urdf/go1.urdf\"", "urdf = \"go1.urdf\""));
+        var path = Path.Combine(_dir.FullName, "task.toml");
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private TaskFileException Fails(Func<string, string> edit, string? urdf = null) =>
+        Assert.Throws<TaskFileException>(() => LocomotionConfig.Load(Write(edit, urdf)));
+
+    [Fact]
+    public void The_unedited_copy_loads() => Assert.Equal("go1_velocity", LocomotionConfig.Load(Write(t => t)).Name);
+
+    [Fact]
+    public void Unknown_reward_term_is_named_with_the_known_ones()
+    {
+        var e = Fails(t => t.Replace("CostJointLimits = 10.0", "CostJointLimits = 10.0\nCostWiggle = 1.0"));
+        Assert.Contains("rewards.CostWiggle", e.Message);
+        Assert.Contains("RewardTrackLinVel", e.Message);
+        Assert.Contains("task.toml", e.Message);
+    }
+
+    [Fact]
+    public void Joint_names_that_do_not_match_the_urdf_are_named()
+    {
+        var e = Fails(t => t.Replace("\"*_hip_joint\" = 0.0", "\"*_abad_joint\" = 0.0"));
+        Assert.Contains("*_abad_joint", e.Message);
+        Assert.Contains("FR_hip_joint", e.Message);   // the joints there are
+    }
+
+    [Fact]
+    public void Inverted_or_out_of_range_values_give_the_allowed_range()
+    {
+        Assert.Contains("inverted range", Fails(t => t.Replace("vx = [-1.0, 1.0]", "vx = [1.0, -1.0]")).Message);
+        var kp = Fails(t => t.Replace("kp = 20.0", "kp = -5.0"));
+        Assert.Contains("control.kp", kp.Message);
+        Assert.Contains("[0, 1000]", kp.Message);
+        Assert.Contains("randomization.friction", Fails(t => t.Replace("\"=U(0.4, 1.25)\"", "\"=U(1.25, 0.4)\"")).Message);
+        Assert.Contains("outside joint", Fails(t => t.Replace("\"*_calf_joint\" = -1.8", "\"*_calf_joint\" = 0.5")).Message);
+    }
+
+    [Fact]
+    public void Typos_and_misplaced_terms_are_refused()
+    {
+        Assert.Contains("control.kpp", Fails(t => t.Replace("kp = 20.0", "kpp = 20.0")).Message);
+        var e = Fails(t => t.Replace("policy = [\"base_ang_vel\",", "policy = [\"base_lin_vel\", \"base_ang_vel\","));
+        Assert.Contains("privileged", e.Message);
+        Assert.Contains("not a link", Fails(t => t.Replace("imu_link = \"imu\"", "imu_link = \"imu_link\"")).Message);
+        Assert.Contains("not valid TOML", Fails(t => t.Replace("kp = 20.0", "kp = ")).Message);
+    }
+
+    [Fact]
+    public void Broken_urdfs_are_named_with_file_and_line()
+    {
+        var urdf = File.ReadAllText(TestPaths.Repo("urdf/go1.urdf"));
+        var inverted = Fails(t => t, urdf.Replace("lower=\"-0.863\" upper=\"0.863\"", "lower=\"0.863\" upper=\"-0.863\""));
+        Assert.Contains("inverted range", inverted.Message);
+        Assert.Matches(@"go1\.urdf:\d+:", inverted.Message);
+
+        var mesh = Fails(t => t, urdf.Replace("<sphere radius=\"0.02\"/>", "<mesh filename=\"package://go1/meshes/foot.stl\"/>"));
+        Assert.Contains("foot.stl", mesh.Message);
+        Assert.Contains("not found", mesh.Message);
+
+        var e = Assert.Throws<UrdfException>(() => UrdfRobot.Parse("<robot name='r'><link name='a'/><joint name='j' type='revolute'><parent link='a'/><child link='b'/></joint></robot>", "r.urdf", "."));
+        Assert.Contains("child link 'b' is not defined", e.Message);
+    }
+}
