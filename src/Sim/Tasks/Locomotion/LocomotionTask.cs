@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Robotics.Deploy.Contract;
 using Robotics.Sim.Envs;
 using Robotics.Sim.Interop;
@@ -47,6 +48,7 @@ public sealed class LocomotionTask : IMjTask, IDisposable
     private bool[] _footContact = Array.Empty<bool>();          // [N, F]
     private int[] _collisions = Array.Empty<int>();             // [N]
     private bool[] _baseContact = Array.Empty<bool>();          // [N]
+    private long[] _physicsTicks = Array.Empty<long>();         // [N] Stopwatch ticks spent in mj_step
     private double[] _linVel = Array.Empty<double>(), _angVel = Array.Empty<double>(), _gravity = Array.Empty<double>(); // [N, 3] base frame
 
     /// <summary>Builds the scene from the config's URDF and prepares every index.</summary>
@@ -171,6 +173,12 @@ public sealed class LocomotionTask : IMjTask, IDisposable
     /// <inheritdoc/>
     public MjModel ModelFor(int env) => _models[env];
 
+    /// <summary>Seconds all environments spent inside mj_step since <see cref="ResetPhysicsTime"/>, summed over environments (the benchmark's raw-physics share).</summary>
+    public double PhysicsSeconds => (double)_physicsTicks.Sum() / Stopwatch.Frequency;
+
+    /// <summary>Zeroes <see cref="PhysicsSeconds"/>.</summary>
+    public void ResetPhysicsTime() => Array.Clear(_physicsTicks);
+
     /// <inheritdoc/>
     public void Initialize(int numEnvs)
     {
@@ -196,6 +204,7 @@ public sealed class LocomotionTask : IMjTask, IDisposable
         _footContact = new bool[numEnvs * f];
         _collisions = new int[numEnvs];
         _baseContact = new bool[numEnvs];
+        _physicsTicks = new long[numEnvs];
         _linVel = new double[numEnvs * 3];
         _angVel = new double[numEnvs * 3];
         _gravity = new double[numEnvs * 3];
@@ -263,11 +272,15 @@ public sealed class LocomotionTask : IMjTask, IDisposable
         // The PD law at the physics rate; the new target reaches the motors after the latency.
         var sample = _sample[env];
         var torque = _torque.AsSpan(env * n, n);
+        long physics = 0;
         for (int p = 0; p < _c.Decimation; p++)
         {
             _pd.Apply(data, p < sample.Latency ? prevTarget : target, sample.Kp, sample.Kd, sample.Strength, torque);
+            long start = Stopwatch.GetTimestamp();
             data.Step();
+            physics += Stopwatch.GetTimestamp() - start;
         }
+        _physicsTicks[env] += physics;
 
         // Pushes: a horizontal velocity kick in a random direction every few seconds.
         var push = _push.AsSpan(env * 3, 3);

@@ -1,0 +1,28 @@
+namespace Robotics.Sim.Tasks;
+
+/// <summary>Finds task files by name (<c>go1_velocity</c>) or path.</summary>
+public static class TaskCatalog
+{
+    /// <summary>Where the project's task files live, relative to the repository root.</summary>
+    public const string ConfigDir = "src/Sim/Tasks/Configs";
+
+    /// <summary>The repository root: ROBOTICS_HOME (set by ./robotics), else the working directory.</summary>
+    public static string Home => Environment.GetEnvironmentVariable("ROBOTICS_HOME") is { Length: > 0 } h ? h : Directory.GetCurrentDirectory();
+
+    /// <summary>The task file for a path or a name.</summary>
+    /// <exception cref="TaskFileException">Neither a file nor a known name; the message lists the known names.</exception>
+    public static string Resolve(string nameOrPath)
+    {
+        if (File.Exists(nameOrPath)) return Path.GetFullPath(nameOrPath);
+        var byName = Path.Combine(Home, ConfigDir, nameOrPath + ".toml");
+        if (File.Exists(byName)) return byName;
+        throw new TaskFileException($"no task file '{nameOrPath}' and no task of that name; known tasks: {string.Join(", ", Names())}");
+    }
+
+    /// <summary>Names of the task files in <see cref="ConfigDir"/>.</summary>
+    public static IReadOnlyList<string> Names()
+    {
+        var dir = Path.Combine(Home, ConfigDir);
+        return Directory.Exists(dir) ? Directory.GetFiles(dir, "*.toml").Select(Path.GetFileNameWithoutExtension).Order().ToList()! : Array.Empty<string>();
+    }
+}
