@@ -5,4 +5,5 @@ using Robotics.Cli;
 var root = new RootCommand("Robotics: a C# sim-to-real control stack (MuJoCo simulation, policy-gradient training, ONNX deployment, ROS 2).");
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(EvalCommand.Create());
 return root.Parse(args).Invoke();

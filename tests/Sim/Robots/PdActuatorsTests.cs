@@ -51,4 +51,15 @@ public class PdActuatorsTests
             Assert.Equal(expected, data.Ctrl[pd.Motor[i]]);
         }
     }
+
+    [Theory]
+    // decimation 4. Latency 0: always the newest target.
+    [InlineData(0, 0, 0)] [InlineData(3, 0, 0)]
+    // latency 2: physics steps 0 and 1 still apply the previous policy step's target.
+    [InlineData(0, 2, 1)] [InlineData(1, 2, 1)] [InlineData(2, 2, 0)]
+    // latency 6 (30 ms): steps 0, 1 see the target of two policy steps ago (issued 8 and 7 steps back ≥ 6),
+    // steps 2, 3 the previous one (issued 4 + p physics steps earlier, ≥ 6 ⇔ p ≥ 2).
+    [InlineData(0, 6, 2)] [InlineData(1, 6, 2)] [InlineData(2, 6, 1)] [InlineData(3, 6, 1)]
+    public void Latency_delays_targets_by_whole_physics_steps(int p, int latency, int age) =>
+        Assert.Equal(age, Robotics.Sim.Tasks.Locomotion.LocomotionTask.TargetAge(p, latency, 4));
 }

@@ -49,7 +49,7 @@ public class TaskFileErrorTests : IDisposable
     public void Inverted_or_out_of_range_values_give_the_allowed_range()
     {
         Assert.Contains("inverted range", Fails(t => t.Replace("vx = [-1.0, 1.0]", "vx = [1.0, -1.0]")).Message);
-        var kp = Fails(t => t.Replace("kp = 20.0", "kp = -5.0"));
+        var kp = Fails(t => t.Replace("kp = 35.0", "kp = -5.0"));
         Assert.Contains("control.kp", kp.Message);
         Assert.Contains("[0, 1000]", kp.Message);
         Assert.Contains("randomization.friction", Fails(t => t.Replace("\"=U(0.4, 1.25)\"", "\"=U(1.25, 0.4)\"")).Message);
@@ -59,11 +59,11 @@ public class TaskFileErrorTests : IDisposable
     [Fact]
     public void Typos_and_misplaced_terms_are_refused()
     {
-        Assert.Contains("control.kpp", Fails(t => t.Replace("kp = 20.0", "kpp = 20.0")).Message);
+        Assert.Contains("control.kpp", Fails(t => t.Replace("kp = 35.0", "kpp = 20.0")).Message);
         var e = Fails(t => t.Replace("policy = [\"base_ang_vel\",", "policy = [\"base_lin_vel\", \"base_ang_vel\","));
         Assert.Contains("privileged", e.Message);
         Assert.Contains("not a link", Fails(t => t.Replace("imu_link = \"imu\"", "imu_link = \"imu_link\"")).Message);
-        Assert.Contains("not valid TOML", Fails(t => t.Replace("kp = 20.0", "kp = ")).Message);
+        Assert.Contains("not valid TOML", Fails(t => t.Replace("kp = 35.0", "kp = ")).Message);
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public sealed record LocomotionRandomization
     public Sampled? JointFriction { get; init; }
     /// <summary>Rotor armature per joint.</summary>
     public Sampled? Armature { get; init; }
-    /// <summary>Action latency [physics steps], rounded down; at most the decimation.</summary>
+    /// <summary>Action latency [physics steps], rounded down; at most three policy periods.</summary>
     public Sampled? ActionLatency { get; init; }
     /// <summary>Gyro bias per axis [rad/s].</summary>
     public Sampled? ImuBias { get; init; }
@@ -288,7 +288,7 @@ public sealed record LocomotionConfig
                 Friction = S("friction", 0, 5), LinkMass = S("link_mass", 0.1, 10), BasePayload = S("base_payload", -50, 50),
                 ComOffset = S("com_offset", -0.5, 0.5), MotorStrength = S("motor_strength", 0, 10), Kp = S("kp", 0, 10), Kd = S("kd", 0, 10),
                 JointDamping = S("joint_damping", 0, 100), JointFriction = S("joint_friction", 0, 100), Armature = S("armature", 0, 100),
-                ActionLatency = S("action_latency", 0, config.Decimation), ImuBias = S("imu_bias", -1, 1),
+                ActionLatency = S("action_latency", 0, 3 * config.Decimation), ImuBias = S("imu_bias", -1, 1),
                 PushInterval = S("push_interval_s", 0.1, 1000), PushVelocity = S("push_velocity", 0, 10),
             };
             if ((r.PushInterval is null) != (r.PushVelocity is null))

@@ -40,7 +40,9 @@ public sealed class LocomotionTask : IMjTask, IDisposable
     private double[] _cmd = Array.Empty<double>();              // [N, 3]
     private int[] _cmdTimer = Array.Empty<int>();               // [N] policy steps to the next resample
     private float[] _lastAction = Array.Empty<float>(), _prevAction = Array.Empty<float>();   // [N, n]
-    private double[] _target = Array.Empty<double>(), _prevTarget = Array.Empty<double>();    // [N, n]
+    // Joint targets of the last LatencyDepth policy steps, newest first: the actuator path's delay line.
+    private const int LatencyDepth = 4;
+    private double[] _targets = Array.Empty<double>();          // [N, LatencyDepth, n]
     private double[] _torque = Array.Empty<double>();           // [N, n]
     private int[] _pushTimer = Array.Empty<int>(), _pushAge = Array.Empty<int>();             // [N]
     private double[] _push = Array.Empty<double>();             // [N, 3]
@@ -192,8 +194,7 @@ public sealed class LocomotionTask : IMjTask, IDisposable
         _cmdTimer = new int[numEnvs];
         _lastAction = new float[numEnvs * n];
         _prevAction = new float[numEnvs * n];
-        _target = new double[numEnvs * n];
-        _prevTarget = new double[numEnvs * n];
+        _targets = new double[numEnvs * LatencyDepth * n];
         _torque = new double[numEnvs * n];
         _pushTimer = new int[numEnvs];
         _pushAge = new int[numEnvs];
@@ -233,8 +234,7 @@ public sealed class LocomotionTask : IMjTask, IDisposable
         SampleCommand(env, ref rng);
         Array.Clear(_lastAction, env * n, n);
         Array.Clear(_prevAction, env * n, n);
-        _c.DefaultJointPos.CopyTo(_target, env * n);
-        _c.DefaultJointPos.CopyTo(_prevTarget, env * n);
+        for (int k = 0; k < LatencyDepth; k++) _c.DefaultJointPos.CopyTo(_targets, (env * LatencyDepth + k) * n);
         Array.Clear(_torque, env * n, n);
         Array.Clear(_airTime, env * _feet, _feet);
         Array.Clear(_push, env * 3, 3);
@@ -262,20 +262,22 @@ public sealed class LocomotionTask : IMjTask, IDisposable
     public void Simulate(int env, MjData data, ReadOnlySpan<float> action, ref Rng rng)
     {
         int n = _n;
-        var target = _target.AsSpan(env * n, n);
-        var prevTarget = _prevTarget.AsSpan(env * n, n);
-        target.CopyTo(prevTarget);
+        var history = _targets.AsSpan(env * LatencyDepth * n, LatencyDepth * n);
+        history[..^n].CopyTo(history[n..]);   // shift: the newest target goes first
+        var target = history[..n];
         for (int i = 0; i < n; i++) target[i] = _c.DefaultJointPos[i] + _c.ActionScale * action[i];
         _lastAction.AsSpan(env * n, n).CopyTo(_prevAction.AsSpan(env * n, n));
         action.CopyTo(_lastAction.AsSpan(env * n, n));
 
-        // The PD law at the physics rate; the new target reaches the motors after the latency.
+        // The PD law at the physics rate. With a latency of L physics steps, physics step p still sees the
+        // target of ⌈(L − p) / decimation⌉ policy steps ago while p < L.
         var sample = _sample[env];
         var torque = _torque.AsSpan(env * n, n);
         long physics = 0;
         for (int p = 0; p < _c.Decimation; p++)
         {
-            _pd.Apply(data, p < sample.Latency ? prevTarget : target, sample.Kp, sample.Kd, sample.Strength, torque);
+            int age = TargetAge(p, sample.Latency, _c.Decimation);
+            _pd.Apply(data, history.Slice(age * n, n), sample.Kp, sample.Kd, sample.Strength, torque);
             long start = Stopwatch.GetTimestamp();
             data.Step();
             physics += Stopwatch.GetTimestamp() - start;
@@ -300,6 +302,10 @@ public sealed class LocomotionTask : IMjTask, IDisposable
         if (--_cmdTimer[env] <= 0) SampleCommand(env, ref rng);
         Measure(env, data);
     }
+
+    /// <summary>How many policy steps old the target is that physics step <paramref name="p"/> of a policy step applies, under a latency of <paramref name="latency"/> physics steps.</summary>
+    internal static int TargetAge(int p, int latency, int decimation) =>
+        p >= latency ? 0 : Math.Min(LatencyDepth - 1, (latency - p + decimation - 1) / decimation);
 
     // Everything the reward, termination and observations read, from the state after the step.
     private void Measure(int env, MjData data)

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using Robotics.Sim.Evaluation;
+using Robotics.Sim.Random;
+using Robotics.Sim.Tasks;
+using Robotics.Sim.Tasks.Locomotion;
+using Spectre.Console;
+
+namespace Robotics.Cli;
+
+/// <summary>
+/// <c>robotics eval --task T --policy zero|random</c>: a policy on N episodes, nominal and held-out.
+/// Until the Training issue lands, the policies are the two reference callables: hold the default
+/// pose (zero action) and uniform random actions; ONNX policies plug in through the same delegate.
+/// </summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var task = new Option<string>("--task") { Description = "task name or file", DefaultValueFactory = _ => "go1_velocity" };
+        var policy = new Option<string>("--policy") { Description = "zero (hold the default pose) or random", DefaultValueFactory = _ => "zero" };
+        var episodes = new Option<int>("--episodes") { Description = "episodes per condition", DefaultValueFactory = _ => 16 };
+        var envs = new Option<int>("--envs") { Description = "parallel environments", DefaultValueFactory = _ => 16 };
+        var threads = new Option<int>("--threads") { Description = "worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var csv = new Option<string?>("--csv") { Description = "also write the table as CSV to this file" };
+        var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 0UL };
+        var eval = new Command("eval", "Evaluate a policy under nominal and held-out dynamics (1.5× ranges, +20 ms latency).")
+        {
+            task, policy, episodes, envs, threads, csv, seed,
+        };
+        eval.SetAction(r => Run(r.GetValue(task)!, r.GetValue(policy)!, r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed)));
+        return eval;
+    }
+
+    private static int Run(string taskName, string policyName, int episodes, int envs, int threads, string? csv, ulong seed)
+    {
+        LocomotionConfig config;
+        try { config = LocomotionConfig.Load(TaskCatalog.Resolve(taskName)); }
+        catch (TaskFileException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return 2; }
+        var rng = Rng.For(seed, "eval-policy");
+        BatchPolicy? policy = policyName switch
+        {
+            "zero" => (_, a) => a.Clear(),
+            "random" => (_, a) => { for (int i = 0; i < a.Length; i++) a[i] = (float)rng.Uniform(-1, 1); },
+            _ => null,
+        };
+        if (policy is null) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] --policy '{policyName}': use zero or random"); return 2; }
+        if (episodes < 1 || envs < 1 || threads < 1) { AnsiConsole.MarkupLine("[red]error:[/] --episodes, --envs and --threads must be ≥ 1"); return 2; }
+
+        var results = new[]
+        {
+            LocomotionEvaluator.Run(config, policy, "nominal", episodes, envs, threads, seed),
+            LocomotionEvaluator.Run(LocomotionEvaluator.HeldOut(config), policy, "held-out", episodes, envs, threads, seed),
+        };
+        var table = new Table().AddColumns("condition", "episodes", "return", "length [[s]]", "lin vel err [[m/s]]", "yaw err [[rad/s]]", "falls");
+        foreach (var r in results)
+            table.AddRow(r.Condition, $"{r.Episodes}", $"{r.MeanReturn:0.00}", $"{r.MeanSeconds:0.0}", $"{r.LinVelError:0.000}", $"{r.YawRateError:0.000}", $"{r.Falls}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]{config.Name}[/], policy '{policyName}'");
+        AnsiConsole.Write(table);
+        var terms = new Table().AddColumn("reward term (per episode)");
+        foreach (var r in results) terms.AddColumn(r.Condition);
+        foreach (var t in results[0].Terms.Keys)
+            terms.AddRow(new[] { t }.Concat(results.Select(r => $"{r.Terms[t]:0.000}")).ToArray());
+        AnsiConsole.Write(terms);
+        if (csv is not null)
+        {
+            LocomotionEvaluator.WriteCsv(csv, results);
+            AnsiConsole.MarkupLineInterpolated($"wrote {csv}");
+        }
+        return 0;
+    }
+}
