@@ -1,0 +1,39 @@
+using Robotics.Sim.Evaluation;
+using Robotics.Sim.Randomization;
+using Robotics.Sim.Tasks.Locomotion;
+using Robotics.Sim.Tests.Tasks;
+
+namespace Robotics.Sim.Tests.Evaluation;
+
+public class LocomotionEvaluatorTests
+{
+    [Fact]
+    public void Held_out_widens_every_range_and_adds_20_ms_of_latency()
+    {
+        var c = LocomotionConfig.Load(LocomotionTaskTests.TaskFile);
+        var h = LocomotionEvaluator.HeldOut(c).Randomization;
+        // =U(0.4, 1.25): centre 0.825, half-width 0.425 × 1.5 = 0.6375 → [0.1875, 1.4625]
+        Assert.Equal(0.1875, h.Friction!.Low, 10);
+        Assert.Equal(1.4625, h.Friction.High, 10);
+        Assert.Equal(4, h.ActionLatency!.Low);      // =U(0, 2) + 4 physics steps (20 ms at 5 ms)
+        Assert.Equal(6, h.ActionLatency.High);
+    }
+
+    [Fact]
+    public void Standing_policy_finishes_its_episodes_without_falling_and_writes_csv()
+    {
+        var c = LocomotionConfig.Load(LocomotionTaskTests.TaskFile) with { EpisodeSeconds = 1.0, Randomization = new LocomotionRandomization() };
+        var r = LocomotionEvaluator.Run(c, (_, a) => a.Clear(), "nominal", episodes: 4, envs: 2, threads: 1, seed: 1);
+        Assert.Equal(4, r.Episodes);
+        Assert.Equal(0, r.Falls);
+        Assert.Equal(1.0, r.MeanSeconds, 6);
+        Assert.True(r.LinVelError > 0);
+        Assert.Equal(r.MeanReturn, r.Terms.Values.Sum(), 3);
+        var path = Path.Combine(Path.GetTempPath(), $"eval-{Guid.NewGuid():N}.csv");
+        LocomotionEvaluator.WriteCsv(path, new[] { r });
+        var lines = File.ReadAllLines(path);
+        File.Delete(path);
+        Assert.StartsWith("condition,episodes,mean_return", lines[0]);
+        Assert.StartsWith("nominal,4,", lines[1]);
+    }
+}
