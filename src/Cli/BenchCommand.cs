@@ -61,7 +61,7 @@ internal static class BenchCommand
         return 0;
     }
 
-    private static int RunTask(string task, int envs, int threads, double seconds)
+    internal static int RunTask(string task, int envs, int threads, double seconds)
     {
         TaskBenchmarkResult r;
         try { r = TaskBenchmark.Run(Robotics.Sim.Tasks.TaskCatalog.Resolve(task), envs, threads, seconds); }

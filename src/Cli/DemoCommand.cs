@@ -9,7 +9,8 @@ namespace Robotics.Cli;
 
 /// <summary>
 /// <c>robotics demo</c>: what the project can show today. Until training lands it steps the real
-/// MuJoCo environments (the cart-pole task, then the Go1-class quadruped benchmark) and prints throughput.
+/// MuJoCo environments (the cart-pole task, the Go1-class quadruped benchmark, the Go1 velocity-tracking
+/// task) and prints throughput.
 /// </summary>
 internal static class DemoCommand
 {
@@ -32,8 +33,13 @@ internal static class DemoCommand
         var model = Path.Combine(home, "bench", "models", "quadruped.xml");
         AnsiConsole.Write(new Rule("[bold]Go1-class quadruped: simulator throughput[/]").LeftJustified());
         int code = BenchCommand.Run(new SimBenchmarkConfig { ModelPath = model, Envs = 64, Threads = 1, Seconds = seconds });
-        if (code != 0 || cores < 2) return code;
-        return BenchCommand.Run(new SimBenchmarkConfig { ModelPath = model, Envs = 64, Threads = cores, Seconds = seconds });
+        if (code == 0 && cores >= 2)
+            code = BenchCommand.Run(new SimBenchmarkConfig { ModelPath = model, Envs = 64, Threads = cores, Seconds = seconds });
+        if (code != 0) return code;
+
+        // The Go1 velocity-tracking task from its URDF and task file: randomization, PD actuators, both groups.
+        AnsiConsole.Write(new Rule("[bold]Go1 velocity tracking (urdf/go1.urdf + go1_velocity.toml)[/]").LeftJustified());
+        return BenchCommand.RunTask("go1_velocity", 64, cores, seconds);
     }
 
     // A random policy on 64 cart-poles for 10 simulated seconds: episodes, returns, and speed.
