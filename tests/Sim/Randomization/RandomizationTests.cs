@@ -30,7 +30,7 @@ public class RandomizationTests
         Assert.Contains(reason, e.Message);
     }
 
-    private static (LocomotionTask Task, MjModel Model, EnvSample Sample) Randomize(LocomotionRandomization r, ulong seed)
+    private static (LocomotionTask Task, MjModel Model, EnvSample Sample) Randomize(RandomizationConfig r, ulong seed)
     {
         var task = LocomotionTaskTests.Nominal();
         var model = task.Model.Clone();
@@ -39,14 +39,14 @@ public class RandomizationTests
         var ix = new RandomizerIndices(
             Enumerable.Range(1, task.Model.Nbody - 1).ToArray(), task.Model.BodyId("trunk"),
             new[] { task.Model.GeomId("floor") }, task.Actuators.DofAddress);
-        LocomotionRandomizer.Apply(r, ix, task.Model, model, 20, 0.5, ref rng, sample);
+        Randomizer.Apply(r, ix, task.Model, model, 20, 0.5, ref rng, sample);
         return (task, model, sample);
     }
 
     [Fact]
     public void Each_term_moves_its_field_inside_its_range()
     {
-        var r = new LocomotionRandomization
+        var r = new RandomizationConfig
         {
             Friction = Sampled.Parse("=U(0.4, 1.25)", "f"), LinkMass = Sampled.Parse("*U(0.9, 1.1)", "m"),
             BasePayload = Sampled.Parse("+U(1, 2)", "p"), ComOffset = Sampled.Parse("+U(-0.05, 0.05)", "c"),
@@ -85,7 +85,7 @@ public class RandomizationTests
     [Fact]
     public void Zero_width_identity_ranges_change_nothing_bit_for_bit()
     {
-        var identity = new LocomotionRandomization
+        var identity = new RandomizationConfig
         {
             LinkMass = Sampled.Parse("*U(1, 1)", "m"), BasePayload = Sampled.Parse("+U(0, 0)", "p"), ComOffset = Sampled.Parse("+U(0, 0)", "c"),
             MotorStrength = Sampled.Parse("*U(1, 1)", "s"), Kp = Sampled.Parse("*U(1, 1)", "kp"), Kd = Sampled.Parse("*U(1, 1)", "kd"),
@@ -109,12 +109,12 @@ public class RandomizationTests
         }
 
         // And whole trajectories: identity randomization = no randomization, bit for bit.
-        var a = Trajectory(new LocomotionRandomization());
+        var a = Trajectory(new RandomizationConfig());
         var b = Trajectory(identity);
         Assert.Equal(a, b);
     }
 
-    private static List<float> Trajectory(LocomotionRandomization r)
+    private static List<float> Trajectory(RandomizationConfig r)
     {
         var config = LocomotionConfig.Load(LocomotionTaskTests.TaskFile) with { Randomization = r };
         using var env = new MjVecEnv(new LocomotionTask(config), 2, 1, seed: 11, ownsTask: true);

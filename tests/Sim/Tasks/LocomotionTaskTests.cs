@@ -1,5 +1,6 @@
 using Robotics.Deploy.Contract;
 using Robotics.Sim.Envs;
+using Robotics.Sim.Randomization;
 using Robotics.Sim.Tests.Envs;
 using Robotics.Sim.Tasks.Locomotion;
 
@@ -10,7 +11,7 @@ public class LocomotionTaskTests
     internal static string TaskFile => TestPaths.Repo("src/Sim/Tasks/Configs/go1_velocity.toml");
 
     internal static LocomotionTask Nominal() =>
-        new(LocomotionConfig.Load(TaskFile) with { Randomization = new LocomotionRandomization(), ResetJointNoise = 0 });
+        new(LocomotionConfig.Load(TaskFile) with { Randomization = new RandomizationConfig(), ResetJointNoise = 0 });
 
     [Fact]
     public void Go1_maps_twelve_joints_to_motors_by_name()

@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Robotics.Sim.Randomization;
 using Robotics.Sim.Robots;
 
@@ -33,49 +32,6 @@ public static class LocomotionTerms
     {
         RewardTrackLinVel, RewardTrackAngVel, CostLinVelZ, CostAngVelXY, CostOrientation, CostTorques,
         CostActionRate, RewardFeetAirTime, CostCollision, CostJointLimits,
-    };
-}
-
-/// <summary>Domain randomization of a legged robot; a null entry is not randomized. Applied per episode.</summary>
-public sealed record LocomotionRandomization
-{
-    /// <summary>Ground and feet friction coefficient (e.g. =U(0.4, 1.25)).</summary>
-    public Sampled? Friction { get; init; }
-    /// <summary>Every link's mass (and inertia), independently (e.g. *U(0.9, 1.1)).</summary>
-    public Sampled? LinkMass { get; init; }
-    /// <summary>Payload added to the base [kg] (e.g. +U(−1, 3)).</summary>
-    public Sampled? BasePayload { get; init; }
-    /// <summary>Base centre-of-mass offset per axis [m] (e.g. +U(−0.05, 0.05)).</summary>
-    public Sampled? ComOffset { get; init; }
-    /// <summary>Motor strength factor per motor.</summary>
-    public Sampled? MotorStrength { get; init; }
-    /// <summary>Kp per motor.</summary>
-    public Sampled? Kp { get; init; }
-    /// <summary>Kd per motor.</summary>
-    public Sampled? Kd { get; init; }
-    /// <summary>Joint damping per joint.</summary>
-    public Sampled? JointDamping { get; init; }
-    /// <summary>Joint dry friction (frictionloss) per joint.</summary>
-    public Sampled? JointFriction { get; init; }
-    /// <summary>Rotor armature per joint.</summary>
-    public Sampled? Armature { get; init; }
-    /// <summary>Action latency [physics steps], rounded down; at most three policy periods.</summary>
-    public Sampled? ActionLatency { get; init; }
-    /// <summary>Gyro bias per axis [rad/s].</summary>
-    public Sampled? ImuBias { get; init; }
-    /// <summary>Seconds between pushes.</summary>
-    public Sampled? PushInterval { get; init; }
-    /// <summary>Horizontal speed of a push [m/s], in a random direction.</summary>
-    public Sampled? PushVelocity { get; init; }
-
-    /// <summary>The same randomization with every range widened by <paramref name="factor"/> (held-out evaluation).</summary>
-    public LocomotionRandomization Widen(double factor) => new()
-    {
-        Friction = Friction?.Widen(factor), LinkMass = LinkMass?.Widen(factor), BasePayload = BasePayload?.Widen(factor),
-        ComOffset = ComOffset?.Widen(factor), MotorStrength = MotorStrength?.Widen(factor), Kp = Kp?.Widen(factor),
-        Kd = Kd?.Widen(factor), JointDamping = JointDamping?.Widen(factor), JointFriction = JointFriction?.Widen(factor),
-        Armature = Armature?.Widen(factor), ActionLatency = ActionLatency, ImuBias = ImuBias?.Widen(factor),
-        PushInterval = PushInterval, PushVelocity = PushVelocity?.Widen(factor),
     };
 }
 
@@ -155,7 +111,7 @@ public sealed record LocomotionConfig
     public double ObservationClip { get; init; } = 100;
 
     /// <summary>Domain randomization.</summary>
-    public LocomotionRandomization Randomization { get; init; } = new();
+    public RandomizationConfig Randomization { get; init; } = new();
 
     /// <summary>Episode length in policy steps (derived).</summary>
     public int MaxEpisodeSteps => (int)Math.Round(EpisodeSeconds / (PhysicsDt * Decimation));
@@ -179,17 +135,14 @@ public sealed record LocomotionConfig
 
         // [robot]: the URDF, relative to the task file, and which links play which part.
         var robot = root.RequiredSection("robot");
-        var urdfPath = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, robot.String("urdf")));
-        UrdfRobot urdf;
-        try { urdf = UrdfRobot.Load(urdfPath); }
-        catch (Exception e) when (e is UrdfException or FileNotFoundException) { throw robot.Error("urdf", e.Message); }
-        string Link(TomlSection s, string key, string value) =>
-            urdf.Links.Contains(value) ? value : throw s.Error(key, $"'{value}' is not a link of {urdf.Source}; links: {string.Join(", ", urdf.Links)}");
+        var urdf = TaskFileParts.Urdf(robot);
+        var urdfPath = urdf.Source;
+        string Link(TomlSection s, string key, string value) => TaskFileParts.Link(s, key, value, urdf);
         var imu = Link(robot, "imu_link", robot.String("imu_link"));
         var baseLink = Link(robot, "base_link", robot.String("base_link"));
         var feet = robot.Strings("feet").Select(f => Link(robot, "feet", f)).ToList();
         if (feet.Count == 0) throw robot.Error("feet", "at least one foot is required");
-        var defaults = JointDefaults(robot.RequiredSection("default_joint_pos"), urdf);
+        var defaults = TaskFileParts.JointValues(robot.RequiredSection("default_joint_pos"), urdf, -10, 10, "rad", withinRange: true);
         var config = new LocomotionConfig
         {
             Name = name, Urdf = urdfPath, ImuLink = imu, BaseLink = baseLink, Feet = feet,
@@ -270,69 +223,14 @@ public sealed record LocomotionConfig
         {
             PolicyTerms = policy, CriticTerms = critic,
             ObservationClip = obs.Double("clip", 100, 0, 1e6),
-            ObservationScales = TermNumbers(obs.Section("scale"), policy.Concat(critic).ToHashSet(), 0, 1e4),
-            ObservationNoise = TermNumbers(obs.Section("noise"), policy.ToHashSet(), 0, 1e3),
+            ObservationScales = TaskFileParts.TermNumbers(obs.Section("scale"), policy.Concat(critic).ToHashSet(), 0, 1e4),
+            ObservationNoise = TaskFileParts.TermNumbers(obs.Section("noise"), policy.ToHashSet(), 0, 1e3),
         };
         obs.EnsureAllRead();
 
         if (root.Section("randomization") is { } dr)
-        {
-            Sampled? S(string key, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
-            {
-                if (!dr.Has(key)) return null;
-                try { return Sampled.Parse(dr.String(key), $"{file}: randomization.{key}", min, max); }
-                catch (FormatException e) { throw new TaskFileException(e.Message); }
-            }
-            var r = new LocomotionRandomization
-            {
-                Friction = S("friction", 0, 5), LinkMass = S("link_mass", 0.1, 10), BasePayload = S("base_payload", -50, 50),
-                ComOffset = S("com_offset", -0.5, 0.5), MotorStrength = S("motor_strength", 0, 10), Kp = S("kp", 0, 10), Kd = S("kd", 0, 10),
-                JointDamping = S("joint_damping", 0, 100), JointFriction = S("joint_friction", 0, 100), Armature = S("armature", 0, 100),
-                ActionLatency = S("action_latency", 0, 3 * config.Decimation), ImuBias = S("imu_bias", -1, 1),
-                PushInterval = S("push_interval_s", 0.1, 1000), PushVelocity = S("push_velocity", 0, 10),
-            };
-            if ((r.PushInterval is null) != (r.PushVelocity is null))
-                throw dr.Error("push_interval_s", "push_interval_s and push_velocity go together");
-            config = config with { Randomization = r };
-            dr.EnsureAllRead();
-        }
+            config = config with { Randomization = TaskFileParts.Randomization(dr, config.Decimation, floatingBase: true) };
         root.EnsureAllRead();
         return config;
-    }
-
-    // Keys are joint names or glob patterns (* and ?), first match wins; every actuated joint needs
-    // one, and every key must match a joint (a task file written for another robot is an error).
-    private static double[] JointDefaults(TomlSection section, UrdfRobot urdf)
-    {
-        var patterns = section.Keys.ToList();
-        var values = patterns.ToDictionary(k => k, k => section.Double(k, null, -10, 10, "rad"));
-        var regexes = patterns.ToDictionary(k => k, k => new Regex("^" + Regex.Escape(k).Replace("\\*", ".*").Replace("\\?", ".") + "$"));
-        foreach (var p in patterns)
-            if (!urdf.Actuated.Any(j => regexes[p].IsMatch(j.Name)))
-                throw section.Error(p, $"matches no actuated joint of {urdf.Source}; joints: {string.Join(", ", urdf.Actuated.Select(j => j.Name))}");
-        var result = new double[urdf.Actuated.Count];
-        for (int i = 0; i < result.Length; i++)
-        {
-            var j = urdf.Actuated[i];
-            var key = patterns.FirstOrDefault(p => regexes[p].IsMatch(j.Name))
-                ?? throw new TaskFileException($"{section.File}: {section.Path}: no default position for joint '{j.Name}'");
-            double v = values[key];
-            if (v < j.Lower || v > j.Upper)
-                throw section.Error(key, $"{v} rad is outside joint '{j.Name}''s range [{j.Lower}, {j.Upper}]");
-            result[i] = v;
-        }
-        return result;
-    }
-
-    private static Dictionary<string, double> TermNumbers(TomlSection? section, HashSet<string> allowed, double min, double max)
-    {
-        var d = new Dictionary<string, double>();
-        if (section is null) return d;
-        foreach (var key in section.Keys.ToList())
-        {
-            if (!allowed.Contains(key)) throw section.Error(key, $"no such term in the groups; terms: {string.Join(", ", allowed)}");
-            d[key] = section.Double(key, null, min, max);
-        }
-        return d;
     }
 }

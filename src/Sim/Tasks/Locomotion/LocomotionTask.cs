@@ -218,7 +218,7 @@ public sealed class LocomotionTask : IMjTask, IDisposable
     {
         int n = _n;
         var sample = _sample[env];
-        LocomotionRandomizer.Apply(_c.Randomization, _ix, Model, _models[env], _c.Kp, _c.Kd, ref rng, sample);
+        Randomizer.Apply(_c.Randomization, _ix, Model, _models[env], _c.Kp, _c.Kd, ref rng, sample);
 
         // Standing above the ground in the default pose, joints perturbed.
         var qpos = data.Qpos;

@@ -1,6 +1,5 @@
 using Robotics.Sim.MuJoCo;
 using Robotics.Sim.Random;
-using Robotics.Sim.Tasks.Locomotion;
 
 namespace Robotics.Sim.Randomization;
 
@@ -41,15 +40,15 @@ public sealed class EnvSample
 public sealed record RandomizerIndices(int[] RobotBodies, int BaseBody, int[] FrictionGeoms, int[] Dofs);
 
 /// <summary>
-/// Domain randomization of a legged robot: a pure function of (nominal model, random stream). Every
+/// Domain randomization of a robot: a pure function of (nominal model, random stream). Every
 /// randomized field is recomputed from the nominal model, one block per parameter, so the result
 /// never depends on earlier episodes; a parameter without a range keeps its nominal value, and a
 /// zero-width ×1 or +0 range leaves it unchanged bit for bit.
 /// </summary>
-public static class LocomotionRandomizer
+public static class Randomizer
 {
     /// <summary>Writes a randomized copy of <paramref name="nominal"/> into <paramref name="model"/> and the non-model parameters into <paramref name="sample"/>.</summary>
-    public static void Apply(LocomotionRandomization r, RandomizerIndices ix, MjModel nominal, MjModel model,
+    public static void Apply(RandomizationConfig r, RandomizerIndices ix, MjModel nominal, MjModel model,
         double kp, double kd, ref Rng rng, EnvSample sample)
     {
         // friction =U(a,b): sliding friction of the ground and the feet (MuJoCo takes the larger of a pair).

@@ -1,0 +1,85 @@
+using System.Text.RegularExpressions;
+using Robotics.Sim.Randomization;
+using Robotics.Sim.Robots;
+
+namespace Robotics.Sim.Tasks;
+
+/// <summary>Pieces every task file shares: the robot's URDF, per-joint values by pattern, term tables, randomization.</summary>
+internal static class TaskFileParts
+{
+    /// <summary>[robot].urdf, relative to the task file, loaded and validated.</summary>
+    public static UrdfRobot Urdf(TomlSection robot)
+    {
+        var path = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(robot.File)!, robot.String("urdf")));
+        try { return UrdfRobot.Load(path); }
+        catch (Exception e) when (e is UrdfException or FileNotFoundException) { throw robot.Error("urdf", e.Message); }
+    }
+
+    /// <summary>A link name that must exist in the URDF.</summary>
+    public static string Link(TomlSection s, string key, string value, UrdfRobot urdf) =>
+        urdf.Links.Contains(value) ? value : throw s.Error(key, $"'{value}' is not a link of {urdf.Source}; links: {string.Join(", ", urdf.Links)}");
+
+    /// <summary>
+    /// [randomization]: each entry =U(a,b), *U(a,b) or +U(a,b) with its allowed bounds. Base payload and
+    /// centre-of-mass offset need a floating base; latency is at most three policy periods.
+    /// </summary>
+    public static RandomizationConfig Randomization(TomlSection dr, int decimation, bool floatingBase)
+    {
+        Sampled? S(string key, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
+        {
+            if (!dr.Has(key)) return null;
+            if (!floatingBase && key is "base_payload" or "com_offset" or "push_interval_s" or "push_velocity" or "imu_bias")
+                throw dr.Error(key, "applies to floating-base robots only");
+            try { return Sampled.Parse(dr.String(key), $"{dr.File}: randomization.{key}", min, max); }
+            catch (FormatException e) { throw new TaskFileException(e.Message); }
+        }
+        var r = new RandomizationConfig
+        {
+            Friction = S("friction", 0, 5), LinkMass = S("link_mass", 0.1, 10), BasePayload = S("base_payload", -50, 50),
+            ComOffset = S("com_offset", -0.5, 0.5), MotorStrength = S("motor_strength", 0, 10), Kp = S("kp", 0, 10), Kd = S("kd", 0, 10),
+            JointDamping = S("joint_damping", 0, 100), JointFriction = S("joint_friction", 0, 100), Armature = S("armature", 0, 100),
+            ActionLatency = S("action_latency", 0, 3 * decimation), ImuBias = S("imu_bias", -1, 1),
+            PushInterval = S("push_interval_s", 0.1, 1000), PushVelocity = S("push_velocity", 0, 10),
+        };
+        if ((r.PushInterval is null) != (r.PushVelocity is null))
+            throw dr.Error("push_interval_s", "push_interval_s and push_velocity go together");
+        dr.EnsureAllRead();
+        return r;
+    }
+
+    // Keys are joint names or glob patterns (* and ?), first match wins; every actuated joint needs
+    // one, and every key must match a joint (a task file written for another robot is an error).
+    public static double[] JointValues(TomlSection section, UrdfRobot urdf, double min, double max, string unit, bool withinRange)
+    {
+        var patterns = section.Keys.ToList();
+        var values = patterns.ToDictionary(k => k, k => section.Double(k, null, min, max, unit));
+        var regexes = patterns.ToDictionary(k => k, k => new Regex("^" + Regex.Escape(k).Replace("\\*", ".*").Replace("\\?", ".") + "$"));
+        foreach (var p in patterns)
+            if (!urdf.Actuated.Any(j => regexes[p].IsMatch(j.Name)))
+                throw section.Error(p, $"matches no actuated joint of {urdf.Source}; joints: {string.Join(", ", urdf.Actuated.Select(j => j.Name))}");
+        var result = new double[urdf.Actuated.Count];
+        for (int i = 0; i < result.Length; i++)
+        {
+            var j = urdf.Actuated[i];
+            var key = patterns.FirstOrDefault(p => regexes[p].IsMatch(j.Name))
+                ?? throw new TaskFileException($"{section.File}: {section.Path}: no value for joint '{j.Name}'");
+            double v = values[key];
+            if (withinRange && (v < j.Lower || v > j.Upper))
+                throw section.Error(key, $"{v} rad is outside joint '{j.Name}''s range [{j.Lower}, {j.Upper}]");
+            result[i] = v;
+        }
+        return result;
+    }
+
+    public static Dictionary<string, double> TermNumbers(TomlSection? section, HashSet<string> allowed, double min, double max)
+    {
+        var d = new Dictionary<string, double>();
+        if (section is null) return d;
+        foreach (var key in section.Keys.ToList())
+        {
+            if (!allowed.Contains(key)) throw section.Error(key, $"no such term in the groups; terms: {string.Join(", ", allowed)}");
+            d[key] = section.Double(key, null, min, max);
+        }
+        return d;
+    }
+}
