@@ -47,9 +47,9 @@ public sealed record RandomizerIndices(int[] RobotBodies, int BaseBody, int[] Fr
 /// </summary>
 public static class Randomizer
 {
-    /// <summary>Writes a randomized copy of <paramref name="nominal"/> into <paramref name="model"/> and the non-model parameters into <paramref name="sample"/>.</summary>
+    /// <summary>Writes a randomized copy of <paramref name="nominal"/> into <paramref name="model"/> and the non-model parameters into <paramref name="sample"/>; <paramref name="kp"/> and <paramref name="kd"/> are the nominal gains per motor.</summary>
     public static void Apply(RandomizationConfig r, RandomizerIndices ix, MjModel nominal, MjModel model,
-        double kp, double kd, ref Rng rng, EnvSample sample)
+        ReadOnlySpan<double> kp, ReadOnlySpan<double> kd, ref Rng rng, EnvSample sample)
     {
         // friction =U(a,b): sliding friction of the ground and the feet (MuJoCo takes the larger of a pair).
         var nf = nominal.GeomFriction;
@@ -109,8 +109,8 @@ public static class Randomizer
         for (int i = 0; i < sample.Kp.Length; i++)
         {
             sample.Strength[i] = r.MotorStrength?.Apply(1.0, ref rng) ?? 1.0;
-            sample.Kp[i] = r.Kp?.Apply(kp, ref rng) ?? kp;
-            sample.Kd[i] = r.Kd?.Apply(kd, ref rng) ?? kd;
+            sample.Kp[i] = r.Kp?.Apply(kp[i], ref rng) ?? kp[i];
+            sample.Kd[i] = r.Kd?.Apply(kd[i], ref rng) ?? kd[i];
         }
 
         // action_latency =U(a,b) [physics steps], rounded down.

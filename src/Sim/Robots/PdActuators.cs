@@ -63,24 +63,36 @@ public sealed class PdActuators
     /// <param name="target">q* [rad]</param><param name="q">q [rad]</param><param name="qd">q̇ [rad/s]</param>
     /// <param name="kp">Kp [N·m/rad]</param><param name="kd">Kd [N·m·s/rad]</param><param name="strength">s, 1 = nominal</param>
     /// <param name="effort">τmax [N·m]</param><param name="velocityLimit">q̇max [rad/s]</param>
-    public static double Torque(double target, double q, double qd, double kp, double kd, double strength, double effort, double velocityLimit)
+    /// <param name="feedforward">Torque added before the clamp (gravity compensation) [N·m].</param>
+    public static double Torque(double target, double q, double qd, double kp, double kd, double strength, double effort, double velocityLimit, double feedforward = 0)
     {
-        double tau = strength * (kp * (target - q) - kd * qd);
+        double tau = strength * (kp * (target - q) - kd * qd) + feedforward;
         tau = Math.Clamp(tau, -effort, effort);
         if (Math.Abs(qd) > velocityLimit && tau * qd > 0) tau = 0;
         return tau;
     }
 
+    /// <summary>
+    /// How many policy steps old the target is that physics step <paramref name="p"/> of a policy step
+    /// applies under a latency of <paramref name="latency"/> physics steps: ⌈(latency − p) / decimation⌉
+    /// while p &lt; latency, else 0; at most <paramref name="depth"/> − 1 (the delay line's length).
+    /// </summary>
+    public static int TargetAge(int p, int latency, int decimation, int depth) =>
+        p >= latency ? 0 : Math.Min(depth - 1, (latency - p + decimation - 1) / decimation);
+
     /// <summary>Writes the torques for <paramref name="targets"/> into the motors' controls, and into <paramref name="torques"/>. All spans [n].</summary>
+    /// <param name="gravityCompensation">Add MuJoCo's bias forces (gravity, Coriolis) to each joint's PD torque before the clamp, as arm drivers do.</param>
     public void Apply(MjData data, ReadOnlySpan<double> targets, ReadOnlySpan<double> kp, ReadOnlySpan<double> kd,
-        ReadOnlySpan<double> strength, Span<double> torques)
+        ReadOnlySpan<double> strength, Span<double> torques, bool gravityCompensation = false)
     {
         var qpos = data.Qpos;
         var qvel = data.Qvel;
         var ctrl = data.Ctrl;
+        var bias = gravityCompensation ? data.QfrcBias : default;
         for (int i = 0; i < Motor.Length; i++)
         {
-            double tau = Torque(targets[i], qpos[QposAddress[i]], qvel[DofAddress[i]], kp[i], kd[i], strength[i], Effort[i], VelocityLimit[i]);
+            double tau = Torque(targets[i], qpos[QposAddress[i]], qvel[DofAddress[i]], kp[i], kd[i], strength[i], Effort[i], VelocityLimit[i],
+                gravityCompensation ? bias[DofAddress[i]] : 0);
             torques[i] = tau;
             ctrl[Motor[i]] = tau;
         }

@@ -51,6 +51,10 @@ public static class SceneBuilder
         var baseBody = bodies[0];
         baseBody.SetAttributeValue("pos", Vector(options.BasePosition));
         if (options.FloatingBase) baseBody.AddFirst(new XElement("freejoint", new XAttribute("name", "root")));
+        // Detach before adding: XLinq copies an element that still has a parent, and the edits below
+        // must reach the scene's copy.
+        foreach (var g in geoms) g.Remove();
+        baseBody.Remove();
         world.Add(geoms);   // links fixed to the world (fused into it by MuJoCo)
         world.Add(baseBody);
 

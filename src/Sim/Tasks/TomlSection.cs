@@ -125,6 +125,15 @@ internal sealed class TomlSection
         return (lo, hi);
     }
 
+    /// <summary>A list of numbers.</summary>
+    public double[] Numbers(string key, double[]? fallback)
+    {
+        var o = Get(key);
+        if (o is null) return fallback ?? throw Error(key, "missing (a list of numbers is required)");
+        if (o is not TomlArray a || !a.All(IsNumber)) throw Error(key, $"expected a list of numbers, found {Describe(o)}");
+        return a.Select(x => Convert.ToDouble(x, CultureInfo.InvariantCulture)).ToArray();
+    }
+
     public IReadOnlyList<string> Strings(string key, IReadOnlyList<string>? fallback = null)
     {
         var o = Get(key);

@@ -39,7 +39,7 @@ public class RandomizationTests
         var ix = new RandomizerIndices(
             Enumerable.Range(1, task.Model.Nbody - 1).ToArray(), task.Model.BodyId("trunk"),
             new[] { task.Model.GeomId("floor") }, task.Actuators.DofAddress);
-        Randomizer.Apply(r, ix, task.Model, model, 20, 0.5, ref rng, sample);
+        Randomizer.Apply(r, ix, task.Model, model, Enumerable.Repeat(20.0, 12).ToArray(), Enumerable.Repeat(0.5, 12).ToArray(), ref rng, sample);
         return (task, model, sample);
     }
 

@@ -61,5 +61,5 @@ public class PdActuatorsTests
     // steps 2, 3 the previous one (issued 4 + p physics steps earlier, ≥ 6 ⇔ p ≥ 2).
     [InlineData(0, 6, 2)] [InlineData(1, 6, 2)] [InlineData(2, 6, 1)] [InlineData(3, 6, 1)]
     public void Latency_delays_targets_by_whole_physics_steps(int p, int latency, int age) =>
-        Assert.Equal(age, Robotics.Sim.Tasks.Locomotion.LocomotionTask.TargetAge(p, latency, 4));
+        Assert.Equal(age, PdActuators.TargetAge(p, latency, 4, depth: 4));
 }

@@ -32,6 +32,7 @@ public sealed class LocomotionTask : IMjTask, IDisposable
     private readonly MeasuredTerm[][] _measured; // [group][term]
     private readonly int[][] _privileged;        // [group][term] index into LocomotionConfig.PrivilegedTerms, or -1
     private readonly double[] _softLower, _softUpper; // [n]
+    private readonly double[] _kp, _kd;               // [n] nominal gains
 
     // Per environment, preallocated by Initialize.
     private MjModel[] _models = Array.Empty<MjModel>();
@@ -65,6 +66,8 @@ public sealed class LocomotionTask : IMjTask, IDisposable
         Model.Timestep = config.PhysicsDt;
         _pd = new PdActuators(Model, Robot);
         _n = _pd.Count;
+        _kp = Enumerable.Repeat(config.Kp, _n).ToArray();
+        _kd = Enumerable.Repeat(config.Kd, _n).ToArray();
         _feet = config.Feet.Count;
         _baseBody = Model.BodyId(config.BaseLink);
         _gyroAdr = Model.SensorAdr[Model.SensorId(SceneBuilder.Gyro)];
@@ -218,7 +221,7 @@ public sealed class LocomotionTask : IMjTask, IDisposable
     {
         int n = _n;
         var sample = _sample[env];
-        Randomizer.Apply(_c.Randomization, _ix, Model, _models[env], _c.Kp, _c.Kd, ref rng, sample);
+        Randomizer.Apply(_c.Randomization, _ix, Model, _models[env], _kp, _kd, ref rng, sample);
 
         // Standing above the ground in the default pose, joints perturbed.
         var qpos = data.Qpos;
@@ -276,7 +279,7 @@ public sealed class LocomotionTask : IMjTask, IDisposable
         long physics = 0;
         for (int p = 0; p < _c.Decimation; p++)
         {
-            int age = TargetAge(p, sample.Latency, _c.Decimation);
+            int age = PdActuators.TargetAge(p, sample.Latency, _c.Decimation, LatencyDepth);
             _pd.Apply(data, history.Slice(age * n, n), sample.Kp, sample.Kd, sample.Strength, torque);
             long start = Stopwatch.GetTimestamp();
             data.Step();
@@ -302,10 +305,6 @@ public sealed class LocomotionTask : IMjTask, IDisposable
         if (--_cmdTimer[env] <= 0) SampleCommand(env, ref rng);
         Measure(env, data);
     }
-
-    /// <summary>How many policy steps old the target is that physics step <paramref name="p"/> of a policy step applies, under a latency of <paramref name="latency"/> physics steps.</summary>
-    internal static int TargetAge(int p, int latency, int decimation) =>
-        p >= latency ? 0 : Math.Min(LatencyDepth - 1, (latency - p + decimation - 1) / decimation);
 
     // Everything the reward, termination and observations read, from the state after the step.
     private void Measure(int env, MjData data)

@@ -1,0 +1,265 @@
+using Robotics.Sim.Randomization;
+
+namespace Robotics.Sim.Tasks.Manipulation;
+
+/// <summary>What the arm has to do.</summary>
+public enum ManipulationKind
+{
+    /// <summary>Bring the end effector to a target position and orientation.</summary>
+    Reach,
+    /// <summary>Push the cube to a target on the table.</summary>
+    Push,
+}
+
+/// <summary>Reward terms of the arm tasks, named like their scales in the task file.</summary>
+public static class ManipulationTerms
+{
+    /// <summary>1 − tanh(d / 0.1), d = end effector to target [m] (reach).</summary>
+    public const string RewardEePosition = nameof(RewardEePosition);
+    /// <summary>1 − tanh(θ / 0.5), θ = orientation error [rad] (reach).</summary>
+    public const string RewardEeOrientation = nameof(RewardEeOrientation);
+    /// <summary>1 − tanh(d / 0.1), d = end effector to cube [m] (push).</summary>
+    public const string RewardEeToCube = nameof(RewardEeToCube);
+    /// <summary>1 − tanh(d / 0.1), d = cube to target [m] (push).</summary>
+    public const string RewardCubeToTarget = nameof(RewardCubeToTarget);
+    /// <summary>1 while the success condition holds.</summary>
+    public const string RewardSuccess = nameof(RewardSuccess);
+    /// <summary>Σ (aₜ − aₜ₋₁)².</summary>
+    public const string CostActionRate = nameof(CostActionRate);
+    /// <summary>Σ q̇² [rad²/s²].</summary>
+    public const string CostJointVel = nameof(CostJointVel);
+
+    /// <summary>All terms in a fixed order.</summary>
+    public static readonly string[] All = { RewardEePosition, RewardEeOrientation, RewardEeToCube, RewardCubeToTarget, RewardSuccess, CostActionRate, CostJointVel };
+
+    /// <summary>Whether a term means something for a kind of task.</summary>
+    public static bool AppliesTo(string term, ManipulationKind kind) => term switch
+    {
+        RewardEePosition or RewardEeOrientation => kind == ManipulationKind.Reach,
+        RewardEeToCube or RewardCubeToTarget => kind == ManipulationKind.Push,
+        _ => true,
+    };
+}
+
+/// <summary>
+/// An arm task (reach or push) read from a TOML task file: the arm's URDF on the table scene, PD joint
+/// control with gravity compensation, target sampling, success thresholds, rewards, observation groups
+/// and randomization. Validated on load; errors name the file, the field and what is allowed.
+/// </summary>
+public sealed record ManipulationConfig
+{
+    /// <summary>Task name.</summary>
+    public required string Name { get; init; }
+    /// <summary>Reach or push.</summary>
+    public required ManipulationKind Kind { get; init; }
+    /// <summary>The arm's URDF (absolute path).</summary>
+    public required string Urdf { get; init; }
+    /// <summary>The link at the tool centre point.</summary>
+    public required string EeLink { get; init; }
+    /// <summary>Where the arm's base stands in the world [m], x y z.</summary>
+    public double[] BasePosition { get; init; } = { 0, 0, 0.4 };
+    /// <summary>Rotor armature [kg·m²].</summary>
+    public double Armature { get; init; }
+    /// <summary>Add the gravity and Coriolis torques to the PD law, as arm drivers do.</summary>
+    public bool GravityCompensation { get; init; } = true;
+    /// <summary>Default joint positions [rad], in the URDF's actuated order. [n]</summary>
+    public required double[] DefaultJointPos { get; init; }
+    /// <summary>Half-width of the uniform noise on joint positions at reset [rad].</summary>
+    public double ResetJointNoise { get; init; } = 0.1;
+
+    /// <summary>Physics time step [s].</summary>
+    public double PhysicsDt { get; init; } = 0.002;
+    /// <summary>Physics steps per policy step.</summary>
+    public int Decimation { get; init; } = 10;
+    /// <summary>Kp per joint [N·m/rad]. [n]</summary>
+    public required double[] Kp { get; init; }
+    /// <summary>Kd per joint [N·m·s/rad]. [n]</summary>
+    public required double[] Kd { get; init; }
+    /// <summary>Joint target offset from the measured position per unit action [rad] (clamped to the joint range).</summary>
+    public double ActionScale { get; init; } = 0.05;
+
+    /// <summary>Reach: lower corner of the target box in the world [m]. [3]</summary>
+    public double[] TargetMin { get; init; } = { 0.3, -0.25, 0.55 };
+    /// <summary>Reach: upper corner of the target box in the world [m]. [3]</summary>
+    public double[] TargetMax { get; init; } = { 0.6, 0.25, 0.85 };
+    /// <summary>Reach: yaw range of the target orientation about the downward tool axis [rad].</summary>
+    public (double Low, double High) TargetYaw { get; init; } = (-0.785, 0.785);
+    /// <summary>Reach: success position tolerance [m].</summary>
+    public double SuccessPosition { get; init; } = 0.02;
+    /// <summary>Reach: success orientation tolerance [rad].</summary>
+    public double SuccessOrientation { get; init; } = 0.1;
+    /// <summary>Push: cube start region on the table, x y [m]. [2] each</summary>
+    public double[] CubeMin { get; init; } = { 0.35, -0.15 };
+    /// <summary>Push: upper corner of the cube start region [m]. [2]</summary>
+    public double[] CubeMax { get; init; } = { 0.55, 0.15 };
+    /// <summary>Push: target region on the table, x y [m]. [2]</summary>
+    public double[] PushTargetMin { get; init; } = { 0.35, -0.2 };
+    /// <summary>Push: upper corner of the target region [m]. [2]</summary>
+    public double[] PushTargetMax { get; init; } = { 0.6, 0.2 };
+    /// <summary>Push: smallest start distance between cube and target [m].</summary>
+    public double MinPushDistance { get; init; } = 0.1;
+    /// <summary>Push: success distance between cube and target [m].</summary>
+    public double SuccessDistance { get; init; } = 0.03;
+
+    /// <summary>Episode length [s].</summary>
+    public double EpisodeSeconds { get; init; } = 5;
+    /// <summary>Reward scales (Reward* add, Cost* subtract), per second of policy time.</summary>
+    public required IReadOnlyDictionary<string, double> RewardScales { get; init; }
+
+    /// <summary>Policy observation terms, in order.</summary>
+    public required IReadOnlyList<string> PolicyTerms { get; init; }
+    /// <summary>Critic observation terms, in order.</summary>
+    public required IReadOnlyList<string> CriticTerms { get; init; }
+    /// <summary>Per-term scales (default 1).</summary>
+    public IReadOnlyDictionary<string, double> ObservationScales { get; init; } = new Dictionary<string, double>();
+    /// <summary>Per-term noise half-widths in raw units (policy group only).</summary>
+    public IReadOnlyDictionary<string, double> ObservationNoise { get; init; } = new Dictionary<string, double>();
+    /// <summary>Symmetric clip of scaled observations; 0 = none.</summary>
+    public double ObservationClip { get; init; } = 100;
+    /// <summary>Domain randomization (friction applies to the table and the cube).</summary>
+    public RandomizationConfig Randomization { get; init; } = new();
+
+    /// <summary>Episode length in policy steps (derived).</summary>
+    public int MaxEpisodeSteps => (int)Math.Round(EpisodeSeconds / (PhysicsDt * Decimation));
+
+    /// <summary>Terms a policy may observe: joint encoders, the last action, the end effector's pose (forward kinematics) and the task's targets and objects (perception).</summary>
+    public static readonly string[] MeasuredTerms =
+        { "joint_pos", "joint_vel", "last_action", "ee_pos", "target_pos", "ee_to_target", "orientation_error", "cube_pos", "cube_to_target", "ee_to_cube" };
+    /// <summary>Privileged terms, for the critic.</summary>
+    public static readonly string[] PrivilegedTerms = { "cube_vel", "friction", "motor_strength", "joint_torque" };
+    private static readonly string[] CubeTerms = { "cube_pos", "cube_to_target", "ee_to_cube", "cube_vel" };
+    private static readonly string[] ReachTerms = { "ee_to_target", "orientation_error" };
+
+    /// <summary>Reads and validates a task file of kind "reach" or "push".</summary>
+    /// <exception cref="TaskFileException">Anything wrong, with the file and field named.</exception>
+    public static ManipulationConfig Load(string path)
+    {
+        var file = Path.GetFullPath(path);
+        if (!File.Exists(file)) throw new TaskFileException($"task file not found: {file}");
+        var root = TomlSection.Parse(File.ReadAllText(file), file);
+        var name = root.String("name");
+        var kind = root.String("kind") switch
+        {
+            "reach" => ManipulationKind.Reach,
+            "push" => ManipulationKind.Push,
+            var k => throw root.Error("kind", $"'{k}' is not 'reach' or 'push'"),
+        };
+
+        var robot = root.RequiredSection("robot");
+        var urdf = TaskFileParts.Urdf(robot);
+        var ee = TaskFileParts.Link(robot, "ee_link", robot.String("ee_link"), urdf);
+        var basePos = Vector(robot, "base_position", 3, new double[] { 0, 0, 0.4 }, -10, 10);
+        var defaults = TaskFileParts.JointValues(robot.RequiredSection("default_joint_pos"), urdf, -10, 10, "rad", withinRange: true);
+        var config = new ManipulationConfig
+        {
+            Name = name, Kind = kind, Urdf = urdf.Source, EeLink = ee, BasePosition = basePos, DefaultJointPos = defaults,
+            Armature = robot.Double("armature", 0, 0, 10, "kg·m²"),
+            GravityCompensation = robot.Bool("gravity_compensation", true),
+            ResetJointNoise = robot.Double("reset_joint_noise", 0.1, 0, 1, "rad"),
+            Kp = Array.Empty<double>(), Kd = Array.Empty<double>(),
+            RewardScales = new Dictionary<string, double>(), PolicyTerms = Array.Empty<string>(), CriticTerms = Array.Empty<string>(),
+        };
+        robot.EnsureAllRead();
+
+        // [control]: kp and kd are one number for all joints or a table of joint patterns.
+        var control = root.RequiredSection("control");
+        double[] Gains(string key, double max, string unit) => control.Section(key) is { } table
+            ? TaskFileParts.JointValues(table, urdf, 0, max, unit, withinRange: false)
+            : Enumerable.Repeat(control.Double(key, null, 0, max, unit), urdf.Actuated.Count).ToArray();
+        config = config with
+        {
+            PhysicsDt = control.Double("physics_dt", 0.002, 0.0002, 0.02, "s"),
+            Decimation = control.Int("decimation", 10, 1, 100),
+            Kp = Gains("kp", 10_000, "N·m/rad"),
+            Kd = Gains("kd", 1_000, "N·m·s/rad"),
+            ActionScale = control.Double("action_scale", 0.05, 1e-4, 1, "rad"),
+        };
+        control.EnsureAllRead();
+
+        var target = root.RequiredSection("target");
+        if (kind == ManipulationKind.Reach)
+        {
+            var lo = Vector(target, "position_min", 3, null, -5, 5);
+            var hi = Vector(target, "position_max", 3, null, -5, 5);
+            for (int k = 0; k < 3; k++) if (lo[k] > hi[k]) throw target.Error("position_max", $"component {k} is below position_min's");
+            config = config with
+            {
+                TargetMin = lo, TargetMax = hi,
+                TargetYaw = target.Range("yaw_range", (-0.785, 0.785), -Math.PI, Math.PI, "rad"),
+                SuccessPosition = target.Double("success_position", 0.02, 1e-4, 1, "m"),
+                SuccessOrientation = target.Double("success_orientation", 0.1, 1e-3, Math.PI, "rad"),
+            };
+        }
+        else
+        {
+            var cLo = Vector(target, "cube_min", 2, null, -5, 5);
+            var cHi = Vector(target, "cube_max", 2, null, -5, 5);
+            var tLo = Vector(target, "target_min", 2, null, -5, 5);
+            var tHi = Vector(target, "target_max", 2, null, -5, 5);
+            for (int k = 0; k < 2; k++)
+            {
+                if (cLo[k] > cHi[k]) throw target.Error("cube_max", $"component {k} is below cube_min's");
+                if (tLo[k] > tHi[k]) throw target.Error("target_max", $"component {k} is below target_min's");
+            }
+            config = config with
+            {
+                CubeMin = cLo, CubeMax = cHi, PushTargetMin = tLo, PushTargetMax = tHi,
+                MinPushDistance = target.Double("min_distance", 0.1, 0, 1, "m"),
+                SuccessDistance = target.Double("success_distance", 0.03, 1e-3, 1, "m"),
+            };
+        }
+        target.EnsureAllRead();
+
+        if (root.Section("episode") is { } episode)
+        {
+            config = config with { EpisodeSeconds = episode.Double("length_s", 5, 0.1, 3600, "s") };
+            episode.EnsureAllRead();
+        }
+
+        var rewards = root.RequiredSection("rewards");
+        var scales = new Dictionary<string, double>();
+        foreach (var key in rewards.Keys.ToList())
+        {
+            if (!ManipulationTerms.All.Contains(key))
+                throw rewards.Error(key, $"unknown reward term; known terms: {string.Join(", ", ManipulationTerms.All)}");
+            if (!ManipulationTerms.AppliesTo(key, kind)) throw rewards.Error(key, $"does not apply to a {kind.ToString().ToLowerInvariant()} task");
+            scales[key] = rewards.Double(key, null, 0, 1e4);
+        }
+        config = config with { RewardScales = scales };
+
+        var obs = root.RequiredSection("observations");
+        var policy = obs.Strings("policy");
+        var critic = obs.Strings("critic");
+        void Check(string group, string t, bool privilegedAllowed)
+        {
+            bool measured = MeasuredTerms.Contains(t), privileged = PrivilegedTerms.Contains(t);
+            if (!measured && !privileged) throw obs.Error(group, $"unknown term '{t}'; known: {string.Join(", ", MeasuredTerms.Concat(PrivilegedTerms))}");
+            if (privileged && !privilegedAllowed) throw obs.Error(group, $"'{t}' is privileged (a real robot cannot measure it); put it in the critic group");
+            if (kind == ManipulationKind.Reach && CubeTerms.Contains(t)) throw obs.Error(group, $"'{t}' needs the cube: a push task");
+            if (kind == ManipulationKind.Push && ReachTerms.Contains(t)) throw obs.Error(group, $"'{t}' belongs to a reach task");
+        }
+        foreach (var t in policy) Check("policy", t, false);
+        foreach (var t in critic) Check("critic", t, true);
+        config = config with
+        {
+            PolicyTerms = policy, CriticTerms = critic,
+            ObservationClip = obs.Double("clip", 100, 0, 1e6),
+            ObservationScales = TaskFileParts.TermNumbers(obs.Section("scale"), policy.Concat(critic).ToHashSet(), 0, 1e4),
+            ObservationNoise = TaskFileParts.TermNumbers(obs.Section("noise"), policy.ToHashSet(), 0, 1e3),
+        };
+        obs.EnsureAllRead();
+
+        if (root.Section("randomization") is { } dr)
+            config = config with { Randomization = TaskFileParts.Randomization(dr, config.Decimation, floatingBase: false) };
+        root.EnsureAllRead();
+        return config;
+    }
+
+    private static double[] Vector(TomlSection s, string key, int n, double[]? fallback, double min, double max)
+    {
+        var values = s.Numbers(key, fallback);
+        if (values.Length != n) throw s.Error(key, $"expected {n} numbers, found {values.Length}");
+        foreach (var v in values) if (v < min || v > max) throw s.Error(key, $"{v} is outside [{min}, {max}]");
+        return values;
+    }
+}

@@ -1,0 +1,167 @@
+using Robotics.Deploy.Contract;
+using Robotics.Sim.Envs;
+using Robotics.Sim.Randomization;
+using Robotics.Sim.Tasks;
+using Robotics.Sim.Tasks.Manipulation;
+
+namespace Robotics.Sim.Tests.Tasks;
+
+public class ManipulationTaskTests
+{
+    internal static string Reach => TestPaths.Repo("src/Sim/Tasks/Configs/panda_reach.toml");
+    internal static string Push => TestPaths.Repo("src/Sim/Tasks/Configs/panda_push.toml");
+
+    internal static ManipulationTask Nominal(string file) =>
+        new(ManipulationConfig.Load(file) with { Randomization = new RandomizationConfig(), ResetJointNoise = 0 });
+
+    [Fact]
+    public void Arm_maps_seven_joints_with_per_joint_gains()
+    {
+        using var task = Nominal(Reach);
+        Assert.Equal(7, task.ActionDim);
+        Assert.Equal(Enumerable.Range(1, 7).Select(i => $"joint{i}"), task.Actuators.JointNames);
+        Assert.Equal(new[] { 400.0, 400, 400, 400, 150, 100, 50 }, task.Config.Kp);
+        Assert.Equal(87, task.Actuators.Effort[0]);
+        Assert.Equal(12, task.Actuators.Effort[6]);
+        Assert.Equal(7 + 7, task.Model.Nq);   // 7 hinges + the cube's free joint
+        Assert.Equal(250, task.MaxEpisodeSteps);   // 5 s at 50 Hz
+    }
+
+    [Fact]
+    public void Observation_widths_and_order()
+    {
+        using var reach = Nominal(Reach);
+        Assert.Equal(new[] { 7, 7, 3, 3, 7 }, reach.ObservationGroups[0].Terms.Select(t => t.Width));
+        Assert.Equal(27 + 3 + 3 + 7 + 7, reach.ObservationGroups[1].Dim);
+        using var push = Nominal(Push);
+        Assert.Equal(7 + 7 + 3 + 3 + 3 + 3 + 7, push.ObservationGroups[0].Dim);
+        Assert.Equal(33 + 3 + 3 + 1 + 7 + 7, push.ObservationGroups[1].Dim);
+    }
+
+    [Fact]
+    public void Gravity_compensated_pd_holds_the_ready_pose()
+    {
+        using var env = new MjVecEnv(Nominal(Reach), 1, 1, seed: 1, ownsTask: true);
+        var task = (ManipulationTask)env.Task;
+        for (int t = 0; t < 100; t++) env.Step(new float[7]);   // 2 s of zero actions
+        var frame = env.Observations(ObservationGroup.Critic);
+        for (int i = 0; i < 7; i++) Assert.InRange(frame[i], -0.01f, 0.01f);   // joint_pos relative to default [rad]
+        for (int i = 7; i < 14; i++) Assert.InRange(frame[i], -0.01f, 0.01f);  // joint_vel × 0.1
+    }
+
+    [Fact]
+    public void A_goal_at_the_current_tool_pose_is_a_success_and_an_offset_one_is_not()
+    {
+        using var env = new MjVecEnv(Nominal(Reach), 1, 1, seed: 2, ownsTask: true);
+        var task = (ManipulationTask)env.Task;
+        var data = env.Data(0);
+        env.Step(new float[7]);
+        int ee = data.Model.BodyId("ee");
+        var p = data.Xpos.Slice(3 * ee, 3).ToArray();
+        task.SetGoal(0, data, p[0], p[1], p[2], yaw: 0);
+        env.Step(new float[7]);
+        Assert.True(task.Distance(0) < 0.005, $"distance {task.Distance(0)}");
+        Assert.True(task.IsSuccess(0));
+        task.SetGoal(0, data, p[0] + 0.03, p[1], p[2], yaw: 0);
+        env.Step(new float[7]);
+        Assert.False(task.IsSuccess(0));   // 3 cm > 2 cm
+        task.SetGoal(0, data, p[0], p[1], p[2], yaw: 0.3);
+        env.Step(new float[7]);
+        Assert.InRange(task.OrientationError(0), 0.29, 0.31);
+        Assert.False(task.IsSuccess(0));   // 0.3 rad > 0.1 rad
+    }
+
+    [Fact]
+    public void Rotation_error_of_a_known_rotation()
+    {
+        // Target = Rz(0.5) · I; current = I → rotation vector (0, 0, 0.5).
+        double c = Math.Cos(0.5), s = Math.Sin(0.5);
+        var target = new[] { c, -s, 0, s, c, 0, 0, 0, 1 };
+        var identity = new double[] { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
+        var e = new double[3];
+        ManipulationTask.RotationError(target, identity, e);
+        Assert.Equal(0, e[0], 12);
+        Assert.Equal(0, e[1], 12);
+        Assert.Equal(0.5, e[2], 12);
+        ManipulationTask.RotationError(identity, identity, e);
+        Assert.Equal(new double[3], e);
+    }
+
+    [Fact]
+    public void Push_places_cube_and_target_apart_and_a_fallen_cube_terminates()
+    {
+        using var env = new MjVecEnv(Nominal(Push), 4, 1, seed: 3, ownsTask: true);
+        var task = (ManipulationTask)env.Task;
+        for (int i = 0; i < 4; i++)
+        {
+            Assert.True(task.Distance(i) >= 0.1 - 1e-9, $"cube starts {task.Distance(i)} m from its target");
+            Assert.InRange(task.Goal(i)[0], 0.35, 0.6);
+        }
+        var data = env.Data(0);
+        int cube = data.Model.JntQposadr[data.Model.JointId("cube")];
+        data.Qpos[cube] = 1.2;   // beyond the table's far edge: it falls
+        int steps = 0;
+        while (!env.Terminated[0] && steps < 50) { env.Step(new float[4 * 7]); steps++; }
+        Assert.True(env.Terminated[0]);
+        Assert.False(env.Truncated[0]);
+    }
+
+    [Fact]
+    public void Same_seed_same_trajectory_on_one_and_two_threads()
+    {
+        List<float> Run(int threads)
+        {
+            using var env = new MjVecEnv(ManipulationTask.Load(Push), 3, threads, seed: 9, ownsTask: true);
+            var rng = Robotics.Sim.Random.Rng.For(9, "test");
+            var a = new float[21];
+            var trace = new List<float>();
+            for (int t = 0; t < 30; t++)
+            {
+                for (int i = 0; i < a.Length; i++) a[i] = (float)rng.Uniform(-1, 1);
+                env.Step(a);
+                trace.AddRange(env.Observations(ObservationGroup.Critic).ToArray());
+                trace.AddRange(env.Rewards.ToArray());
+            }
+            return trace;
+        }
+        Assert.Equal(Run(1), Run(2));
+    }
+
+    [Fact]
+    public void Arm_task_file_errors_name_the_field()
+    {
+        var dir = Directory.CreateTempSubdirectory("robotics-arm-");
+        try
+        {
+            File.Copy(TestPaths.Repo("urdf/panda_arm.urdf"), Path.Combine(dir.FullName, "panda_arm.urdf"));
+            string Write(Func<string, string> edit)
+            {
+                var text = edit(File.ReadAllText(Reach).Replace("urdf = \"../../../../urdf/panda_arm.urdf\"", "urdf = \"panda_arm.urdf\""));
+                var path = Path.Combine(dir.FullName, "task.toml");
+                File.WriteAllText(path, text);
+                return path;
+            }
+            Assert.Equal("panda_reach", ManipulationConfig.Load(Write(t => t)).Name);
+            Assert.Contains("does not apply to a reach task", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("RewardSuccess = 1.0", "RewardCubeToTarget = 1.0")))).Message);
+            Assert.Contains("needs the cube", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("\"ee_to_target\", \"orientation_error\", \"last_action\"]", "\"cube_pos\", \"last_action\"]")))).Message);
+            Assert.Contains("floating-base robots only", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t + "base_payload = \"+U(0, 1)\"\n"))).Message);
+            Assert.Contains("matches no actuated joint", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("joint7 = 0.785", "wrist = 0.785")))).Message);
+        }
+        finally { dir.Delete(true); }
+    }
+}
+
+public class SceneBuilderTests
+{
+    [Fact]
+    public void Scene_carries_armature_motors_and_free_joint()
+    {
+        using var arm = ManipulationTaskTests.Nominal(ManipulationTaskTests.Reach);
+        foreach (var d in arm.Actuators.DofAddress) Assert.Equal(0.05, arm.Model.DofArmature[d]);
+        using var go1 = LocomotionTaskTests.Nominal();
+        foreach (var d in go1.Actuators.DofAddress) Assert.Equal(0.01, go1.Model.DofArmature[d]);
+        Assert.Equal((int)Robotics.Sim.Interop.mjtJoint.mjJNT_FREE, go1.Model.JntType[0]);
+        Assert.Equal(12, go1.Model.Nu);
+        Assert.Equal(4, go1.Model.Nsensor);   // gyro, accelerometer, orientation, velocimeter at the IMU
+    }
+}
