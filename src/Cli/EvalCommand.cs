@@ -23,7 +23,7 @@ internal static class EvalCommand
         var threads = new Option<int>("--threads") { Description = "worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var csv = new Option<string?>("--csv") { Description = "also write the table as CSV to this file" };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 0UL };
-        var eval = new Command("eval", "Evaluate a policy under nominal and held-out dynamics (1.5× ranges, +20 ms latency).")
+        var eval = new Command("eval", "Evaluate a policy on a task (locomotion, reach, push) under nominal and held-out dynamics (1.5× ranges, +20 ms latency).")
         {
             task, policy, episodes, envs, threads, csv, seed,
         };
@@ -33,8 +33,8 @@ internal static class EvalCommand
 
     private static int Run(string taskName, string policyName, int episodes, int envs, int threads, string? csv, ulong seed)
     {
-        LocomotionConfig config;
-        try { config = LocomotionConfig.Load(TaskCatalog.Resolve(taskName)); }
+        string file, kind;
+        try { file = TaskCatalog.Resolve(taskName); kind = TaskCatalog.Kind(file); }
         catch (TaskFileException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return 2; }
         var rng = Rng.For(seed, "eval-policy");
         BatchPolicy? policy = policyName switch
@@ -46,6 +46,47 @@ internal static class EvalCommand
         if (policy is null) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] --policy '{policyName}': use zero or random"); return 2; }
         if (episodes < 1 || envs < 1 || threads < 1) { AnsiConsole.MarkupLine("[red]error:[/] --episodes, --envs and --threads must be ≥ 1"); return 2; }
 
+        try
+        {
+            return kind == "locomotion"
+                ? Locomotion(LocomotionConfig.Load(file), policy, policyName, episodes, envs, threads, csv, seed)
+                : Manipulation(Robotics.Sim.Tasks.Manipulation.ManipulationConfig.Load(file), policy, policyName, episodes, envs, threads, seed);
+        }
+        catch (Exception e) when (e is TaskFileException or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return 2;
+        }
+    }
+
+    private static int Manipulation(Robotics.Sim.Tasks.Manipulation.ManipulationConfig config, BatchPolicy policy, string policyName,
+        int episodes, int envs, int threads, ulong seed)
+    {
+        var results = new[]
+        {
+            ManipulationEvaluator.Run(config, policy, "nominal", episodes, envs, threads, seed),
+            ManipulationEvaluator.Run(ManipulationEvaluator.HeldOut(config), policy, "held-out", episodes, envs, threads, seed),
+        };
+        AnsiConsole.MarkupLineInterpolated($"[bold]{config.Name}[/] ({config.Kind}), policy '{policyName}'");
+        var table = new Table().AddColumns("condition", "episodes", "success", "return", "final distance [[m]]", "final orientation [[rad]]", "cube fell");
+        foreach (var r in results)
+            table.AddRow(r.Condition, $"{r.Episodes}", $"{r.SuccessRate:P0}", $"{r.MeanReturn:0.00}", $"{r.FinalDistance:0.000}", $"{r.FinalOrientationError:0.000}", $"{r.Failures}");
+        AnsiConsole.Write(table);
+        Terms(results.Select(r => (r.Condition, r.Terms)).ToList());
+        return 0;
+    }
+
+    private static void Terms(IReadOnlyList<(string Condition, IReadOnlyDictionary<string, double> Terms)> results)
+    {
+        var terms = new Table().AddColumn("reward term (per episode)");
+        foreach (var r in results) terms.AddColumn(r.Condition);
+        foreach (var t in results[0].Terms.Keys)
+            terms.AddRow(new[] { t }.Concat(results.Select(r => $"{r.Terms[t]:0.000}")).ToArray());
+        AnsiConsole.Write(terms);
+    }
+
+    private static int Locomotion(LocomotionConfig config, BatchPolicy policy, string policyName, int episodes, int envs, int threads, string? csv, ulong seed)
+    {
         var results = new[]
         {
             LocomotionEvaluator.Run(config, policy, "nominal", episodes, envs, threads, seed),
@@ -56,11 +97,7 @@ internal static class EvalCommand
             table.AddRow(r.Condition, $"{r.Episodes}", $"{r.MeanReturn:0.00}", $"{r.MeanSeconds:0.0}", $"{r.LinVelError:0.000}", $"{r.YawRateError:0.000}", $"{r.Falls}");
         AnsiConsole.MarkupLineInterpolated($"[bold]{config.Name}[/], policy '{policyName}'");
         AnsiConsole.Write(table);
-        var terms = new Table().AddColumn("reward term (per episode)");
-        foreach (var r in results) terms.AddColumn(r.Condition);
-        foreach (var t in results[0].Terms.Keys)
-            terms.AddRow(new[] { t }.Concat(results.Select(r => $"{r.Terms[t]:0.000}")).ToArray());
-        AnsiConsole.Write(terms);
+        Terms(results.Select(r => (r.Condition, r.Terms)).ToList());
         if (csv is not null)
         {
             LocomotionEvaluator.WriteCsv(csv, results);

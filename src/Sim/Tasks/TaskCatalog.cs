@@ -19,6 +19,21 @@ public static class TaskCatalog
         throw new TaskFileException($"no task file '{nameOrPath}' and no task of that name; known tasks: {string.Join(", ", Names())}");
     }
 
+    /// <summary>The <c>kind</c> of a task file: locomotion, reach or push.</summary>
+    public static string Kind(string file) => TomlSection.Parse(File.ReadAllText(file), file).String("kind");
+
+    /// <summary>Builds the task a file describes, whatever its kind.</summary>
+    public static Envs.IMjTask Load(string nameOrPath)
+    {
+        var file = Resolve(nameOrPath);
+        return Kind(file) switch
+        {
+            "locomotion" => Locomotion.LocomotionTask.Load(file),
+            "reach" or "push" => Manipulation.ManipulationTask.Load(file),
+            var k => throw new TaskFileException($"{file}: kind: '{k}' is not one of locomotion, reach, push"),
+        };
+    }
+
     /// <summary>Names of the task files in <see cref="ConfigDir"/>.</summary>
     public static IReadOnlyList<string> Names()
     {

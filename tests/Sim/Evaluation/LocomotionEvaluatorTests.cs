@@ -37,3 +37,28 @@ public class LocomotionEvaluatorTests
         Assert.StartsWith("nominal,4,", lines[1]);
     }
 }
+
+public class ManipulationEvaluatorTests
+{
+    [Fact]
+    public void Held_out_arm_gets_20_ms_more_latency_and_wider_ranges()
+    {
+        var c = Robotics.Sim.Tasks.Manipulation.ManipulationConfig.Load(ManipulationTaskTests.Reach);
+        var h = ManipulationEvaluator.HeldOut(c).Randomization;
+        Assert.Equal(10, h.ActionLatency!.Low);     // =U(0, 5) + 10 physics steps (20 ms at 2 ms)
+        Assert.Equal(15, h.ActionLatency.High);
+        Assert.Equal(0.85, h.LinkMass!.Low, 10);    // *U(0.9, 1.1) widened 1.5× about 1.0
+    }
+
+    [Fact]
+    public void Zero_policy_on_push_counts_episodes_and_never_succeeds_by_accident()
+    {
+        var c = Robotics.Sim.Tasks.Manipulation.ManipulationConfig.Load(ManipulationTaskTests.Push) with { EpisodeSeconds = 0.5 };
+        var r = ManipulationEvaluator.Run(c, (_, a) => a.Clear(), "nominal", episodes: 4, envs: 2, threads: 2, seed: 3);
+        Assert.Equal(4, r.Episodes);
+        Assert.Equal(0, r.SuccessRate);            // the cube starts ≥ 10 cm from its target and nobody pushes it
+        Assert.InRange(r.FinalDistance, 0.1, 0.5);
+        Assert.Equal(0, r.Failures);
+        Assert.Equal(r.MeanReturn, r.Terms.Values.Sum(), 3);
+    }
+}

@@ -47,6 +47,7 @@ public sealed class ManipulationTask : IMjTask, IDisposable
     private double[] _distance = Array.Empty<double>();     // [N] reach: ee–target; push: cube–target
     private double[] _eeToCube = Array.Empty<double>();     // [N]
     private bool[] _success = Array.Empty<bool>(), _finalSuccess = Array.Empty<bool>();   // [N]
+    private double[] _finalDistance = Array.Empty<double>(), _finalOrientation = Array.Empty<double>(); // [N]
 
     /// <summary>Builds the table scene with the arm from its URDF.</summary>
     public ManipulationTask(ManipulationConfig config)
@@ -134,6 +135,10 @@ public sealed class ManipulationTask : IMjTask, IDisposable
     public bool IsSuccess(int env) => _success[env];
     /// <summary>Whether the success condition held at the last step of the episode that ended last (read after Step, where it ended).</summary>
     public bool FinalSuccess(int env) => _finalSuccess[env];
+    /// <summary>Final distance [m] of the episode that ended last (see <see cref="Distance"/>).</summary>
+    public double FinalDistance(int env) => _finalDistance[env];
+    /// <summary>Final orientation error [rad] of the episode that ended last (reach).</summary>
+    public double FinalOrientationError(int env) => _finalOrientation[env];
     /// <summary>The goal of environment <paramref name="env"/>: the end effector's (reach) or the cube's (push) target position [m]. [3]</summary>
     public ReadOnlySpan<double> Goal(int env) => _goal.AsSpan(3 * env, 3);
     /// <summary>Sets the goal of environment <paramref name="env"/> (and the target marker); for reach, the orientation is yawed by <paramref name="yaw"/>.</summary>
@@ -172,6 +177,8 @@ public sealed class ManipulationTask : IMjTask, IDisposable
         _eeToCube = new double[numEnvs];
         _success = new bool[numEnvs];
         _finalSuccess = new bool[numEnvs];
+        _finalDistance = new double[numEnvs];
+        _finalOrientation = new double[numEnvs];
     }
 
     // ---------------------------------------------------------------- reset
@@ -179,7 +186,10 @@ public sealed class ManipulationTask : IMjTask, IDisposable
     /// <inheritdoc/>
     public void Reset(int env, MjData data, ref Rng rng)
     {
+        // What the episode that just ended achieved, kept for evaluation.
         _finalSuccess[env] = _success[env];
+        _finalDistance[env] = _distance[env];
+        _finalOrientation[env] = OrientationError(env);
         Randomizer.Apply(_c.Randomization, _ix, Model, _models[env], _c.Kp, _c.Kd, ref rng, _sample[env]);
 
         // The arm at its default pose, perturbed; its targets there.
