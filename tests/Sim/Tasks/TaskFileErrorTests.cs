@@ -82,3 +82,37 @@ public class TaskFileErrorTests : IDisposable
         Assert.Contains("child link 'b' is not defined", e.Message);
     }
 }
+
+/// <summary>A new legged robot needs only its URDF and a task file: a renamed, heavier variant of the Go1 runs with no code.</summary>
+public class NewRobotTests
+{
+    [Fact]
+    public void Renamed_robot_with_its_own_task_file_loads_and_steps()
+    {
+        var dir = Directory.CreateTempSubdirectory("robotics-newrobot-");
+        try
+        {
+            var urdf = File.ReadAllText(TestPaths.Repo("urdf/go1.urdf"))
+                .Replace("name=\"go1\"", "name=\"dog\"")
+                .Replace("FR_", "front_right_").Replace("FL_", "front_left_").Replace("RR_", "rear_right_").Replace("RL_", "rear_left_")
+                .Replace("\"trunk\"", "\"body\"").Replace("mass value=\"5.2\"", "mass value=\"6.0\"");
+            File.WriteAllText(Path.Combine(dir.FullName, "dog.urdf"), urdf);
+            var task = File.ReadAllText(LocomotionTaskTests.TaskFile)
+                .Replace("name = \"go1_velocity\"", "name = \"dog_velocity\"")
+                .Replace("urdf = \"../../../../urdf/go1.urdf\"", "urdf = \"dog.urdf\"")
+                .Replace("base_link = \"trunk\"", "base_link = \"body\"")
+                .Replace("feet = [\"FR_foot\", \"FL_foot\", \"RR_foot\", \"RL_foot\"]", "feet = [\"front_right_foot\", \"front_left_foot\", \"rear_right_foot\", \"rear_left_foot\"]")
+                .Replace("terminate_contacts = [\"trunk\", \"hip\"]", "terminate_contacts = [\"body\", \"hip\"]");
+            var path = Path.Combine(dir.FullName, "dog_velocity.toml");
+            File.WriteAllText(path, task);
+
+            using var env = new Robotics.Sim.Envs.MjVecEnv(Robotics.Sim.Tasks.TaskCatalog.Load(path), 2, 1, seed: 1, ownsTask: true);
+            Assert.Equal("dog_velocity", env.Task.Name);
+            Assert.Equal(12, env.ActionDim);
+            for (int t = 0; t < 50; t++) env.Step(new float[24]);
+            Assert.False(env.Terminated[0]);
+            Assert.Contains(((Robotics.Sim.Tasks.Locomotion.LocomotionTask)env.Task).Actuators.JointNames, j => j == "rear_left_calf_joint");
+        }
+        finally { dir.Delete(true); }
+    }
+}
