@@ -1,0 +1,42 @@
+using System.Diagnostics;
+using Robotics.Training.Device;
+using TorchSharp;
+
+namespace Robotics.Training.Tests.Device;
+
+public class TorchRuntimeTests
+{
+    [Fact]
+    public void TorchSharp_loads_and_computes_on_the_cpu()
+    {
+        var device = TorchRuntime.Initialize("cpu");
+        using var scope = torch.NewDisposeScope();
+        var x = torch.arange(1, 5, dtype: torch.float32, device: device);   // 1 2 3 4
+        Assert.Equal(30f, (x * x).sum().item<float>());                     // 1 + 4 + 9 + 16
+    }
+
+    [Fact]
+    public void Output_copy_of_LibTorchSharp_has_the_glibcxx_requirement_weak()
+    {
+        TorchRuntime.Initialize("cpu");
+        var lib = Path.Combine(AppContext.BaseDirectory, "libLibTorchSharp.so");
+        Assert.True(File.Exists(lib));
+        var flags = ElfVersionPatch.Flags(lib, TorchRuntime.MissingGlibcxx);
+        Assert.NotNull(flags);
+        Assert.True((flags!.Value & 0x2) != 0, $"flags {flags}");
+        if (File.Exists("/usr/bin/readelf"))
+        {
+            using var p = Process.Start(new ProcessStartInfo("readelf", $"-V {lib}") { RedirectStandardOutput = true })!;
+            var text = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            var line = text.Split('\n').First(l => l.Contains("Name: " + TorchRuntime.MissingGlibcxx));
+            Assert.Contains("WEAK", line);
+        }
+    }
+
+    [Fact]
+    public void Unknown_device_is_refused()
+    {
+        Assert.Throws<ArgumentException>(() => TorchRuntime.Initialize("tpu"));
+    }
+}
