@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using Robotics.Training.Device;
+using Robotics.Training.Devices;
 using TorchSharp;
 
-namespace Robotics.Training.Tests.Device;
+namespace Robotics.Training.Tests.Devices;
 
 public class TorchRuntimeTests
 {

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Robotics.Training.Device;
+namespace Robotics.Training.Devices;
 
 /// <summary>
 /// Marks one version requirement of an ELF shared object as weak, so the dynamic loader accepts a

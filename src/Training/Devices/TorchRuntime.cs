@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using TorchSharp;
 
-namespace Robotics.Training.Device;
+namespace Robotics.Training.Devices;
 
 /// <summary>
 /// Gets TorchSharp ready before its first use: makes the output copy of libLibTorchSharp.so loadable on

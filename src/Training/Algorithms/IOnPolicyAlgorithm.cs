@@ -1,0 +1,29 @@
+using Robotics.Training.Models;
+using static TorchSharp.torch;
+
+namespace Robotics.Training.Algorithms;
+
+/// <summary>What one update reported, averaged over its minibatches.</summary>
+public sealed record UpdateStats(double ValueLoss, double Surrogate, double Entropy, double Kl, double ClipFraction, double LearningRate, double NoiseStd);
+
+/// <summary>
+/// The small surface every on-policy algorithm shares with the runner: act on a step, take the
+/// environment's answer, compute returns at the end of a rollout, update.
+/// </summary>
+public interface IOnPolicyAlgorithm : IDisposable
+{
+    /// <summary>The policy (its deterministic path is what gets exported).</summary>
+    GaussianActor Actor { get; }
+
+    /// <summary>Samples actions [N, actionDim] for the current observations, and records the step.</summary>
+    Tensor Act(Tensor policyObs, Tensor criticObs);
+
+    /// <summary>Records the environment's answer: rewards, terminated, truncated [N]; the final critic observations [N, criticDim] bootstrap truncated episodes.</summary>
+    void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs);
+
+    /// <summary>Ends the rollout: bootstraps from the critic observations after the last step.</summary>
+    void ComputeReturns(Tensor lastCriticObs);
+
+    /// <summary>Learns from the rollout; <paramref name="progress"/> in [0, 1] drives schedules.</summary>
+    UpdateStats Update(double progress);
+}
