@@ -20,6 +20,9 @@ public sealed record CartPoleConfig
     /// <summary>Cart position beyond which the episode terminates [m]; the rail ends at ±1.8 m.</summary>
     public double CartLimit { get; init; } = 1.5;
 
+    /// <summary>Pole angle from upright beyond which the episode terminates [rad]; 0 = never (the dm_control form). Meant for balance.</summary>
+    public double TerminateAngle { get; init; }
+
     /// <summary>Half-width of the uniform noise on the initial cart position [m], pole angle [rad] and both velocities.</summary>
     public double InitialNoise { get; init; } = 0.05;
 
@@ -30,6 +33,7 @@ public sealed record CartPoleConfig
         if (MaxEpisodeSteps < 1) throw new ArgumentException($"CartPoleConfig.MaxEpisodeSteps = {MaxEpisodeSteps}: must be ≥ 1");
         if (!(CartLimit > 0 && CartLimit <= 1.8)) throw new ArgumentException($"CartPoleConfig.CartLimit = {CartLimit} m: allowed (0, 1.8]");
         if (!(InitialNoise >= 0 && InitialNoise <= 1)) throw new ArgumentException($"CartPoleConfig.InitialNoise = {InitialNoise}: allowed [0, 1]");
+        if (!(TerminateAngle >= 0 && TerminateAngle <= Math.PI)) throw new ArgumentException($"CartPoleConfig.TerminateAngle = {TerminateAngle} rad: allowed [0, π]");
         return this;
     }
 }
@@ -144,7 +148,9 @@ public sealed class CartPole : IMjTask, IDisposable
     }
 
     /// <inheritdoc/>
-    public bool IsTerminated(int env, MjData data) => Math.Abs(data.Qpos[0]) > _config.CartLimit;
+    public bool IsTerminated(int env, MjData data) =>
+        Math.Abs(data.Qpos[0]) > _config.CartLimit
+        || (_config.TerminateAngle > 0 && Math.Cos(data.Qpos[1]) < Math.Cos(_config.TerminateAngle));
 
     /// <summary>Frees the model.</summary>
     public void Dispose() => Model.Dispose();
