@@ -25,6 +25,9 @@ public static class TaskCatalog
     /// <summary>Builds the task a file describes, whatever its kind.</summary>
     public static Envs.IMjTask Load(string nameOrPath)
     {
+        // The built-in cart-pole (MJCF embedded in the assembly, no task file).
+        if (nameOrPath == "cartpole_swingup") return new CartPole(new CartPoleConfig { SwingUp = true });
+        if (nameOrPath == "cartpole_balance") return new CartPole(new CartPoleConfig { SwingUp = false, TerminateAngle = 0.4 });
         var file = Resolve(nameOrPath);
         return Kind(file) switch
         {

@@ -1,0 +1,81 @@
+using System.CommandLine;
+using Robotics.Deploy.Contract;
+using Robotics.Sim.Envs;
+using Robotics.Sim.Tasks;
+using Robotics.Training.Algorithms;
+using Robotics.Training.Devices;
+using Robotics.Training.Runner;
+using Spectre.Console;
+
+namespace Robotics.Cli;
+
+/// <summary><c>robotics train --task T [--algo ppo] [--envs N] [--threads K] [--device cpu|cuda] [--seed S] [--iterations I]</c>.</summary>
+internal static class TrainCommand
+{
+    public static Command Create()
+    {
+        var task = new Option<string>("--task") { Description = "task name (go1_velocity, panda_reach, panda_push, cartpole_balance, cartpole_swingup) or task file", Required = true };
+        var algo = new Option<string>("--algo") { Description = "algorithm", DefaultValueFactory = _ => "ppo" };
+        var envs = new Option<int>("--envs") { Description = "parallel environments", DefaultValueFactory = _ => 256 };
+        var threads = new Option<int>("--threads") { Description = "simulation threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var device = new Option<string>("--device") { Description = $"cpu or cuda (cuda: TorchSharp's CUDA package, or {TorchRuntime.LibTorchVariable}=/path/to/torch/lib)", DefaultValueFactory = _ => "cpu" };
+        var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 1UL };
+        var iterations = new Option<int>("--iterations") { DefaultValueFactory = _ => 100 };
+        var hidden = new Option<string>("--hidden") { Description = "hidden layer widths, comma-separated", DefaultValueFactory = _ => "512,256,128" };
+        var steps = new Option<int>("--steps") { Description = "steps per environment per iteration", DefaultValueFactory = _ => 24 };
+        var train = new Command("train", "Train a policy with PPO (asymmetric critic) and write runs/task__algo__seed__time/.")
+        {
+            task, algo, envs, threads, device, seed, iterations, hidden, steps,
+        };
+        train.SetAction(r => Run(new TrainOptions
+        {
+            Task = r.GetValue(task)!, Algorithm = r.GetValue(algo)!, Envs = r.GetValue(envs), Threads = r.GetValue(threads),
+            Device = r.GetValue(device)!, Seed = r.GetValue(seed), Iterations = r.GetValue(iterations),
+            RunsDirectory = Path.Combine(TaskCatalog.Home, "runs"),
+            Ppo = new PpoConfig { StepsPerEnv = r.GetValue(steps) },
+            Network = new Robotics.Training.Models.NetworkConfig { Hidden = r.GetValue(hidden)!.Split(',').Select(int.Parse).ToArray() },
+        }));
+        return train;
+    }
+
+    private static int Run(TrainOptions options)
+    {
+        IMjTask mjTask;
+        TorchSharp.torch.Device device;
+        try
+        {
+            options.Validate();
+            device = TorchRuntime.Initialize(options.Device);
+            mjTask = TaskCatalog.Load(options.Task);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or TaskFileException or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return 2;
+        }
+
+        using var env = new MjVecEnv(mjTask, options.Envs, options.Threads, Robotics.Sim.Random.Rng.Derive(options.Seed, "sim"), ownsTask: true);
+        int policyDim = env.ObservationGroups.Single(g => g.Name == ObservationGroup.Policy).Dim;
+        int criticDim = (env.ObservationGroups.FirstOrDefault(g => g.Name == ObservationGroup.Critic) ?? env.ObservationGroups[0]).Dim;
+        using var ppo = new Ppo(policyDim, criticDim, env.ActionDim, options.Envs, options.Ppo, options.Network, device, Robotics.Sim.Random.Rng.Derive(options.Seed, "training"));
+        var runner = new OnPolicyRunner(env, ppo, options.Ppo.StepsPerEnv, device);
+        var run = new TrainingRun(options, mjTask.Name, env);
+        AnsiConsole.MarkupLineInterpolated($"[bold]{mjTask.Name}[/]: {options.Envs} envs × {options.Ppo.StepsPerEnv} steps on {options.Threads} threads, {options.Device}, seed {options.Seed} → {run.Directory}");
+        foreach (var g in env.ObservationGroups) AnsiConsole.MarkupLineInterpolated($"  {g}");
+        AnsiConsole.MarkupLine("  sps: steps/s; c/l: collect/learn seconds; r: reward per step; R: episode return; vl: value loss; σ: policy noise");
+
+        runner.Learn(options.Iterations, s =>
+        {
+            run.Record(s);
+            var u = s.Update;
+            AnsiConsole.MarkupLineInterpolated(
+                $"{s.Iteration + 1,4}/{options.Iterations} {s.StepsPerSecond,7:N0} sps c{s.CollectSeconds:0.00}/l{s.LearnSeconds:0.00}s r {s.MeanStepReward:0.000} R {s.MeanEpisodeReturn,7:0.0} len {s.MeanEpisodeLength,4:0} kl {u.Kl:0.000} clip {u.ClipFraction:0.00} vl {u.ValueLoss:0.00} σ {u.NoiseStd:0.00}");
+            if ((s.Iteration + 1) % options.CheckpointEvery == 0) run.Checkpoint(ppo, s.Iteration + 1);
+        });
+        var last = run.Checkpoint(ppo, options.Iterations);
+        var plots = run.Plot();
+        double learn = run.History.Sum(h => h.LearnSeconds), collect = run.History.Sum(h => h.CollectSeconds);
+        AnsiConsole.MarkupLineInterpolated($"done: {runner.TotalSteps:N0} steps, {collect + learn:0.0} s ({learn / (collect + learn):P0} learning); checkpoint {last}; plots {string.Join(", ", plots.Select(Path.GetFileName))}");
+        return 0;
+    }
+}

@@ -1,0 +1,144 @@
+using System.Text.Json;
+using Robotics.Sim.Envs;
+using Robotics.Training.Algorithms;
+using Robotics.Training.Models;
+using static TorchSharp.torch;
+
+namespace Robotics.Training.Runner;
+
+/// <summary>What <c>robotics train</c> was asked to do; written to the run directory as config.json.</summary>
+public sealed record TrainOptions
+{
+    /// <summary>Task name or file.</summary>
+    public required string Task { get; init; }
+    /// <summary>Algorithm (ppo).</summary>
+    public string Algorithm { get; init; } = "ppo";
+    /// <summary>Parallel environments.</summary>
+    public int Envs { get; init; } = 1024;
+    /// <summary>Simulation threads.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>cpu or cuda.</summary>
+    public string Device { get; init; } = "cpu";
+    /// <summary>The one seed every subsystem's stream derives from.</summary>
+    public ulong Seed { get; init; } = 1;
+    /// <summary>Iterations to run.</summary>
+    public int Iterations { get; init; } = 100;
+    /// <summary>Checkpoint every this many iterations (and at the end).</summary>
+    public int CheckpointEvery { get; init; } = 50;
+    /// <summary>Where run directories go.</summary>
+    public string RunsDirectory { get; init; } = "runs";
+    /// <summary>PPO settings.</summary>
+    public PpoConfig Ppo { get; init; } = new();
+    /// <summary>Network settings.</summary>
+    public NetworkConfig Network { get; init; } = new();
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
+    public TrainOptions Validate()
+    {
+        if (Algorithm != "ppo") throw new ArgumentException($"--algo {Algorithm}: only ppo is implemented so far");
+        if (Envs < 1) throw new ArgumentException($"--envs {Envs}: must be ≥ 1");
+        if (Threads < 1) throw new ArgumentException($"--threads {Threads}: must be ≥ 1");
+        if (Device is not ("cpu" or "cuda")) throw new ArgumentException($"--device {Device}: cpu or cuda");
+        if (Iterations < 1) throw new ArgumentException($"--iterations {Iterations}: must be ≥ 1");
+        if (CheckpointEvery < 1) throw new ArgumentException($"CheckpointEvery {CheckpointEvery}: must be ≥ 1");
+        Ppo.Validate();
+        Network.Validate();
+        return this;
+    }
+}
+
+/// <summary>
+/// One training run on disk: <c>runs/task__algo__seed__time/</c> with config.json, progress.csv (one row
+/// per iteration), actor/critic checkpoints written atomically, and learning-curve PNGs at the end.
+/// </summary>
+public sealed class TrainingRun
+{
+    private readonly List<IterationStats> _history = new();
+
+    /// <summary>Creates the run directory and writes the configuration.</summary>
+    public TrainingRun(TrainOptions options, string taskName, IVecEnv env)
+    {
+        Options = options;
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss");
+        Directory = Path.GetFullPath(Path.Combine(options.RunsDirectory, $"{taskName}__{options.Algorithm}__{options.Seed}__{stamp}"));
+        System.IO.Directory.CreateDirectory(Directory);
+        var config = new
+        {
+            options.Task, options.Algorithm, options.Envs, options.Threads, options.Device, options.Seed, options.Iterations,
+            options.Ppo, options.Network, TaskName = taskName,
+            ObservationGroups = env.ObservationGroups.Select(g => new { g.Name, g.Dim, Terms = g.Terms.Select(t => new { t.Name, t.Width, t.Scale, t.Noise, t.Clip }) }),
+            env.ActionDim, env.StepDt,
+        };
+        File.WriteAllText(Path.Combine(Directory, "config.json"), JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true }));
+        RewardTerms = (env as MjVecEnv)?.RewardTermNames ?? Array.Empty<string>();
+        File.WriteAllText(CsvPath, OnPolicyRunner.CsvHeader(RewardTerms) + "\n");
+    }
+
+    /// <summary>The run directory.</summary>
+    public string Directory { get; }
+    /// <summary>The options it was started with.</summary>
+    public TrainOptions Options { get; }
+    /// <summary>Reward term names (CSV columns).</summary>
+    public IReadOnlyList<string> RewardTerms { get; }
+    /// <summary>progress.csv.</summary>
+    public string CsvPath => Path.Combine(Directory, "progress.csv");
+    /// <summary>Iterations recorded so far.</summary>
+    public IReadOnlyList<IterationStats> History => _history;
+
+    /// <summary>Appends an iteration to the CSV.</summary>
+    public void Record(IterationStats stats)
+    {
+        _history.Add(stats);
+        File.AppendAllText(CsvPath, OnPolicyRunner.CsvRow(stats) + "\n");
+    }
+
+    /// <summary>Writes actor and critic state (parameters and normalizer buffers) as checkpoint <paramref name="iteration"/>, atomically.</summary>
+    public string Checkpoint(Ppo ppo, int iteration)
+    {
+        var dir = Path.Combine(Directory, $"checkpoint_{iteration:D6}");
+        var temp = dir + ".tmp";
+        if (System.IO.Directory.Exists(temp)) System.IO.Directory.Delete(temp, true);
+        System.IO.Directory.CreateDirectory(temp);
+        ppo.Actor.save(Path.Combine(temp, "actor.pt"));
+        ppo.Critic.save(Path.Combine(temp, "critic.pt"));
+        if (System.IO.Directory.Exists(dir)) System.IO.Directory.Delete(dir, true);
+        System.IO.Directory.Move(temp, dir);   // a reader never sees half a checkpoint
+        return dir;
+    }
+
+    /// <summary>Writes learning curves as PNG: returns and episode length, losses, policy statistics.</summary>
+    public IReadOnlyList<string> Plot()
+    {
+        var steps = _history.Select(h => (double)h.TotalSteps).ToArray();
+        var files = new List<string>();
+        string Save(string name, string title, string ylabel, params (string Label, double[] Values)[] series)
+        {
+            var plt = new ScottPlot.Plot();
+            foreach (var (label, values) in series)
+            {
+                var finite = values.Select((v, i) => (v, i)).Where(p => double.IsFinite(p.v)).ToArray();
+                if (finite.Length == 0) continue;
+                var s = plt.Add.Scatter(finite.Select(p => steps[p.i]).ToArray(), finite.Select(p => p.v).ToArray());
+                s.LegendText = label;
+                s.MarkerSize = 0;
+            }
+            plt.Title(title);
+            plt.XLabel("environment steps");
+            plt.YLabel(ylabel);
+            plt.ShowLegend();
+            var path = Path.Combine(Directory, name);
+            plt.SavePng(path, 900, 500);
+            files.Add(path);
+            return path;
+        }
+        Save("returns.png", "Episode return", "return", ("mean episode return", _history.Select(h => h.MeanEpisodeReturn).ToArray()));
+        Save("episode_length.png", "Episode length", "steps", ("mean episode length", _history.Select(h => h.MeanEpisodeLength).ToArray()));
+        Save("losses.png", "Losses", "loss", ("value loss", _history.Select(h => h.Update.ValueLoss).ToArray()), ("surrogate", _history.Select(h => h.Update.Surrogate).ToArray()));
+        Save("policy.png", "Policy", "", ("noise std", _history.Select(h => h.Update.NoiseStd).ToArray()), ("KL", _history.Select(h => h.Update.Kl).ToArray()),
+            ("clip fraction", _history.Select(h => h.Update.ClipFraction).ToArray()));
+        if (RewardTerms.Count > 0)
+            Save("reward_terms.png", "Reward terms per episode", "sum over episode",
+                RewardTerms.Select(t => (t, _history.Select(h => h.RewardTerms.TryGetValue(t, out var v) ? v : double.NaN).ToArray())).ToArray());
+        return files;
+    }
+}
