@@ -23,27 +23,46 @@ internal static class EvalCommand
         var threads = new Option<int>("--threads") { Description = "worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var csv = new Option<string?>("--csv") { Description = "also write the table as CSV to this file" };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 0UL };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "a run's checkpoint_N folder: evaluate that trained policy (its task unless --task is given)" };
         var eval = new Command("eval", "Evaluate a policy on a task (locomotion, reach, push) under nominal and held-out dynamics (1.5× ranges, +20 ms latency).")
         {
-            task, policy, episodes, envs, threads, csv, seed,
+            task, policy, episodes, envs, threads, csv, seed, checkpoint,
         };
-        eval.SetAction(r => Run(r.GetValue(task)!, r.GetValue(policy)!, r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed)));
+        eval.SetAction(r =>
+        {
+            var cp = r.GetValue(checkpoint);
+            if (cp is null) return Run(r.GetValue(task)!, r.GetValue(policy)!, r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed));
+            Robotics.Training.Devices.TorchRuntime.Initialize("cpu");
+            Robotics.Training.Runner.CheckpointPolicy trained;
+            try { trained = Robotics.Training.Runner.CheckpointPolicy.Load(cp); }
+            catch (InvalidDataException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return 2; }
+            using (trained)
+            {
+                var taskName = r.GetResult(task) is { Implicit: false } ? r.GetValue(task)! : trained.Task;
+                return Run(taskName, "checkpoint", r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed), trained.Act);
+            }
+        });
         return eval;
     }
 
-    private static int Run(string taskName, string policyName, int episodes, int envs, int threads, string? csv, ulong seed)
+    private static int Run(string taskName, string policyName, int episodes, int envs, int threads, string? csv, ulong seed, BatchPolicy? given = null)
     {
         string file, kind;
+        if (taskName.StartsWith("cartpole", StringComparison.Ordinal))
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] eval covers the locomotion and arm tasks; {taskName} has no evaluation report");
+            return 2;
+        }
         try { file = TaskCatalog.Resolve(taskName); kind = TaskCatalog.Kind(file); }
         catch (TaskFileException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return 2; }
         var rng = Rng.For(seed, "eval-policy");
-        BatchPolicy? policy = policyName switch
+        BatchPolicy? policy = given ?? policyName switch
         {
             "zero" => (_, a) => a.Clear(),
             "random" => (_, a) => { for (int i = 0; i < a.Length; i++) a[i] = (float)rng.Uniform(-1, 1); },
             _ => null,
         };
-        if (policy is null) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] --policy '{policyName}': use zero or random"); return 2; }
+        if (policy is null) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] --policy '{policyName}': use zero or random, or --checkpoint"); return 2; }
         if (episodes < 1 || envs < 1 || threads < 1) { AnsiConsole.MarkupLine("[red]error:[/] --episodes, --envs and --threads must be ≥ 1"); return 2; }
 
         try

@@ -43,6 +43,14 @@ public class TrainingRunTests
             Assert.Equal(ppo.Actor.Normalizer.Mean.data<float>().ToArray(), restored.Normalizer.Mean.data<float>().ToArray());
             var x = randn(3, 5);
             Assert.Equal(ppo.Actor.forward(x).data<float>().ToArray(), restored.forward(x).data<float>().ToArray());
+
+            // And as eval reads it: the network shape from config.json, deterministic actions.
+            using var policy = CheckpointPolicy.Load(checkpoint);
+            Assert.Equal("cartpole_balance", policy.Task);
+            var actions = new float[3];
+            policy.Act(x.data<float>().ToArray(), actions);
+            Assert.Equal(ppo.Actor.forward(x).reshape(3).data<float>().ToArray(), actions);
+            Assert.Throws<InvalidDataException>(() => CheckpointPolicy.Load(run.Directory));   // not a checkpoint folder
         }
         finally { root.Delete(true); }
     }

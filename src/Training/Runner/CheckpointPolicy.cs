@@ -1,0 +1,68 @@
+using System.Text.Json;
+using Robotics.Training.Models;
+using static TorchSharp.torch;
+
+namespace Robotics.Training.Runner;
+
+/// <summary>
+/// A trained policy read back from a run's checkpoint: the actor's deterministic path (normalizer + MLP,
+/// no sampling), with its network shape taken from the run's config.json.
+/// </summary>
+public sealed class CheckpointPolicy : IDisposable
+{
+    private readonly GaussianActor _actor;
+
+    private CheckpointPolicy(GaussianActor actor, string task, int policyDim, int actionDim)
+    {
+        _actor = actor;
+        Task = task;
+        PolicyDim = policyDim;
+        ActionDim = actionDim;
+    }
+
+    /// <summary>The task the run trained on (name or file, as given to train).</summary>
+    public string Task { get; }
+    /// <summary>Width of the policy observation.</summary>
+    public int PolicyDim { get; }
+    /// <summary>Width of the action.</summary>
+    public int ActionDim { get; }
+
+    /// <summary>Loads <c>checkpoint_N/actor.pt</c> with the network described by the run's config.json (one folder up).</summary>
+    /// <exception cref="InvalidDataException">The folder is not a checkpoint of a run, or its files do not fit together.</exception>
+    public static CheckpointPolicy Load(string checkpointDir)
+    {
+        var dir = Path.GetFullPath(checkpointDir);
+        var actorPath = Path.Combine(dir, "actor.pt");
+        var configPath = Path.Combine(Path.GetDirectoryName(dir)!, "config.json");
+        if (!File.Exists(actorPath)) throw new InvalidDataException($"{dir}: no actor.pt (expected a checkpoint_N folder of a run)");
+        if (!File.Exists(configPath)) throw new InvalidDataException($"{configPath} not found: a checkpoint is read with its run's config.json");
+        using var doc = JsonDocument.Parse(File.ReadAllText(configPath));
+        var root = doc.RootElement;
+        var net = JsonSerializer.Deserialize<NetworkConfig>(root.GetProperty("Network").GetRawText())
+            ?? throw new InvalidDataException($"{configPath}: no Network");
+        int actionDim = root.GetProperty("ActionDim").GetInt32();
+        int policyDim = root.GetProperty("ObservationGroups").EnumerateArray().First(g => g.GetProperty("Name").GetString() == "policy").GetProperty("Dim").GetInt32();
+        var actor = new GaussianActor(policyDim, actionDim, net);
+        try { actor.load(actorPath); }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            actor.Dispose();
+            throw new InvalidDataException($"{actorPath} does not fit the network in {configPath} ({policyDim} → [{string.Join(", ", net.Hidden)}] → {actionDim}): {e.Message}", e);
+        }
+        actor.eval();
+        return new CheckpointPolicy(actor, root.GetProperty("Task").GetString() ?? "", policyDim, actionDim);
+    }
+
+    /// <summary>Deterministic actions [N, actionDim] for observations [N, policyDim].</summary>
+    public void Act(ReadOnlySpan<float> observations, Span<float> actions)
+    {
+        if (observations.Length % PolicyDim != 0) throw new ArgumentException($"observations of width {PolicyDim} expected; got {observations.Length} values");
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var obs = tensor(observations.ToArray(), new long[] { observations.Length / PolicyDim, PolicyDim });
+        _actor.forward(obs).data<float>().CopyTo(actions, 0, 0);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _actor.Dispose();
+}
