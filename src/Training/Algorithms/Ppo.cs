@@ -57,7 +57,9 @@ public sealed class Ppo : IOnPolicyAlgorithm
         var mean = Actor.forward(policyObs);
         var std = Actor.Std(mean);
         var actions = mean + std * randn(mean.shape, generator: _generator, device: mean.device);
-        _storage.AddPolicyStep(policyObs, criticObs, actions, _critic.forward(criticObs), GaussianActor.LogProb(actions, mean, std), mean, std);
+        // Values are computed for the whole rollout at once in ComputeReturns: one large batch instead of
+        // T small ones, and the critic is off the collection path.
+        _storage.AddPolicyStep(policyObs, criticObs, actions, GaussianActor.LogProb(actions, mean, std), mean, std);
         return actions;
     }
 
@@ -65,8 +67,12 @@ public sealed class Ppo : IOnPolicyAlgorithm
     public void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs)
     {
         using var _ = no_grad();
-        // A time limit is not a terminal state: bootstrap from the value of the observation it cut off.
-        var r = rewards + _c.Gamma * _critic.forward(finalCriticObs) * truncated;
+        // A time limit is not a terminal state: bootstrap from the value of the observation it cut off
+        // (evaluated for the truncated environments only).
+        var r = rewards.clone();
+        var cut = truncated.nonzero().squeeze(1);
+        if (cut.shape[0] > 0)
+            r.index_add_(0, cut, _critic.forward(finalCriticObs.index_select(0, cut)), _c.Gamma);
         _storage.AddEnvStep(r, maximum(terminated, truncated));
     }
 
@@ -74,7 +80,9 @@ public sealed class Ppo : IOnPolicyAlgorithm
     public void ComputeReturns(Tensor lastCriticObs)
     {
         using var _ = no_grad();
-        _storage.ComputeReturns(_critic.forward(lastCriticObs), _c.Gamma, _c.Lambda);
+        var s = _storage;
+        s.Values.copy_(_critic.forward(s.CriticObs.reshape((long)s.Steps * s.Envs, -1)).reshape(s.Steps, s.Envs));
+        s.ComputeReturns(_critic.forward(lastCriticObs), _c.Gamma, _c.Lambda);
     }
 
     /// <inheritdoc/>

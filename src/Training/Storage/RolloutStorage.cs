@@ -47,7 +47,7 @@ public sealed class RolloutStorage : IDisposable
     public Tensor Rewards { get; }
     /// <summary>[T, N], 1 where an episode ended (terminated or truncated).</summary>
     public Tensor Dones { get; }
-    /// <summary>[T, N] V(s_t) at collection.</summary>
+    /// <summary>[T, N] V(s_t), filled for the whole rollout before GAE.</summary>
     public Tensor Values { get; }
     /// <summary>[T, N] log π(a_t | s_t) at collection.</summary>
     public Tensor LogProbs { get; }
@@ -61,7 +61,7 @@ public sealed class RolloutStorage : IDisposable
     public Tensor Advantages { get; }
 
     /// <summary>Stores step <see cref="Count"/>'s inputs and outputs of the policy.</summary>
-    public void AddPolicyStep(Tensor policyObs, Tensor criticObs, Tensor actions, Tensor values, Tensor logProbs, Tensor means, Tensor stds)
+    public void AddPolicyStep(Tensor policyObs, Tensor criticObs, Tensor actions, Tensor logProbs, Tensor means, Tensor stds)
     {
         if (Count >= Steps) throw new InvalidOperationException($"rollout storage is full ({Steps} steps); call Clear after the update");
         int t = Count;
@@ -69,7 +69,6 @@ public sealed class RolloutStorage : IDisposable
         PolicyObs[t].copy_(policyObs);
         CriticObs[t].copy_(criticObs);
         Actions[t].copy_(actions);
-        Values[t].copy_(values);
         LogProbs[t].copy_(logProbs);
         Means[t].copy_(means);
         Stds[t].copy_(stds);
