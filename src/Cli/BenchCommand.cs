@@ -37,6 +37,18 @@ internal static class BenchCommand
         };
         task.SetAction(r => RunTask(r.GetValue(taskName)!, r.GetValue(taskEnvs), r.GetValue(taskThreads), r.GetValue(taskSeconds)));
         bench.Subcommands.Add(task);
+
+        var trainTask = new Option<string>("--task") { Description = "legged task name or file", DefaultValueFactory = _ => "go1_velocity" };
+        var trainEnvs = new Option<int>("--envs") { Description = "number of environments", DefaultValueFactory = _ => 1024 };
+        var trainThreads = new Option<int>("--threads") { Description = "simulation threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var trainIterations = new Option<int>("--iterations") { Description = "timed PPO iterations", DefaultValueFactory = _ => 3 };
+        var trainDevice = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu" };
+        var train = new Command("train", "PPO's collection throughput (policy inference included) against raw physics, and the share of time spent learning.")
+        {
+            trainTask, trainEnvs, trainThreads, trainIterations, trainDevice,
+        };
+        train.SetAction(r => RunTrain(r.GetValue(trainTask)!, r.GetValue(trainEnvs), r.GetValue(trainThreads), r.GetValue(trainIterations), r.GetValue(trainDevice)!));
+        bench.Subcommands.Add(train);
         return bench;
     }
 
@@ -58,6 +70,32 @@ internal static class BenchCommand
             return 2;
         }
         Print(result);
+        return 0;
+    }
+
+    private static int RunTrain(string task, int envs, int threads, int iterations, string deviceName)
+    {
+        Robotics.Training.Runner.TrainBenchmarkResult r;
+        try
+        {
+            var device = Robotics.Training.Devices.TorchRuntime.Initialize(deviceName);
+            var legged = Robotics.Sim.Tasks.Locomotion.LocomotionTask.Load(Robotics.Sim.Tasks.TaskCatalog.Resolve(task));
+            r = Robotics.Training.Runner.TrainBenchmark.Run(legged, envs, threads, iterations, device);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or Robotics.Sim.Tasks.TaskFileException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return 2;
+        }
+        AnsiConsole.MarkupLineInterpolated($"[bold]{task}[/] PPO: envs={r.Envs} threads={r.Threads} cores={Environment.ProcessorCount} device={deviceName}, {r.Iterations} timed iterations");
+        var table = new Table().AddColumns("measurement", "value");
+        table.AddRow("physics steps/s while collecting (inference included)", $"{r.CollectPhysicsPerSecond:N0}");
+        table.AddRow("raw physics steps/s (time inside mj_step)", $"{r.RawPhysicsPerSecond:N0}");
+        table.AddRow("collection / raw physics (goal ≥ 0.85)", $"{r.Ratio:0.000}");
+        table.AddRow("share of wall-clock learning", $"{r.LearnShare:P0}");
+        table.AddRow("update samples/s (× epochs)", $"{r.UpdateSamplesPerSecond:N0}");
+        table.AddRow("environment steps/s, whole loop", $"{r.TotalStepsPerSecond:N0}");
+        AnsiConsole.Write(table);
         return 0;
     }
 
