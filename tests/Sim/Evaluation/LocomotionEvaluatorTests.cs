@@ -22,7 +22,7 @@ public class LocomotionEvaluatorTests
     [Fact]
     public void Standing_policy_finishes_its_episodes_without_falling_and_writes_csv()
     {
-        var c = LocomotionConfig.Load(LocomotionTaskTests.TaskFile) with { EpisodeSeconds = 1.0, Randomization = new RandomizationConfig() };
+        var c = LocomotionConfig.Load(LocomotionTaskTests.TaskFile) with { EpisodeSeconds = 1.0, Randomization = new RandomizationConfig(), OnlyPositiveRewards = false };
         var r = LocomotionEvaluator.Run(c, (_, a) => a.Clear(), "nominal", episodes: 4, envs: 2, threads: 1, seed: 1);
         Assert.Equal(4, r.Episodes);
         Assert.Equal(0, r.Falls);

@@ -85,9 +85,10 @@ public class LocomotionTaskTests
     }
 
     [Fact]
-    public void Reward_terms_add_up_to_the_reward()
+    public void Reward_terms_add_up_to_the_reward_clipped_at_zero()
     {
         using var env = new MjVecEnv(Nominal(), 2, 1, seed: 5, ownsTask: true);
+        Assert.True(((LocomotionTask)env.Task).Config.OnlyPositiveRewards);
         Assert.Equal(LocomotionTerms.All, env.RewardTermNames);
         var rng = Robotics.Sim.Random.Rng.For(5, "test");
         var a = new float[24];
@@ -99,7 +100,7 @@ public class LocomotionTaskTests
             {
                 float sum = 0;
                 for (int k = 0; k < env.RewardTermNames.Count; k++) sum += env.RewardTermValues[e * env.RewardTermNames.Count + k];
-                Assert.Equal(env.Rewards[e], sum, 4);
+                Assert.Equal(Math.Max(0, sum), env.Rewards[e], 4);   // only_positive_rewards
             }
         }
         // Tracking terms are positive, costs negative.

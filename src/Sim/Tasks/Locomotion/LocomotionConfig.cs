@@ -96,6 +96,12 @@ public sealed record LocomotionConfig
     public double TrackingSigma { get; init; } = 0.25;
     /// <summary>Soft joint limits as a fraction of the URDF range about its middle.</summary>
     public double SoftJointLimit { get; init; } = 0.9;
+    /// <summary>
+    /// Clip each step's total reward at zero (legged_gym's only_positive_rewards): with costs larger than
+    /// the tracking rewards early in training, a negative total teaches the policy to end its episodes
+    /// by falling. The terms are reported unclipped.
+    /// </summary>
+    public bool OnlyPositiveRewards { get; init; } = true;
     /// <summary>Air time a foot should reach before touchdown [s].</summary>
     public double FeetAirTimeTarget { get; init; } = 0.5;
 
@@ -197,10 +203,11 @@ public sealed record LocomotionConfig
             TrackingSigma = rewards.Double("tracking_sigma", 0.25, 1e-4, 100),
             SoftJointLimit = rewards.Double("soft_joint_limit", 0.9, 0.1, 1),
             FeetAirTimeTarget = rewards.Double("feet_air_time_target", 0.5, 0, 5, "s"),
+            OnlyPositiveRewards = rewards.Bool("only_positive_rewards", true),
         };
         foreach (var key in rewards.Keys.ToList())
         {
-            if (key is "tracking_sigma" or "soft_joint_limit" or "feet_air_time_target") continue;
+            if (key is "tracking_sigma" or "soft_joint_limit" or "feet_air_time_target" or "only_positive_rewards") continue;
             if (!LocomotionTerms.All.Contains(key))
                 throw rewards.Error(key, $"unknown reward term; known terms: {string.Join(", ", LocomotionTerms.All)}");
             scales[key] = rewards.Double(key, null, 0, 1e4);

@@ -422,7 +422,7 @@ public sealed class LocomotionTask : IMjTask, IDisposable
             terms[k] = (float)contribution;
             total += contribution;
         }
-        return (float)total;
+        return (float)(_c.OnlyPositiveRewards ? Math.Max(0, total) : total);
     }
 
     private static double SumSquares(ReadOnlySpan<double> x)
