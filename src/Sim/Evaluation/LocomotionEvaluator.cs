@@ -29,13 +29,7 @@ public static class LocomotionEvaluator
 {
     /// <summary>The held-out condition: ranges × <paramref name="widen"/> and <paramref name="extraLatencySteps"/> more physics steps of latency.</summary>
     public static LocomotionConfig HeldOut(LocomotionConfig c, double widen = 1.5, int extraLatencySteps = 4)
-    {
-        var r = c.Randomization.Widen(widen);
-        var latency = c.Randomization.ActionLatency is { } l
-            ? l with { Low = l.Low + extraLatencySteps, High = l.High + extraLatencySteps }
-            : new Sampled(SampleOp.Set, extraLatencySteps, extraLatencySteps);
-        return c with { Randomization = r with { ActionLatency = latency } };
-    }
+        => c with { Randomization = c.Randomization.HeldOut(widen, extraLatencySteps) };
 
     /// <summary>Evaluates <paramref name="policy"/> on <paramref name="episodes"/> episodes.</summary>
     public static EvaluationResult Run(LocomotionConfig config, BatchPolicy policy, string condition, int episodes,

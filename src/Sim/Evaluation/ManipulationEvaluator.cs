@@ -22,13 +22,7 @@ public static class ManipulationEvaluator
 {
     /// <summary>The held-out condition: ranges × <paramref name="widen"/> and <paramref name="extraLatencySteps"/> more physics steps of latency (20 ms at 2 ms steps by default).</summary>
     public static ManipulationConfig HeldOut(ManipulationConfig c, double widen = 1.5, int extraLatencySteps = 10)
-    {
-        var r = c.Randomization.Widen(widen);
-        var latency = c.Randomization.ActionLatency is { } l
-            ? l with { Low = l.Low + extraLatencySteps, High = l.High + extraLatencySteps }
-            : new Sampled(SampleOp.Set, extraLatencySteps, extraLatencySteps);
-        return c with { Randomization = r with { ActionLatency = latency } };
-    }
+        => c with { Randomization = c.Randomization.HeldOut(widen, extraLatencySteps) };
 
     /// <summary>Evaluates <paramref name="policy"/> on <paramref name="episodes"/> episodes.</summary>
     public static ManipulationResult Run(ManipulationConfig config, BatchPolicy policy, string condition, int episodes,

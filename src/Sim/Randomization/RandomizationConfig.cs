@@ -41,4 +41,15 @@ public sealed record RandomizationConfig
         Armature = Armature?.Widen(factor), ActionLatency = ActionLatency, ImuBias = ImuBias?.Widen(factor),
         PushInterval = PushInterval, PushVelocity = PushVelocity?.Widen(factor),
     };
+
+    /// <summary>
+    /// The held-out evaluation set: every range widened by <paramref name="widen"/> about its centre and
+    /// <paramref name="extraLatencySteps"/> more physics steps of action latency.
+    /// </summary>
+    public RandomizationConfig HeldOut(double widen, int extraLatencySteps) => Widen(widen) with
+    {
+        ActionLatency = ActionLatency is { } l
+            ? l with { Low = l.Low + extraLatencySteps, High = l.High + extraLatencySteps }
+            : new Sampled(SampleOp.Set, extraLatencySteps, extraLatencySteps),
+    };
 }

@@ -110,12 +110,8 @@ public sealed class LocomotionTask : IMjTask, IDisposable
         _privileged = ObservationGroups.Select(g => g.Terms.Select(t => Array.IndexOf(LocomotionConfig.PrivilegedTerms, t.Name)).ToArray()).ToArray();
     }
 
-    private ObservationGroup Group(string name, IReadOnlyList<string> terms, bool noisy) => new(name, terms.Select(t => new ObservationTerm(t, Width(t))
-    {
-        Scale = (float)(_c.ObservationScales.TryGetValue(t, out var s) ? s : 1),
-        Noise = noisy && _c.ObservationNoise.TryGetValue(t, out var z) ? (float)z : 0,
-        Clip = (float)_c.ObservationClip,
-    }).ToList());
+    private ObservationGroup Group(string name, IReadOnlyList<string> terms, bool noisy) =>
+        TaskObservations.Group(name, terms, Width, _c.ObservationScales, _c.ObservationNoise, _c.ObservationClip, noisy);
 
     private int Width(string term) => ObservationWriter.Resolve(term) is var m && m != MeasuredTerm.None
         ? ObservationWriter.Width(m, _n)
