@@ -5,6 +5,7 @@ using Robotics.Sim.Tasks;
 using Robotics.Training.Algorithms;
 using Robotics.Training.Devices;
 using Robotics.Training.Runner;
+using Spectre.Console.Rendering;
 using Spectre.Console;
 
 namespace Robotics.Cli;
@@ -38,6 +39,28 @@ internal static class TrainCommand
         return train;
     }
 
+    private static Spectre.Console.Rendering.IRenderable LiveView(IterationStats? s, TrainOptions options)
+    {
+        int done = s is null ? 0 : s.Iteration + 1;
+        var bar = new BreakdownChart().Width(60)
+            .AddItem("done", done, Color.Green).AddItem("to go", options.Iterations - done, Color.Grey);
+        var table = new Table().Border(TableBorder.Rounded).AddColumns("", "").HideHeaders();
+        table.AddRow("iteration", $"{done} / {options.Iterations}");
+        if (s is not null)
+        {
+            var u = s.Update;
+            table.AddRow("steps", $"{s.TotalSteps:N0} ({s.StepsPerSecond:N0}/s; collect {s.CollectSeconds:0.00} s, learn {s.LearnSeconds:0.00} s)");
+            table.AddRow("reward per step", $"{s.MeanStepReward:0.0000}");
+            table.AddRow("episode return / length", $"{s.MeanEpisodeReturn:0.00} / {s.MeanEpisodeLength:0} ({s.Episodes} ended)");
+            foreach (var (term, value) in s.RewardTerms) table.AddRow($"  {term}", $"{value:0.000}");
+            table.AddRow("KL / clip fraction", $"{u.Kl:0.0000} / {u.ClipFraction:0.00}");
+            table.AddRow("entropy / noise σ", $"{u.Entropy:0.00} / {u.NoiseStd:0.000}");
+            table.AddRow("value loss / surrogate", $"{u.ValueLoss:0.0000} / {u.Surrogate:0.0000}");
+            table.AddRow("learning rate", $"{u.LearningRate:0.0e+0}");
+        }
+        return new Rows(bar, table);
+    }
+
     private static int Run(TrainOptions options)
     {
         IMjTask mjTask;
@@ -62,16 +85,35 @@ internal static class TrainCommand
         var run = new TrainingRun(options, mjTask.Name, env);
         AnsiConsole.MarkupLineInterpolated($"[bold]{mjTask.Name}[/]: {options.Envs} envs × {options.Ppo.StepsPerEnv} steps on {options.Threads} threads, {options.Device}, seed {options.Seed} → {run.Directory}");
         foreach (var g in env.ObservationGroups) AnsiConsole.MarkupLineInterpolated($"  {g}");
-        AnsiConsole.MarkupLine("  sps: steps/s; c/l: collect/learn seconds; r: reward per step; R: episode return; vl: value loss; σ: policy noise");
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+            AnsiConsole.MarkupLine("  sps: steps/s; c/l: collect/learn seconds; r: reward per step; R: episode return; vl: value loss; σ: policy noise");
 
-        runner.Learn(options.Iterations, s =>
+        void OnIteration(IterationStats s)
         {
             run.Record(s);
-            var u = s.Update;
-            AnsiConsole.MarkupLineInterpolated(
-                $"{s.Iteration + 1,4}/{options.Iterations} {s.StepsPerSecond,7:N0} sps c{s.CollectSeconds:0.00}/l{s.LearnSeconds:0.00}s r {s.MeanStepReward:0.000} R {s.MeanEpisodeReturn,7:0.0} len {s.MeanEpisodeLength,4:0} kl {u.Kl:0.000} clip {u.ClipFraction:0.00} vl {u.ValueLoss:0.00} σ {u.NoiseStd:0.00}");
             if ((s.Iteration + 1) % options.CheckpointEvery == 0) run.Checkpoint(ppo, s.Iteration + 1);
-        });
+        }
+
+        if (AnsiConsole.Profile.Capabilities.Interactive)
+        {
+            // On a terminal: a live table of the latest iteration under a progress bar.
+            AnsiConsole.Live(LiveView(null, options)).Start(ctx => runner.Learn(options.Iterations, s =>
+            {
+                OnIteration(s);
+                ctx.UpdateTarget(LiveView(s, options));
+            }));
+        }
+        else
+        {
+            // In a log: one line per iteration.
+            runner.Learn(options.Iterations, s =>
+            {
+                OnIteration(s);
+                var u = s.Update;
+                AnsiConsole.MarkupLineInterpolated(
+                    $"{s.Iteration + 1,4}/{options.Iterations} {s.StepsPerSecond,7:N0} sps c{s.CollectSeconds:0.00}/l{s.LearnSeconds:0.00}s r {s.MeanStepReward:0.000} R {s.MeanEpisodeReturn,7:0.0} len {s.MeanEpisodeLength,4:0} kl {u.Kl:0.000} clip {u.ClipFraction:0.00} vl {u.ValueLoss:0.00} σ {u.NoiseStd:0.00}");
+            });
+        }
         var last = run.Checkpoint(ppo, options.Iterations);
         var plots = run.Plot();
         double learn = run.History.Sum(h => h.LearnSeconds), collect = run.History.Sum(h => h.CollectSeconds);
