@@ -37,34 +37,18 @@ public static class LocomotionEvaluator
     {
         var task = new LocomotionTask(config);
         using var env = new MjVecEnv(task, envs, Math.Min(threads, envs), seed, ownsTask: true);
-        int nTerms = env.RewardTermNames.Count;
-        var actions = new float[envs * env.ActionDim];
-        var termSums = new double[nTerms];
-        double returns = 0, steps = 0, linErr = 0, yawErr = 0, samples = 0;
-        int done = 0, falls = 0;
-        while (done < episodes)
+        double linErr = 0, yawErr = 0, samples = 0;
+        var totals = EpisodeLoop.Run(env, policy, episodes, afterStep: i =>
         {
-            policy(env.Observations(ObservationGroup.Policy), actions);
-            env.Step(actions);
-            for (int i = 0; i < envs; i++)
-            {
-                var cmd = task.Command(i);
-                var v = task.BaseLinVel(i);
-                var w = task.BaseAngVel(i);
-                linErr += Math.Sqrt((cmd[0] - v[0]) * (cmd[0] - v[0]) + (cmd[1] - v[1]) * (cmd[1] - v[1]));
-                yawErr += Math.Abs(cmd[2] - w[2]);
-                samples++;
-                if (!env.Terminated[i] && !env.Truncated[i]) continue;
-                if (done >= episodes) continue;
-                done++;
-                if (env.Terminated[i]) falls++;
-                returns += env.EpisodeReturns[i];
-                steps += env.EpisodeLengths[i];
-                for (int k = 0; k < nTerms; k++) termSums[k] += env.EpisodeRewardTerms[i * nTerms + k];
-            }
-        }
-        var terms = env.RewardTermNames.Select((t, k) => (t, termSums[k] / done)).ToDictionary(x => x.t, x => x.Item2);
-        return new EvaluationResult(condition, done, returns / done, steps / done * env.StepDt, linErr / samples, yawErr / samples, falls, terms);
+            var cmd = task.Command(i);
+            var v = task.BaseLinVel(i);
+            var w = task.BaseAngVel(i);
+            linErr += Math.Sqrt((cmd[0] - v[0]) * (cmd[0] - v[0]) + (cmd[1] - v[1]) * (cmd[1] - v[1]));
+            yawErr += Math.Abs(cmd[2] - w[2]);
+            samples++;
+        });
+        return new EvaluationResult(condition, totals.Episodes, totals.MeanReturn, totals.MeanLength * env.StepDt,
+            linErr / samples, yawErr / samples, totals.Terminated, totals.Terms);
     }
 
     /// <summary>Writes results as CSV: one row per condition, one column per figure and term.</summary>

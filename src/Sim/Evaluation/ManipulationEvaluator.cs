@@ -30,29 +30,17 @@ public static class ManipulationEvaluator
     {
         var task = new ManipulationTask(config);
         using var env = new MjVecEnv(task, envs, Math.Min(threads, envs), seed, ownsTask: true);
-        int nTerms = env.RewardTermNames.Count;
-        var actions = new float[envs * env.ActionDim];
-        var termSums = new double[nTerms];
-        double returns = 0, distance = 0, orientation = 0;
-        int done = 0, successes = 0, failures = 0;
-        while (done < episodes)
+        // Final errors are those of the episode's last step, kept by the task through the auto-reset.
+        double distance = 0, orientation = 0;
+        int successes = 0;
+        var totals = EpisodeLoop.Run(env, policy, episodes, episodeEnded: i =>
         {
-            policy(env.Observations(ObservationGroup.Policy), actions);
-            // Final errors are those of the last step, read before the auto-reset replaces them.
-            env.Step(actions);
-            for (int i = 0; i < envs && done < episodes; i++)
-            {
-                if (!env.Terminated[i] && !env.Truncated[i]) continue;
-                done++;
-                if (env.Terminated[i]) failures++;
-                if (task.FinalSuccess(i)) successes++;
-                distance += task.FinalDistance(i);
-                orientation += task.FinalOrientationError(i);
-                returns += env.EpisodeReturns[i];
-                for (int k = 0; k < nTerms; k++) termSums[k] += env.EpisodeRewardTerms[i * nTerms + k];
-            }
-        }
-        var terms = env.RewardTermNames.Select((t, k) => (t, termSums[k] / done)).ToDictionary(x => x.t, x => x.Item2);
-        return new ManipulationResult(condition, done, (double)successes / done, returns / done, distance / done, orientation / done, failures, terms);
+            if (task.FinalSuccess(i)) successes++;
+            distance += task.FinalDistance(i);
+            orientation += task.FinalOrientationError(i);
+        });
+        int done = totals.Episodes;
+        return new ManipulationResult(condition, done, (double)successes / done, totals.MeanReturn, distance / done, orientation / done,
+            totals.Terminated, totals.Terms);
     }
 }

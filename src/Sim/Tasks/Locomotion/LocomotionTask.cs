@@ -97,9 +97,9 @@ public sealed class LocomotionTask : IMjTask, IDisposable
         }
 
         // Reward terms that have a scale, in the fixed order.
-        _termIds = Enumerable.Range(0, LocomotionTerms.All.Length).Where(i => config.RewardScales.ContainsKey(LocomotionTerms.All[i])).ToArray();
-        _termScale = _termIds.Select(i => (LocomotionTerms.All[i].StartsWith("Cost", StringComparison.Ordinal) ? -1 : 1) * config.RewardScales[LocomotionTerms.All[i]]).ToArray();
-        RewardTerms = _termIds.Select(i => LocomotionTerms.All[i]).ToArray();
+        string[] termNames;
+        (_termIds, _termScale, termNames) = Tasks.RewardTerms.Select(LocomotionTerms.All, config.RewardScales);
+        RewardTerms = termNames;
 
         ObservationGroups = new[]
         {
@@ -409,7 +409,7 @@ public sealed class LocomotionTask : IMjTask, IDisposable
                 3 => ang[0] * ang[0] + ang[1] * ang[1],
                 4 => grav[0] * grav[0] + grav[1] * grav[1],
                 5 => SumSquares(_torque.AsSpan(env * n, n)),
-                6 => ActionRate(action, _prevAction.AsSpan(env * n, n)),
+                6 => Tasks.RewardTerms.ActionRate(action, _prevAction.AsSpan(env * n, n)),
                 7 => airReward,
                 8 => _collisions[env],
                 _ => JointLimitExcess(data),
@@ -425,13 +425,6 @@ public sealed class LocomotionTask : IMjTask, IDisposable
     {
         double s = 0;
         foreach (var v in x) s += v * v;
-        return s;
-    }
-
-    private static double ActionRate(ReadOnlySpan<float> a, ReadOnlySpan<float> prev)
-    {
-        double s = 0;
-        for (int i = 0; i < a.Length; i++) s += (a[i] - prev[i]) * (a[i] - prev[i]);
         return s;
     }
 

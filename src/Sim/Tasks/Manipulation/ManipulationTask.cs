@@ -78,9 +78,9 @@ public sealed class ManipulationTask : IMjTask, IDisposable
             data.Xmat.Slice(9 * _eeBody, 9).CopyTo(_eeRest);
         }
 
-        _termIds = Enumerable.Range(0, ManipulationTerms.All.Length).Where(i => config.RewardScales.ContainsKey(ManipulationTerms.All[i])).ToArray();
-        _termScale = _termIds.Select(i => (ManipulationTerms.All[i].StartsWith("Cost", StringComparison.Ordinal) ? -1 : 1) * config.RewardScales[ManipulationTerms.All[i]]).ToArray();
-        RewardTerms = _termIds.Select(i => ManipulationTerms.All[i]).ToArray();
+        string[] termNames;
+        (_termIds, _termScale, termNames) = Tasks.RewardTerms.Select(ManipulationTerms.All, config.RewardScales);
+        RewardTerms = termNames;
         ObservationGroups = new[] { Group(ObservationGroup.Policy, config.PolicyTerms, true), Group(ObservationGroup.Critic, config.CriticTerms, false) };
         _measured = ObservationGroups.Select(g => g.Terms.Select(t => ObservationWriter.Resolve(t.Name)).ToArray()).ToArray();
         _local = ObservationGroups.Select(g => g.Terms.Select(t => Array.IndexOf(LocalTerms, t.Name)).ToArray()).ToArray();
@@ -326,7 +326,7 @@ public sealed class ManipulationTask : IMjTask, IDisposable
                 2 => 1 - Math.Tanh(_eeToCube[env] / 0.1),
                 3 => 1 - Math.Tanh(_distance[env] / 0.1),
                 4 => _success[env] ? 1 : 0,
-                5 => ActionRate(action, _prevAction.AsSpan(env * _n, _n)),
+                5 => Tasks.RewardTerms.ActionRate(action, _prevAction.AsSpan(env * _n, _n)),
                 _ => JointVelSquared(env),
             };
             double contribution = _termScale[k] * value * dt;
@@ -334,13 +334,6 @@ public sealed class ManipulationTask : IMjTask, IDisposable
             total += contribution;
         }
         return (float)total;
-    }
-
-    private static double ActionRate(ReadOnlySpan<float> a, ReadOnlySpan<float> prev)
-    {
-        double s = 0;
-        for (int i = 0; i < a.Length; i++) s += (a[i] - prev[i]) * (a[i] - prev[i]);
-        return s;
     }
 
     private double JointVelSquared(int env)
