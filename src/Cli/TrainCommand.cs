@@ -10,12 +10,14 @@ using Spectre.Console;
 
 namespace Robotics.Cli;
 
-/// <summary><c>robotics train --task T [--algo ppo] [--envs N] [--threads K] [--device cpu|cuda] [--seed S] [--iterations I]</c>.</summary>
+/// <summary><c>robotics train --task T [--algo ppo] [--envs N] [--threads K] [--device cpu|cuda] [--seed S] [--iterations I] [--checkpoint-every C]</c>, or <c>robotics train --resume DIR [--iterations I]</c>.</summary>
 internal static class TrainCommand
 {
     public static Command Create()
     {
-        var task = new Option<string>("--task") { Description = "task name (go1_velocity, panda_reach, panda_push, cartpole_balance, cartpole_swingup) or task file", Required = true };
+        var task = new Option<string>("--task") { Description = "task name (go1_velocity, panda_reach, panda_push, cartpole_balance, cartpole_swingup) or task file" };
+        var resume = new Option<string>("--resume") { Description = "continue a run (its directory, or one of its checkpoint_N folders) bit-identically; --iterations then counts the whole run, --threads and --device may change" };
+        var every = new Option<int>("--checkpoint-every") { Description = "iterations between checkpoints (each followed by a reset of all environments)", DefaultValueFactory = _ => 50 };
         var algo = new Option<string>("--algo") { Description = "algorithm", DefaultValueFactory = _ => "ppo" };
         var envs = new Option<int>("--envs") { Description = "parallel environments", DefaultValueFactory = _ => 256 };
         var threads = new Option<int>("--threads") { Description = "simulation threads", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -26,16 +28,30 @@ internal static class TrainCommand
         var steps = new Option<int>("--steps") { Description = "steps per environment per iteration", DefaultValueFactory = _ => 24 };
         var train = new Command("train", "Train a policy with PPO (asymmetric critic) and write runs/task__algo__seed__time/.")
         {
-            task, algo, envs, threads, device, seed, iterations, hidden, steps,
+            task, algo, envs, threads, device, seed, iterations, hidden, steps, every, resume,
         };
-        train.SetAction(r => Run(new TrainOptions
+        train.SetAction(r =>
         {
-            Task = r.GetValue(task)!, Algorithm = r.GetValue(algo)!, Envs = r.GetValue(envs), Threads = r.GetValue(threads),
-            Device = r.GetValue(device)!, Seed = r.GetValue(seed), Iterations = r.GetValue(iterations),
-            RunsDirectory = Path.Combine(TaskCatalog.Home, "runs"),
-            Ppo = new PpoConfig { StepsPerEnv = r.GetValue(steps) },
-            Network = new Robotics.Training.Models.NetworkConfig { Hidden = r.GetValue(hidden)!.Split(',').Select(int.Parse).ToArray() },
-        }));
+            var deviceName = r.GetValue(device)!;
+            if (r.GetValue(resume) is { } dir)
+                return Run(d => TrainingSession.Resume(dir, d,
+                    r.GetResult(iterations) is { Implicit: false } ? r.GetValue(iterations) : null,
+                    r.GetResult(threads) is { Implicit: false } ? r.GetValue(threads) : null), deviceName);
+            if (r.GetValue(task) is not { } taskName)
+            {
+                AnsiConsole.MarkupLine("[red]error:[/] --task is required (or --resume DIR)");
+                return 2;
+            }
+            var options = new TrainOptions
+            {
+                Task = taskName, Algorithm = r.GetValue(algo)!, Envs = r.GetValue(envs), Threads = r.GetValue(threads),
+                Device = deviceName, Seed = r.GetValue(seed), Iterations = r.GetValue(iterations), CheckpointEvery = r.GetValue(every),
+                RunsDirectory = Path.Combine(TaskCatalog.Home, "runs"),
+                Ppo = new PpoConfig { StepsPerEnv = r.GetValue(steps) },
+                Network = new Robotics.Training.Models.NetworkConfig { Hidden = r.GetValue(hidden)!.Split(',').Select(int.Parse).ToArray() },
+            };
+            return Run(d => TrainingSession.Start(options, d), deviceName);
+        });
         return train;
     }
 
@@ -61,63 +77,50 @@ internal static class TrainCommand
         return new Rows(bar, table);
     }
 
-    private static int Run(TrainOptions options)
+    private static int Run(Func<TorchSharp.torch.Device, TrainingSession> open, string deviceName)
     {
-        IMjTask mjTask;
-        TorchSharp.torch.Device device;
+        TrainingSession session;
         try
         {
-            options.Validate();
-            device = TorchRuntime.Initialize(options.Device);
-            mjTask = TaskCatalog.Load(options.Task);
+            session = open(TorchRuntime.Initialize(deviceName));
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or TaskFileException or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException or TaskFileException
+            or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException or FormatException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 2;
         }
 
-        using var env = new MjVecEnv(mjTask, options.Envs, options.Threads, Robotics.Sim.Random.Rng.Derive(options.Seed, "sim"), ownsTask: true);
-        int policyDim = env.ObservationGroups.Single(g => g.Name == ObservationGroup.Policy).Dim;
-        int criticDim = (env.ObservationGroups.FirstOrDefault(g => g.Name == ObservationGroup.Critic) ?? env.ObservationGroups[0]).Dim;
-        using var ppo = new Ppo(policyDim, criticDim, env.ActionDim, options.Envs, options.Ppo, options.Network, device, Robotics.Sim.Random.Rng.Derive(options.Seed, "training"));
-        var runner = new OnPolicyRunner(env, ppo, options.Ppo.StepsPerEnv, device);
-        var run = new TrainingRun(options, mjTask.Name, env);
-        AnsiConsole.MarkupLineInterpolated($"[bold]{mjTask.Name}[/]: {options.Envs} envs × {options.Ppo.StepsPerEnv} steps on {options.Threads} threads, {options.Device}, seed {options.Seed} → {run.Directory}");
+        using var _ = session;
+        var options = session.Options;
+        var env = session.Env;
+        var run = session.Run;
+        string from = session.NextIteration > 0 ? $"resumed at iteration {session.NextIteration}, " : "";
+        AnsiConsole.MarkupLineInterpolated($"[bold]{env.Task.Name}[/]: {from}{options.Envs} envs × {options.Ppo.StepsPerEnv} steps on {env.Threads} threads, {deviceName}, seed {options.Seed} → {run.Directory}");
         foreach (var g in env.ObservationGroups) AnsiConsole.MarkupLineInterpolated($"  {g}");
         if (!AnsiConsole.Profile.Capabilities.Interactive)
             AnsiConsole.MarkupLine("  sps: steps/s; c/l: collect/learn seconds; r: reward per step; R: episode return; vl: value loss; σ: policy noise");
 
-        void OnIteration(IterationStats s)
-        {
-            run.Record(s);
-            if ((s.Iteration + 1) % options.CheckpointEvery == 0) run.Checkpoint(ppo, s.Iteration + 1);
-        }
-
+        string last;
         if (AnsiConsole.Profile.Capabilities.Interactive)
         {
             // On a terminal: a live table of the latest iteration under a progress bar.
-            AnsiConsole.Live(LiveView(null, options)).Start(ctx => runner.Learn(options.Iterations, s =>
-            {
-                OnIteration(s);
-                ctx.UpdateTarget(LiveView(s, options));
-            }));
+            last = "";
+            AnsiConsole.Live(LiveView(null, options)).Start(ctx => last = session.Learn(s => ctx.UpdateTarget(LiveView(s, options))));
         }
         else
         {
             // In a log: one line per iteration.
-            runner.Learn(options.Iterations, s =>
+            last = session.Learn(s =>
             {
-                OnIteration(s);
                 var u = s.Update;
                 AnsiConsole.MarkupLineInterpolated(
                     $"{s.Iteration + 1,4}/{options.Iterations} {s.StepsPerSecond,7:N0} sps c{s.CollectSeconds:0.00}/l{s.LearnSeconds:0.00}s r {s.MeanStepReward:0.000} R {s.MeanEpisodeReturn,7:0.0} len {s.MeanEpisodeLength,4:0} kl {u.Kl:0.000} clip {u.ClipFraction:0.00} vl {u.ValueLoss:0.00} σ {u.NoiseStd:0.00}");
             });
         }
-        var last = run.Checkpoint(ppo, options.Iterations);
         var plots = run.Plot();
         double learn = run.History.Sum(h => h.LearnSeconds), collect = run.History.Sum(h => h.CollectSeconds);
-        AnsiConsole.MarkupLineInterpolated($"done: {runner.TotalSteps:N0} steps, {collect + learn:0.0} s ({learn / (collect + learn):P0} learning); checkpoint {last}; plots {string.Join(", ", plots.Select(Path.GetFileName))}");
+        AnsiConsole.MarkupLineInterpolated($"done: {session.TotalSteps:N0} steps, {collect + learn:0.0} s ({learn / (collect + learn):P0} learning); checkpoint {last}; plots {string.Join(", ", plots.Select(Path.GetFileName))}");
         return 0;
     }
 }

@@ -10,7 +10,7 @@ namespace Robotics.Training.Algorithms;
 /// clipped surrogate, clipped value loss, entropy bonus, KL-adaptive learning rate, gradient clipping,
 /// epochs × minibatches over a [T, N] rollout, GAE(γ, λ) with truncation bootstrapping.
 /// </summary>
-public sealed class Ppo : IOnPolicyAlgorithm
+public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
 {
     private readonly PpoConfig _c;
     private readonly Critic _critic;
@@ -23,7 +23,8 @@ public sealed class Ppo : IOnPolicyAlgorithm
     public Ppo(int policyDim, int criticDim, int actionDim, int envs, PpoConfig config, NetworkConfig network, Device device, ulong seed)
     {
         _c = config.Validate();
-        manual_seed((long)(seed & long.MaxValue));   // network initialization
+        // Network initialization draws from libtorch's process-global generator: build one algorithm at a time.
+        manual_seed((long)(seed & long.MaxValue));
         Actor = new GaussianActor(policyDim, actionDim, network);
         _critic = new Critic(criticDim, network);
         Actor.to(device);
@@ -183,6 +184,26 @@ public sealed class Ppo : IOnPolicyAlgorithm
     {
         _lr = lr;
         foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
+    }
+
+    /// <inheritdoc/>
+    public void SaveState(string directory)
+    {
+        CheckpointFiles.Save(directory, "actor", Actor);
+        CheckpointFiles.Save(directory, "critic", _critic);
+        CheckpointFiles.Save(directory, "optimizer", _optimizer);
+        CheckpointFiles.Save(directory, "generator", _generator);
+        CheckpointFiles.Save(directory, "ppo", new Dictionary<string, double> { ["learning_rate"] = _lr });
+    }
+
+    /// <inheritdoc/>
+    public void LoadState(string directory)
+    {
+        CheckpointFiles.Load(directory, "actor", Actor);
+        CheckpointFiles.Load(directory, "critic", _critic);
+        CheckpointFiles.Load(directory, "optimizer", _optimizer);
+        CheckpointFiles.Load(directory, "generator", _generator);
+        SetLearningRate(CheckpointFiles.LoadScalars(directory, "ppo")["learning_rate"]);
     }
 
     /// <inheritdoc/>

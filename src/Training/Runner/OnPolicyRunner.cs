@@ -45,12 +45,17 @@ public sealed class OnPolicyRunner
     /// <summary>The group the critic reads: <c>critic</c>, or <c>policy</c> when the task has no privileged group.</summary>
     public string CriticGroup { get; }
 
-    /// <summary>Steps taken so far (all environments).</summary>
-    public long TotalSteps { get; private set; }
+    /// <summary>Steps taken so far (all environments); a resumed run sets it from its checkpoint.</summary>
+    public long TotalSteps { get; set; }
 
-    /// <summary>Runs <paramref name="iterations"/> iterations, calling <paramref name="onIteration"/> after each.</summary>
-    public void Learn(int iterations, Action<IterationStats>? onIteration = null, int firstIteration = 0)
+    /// <summary>
+    /// Runs iterations <paramref name="firstIteration"/> … <paramref name="firstIteration"/> + <paramref name="iterations"/> − 1,
+    /// calling <paramref name="onIteration"/> after each. Schedules see the progress it / (<paramref name="totalIterations"/> − 1)
+    /// (default: the iterations of this call), so a resumed run keeps the schedule of the whole run.
+    /// </summary>
+    public void Learn(int iterations, Action<IterationStats>? onIteration = null, int firstIteration = 0, int? totalIterations = null)
     {
+        int total = totalIterations ?? firstIteration + iterations;
         int n = _env.NumEnvs;
         var termNames = (_env as MjVecEnv)?.RewardTermNames ?? Array.Empty<string>();
         for (int it = firstIteration; it < firstIteration + iterations; it++)
@@ -91,7 +96,7 @@ public sealed class OnPolicyRunner
             double collect = clock.Elapsed.TotalSeconds;
 
             clock.Restart();
-            var update = _algorithm.Update(iterations <= 1 ? 1 : (double)(it - firstIteration) / (iterations - 1));
+            var update = _algorithm.Update(total <= 1 ? 1 : (double)it / (total - 1));
             double learn = clock.Elapsed.TotalSeconds;
 
             long stepsThisIteration = (long)_steps * n;
@@ -115,6 +120,21 @@ public sealed class OnPolicyRunner
     public static string CsvHeader(IReadOnlyList<string> terms) =>
         string.Join(",", new[] { "iteration", "total_steps", "sps", "collect_s", "learn_s", "mean_step_reward", "mean_episode_return", "mean_episode_length",
             "episodes", "value_loss", "surrogate", "entropy", "kl", "clip_fraction", "learning_rate", "noise_std" }.Concat(terms));
+
+    /// <summary>Reads back a row written by <see cref="CsvRow"/> with the reward-term columns of <paramref name="header"/>.</summary>
+    /// <exception cref="InvalidDataException">The row does not have the header's columns.</exception>
+    public static IterationStats ParseCsvRow(string header, string row)
+    {
+        var names = header.Split(',');
+        var cells = row.Split(',');
+        if (cells.Length != names.Length) throw new InvalidDataException($"progress.csv row '{row}' has {cells.Length} columns; the header has {names.Length}");
+        var inv = CultureInfo.InvariantCulture;
+        double D(int i) => double.Parse(cells[i], inv);
+        var terms = new Dictionary<string, double>();
+        for (int k = 16; k < names.Length; k++) terms[names[k]] = D(k);
+        return new IterationStats(int.Parse(cells[0], inv), long.Parse(cells[1], inv), D(2), D(3), D(4), D(5), D(6), D(7), int.Parse(cells[8], inv), terms,
+            new UpdateStats(D(9), D(10), D(11), D(12), D(13), D(14), D(15)));
+    }
 
     /// <summary>The CSV row of one iteration.</summary>
     public static string CsvRow(IterationStats s)

@@ -64,15 +64,60 @@ public sealed class TrainingRun
         System.IO.Directory.CreateDirectory(Directory);
         var config = new
         {
-            options.Task, options.Algorithm, options.Envs, options.Threads, options.Device, options.Seed, options.Iterations,
+            options.Task, options.Algorithm, options.Envs, options.Threads, options.Device, options.Seed, options.Iterations, options.CheckpointEvery,
             options.Ppo, options.Network, TaskName = taskName,
             ObservationGroups = env.ObservationGroups.Select(g => new { g.Name, g.Dim, Terms = g.Terms.Select(t => new { t.Name, t.Width, t.Scale, t.Noise, t.Clip }) }),
             env.ActionDim, env.StepDt,
         };
-        File.WriteAllText(Path.Combine(Directory, "config.json"), JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(ConfigPath, JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true }));
         RewardTerms = (env as MjVecEnv)?.RewardTermNames ?? Array.Empty<string>();
         File.WriteAllText(CsvPath, OnPolicyRunner.CsvHeader(RewardTerms) + "\n");
     }
+
+    // An existing run, continued after its checkpoint at iteration `keep`: progress.csv keeps the rows
+    // before it (a crashed run may have logged a few more) and the history is read back for the plots.
+    private TrainingRun(string directory, TrainOptions options, int keep)
+    {
+        Directory = directory;
+        Options = options;
+        var lines = File.Exists(CsvPath) ? File.ReadAllLines(CsvPath) : Array.Empty<string>();
+        if (lines.Length == 0) throw new InvalidDataException($"{CsvPath} is missing or empty");
+        RewardTerms = lines[0].Split(',').Skip(16).ToArray();
+        foreach (var row in lines.Skip(1).Where(l => l.Length > 0))
+        {
+            var stats = OnPolicyRunner.ParseCsvRow(lines[0], row);
+            if (stats.Iteration < keep) _history.Add(stats);
+        }
+        File.WriteAllLines(CsvPath, new[] { lines[0] }.Concat(_history.Select(OnPolicyRunner.CsvRow)));
+    }
+
+    /// <summary>Reads the options a run was started with from its config.json.</summary>
+    /// <exception cref="InvalidDataException">The folder is not a run directory.</exception>
+    public static TrainOptions ReadOptions(string runDirectory)
+    {
+        var path = Path.Combine(runDirectory, "config.json");
+        if (!File.Exists(path)) throw new InvalidDataException($"{path} not found: not a run directory");
+        try
+        {
+            var options = JsonSerializer.Deserialize<TrainOptions>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path} is empty");
+            return options with { RunsDirectory = Path.GetDirectoryName(Path.GetFullPath(runDirectory))! };
+        }
+        catch (JsonException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+    }
+
+    /// <summary>Reopens <paramref name="runDirectory"/> to continue it after the checkpoint of iteration <paramref name="checkpointIteration"/>.</summary>
+    public static TrainingRun Continue(string runDirectory, TrainOptions options, int checkpointIteration) =>
+        new(Path.GetFullPath(runDirectory), options, checkpointIteration);
+
+    /// <summary>The latest complete checkpoint folder of a run and its iteration, or null when it has none.</summary>
+    public static (string Directory, int Iteration)? LatestCheckpoint(string runDirectory) =>
+        System.IO.Directory.EnumerateDirectories(runDirectory, "checkpoint_*")
+            .Select(d => (Directory: d, Ok: int.TryParse(Path.GetFileName(d)["checkpoint_".Length..], out int it), Iteration: it))
+            .Where(c => c.Ok && File.Exists(Path.Combine(c.Directory, RunStateFile)))
+            .OrderByDescending(c => c.Iteration).Select(c => ((string, int)?)(c.Directory, c.Iteration)).FirstOrDefault();
+
+    /// <summary>The file in a checkpoint that says where the run was: iteration and total steps.</summary>
+    public const string RunStateFile = "run.json";
 
     /// <summary>The run directory.</summary>
     public string Directory { get; }
@@ -80,6 +125,8 @@ public sealed class TrainingRun
     public TrainOptions Options { get; }
     /// <summary>Reward term names (CSV columns).</summary>
     public IReadOnlyList<string> RewardTerms { get; }
+    /// <summary>config.json.</summary>
+    public string ConfigPath => Path.Combine(Directory, "config.json");
     /// <summary>progress.csv.</summary>
     public string CsvPath => Path.Combine(Directory, "progress.csv");
     /// <summary>Iterations recorded so far.</summary>
@@ -92,15 +139,18 @@ public sealed class TrainingRun
         File.AppendAllText(CsvPath, OnPolicyRunner.CsvRow(stats) + "\n");
     }
 
-    /// <summary>Writes actor and critic state (parameters and normalizer buffers) as checkpoint <paramref name="iteration"/>, atomically.</summary>
-    public string Checkpoint(Ppo ppo, int iteration)
+    /// <summary>
+    /// Writes checkpoint <paramref name="iteration"/> (the iterations done so far) atomically: the algorithm's whole state
+    /// (actor.pt and critic.pt with their normalizers, optimizer, generator, learning rate) and run.json (iteration, total steps).
+    /// </summary>
+    public string Checkpoint(ICheckpointable algorithm, int iteration, long totalSteps)
     {
         var dir = Path.Combine(Directory, $"checkpoint_{iteration:D6}");
         var temp = dir + ".tmp";
         if (System.IO.Directory.Exists(temp)) System.IO.Directory.Delete(temp, true);
         System.IO.Directory.CreateDirectory(temp);
-        ppo.Actor.save(Path.Combine(temp, "actor.pt"));
-        ppo.Critic.save(Path.Combine(temp, "critic.pt"));
+        algorithm.SaveState(temp);
+        CheckpointFiles.Save(temp, Path.GetFileNameWithoutExtension(RunStateFile), new Dictionary<string, double> { ["iteration"] = iteration, ["total_steps"] = totalSteps });
         if (System.IO.Directory.Exists(dir)) System.IO.Directory.Delete(dir, true);
         System.IO.Directory.Move(temp, dir);   // a reader never sees half a checkpoint
         return dir;

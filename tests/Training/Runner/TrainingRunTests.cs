@@ -23,8 +23,9 @@ public class TrainingRunTests
             using var env = new MjVecEnv(TaskCatalog.Load("cartpole_balance"), 4, 1, 7, ownsTask: true);
             using var ppo = new Ppo(5, 7, 1, 4, options.Ppo, options.Network, CPU, 7);
             var run = new TrainingRun(options, "cartpole_balance", env);
-            new OnPolicyRunner(env, ppo, 8, CPU).Learn(3, run.Record);
-            var checkpoint = run.Checkpoint(ppo, 3);
+            var runner = new OnPolicyRunner(env, ppo, 8, CPU);
+            runner.Learn(3, run.Record);
+            var checkpoint = run.Checkpoint(ppo, 3, runner.TotalSteps);
             var plots = run.Plot();
 
             Assert.Matches(@"cartpole_balance__ppo__7__\d{8}-\d{6}$", run.Directory);

@@ -1,0 +1,144 @@
+using Robotics.Deploy.Contract;
+using Robotics.Sim.Envs;
+using Robotics.Sim.Random;
+using Robotics.Sim.Tasks;
+using Robotics.Training.Algorithms;
+using static TorchSharp.torch;
+
+namespace Robotics.Training.Runner;
+
+/// <summary>
+/// One training run from start (or from a checkpoint) to its last iteration: the task's environments,
+/// the algorithm, the runner and the run directory, with a checkpoint every
+/// <see cref="TrainOptions.CheckpointEvery"/> iterations and at the end.
+/// </summary>
+/// <remarks>
+/// Every checkpoint is followed by a reset of all environments from the stream (seed, "checkpoint",
+/// iteration). A checkpoint therefore holds the whole state a run continues from — the algorithm's
+/// networks, normalizers, optimizer moments, learning rate and generator, plus the iteration and step
+/// counters — and <see cref="Resume"/> continues bit-identically on CPU to a run that was never stopped.
+/// </remarks>
+// DESIGN: snapshotting the simulators instead was rejected. MuJoCo 2.2's mjData holds dense njmax×njmax
+// constraint matrices (≈2 MB per Go1 environment, 2 GB for 1024), and every task's per-environment state
+// (commands, latency lines, push timers, randomized models) would need its own serializer that a new
+// field could silently miss. The reset costs each environment one early, bootstrapped truncation per
+// CheckpointEvery iterations.
+public sealed class TrainingSession : IDisposable
+{
+    private readonly MjVecEnv _env;
+    private readonly IOnPolicyAlgorithm _algorithm;
+    private readonly OnPolicyRunner _runner;
+    private readonly ulong _simSeed;
+
+    private TrainingSession(TrainOptions options, Device device, TrainingRun? continued, string? checkpoint, int firstIteration)
+    {
+        Options = options;
+        Device = device;
+        var task = TaskCatalog.Load(options.Task);
+        _simSeed = Rng.Derive(options.Seed, "sim");
+        _env = new MjVecEnv(task, options.Envs, options.Threads, _simSeed, ownsTask: true);
+        try
+        {
+            int policyDim = _env.ObservationGroups.Single(g => g.Name == ObservationGroup.Policy).Dim;
+            int criticDim = (_env.ObservationGroups.FirstOrDefault(g => g.Name == ObservationGroup.Critic) ?? _env.ObservationGroups[0]).Dim;
+            _algorithm = new Ppo(policyDim, criticDim, _env.ActionDim, options.Envs, options.Ppo, options.Network, device, Rng.Derive(options.Seed, "training"));
+            _runner = new OnPolicyRunner(_env, _algorithm, options.Ppo.StepsPerEnv, device);
+            Run = continued ?? new TrainingRun(options, task.Name, _env);
+            NextIteration = firstIteration;
+            if (checkpoint is not null)
+            {
+                ((ICheckpointable)_algorithm).LoadState(checkpoint);
+                var state = CheckpointFiles.LoadScalars(checkpoint, Path.GetFileNameWithoutExtension(TrainingRun.RunStateFile));
+                _runner.TotalSteps = (long)state["total_steps"];
+                _env.Reset(CheckpointSeed(firstIteration));
+            }
+        }
+        catch
+        {
+            _algorithm?.Dispose();
+            _env.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Starts a new run (a new run directory) with <paramref name="options"/>.</summary>
+    public static TrainingSession Start(TrainOptions options, Device device) => new(options.Validate(), device, null, null, 0);
+
+    /// <summary>
+    /// Continues the run in <paramref name="directory"/> (a run directory: from its latest checkpoint; or one of
+    /// its checkpoint folders) in the same directory, up to <paramref name="iterations"/> in all (default: the
+    /// run's own). <paramref name="threads"/> may differ from the run's: results do not depend on it.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The folder is not a run or a checkpoint, or the checkpoint does not fit the task.</exception>
+    public static TrainingSession Resume(string directory, Device device, int? iterations = null, int? threads = null)
+    {
+        var path = Path.GetFullPath(directory);
+        if (!Directory.Exists(path)) throw new InvalidDataException($"{path}: no such run directory");
+        string runDir, checkpoint;
+        int done;
+        if (File.Exists(Path.Combine(path, TrainingRun.RunStateFile)))
+        {
+            runDir = Path.GetDirectoryName(path)!;
+            checkpoint = path;
+            done = (int)CheckpointFiles.LoadScalars(path, Path.GetFileNameWithoutExtension(TrainingRun.RunStateFile))["iteration"];
+        }
+        else
+        {
+            (checkpoint, done) = TrainingRun.LatestCheckpoint(path) ?? throw new InvalidDataException($"{path} has no complete checkpoint to resume from");
+            runDir = path;
+        }
+        var options = TrainingRun.ReadOptions(runDir);
+        options = options with { Iterations = iterations ?? options.Iterations, Threads = threads ?? options.Threads };
+        options.Validate();
+        if (done >= options.Iterations) throw new InvalidDataException($"{checkpoint} is iteration {done}; the run asks for {options.Iterations}: nothing to do (pass more iterations)");
+        return new TrainingSession(options, device, TrainingRun.Continue(runDir, options, done), checkpoint, done);
+    }
+
+    /// <summary>What the run does.</summary>
+    public TrainOptions Options { get; }
+    /// <summary>Where the networks live.</summary>
+    public Device Device { get; }
+    /// <summary>The run directory and its records.</summary>
+    public TrainingRun Run { get; }
+    /// <summary>The environments.</summary>
+    public MjVecEnv Env => _env;
+    /// <summary>The algorithm.</summary>
+    public IOnPolicyAlgorithm Algorithm => _algorithm;
+    /// <summary>Environment steps so far, over the whole run.</summary>
+    public long TotalSteps => _runner.TotalSteps;
+    /// <summary>The iteration the next call to <see cref="Learn"/> starts with (0 for a new run).</summary>
+    public int NextIteration { get; private set; }
+
+    /// <summary>Runs the remaining iterations, calling <paramref name="onIteration"/> after each; returns the last checkpoint folder.</summary>
+    public string Learn(Action<IterationStats>? onIteration = null)
+    {
+        string last = "";
+        int total = Options.Iterations;
+        _runner.Learn(total - NextIteration, s =>
+        {
+            Run.Record(s);
+            int done = s.Iteration + 1;
+            NextIteration = done;
+            if (done % Options.CheckpointEvery == 0 || done == total) last = Checkpoint(done);
+            onIteration?.Invoke(s);
+        }, NextIteration, total);
+        return last;
+    }
+
+    // A checkpoint, then the reset every run (stopped or not) makes at that iteration.
+    private string Checkpoint(int done)
+    {
+        var dir = Run.Checkpoint((ICheckpointable)_algorithm, done, _runner.TotalSteps);
+        _env.Reset(CheckpointSeed(done));
+        return dir;
+    }
+
+    private ulong CheckpointSeed(int iteration) => Rng.Derive(_simSeed, "checkpoint", iteration);
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _algorithm.Dispose();
+        _env.Dispose();
+    }
+}
