@@ -39,4 +39,36 @@ public class TorchRuntimeTests
     {
         Assert.Throws<ArgumentException>(() => TorchRuntime.Initialize("tpu"));
     }
+
+    [Fact]
+    public void Cuda_from_a_folder_without_libtorch_names_the_missing_library()
+    {
+        var empty = Directory.CreateTempSubdirectory("no-libtorch-");
+        var before = Environment.GetEnvironmentVariable(TorchRuntime.LibTorchVariable);
+        try
+        {
+            Environment.SetEnvironmentVariable(TorchRuntime.LibTorchVariable, empty.FullName);
+            var e = Assert.Throws<InvalidOperationException>(() => TorchRuntime.Initialize("cuda"));
+            Assert.Contains("libc10.so is not there", e.Message);
+            Assert.Contains(TorchRuntime.LibTorchVariable, e.Message);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(TorchRuntime.LibTorchVariable, before);
+            empty.Delete();
+        }
+    }
+
+    [Fact]
+    public void Cuda_without_a_gpu_is_a_clear_error_and_the_cpu_still_works()
+    {
+        if (Environment.GetEnvironmentVariable(TorchRuntime.LibTorchVariable) is { Length: > 0 }) return;   // a CUDA machine: nothing to refuse
+        TorchRuntime.Initialize("cpu");
+        if (torch.cuda.is_available()) return;
+        var e = Assert.Throws<InvalidOperationException>(() => TorchRuntime.Initialize("cuda"));
+        Assert.Contains("CUDA was asked for", e.Message);
+        Assert.Contains(TorchRuntime.LibTorchVariable, e.Message);
+        using var scope = torch.NewDisposeScope();
+        Assert.Equal(6f, torch.tensor(new[] { 1f, 2f, 3f }).sum().item<float>());
+    }
 }
