@@ -92,6 +92,7 @@ internal static class BenchCommand
         table.AddRow("physics steps/s while collecting (inference included)", $"{r.CollectPhysicsPerSecond:N0}");
         table.AddRow("raw physics steps/s (time inside mj_step)", $"{r.RawPhysicsPerSecond:N0}");
         table.AddRow("collection / raw physics (goal ≥ 0.85)", $"{r.Ratio:0.000}");
+        table.AddRow("share of collection outside env.Step (policy, copies)", $"{r.PolicyShareOfCollection:P0}");
         table.AddRow("share of wall-clock learning", $"{r.LearnShare:P0}");
         table.AddRow("update samples/s (× epochs)", $"{r.UpdateSamplesPerSecond:N0}");
         table.AddRow("environment steps/s, whole loop", $"{r.TotalStepsPerSecond:N0}");

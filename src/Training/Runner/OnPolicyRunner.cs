@@ -45,6 +45,10 @@ public sealed class OnPolicyRunner
     /// <summary>The group the critic reads: <c>critic</c>, or <c>policy</c> when the task has no privileged group.</summary>
     public string CriticGroup { get; }
 
+    /// <summary>Seconds spent inside the environments' Step since this runner was made (the rest of collection is the policy and the copies to and from tensors).</summary>
+    public double EnvStepSeconds => (double)_envTicks / Stopwatch.Frequency;
+    private long _envTicks;
+
     /// <summary>Steps taken so far (all environments); a resumed run sets it from its checkpoint.</summary>
     public long TotalSteps { get; set; }
 
@@ -74,7 +78,9 @@ public sealed class OnPolicyRunner
                 var criticObs = Tensor(_env.Observations(CriticGroup), _criticDim);
                 var actions = _algorithm.Act(policyObs, criticObs);
                 actions.cpu().data<float>().CopyTo(_actions, 0, 0);
+                long start = Stopwatch.GetTimestamp();
                 _env.Step(_actions);
+                _envTicks += Stopwatch.GetTimestamp() - start;
 
                 var rewards = _env.Rewards;
                 for (int i = 0; i < n; i++)

@@ -13,8 +13,9 @@ namespace Robotics.Training.Runner;
 /// <param name="LearnShare">Share of wall-clock time spent in the update.</param>
 /// <param name="UpdateSamplesPerSecond">Samples × epochs processed per second of update.</param>
 /// <param name="TotalStepsPerSecond">Environment steps per second of the whole loop.</param>
+/// <param name="PolicyShareOfCollection">Share of collection time outside the environments' Step: policy inference, storage and copies.</param>
 public sealed record TrainBenchmarkResult(int Envs, int Threads, int Iterations, double CollectPhysicsPerSecond, double RawPhysicsPerSecond,
-    double LearnShare, double UpdateSamplesPerSecond, double TotalStepsPerSecond)
+    double LearnShare, double UpdateSamplesPerSecond, double TotalStepsPerSecond, double PolicyShareOfCollection)
 {
     /// <summary>Collection over raw physics (the Training issue's goal: ≥ 0.85).</summary>
     public double Ratio => CollectPhysicsPerSecond / RawPhysicsPerSecond;
@@ -37,12 +38,13 @@ public static class TrainBenchmark
         var runner = new OnPolicyRunner(env, alg, config.StepsPerEnv, device);
         runner.Learn(1);
         task.ResetPhysicsTime();
+        double envBefore = runner.EnvStepSeconds;
         double collect = 0, learn = 0;
         runner.Learn(iterations, s => { collect += s.CollectSeconds; learn += s.LearnSeconds; }, firstIteration: 1);
         double envSteps = (double)iterations * config.StepsPerEnv * envs;
         double physics = envSteps * task.Decimation;
         return new TrainBenchmarkResult(envs, env is MjVecEnv m ? m.Threads : threads, iterations, physics / collect,
             physics / (task.PhysicsSeconds / Math.Max(1, Math.Min(threads, envs))), learn / (collect + learn),
-            envSteps * config.Epochs / learn, envSteps / (collect + learn));
+            envSteps * config.Epochs / learn, envSteps / (collect + learn), 1 - (runner.EnvStepSeconds - envBefore) / collect);
     }
 }
