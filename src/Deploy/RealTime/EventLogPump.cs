@@ -11,6 +11,7 @@ public sealed class EventLogPump : IDisposable
     private readonly Thread _thread;
     private readonly ManualResetEventSlim _stop = new();
     private readonly TimeSpan _interval;
+    private long _reportedDrops;
 
     /// <summary>Starts draining <paramref name="ring"/> every <paramref name="interval"/> (default 20 ms).</summary>
     public EventLogPump(EventRing ring, Action<string> sink, TimeSpan? interval = null)
@@ -45,8 +46,6 @@ public sealed class EventLogPump : IDisposable
             _reportedDrops = dropped;
         }
     }
-
-    private long _reportedDrops;
 
     /// <summary>Drains what is left and stops the thread.</summary>
     public void Dispose()

@@ -13,6 +13,13 @@ namespace Robotics.Deploy.RealTime;
 /// <see cref="Setup"/> what the OS granted. Nothing inside the loop blocks or allocates; its log goes into
 /// the controller's <see cref="EventRing"/> for another thread to drain (<see cref="EventLogPump"/>).
 /// </summary>
+// DESIGN: Thread.Sleep was rejected for the coarse wait: it takes whole milliseconds, a fifth of a
+// 500 Hz period. clock_nanosleep sleeps to the microsecond; it is called with a relative time computed
+// from the Stopwatch deadline, so the loop needs no assumption that Stopwatch and CLOCK_MONOTONIC share
+// an epoch, and the last SpinTime is spun anyway. A periodic timer (timerfd, System.Threading.PeriodicTimer)
+// was rejected: PeriodicTimer wakes through the thread pool and allocates; timerfd gives nothing the
+// absolute deadline does not. After an overrun the missed deadlines are skipped (ros2_control does the
+// same) rather than caught up in a burst of back-to-back ticks, which would send the motors stale targets.
 public sealed class RealTimeLoop : IDisposable
 {
     private readonly Controller _controller;

@@ -18,6 +18,11 @@ namespace Robotics.Deploy.Safety;
 /// at the next tick. Every transition and refusal goes into the event ring with its cause. Nothing here
 /// blocks or allocates per tick.
 /// </summary>
+// DESIGN: EStop sends a passive command (Kp = Kd = τ = 0) rather than damping: an e-stop must not depend
+// on this controller still driving the motors correctly, and the hardware stop behind it cuts power anyway.
+// Faults the controller itself detects go to Damping, which lowers the robot gently and can be reset.
+// Triggers are checked only while the motors are driven (SoftStart, Running); in Idle they block a start.
+// Observation and action checks run on policy ticks, the only ticks that build them.
 public sealed class SafetyLayer
 {
     private const int StartBit = 1, StopBit = 2, ResetBit = 4, EStopBit = 8;
