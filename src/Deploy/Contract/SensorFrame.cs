@@ -13,6 +13,7 @@ public sealed class SensorFrame
     {
         JointPos = new double[joints];
         JointVel = new double[joints];
+        JointTorque = new double[joints];
         LastAction = new float[actions];
     }
 
@@ -33,4 +34,16 @@ public sealed class SensorFrame
 
     /// <summary>The action the policy sent last. [n]</summary>
     public float[] LastAction { get; }
+
+    /// <summary>
+    /// Measured joint torques [N·m] (e.g. motor current × torque constant), in action order; left at 0
+    /// by a robot that cannot estimate them. The safety layer trips on them; no observation term reads them. [n]
+    /// </summary>
+    public double[] JointTorque { get; }
+
+    /// <summary>
+    /// Counter the sensor source advances with every new measurement. The deploy watchdog declares the
+    /// data stale when it stops advancing for a number of control periods; the simulator ignores it.
+    /// </summary>
+    public long Sequence { get; set; }
 }

@@ -1,0 +1,165 @@
+using Robotics.Deploy.Contract;
+using Robotics.Deploy.Runtime;
+using Robotics.Deploy.Safety;
+
+namespace Robotics.Deploy.RealTime;
+
+/// <summary>
+/// One control tick, Read → Update → Write, allocation-free:
+/// <list type="number">
+/// <item>Read the robot into the preallocated <see cref="SensorFrame"/> (plus the last action);</item>
+/// <item>the <see cref="SafetyLayer"/> checks requests, the e-stop, the watchdog and the measured triggers;</item>
+/// <item>every <see cref="ControllerConfig.PolicyDecimation"/> ticks while Running: build the observation
+/// with the training code (<see cref="FrameObservation"/>), run the policy, clamp the action and map it to
+/// joint targets, default + offset + scale · action (held until the next policy tick);</item>
+/// <item>the safety layer writes the command of its state (limits, rate limit), which goes to the robot.</item>
+/// </list>
+/// </summary>
+public sealed class Controller
+{
+    private readonly ControllerConfig _c;
+    private readonly IPolicy _policy;
+    private readonly IRobotIo _robot;
+    private readonly FrameObservation _observationBuilder;
+    private readonly float[] _observation;   // [obsDim]
+    private readonly float[] _action;        // [n] clamped
+    private readonly float[] _lastAction;    // [n] what the policy sent last (zero at each start)
+    private readonly double[] _zero;         // [n] default + offset: the joint targets of action 0
+    private readonly double[] _targets;      // [n] policy targets, held between policy ticks
+    private readonly float _clip;
+    private long _tick, _runTicks, _policyRuns;
+    private bool _wasRunning;
+
+    /// <summary>Wires a policy and a robot; checks that they fit the configuration.</summary>
+    /// <exception cref="ArgumentException">The configuration is invalid (the message names the field), or the
+    /// policy's or robot's widths do not match it: the controller is never built half-configured.</exception>
+    public Controller(ControllerConfig config, IPolicy policy, IRobotIo robot, EventRing? events = null)
+    {
+        _c = (config ?? throw new ArgumentNullException(nameof(config))).Validate();
+        _policy = policy ?? throw new ArgumentNullException(nameof(policy));
+        _robot = robot ?? throw new ArgumentNullException(nameof(robot));
+        int n = config.Joints;
+        _observationBuilder = new FrameObservation(config.Observation, n);
+        if (policy.ObservationDim != _observationBuilder.Dim)
+            throw new ArgumentException($"the policy reads {policy.ObservationDim} observation values; ControllerConfig.Observation ({config.Observation}) has {_observationBuilder.Dim}");
+        if (policy.ActionDim != n)
+            throw new ArgumentException($"the policy writes {policy.ActionDim} actions; ControllerConfig.JointNames has {n} joints");
+        if (robot.Joints != n)
+            throw new ArgumentException($"the robot has {robot.Joints} joints; ControllerConfig.JointNames has {n}");
+
+        Events = events ?? new EventRing();
+        Safety = new SafetyLayer(config, Events);
+        Frame = new SensorFrame(n, n);
+        Command = new JointCommand(n);
+        _observation = new float[_observationBuilder.Dim];
+        _action = new float[n];
+        _lastAction = new float[n];
+        _zero = new double[n];
+        for (int i = 0; i < n; i++) _zero[i] = config.DefaultJointPos[i] + (config.ActionOffset?[i] ?? 0);
+        _targets = (double[])_zero.Clone();
+        _clip = (float)config.Safety.ActionClip;
+    }
+
+    /// <summary>The configuration.</summary>
+    public ControllerConfig Config => _c;
+
+    /// <summary>The safety state machine (operator requests go here).</summary>
+    public SafetyLayer Safety { get; }
+
+    /// <summary>The log ring: transitions, refusals, overruns.</summary>
+    public EventRing Events { get; }
+
+    /// <summary>The latest measurements.</summary>
+    public SensorFrame Frame { get; }
+
+    /// <summary>The command written last.</summary>
+    public JointCommand Command { get; }
+
+    /// <summary>The observation built last. [obsDim]</summary>
+    public ReadOnlySpan<float> Observation => _observation;
+
+    /// <summary>The clamped action of the last policy run. [n]</summary>
+    public ReadOnlySpan<float> Action => _action;
+
+    /// <summary>The policy's joint targets before the safety limiter [rad]. [n]</summary>
+    public ReadOnlySpan<double> PolicyTargets => _targets;
+
+    /// <summary>Ticks run.</summary>
+    public long Ticks => _tick;
+
+    /// <summary>Policy evaluations run.</summary>
+    public long PolicyRuns => _policyRuns;
+
+    /// <summary>One control period: Read → safety checks → (policy) → safety command → Write. Allocates nothing.</summary>
+    public void Tick()
+    {
+        long tick = _tick++;
+
+        // Read.
+        _robot.Read(Frame);
+        _lastAction.CopyTo(Frame.LastAction, 0);
+
+        // Update: safety first; the policy only while Running, from the first Running tick on.
+        Safety.Check(Frame, _robot.EStopPressed, tick);
+        bool running = Safety.State == SafetyState.Running;
+        if (running && !_wasRunning)
+        {
+            // A fresh start, as at the start of a training episode: no last action, targets at action 0.
+            Array.Clear(_lastAction);
+            _lastAction.CopyTo(Frame.LastAction, 0);
+            _zero.CopyTo(_targets, 0);
+            _runTicks = 0;
+        }
+        if (running && _runTicks++ % _c.PolicyDecimation == 0) RunPolicy();
+        _wasRunning = Safety.State == SafetyState.Running;
+
+        // Write the command of the state reached (a trip above already switched it to Damping).
+        Safety.Command(Frame, _targets, Command);
+        _robot.Write(Command);
+    }
+
+    // Observation → policy → action → targets, tripping the safety layer on any non-finite value.
+    private void RunPolicy()
+    {
+        _observationBuilder.Write(Frame, _c.DefaultJointPos, _observation);
+        int bad = FirstNonFinite(_observation);
+        if (bad >= 0) { Safety.Trip(SafetyCause.NonFiniteObservation, bad, _observation[bad]); return; }
+
+        _policy.Run(_observation, _action);
+        _policyRuns++;
+        bad = FirstNonFinite(_action);
+        if (bad >= 0) { Safety.Trip(SafetyCause.NonFiniteAction, bad, _action[bad]); return; }
+
+        // Clamp (always on), remember as the next observation's last action, map to joint targets.
+        for (int i = 0; i < _action.Length; i++)
+        {
+            float a = Math.Clamp(_action[i], -_clip, _clip);
+            _action[i] = a;
+            _lastAction[i] = a;
+            _targets[i] = _zero[i] + _c.ActionScale[i] * a;
+        }
+    }
+
+    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        for (int i = 0; i < values.Length; i++) if (!float.IsFinite(values[i])) return i;
+        return -1;
+    }
+
+    /// <summary>
+    /// Last resort when a tick failed (an exception from the robot or the policy): writes a damping
+    /// command (Kp = 0, Kd = damping gain, τ = 0) at the last measured pose straight to the robot.
+    /// </summary>
+    public void WriteDampingCommand()
+    {
+        for (int i = 0; i < Command.Joints; i++)
+        {
+            double q = Frame.JointPos[i];
+            Command.Position[i] = double.IsFinite(q) ? q : 0;
+            Command.Kp[i] = 0;
+            Command.Kd[i] = _c.Safety.DampingKd;
+            Command.Torque[i] = 0;
+        }
+        _robot.Write(Command);
+    }
+}

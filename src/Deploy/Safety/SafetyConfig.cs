@@ -1,0 +1,84 @@
+namespace Robotics.Deploy.Safety;
+
+/// <summary>
+/// Limits and timings of the safety layer. Per-joint arrays are in action order and all have the same
+/// length as the controller's joint list. Limits that clamp act every tick; limits that trip send the
+/// layer to Damping within the tick that sees them.
+/// </summary>
+public sealed record SafetyConfig
+{
+    /// <summary>Lower joint position limits [rad]; position targets are clamped to them. [n]</summary>
+    public required double[] PositionLower { get; init; }
+
+    /// <summary>Upper joint position limits [rad]; position targets are clamped to them. [n]</summary>
+    public required double[] PositionUpper { get; init; }
+
+    /// <summary>How far [rad] a measured position may leave its limits before the layer trips (PD tracking overshoots a little).</summary>
+    public double PositionTripMargin { get; init; } = 0.1;
+
+    /// <summary>Joint velocity limits [rad/s]; a measured |q̇| above trips. [n]</summary>
+    public required double[] VelocityLimits { get; init; }
+
+    /// <summary>
+    /// Joint torque limits [N·m]. Position targets are clamped so that the PD torque at the measured state,
+    /// Kp·(target − q) − Kd·q̇, stays within them; a measured |τ| above limit × <see cref="TorqueTripRatio"/> trips. [n]
+    /// </summary>
+    public required double[] TorqueLimits { get; init; }
+
+    /// <summary>Measured torque trips at this multiple of <see cref="TorqueLimits"/> (≥ 1: the commanded torque already stays within 1×).</summary>
+    public double TorqueTripRatio { get; init; } = 1.25;
+
+    /// <summary>Largest tilt of the base from upright [rad] (angle between its z axis and the world's), in (0, π].</summary>
+    public double TiltLimit { get; init; } = 1.0;
+
+    /// <summary>Duration of the soft start from the measured pose to the default pose [s].</summary>
+    public double SoftStartTime { get; init; } = 2.0;
+
+    /// <summary>Consecutive control periods without a new sensor sequence after which data counts as stale.</summary>
+    public int WatchdogPeriods { get; init; } = 5;
+
+    /// <summary>Symmetric clamp on the policy's raw action [action units], always on.</summary>
+    public double ActionClip { get; init; } = 10;
+
+    /// <summary>Largest change of a position target per second [rad/s], always on (SoftStart and Running).</summary>
+    public double RateLimit { get; init; } = 20;
+
+    /// <summary>Damping gain in the Damping state [N·m·s/rad] (with Kp = 0 and zero feed-forward torque).</summary>
+    public double DampingKd { get; init; } = 1.0;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first field that is missing or out of range.</summary>
+    public SafetyConfig Validate()
+    {
+        int n = Require(PositionLower, nameof(PositionLower));
+        Require(PositionUpper, nameof(PositionUpper), n);
+        Require(VelocityLimits, nameof(VelocityLimits), n);
+        Require(TorqueLimits, nameof(TorqueLimits), n);
+        for (int i = 0; i < n; i++)
+        {
+            if (!double.IsFinite(PositionLower[i])) throw Bad($"{nameof(PositionLower)}[{i}] = {PositionLower[i]}: must be finite");
+            if (!double.IsFinite(PositionUpper[i])) throw Bad($"{nameof(PositionUpper)}[{i}] = {PositionUpper[i]}: must be finite");
+            if (!(PositionLower[i] < PositionUpper[i])) throw Bad($"{nameof(PositionLower)}[{i}] = {PositionLower[i]} is not below {nameof(PositionUpper)}[{i}] = {PositionUpper[i]}");
+            if (!(VelocityLimits[i] > 0 && double.IsFinite(VelocityLimits[i]))) throw Bad($"{nameof(VelocityLimits)}[{i}] = {VelocityLimits[i]} rad/s: must be positive and finite");
+            if (!(TorqueLimits[i] > 0 && double.IsFinite(TorqueLimits[i]))) throw Bad($"{nameof(TorqueLimits)}[{i}] = {TorqueLimits[i]} N·m: must be positive and finite");
+        }
+        if (!(PositionTripMargin >= 0 && double.IsFinite(PositionTripMargin))) throw Bad($"{nameof(PositionTripMargin)} = {PositionTripMargin} rad: must be ≥ 0 and finite");
+        if (!(TorqueTripRatio >= 1 && double.IsFinite(TorqueTripRatio))) throw Bad($"{nameof(TorqueTripRatio)} = {TorqueTripRatio}: must be ≥ 1 and finite");
+        if (!(TiltLimit > 0 && TiltLimit <= Math.PI)) throw Bad($"{nameof(TiltLimit)} = {TiltLimit} rad: allowed (0, π]");
+        if (!(SoftStartTime > 0 && SoftStartTime <= 60)) throw Bad($"{nameof(SoftStartTime)} = {SoftStartTime} s: allowed (0, 60]");
+        if (WatchdogPeriods < 1) throw Bad($"{nameof(WatchdogPeriods)} = {WatchdogPeriods}: must be ≥ 1");
+        if (!(ActionClip > 0 && double.IsFinite(ActionClip))) throw Bad($"{nameof(ActionClip)} = {ActionClip}: must be positive and finite");
+        if (!(RateLimit > 0 && double.IsFinite(RateLimit))) throw Bad($"{nameof(RateLimit)} = {RateLimit} rad/s: must be positive and finite");
+        if (!(DampingKd >= 0 && double.IsFinite(DampingKd))) throw Bad($"{nameof(DampingKd)} = {DampingKd} N·m·s/rad: must be ≥ 0 and finite");
+        return this;
+    }
+
+    // The array's length; it must be non-empty and, when expected ≥ 0, equal to expected.
+    private static int Require(double[]? values, string field, int expected = -1)
+    {
+        if (values is null || values.Length == 0) throw Bad($"{field} is missing or empty");
+        if (expected >= 0 && values.Length != expected) throw Bad($"{field} has {values.Length} values; {nameof(PositionLower)} has {expected}");
+        return values.Length;
+    }
+
+    private static ArgumentException Bad(string message) => new($"SafetyConfig.{message}");
+}
