@@ -195,15 +195,18 @@ public sealed record PolicyContract
     /// <exception cref="PolicyContractException">Not JSON, a newer major version, a missing or malformed field, or values that do not fit together.</exception>
     public static PolicyContract FromJson(string json, string source)
     {
+        JsonDocument doc;
+        try { doc = JsonDocument.Parse(json); }
+        catch (JsonException e) { throw new PolicyContractException($"{source}: policy contract is not JSON: {e.Message}", e); }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new PolicyContractException($"{source}: policy contract is not a JSON object");
+            if (!doc.RootElement.TryGetProperty("contract_version", out var v) || v.ValueKind != JsonValueKind.String)
+                throw new PolicyContractException($"{source}: policy contract has no contract_version (a string like \"{CurrentVersion}\")");
+            CheckVersion(v.GetString()!, source);
+        }
         try
         {
-            using (var doc = JsonDocument.Parse(json))
-            {
-                if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new PolicyContractException($"{source}: policy contract is not a JSON object");
-                if (!doc.RootElement.TryGetProperty("contract_version", out var v) || v.ValueKind != JsonValueKind.String)
-                    throw new PolicyContractException($"{source}: policy contract has no contract_version (a string like \"{CurrentVersion}\")");
-                CheckVersion(v.GetString()!, source);
-            }
             var contract = JsonSerializer.Deserialize<PolicyContract>(json, Json)
                 ?? throw new PolicyContractException($"{source}: policy contract is null");
             try { return contract.Validate(); }

@@ -71,10 +71,12 @@ public sealed class OnnxPolicy : IPolicy, IDisposable
         var (session, contract, file) = Open(path, options);
         try
         {
+            // The graph against its contract, then the contract's joints against the robot's by name
+            // (naming what is missing or extra), then the action width against the robot.
             var (obsDim, actDim) = CheckSignature(session, contract, file);
+            var joints = JointMap.Resolve(contract.JointNames, robotJoints, remap, file);
             if (actDim != robotJoints.Count)
                 throw new PolicyContractException($"{file}: output '{OutputName}' has width {actDim}, but the robot has {robotJoints.Count} joints");
-            var joints = JointMap.Resolve(contract.JointNames, robotJoints, remap, file);
             return new OnnxPolicy(file, session, contract, joints, obsDim, actDim);
         }
         catch
