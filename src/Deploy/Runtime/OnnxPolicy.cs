@@ -10,7 +10,8 @@ namespace Robotics.Deploy.Runtime;
 /// checks everything before the robot moves: the file, the contract, the graph's input and output
 /// widths against the contract and the robot, and the robot's joint list. <see cref="Run"/> copies the
 /// observation into a pinned, preallocated input buffer bound to the session once (IoBinding), runs on
-/// one intra-op thread and copies the pinned output back: it allocates nothing.
+/// one intra-op thread and copies the pinned output back: it allocates nothing. One instance serves
+/// one caller (the real-time loop): the bound buffers make <see cref="Run"/> not thread-safe.
 /// </summary>
 // DESIGN: the NamedOnnxValue API allocates ~1.3 kB per call and pre-bound OrtValues with Run(...)
 // ~350 B (measured, shared/FACTS.md); only RunWithBinding on buffers bound once allocates nothing.

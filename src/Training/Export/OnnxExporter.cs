@@ -1,6 +1,7 @@
 using System.Reflection;
 using Google.Protobuf;
 using Robotics.Deploy.Contract;
+using Robotics.Deploy.Runtime;
 using Robotics.Training.Export.Onnx;
 using Robotics.Training.Models;
 using TorchSharp.Modules;
@@ -12,8 +13,13 @@ namespace Robotics.Training.Export;
 /// Writes the actor's deterministic path as an ONNX model with its <see cref="PolicyContract"/> in the
 /// metadata: input <c>obs</c> [batch, obsDim] → (x − μ) / √(σ² + ε) (when the actor normalizes) →
 /// Gemm → Elu|Tanh → … → Gemm → output <c>actions</c> [batch, actDim]. Standard operators only,
-/// opset 17, IR version 8, weights as float initializers; no Python, no onnx package.
+/// opset 17, IR version 8, weights as float initializers; no Python, no onnx package. The graph's
+/// input and output names are the ones <see cref="OnnxPolicy"/> binds.
 /// </summary>
+// DESIGN: normalization stays two nodes (Sub, Div) instead of being folded into the first Gemm
+// (W' = W / σ, b' = b − W'μ): folding rounds differently from the training graph, and where σ is small
+// the difference exceeds the 1e-5 the parity tests hold the export to. Two element-wise ops on 45
+// values cost nothing next to the Gemms.
 public static class OnnxExporter
 {
     /// <summary>Operator set of the default domain the graph binds to.</summary>
@@ -67,9 +73,9 @@ public static class OnnxExporter
             throw new ArgumentException($"policy contract: {contract.JointCount} joints ({string.Join(", ", contract.JointNames)}), but the actor writes {actDim} actions");
 
         var graph = new GraphProto { Name = "policy", DocString = $"actor of {contract.Task}: normalizer + MLP, deterministic (mean action)" };
-        graph.Input.Add(Value(OnnxPolicyNames.Input, obsDim));
-        graph.Output.Add(Value(OnnxPolicyNames.Output, actDim));
-        string x = OnnxPolicyNames.Input;
+        graph.Input.Add(Value(OnnxPolicy.InputName, obsDim));
+        graph.Output.Add(Value(OnnxPolicy.OutputName, actDim));
+        string x = OnnxPolicy.InputName;
 
         // Normalization as the normalizer computes it, in float32: (x − mean) / sqrt(var + ε); the divisor
         // is evaluated by the same torch operation, so ONNX divides by exactly the same numbers.
@@ -90,7 +96,7 @@ public static class OnnxExporter
             bool last = i == layers.Count - 1;
             graph.Initializer.Add(Tensor($"linear{i}.weight", w, outDim, inDim));
             graph.Initializer.Add(Tensor($"linear{i}.bias", b, outDim));
-            string y = last ? OnnxPolicyNames.Output : $"linear{i}";
+            string y = last ? OnnxPolicy.OutputName : $"linear{i}";
             var gemm = Node("Gemm", $"gemm{i}", new[] { x, $"linear{i}.weight", $"linear{i}.bias" }, y);
             gemm.Attribute.Add(new AttributeProto { Name = "transB", Type = AttributeProto.Types.AttributeType.Int, I = 1 });
             graph.Node.Add(gemm);
@@ -145,11 +151,4 @@ public static class OnnxExporter
         node.Output.Add(output);
         return node;
     }
-}
-
-/// <summary>The graph's input and output names, shared with the deploy runtime's expectations.</summary>
-internal static class OnnxPolicyNames
-{
-    public const string Input = Robotics.Deploy.Runtime.OnnxPolicy.InputName;
-    public const string Output = Robotics.Deploy.Runtime.OnnxPolicy.OutputName;
 }

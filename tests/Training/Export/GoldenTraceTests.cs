@@ -24,7 +24,13 @@ public class GoldenTraceTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("golden-trace-").FullName;
 
-    public GoldenTraceTests() => TorchRuntime.Initialize("cpu");
+    private readonly Xunit.Abstractions.ITestOutputHelper _out;
+
+    public GoldenTraceTests(Xunit.Abstractions.ITestOutputHelper output)
+    {
+        _out = output;
+        TorchRuntime.Initialize("cpu");
+    }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
@@ -121,6 +127,7 @@ public class GoldenTraceTests : IDisposable
             distinct.Add(s.Action[0]);
         }
         Assert.True(maxDiff < 1e-5, $"max |deploy action − training action| = {maxDiff:E2}");
+        _out.WriteLine($"{recorded.Count} steps: observations bit-identical; max |deploy action − training action| = {maxDiff:E2}");
         Assert.True(distinct.Count > 100, "the rollout barely changed; the trace would not test much");
     }
 
