@@ -91,7 +91,7 @@ public sealed class OnnxPolicy : IPolicy, IDisposable
     /// <exception cref="PolicyContractException">As for <see cref="Load"/>, less the robot checks.</exception>
     public static PolicyContract ReadContract(string path)
     {
-        using var options = new SessionOptions();
+        using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
         var (session, contract, file) = Open(path, options);
         using (session) CheckSignature(session, contract, file);
         return contract;
@@ -123,6 +123,8 @@ public sealed class OnnxPolicy : IPolicy, IDisposable
     // handing work between cores adds jitter and buys nothing on a 48 → 512 → 256 → 128 → 12 MLP.
     private static SessionOptions ForRealTime() => new()
     {
+        LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL,   // failures arrive as exceptions, named
+
         IntraOpNumThreads = 1,
         InterOpNumThreads = 1,
         ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
@@ -149,7 +151,15 @@ public sealed class OnnxPolicy : IPolicy, IDisposable
 
         try
         {
-            if (!session.ModelMetadata.CustomMetadataMap.TryGetValue(PolicyContract.MetadataKey, out var json))
+            Dictionary<string, string> metadata;
+            try { metadata = session.ModelMetadata.CustomMetadataMap; }
+            catch (Exception e) when (e is OnnxRuntimeException or NullReferenceException)
+            {
+                // ONNX Runtime 1.31's managed ModelMetadata throws NullReferenceException on some corrupt
+                // files whose graph it accepted (a metadata string comes back null); seen by the corruption test.
+                throw new PolicyContractException($"{file}: the model's metadata cannot be read (corrupt file?): {e.Message}", e);
+            }
+            if (!metadata.TryGetValue(PolicyContract.MetadataKey, out var json))
                 throw new PolicyContractException($"{file}: no policy contract (metadata_props key '{PolicyContract.MetadataKey}'); export the policy with `robotics export`");
             return (session, PolicyContract.FromJson(json, file), file);
         }
