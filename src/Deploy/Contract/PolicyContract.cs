@@ -134,6 +134,31 @@ public sealed record PolicyContract
     [JsonIgnore]
     public int ObservationDim => Observation.Sum(t => t.Width);
 
+    /// <summary>
+    /// Joint position targets for an action, as the simulator formed them in training: offset + scale · a,
+    /// or for <see cref="ActionReference.MeasuredPosition"/> clamp(q + offset + scale · a) to the position
+    /// limits. Spans in action order, [n]; allocates nothing. Safety limits (clamping, rate limits) are the
+    /// safety layer's, on top of this.
+    /// </summary>
+    /// <param name="action">Policy output. [n]</param>
+    /// <param name="measured">Measured joint positions q [rad] (read only for MeasuredPosition). [n]</param>
+    /// <param name="targets">q* [rad], overwritten. [n]</param>
+    public void JointTargets(ReadOnlySpan<float> action, ReadOnlySpan<double> measured, Span<double> targets)
+    {
+        var scale = Action.Scale;
+        var offset = Action.Offset;
+        if (Action.Reference == ActionReference.Offset)
+        {
+            for (int i = 0; i < targets.Length; i++) targets[i] = offset[i] + scale[i] * action[i];
+            return;
+        }
+        for (int i = 0; i < targets.Length; i++)
+        {
+            double t = measured[i] + offset[i] + scale[i] * action[i];
+            targets[i] = Limits is { } l ? Math.Clamp(t, l.PositionLower[i], l.PositionUpper[i]) : t;
+        }
+    }
+
     /// <summary>Throws <see cref="PolicyContractException"/> naming the first field that does not fit.</summary>
     public PolicyContract Validate()
     {

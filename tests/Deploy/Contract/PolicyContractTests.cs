@@ -92,4 +92,22 @@ public class PolicyContractTests
         Assert.Contains("reference", e.Message);
         Assert.Contains("not JSON", Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson("{ \"contract_version\": ", "p")).Message, StringComparison.OrdinalIgnoreCase);
     }
+
+    [Fact]
+    public void Joint_targets_follow_the_action_reference()
+    {
+        var t = new double[2];
+        // Offset (legged): offset + 0.25 · a = (0.9 + 0.25 · 1, −1.8 + 0.25 · (−2)) = (1.15, −2.3); q is ignored.
+        var legged = TestPolicies.Contract(2, 3) with
+        {
+            Action = new ActionSpec { Scale = new[] { 0.25, 0.25 }, Offset = new[] { 0.9, -1.8 }, Reference = ActionReference.Offset },
+        };
+        legged.JointTargets(new[] { 1f, -2f }, new[] { 5.0, 5.0 }, t);
+        Assert.Equal(1.15, t[0], 12);
+        Assert.Equal(-2.3, t[1], 12);
+        // MeasuredPosition (arm): q + 0.05 · a, clamped to [−1, 1]: (0.5 + 0.05 · 2, 0.98 + 0.05 · 1 → 1.03 → 1).
+        Sample.JointTargets(new[] { 2f, 1f }, new[] { 0.5, 0.98 }, t);
+        Assert.Equal(0.6, t[0], 12);
+        Assert.Equal(1.0, t[1], 12);
+    }
 }
