@@ -162,8 +162,11 @@ public sealed record PolicyContract
     /// <summary>Throws <see cref="PolicyContractException"/> naming the first field that does not fit.</summary>
     public PolicyContract Validate()
     {
+        if (JointNames is null || Action is null || Drive is null || Control is null || Observation is null || Commands is null || Provenance is null)
+            throw Bad("(a required section)", "is null");
         int n = JointNames.Length;
         if (n == 0) throw Bad("joint_names", "is empty");
+        if (JointNames.Any(string.IsNullOrWhiteSpace)) throw Bad("joint_names", "has an empty name");
         if (JointNames.Distinct().Count() != n) throw Bad("joint_names", $"repeats a name: {string.Join(", ", JointNames.GroupBy(j => j).Where(g => g.Count() > 1).Select(g => g.Key))}");
         void Width(string field, double[]? values)
         {
@@ -187,6 +190,8 @@ public sealed record PolicyContract
         if (!(Control.PolicyPeriod > 0 && Control.PolicyPeriod < 10)) throw Bad("control.policy_period", $"= {Control.PolicyPeriod} s: must be in (0, 10)");
         if (Control.Decimation < 1) throw Bad("control.decimation", $"= {Control.Decimation}: must be ≥ 1");
         if (Observation.Length == 0) throw Bad("observation", "has no terms");
+        if (Observation.Any(t => t is null || string.IsNullOrWhiteSpace(t.Name))) throw Bad("observation", "has a term without a name");
+        if (Commands.Any(c => c is null)) throw Bad("commands", "has a null entry");
         try { PolicyGroup(); }
         catch (ArgumentException e) { throw Bad("observation", e.Message); }
         foreach (var c in Commands)

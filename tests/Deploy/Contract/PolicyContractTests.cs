@@ -88,6 +88,8 @@ public class PolicyContractTests
         Assert.Contains("robot", Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["robot"] = null), "p")).Message);
         var e = Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["drive"]!["kd"] = new JsonArray(1.0, 2.0, 3.0)), "p"));
         Assert.Contains("drive.kd has 3 values for 2 joints", e.Message);
+        Assert.Contains("joint_names has an empty name", Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["joint_names"] = new JsonArray("j0", null)), "p")).Message);
+        Assert.Contains("observation has a term without a name", Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["observation"]!.AsArray().Add(null)), "p")).Message);
         e = Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["action"]!["reference"] = "sideways"), "p"));
         Assert.Contains("reference", e.Message);
         Assert.Contains("not JSON", Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson("{ \"contract_version\": ", "p")).Message, StringComparison.OrdinalIgnoreCase);
