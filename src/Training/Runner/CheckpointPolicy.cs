@@ -20,6 +20,8 @@ public sealed class CheckpointPolicy : IDisposable
         ActionDim = actionDim;
     }
 
+    /// <summary>The actor: normalizer and MLP (for export).</summary>
+    public GaussianActor Actor => _actor;
     /// <summary>The task the run trained on (name or file, as given to train).</summary>
     public string Task { get; }
     /// <summary>Width of the policy observation.</summary>
@@ -51,6 +53,21 @@ public sealed class CheckpointPolicy : IDisposable
         }
         actor.eval();
         return new CheckpointPolicy(actor, root.GetProperty("Task").GetString() ?? "", policyDim, actionDim);
+    }
+
+    /// <summary>
+    /// The checkpoint folder for a run folder (its newest <c>checkpoint_N</c>) or a checkpoint folder (itself).
+    /// </summary>
+    /// <exception cref="InvalidDataException">Neither a checkpoint nor a run with one.</exception>
+    public static string ResolveCheckpoint(string runOrCheckpointDir)
+    {
+        var dir = Path.GetFullPath(runOrCheckpointDir);
+        if (!Directory.Exists(dir)) throw new InvalidDataException($"{dir}: no such folder");
+        if (File.Exists(Path.Combine(dir, "actor.pt"))) return dir;
+        var newest = Directory.GetDirectories(dir, "checkpoint_*")
+            .Where(d => !d.EndsWith(".tmp", StringComparison.Ordinal) && File.Exists(Path.Combine(d, "actor.pt")))
+            .OrderBy(d => d, StringComparer.Ordinal).LastOrDefault();
+        return newest ?? throw new InvalidDataException($"{dir}: neither a checkpoint (no actor.pt) nor a run folder with a checkpoint_N inside");
     }
 
     /// <summary>Deterministic actions [N, actionDim] for observations [N, policyDim].</summary>

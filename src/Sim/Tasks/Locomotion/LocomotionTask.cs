@@ -17,7 +17,7 @@ namespace Robotics.Sim.Tasks.Locomotion;
 /// real robot measures, built by <see cref="ObservationWriter"/> (the code the deploy node runs); the
 /// critic observes the same without noise plus privileged state.
 /// </summary>
-public sealed class LocomotionTask : IMjTask, IDisposable
+public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
 {
     private const double PushVisibleSeconds = 0.2;   // the critic sees a push for this long
 
@@ -149,6 +149,12 @@ public sealed class LocomotionTask : IMjTask, IDisposable
     public IReadOnlyList<string> RewardTerms { get; }
     /// <summary>Policy period [s].</summary>
     public double PolicyDt => _c.PhysicsDt * _c.Decimation;
+
+    /// <inheritdoc/>
+    public PolicyContract PolicyContract() => PolicyContracts.Locomotion(this);
+
+    /// <summary>What the robot of environment <paramref name="env"/> measured after the last step (gyro with its bias, no added noise): the policy group's source.</summary>
+    public SensorFrame MeasuredFrame(int env) => _measuredFrame[env];
 
     /// <summary>The randomized parameters of environment <paramref name="env"/> in its current episode.</summary>
     public EnvSample Sample(int env) => _sample[env];

@@ -14,7 +14,7 @@ namespace Robotics.Sim.Tasks.Manipulation;
 /// physics rate through the action latency; randomization is applied per episode. Success: reach
 /// within 2 cm and 0.1 rad (by default), or the cube within 3 cm of the target.
 /// </summary>
-public sealed class ManipulationTask : IMjTask, IDisposable
+public sealed class ManipulationTask : IMjTask, IPolicyContractSource, IDisposable
 {
     private const int LatencyDepth = 4;
     private const double TableTop = 0.4;   // m, from scene_table.xml
@@ -121,6 +121,8 @@ public sealed class ManipulationTask : IMjTask, IDisposable
     public IReadOnlyList<string> RewardTerms { get; }
     /// <inheritdoc/>
     public MjModel ModelFor(int env) => _models[env];
+    /// <inheritdoc/>
+    public PolicyContract PolicyContract() => PolicyContracts.Manipulation(this);
 
     /// <summary>Reach: end effector to target [m]; push: cube to target [m]; after the last step.</summary>
     public double Distance(int env) => _distance[env];

@@ -1,0 +1,115 @@
+using System.Text.Json.Nodes;
+using Robotics.Deploy.Contract;
+using Robotics.Deploy.Tests.Runtime;
+
+namespace Robotics.Deploy.Tests.Contract;
+
+public class PolicyContractTests
+{
+    private static readonly PolicyContract Sample = TestPolicies.Contract(2, 3) with
+    {
+        Action = new ActionSpec { Scale = new[] { 0.05, 0.05 }, Offset = new[] { 0.0, 0.0 }, Reference = ActionReference.MeasuredPosition },
+        Drive = new DriveSpec { Kp = new[] { 400.0, 150.0 }, Kd = new[] { 40.0, 10.0 }, TorqueLimit = new[] { 87.0, 12.0 }, GravityCompensation = true },
+        Observation = new[] { new ObservationTerm("joint_pos", 2) { Clip = 100, Noise = 0.005f }, new ObservationTerm("joint_vel", 1) { Scale = 0.1f } },
+    };
+
+    private static string Edit(Action<JsonObject> edit)
+    {
+        var node = JsonNode.Parse(Sample.ToJson())!.AsObject();
+        edit(node);
+        return node.ToJsonString();
+    }
+
+    [Fact]
+    public void Round_trip_keeps_every_field()
+    {
+        var json = Sample.ToJson();
+        var back = PolicyContract.FromJson(json, "sample");
+        Assert.Equal(json, back.ToJson());
+        Assert.Equal(new[] { "j0", "j1" }, back.JointNames);
+        Assert.Equal(ActionReference.MeasuredPosition, back.Action.Reference);
+        Assert.Equal(new[] { 400.0, 150.0 }, back.Drive.Kp);
+        Assert.True(back.Drive.GravityCompensation);
+        Assert.Equal(new[] { -1.0, -1.0 }, back.Limits!.PositionLower);
+        Assert.Equal(0.02, back.Control.PolicyPeriod);
+        Assert.Equal(4, back.Control.Decimation);
+        Assert.Equal(0.1f, back.Observation[1].Scale);
+        Assert.Equal(100f, back.Observation[0].Clip);
+        Assert.Equal(3, back.ObservationDim);
+        Assert.Equal(new CommandRange("vx", "m/s", -1, 1), back.Commands.Single());
+        Assert.Equal("abc123", back.Provenance.SourceCommit);
+        // The wire format: snake_case names, the version first-class, enums as words.
+        Assert.Contains("\"contract_version\": \"1.0\"", json);
+        Assert.Contains("\"joint_names\"", json);
+        Assert.Contains("\"measured_position\"", json);
+        Assert.Contains("\"torque_limit\"", json);
+    }
+
+    [Fact]
+    public void Newer_major_version_is_refused_by_name()
+    {
+        var e = Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["contract_version"] = "2.0"), "p.onnx"));
+        Assert.Contains("p.onnx", e.Message);
+        Assert.Contains("version 2.0 is newer than this runtime reads (1.x)", e.Message);
+    }
+
+    [Fact]
+    public void Newer_minor_version_with_an_added_field_is_read()
+    {
+        var c = PolicyContract.FromJson(Edit(o => { o["contract_version"] = "1.3"; o["future_field"] = 7; }), "p.onnx");
+        Assert.Equal("1.3", c.ContractVersion);
+    }
+
+    [Theory]
+    [InlineData("robot", "robot")]
+    [InlineData("joint_names", "joint_names")]
+    [InlineData("drive.kp", "kp")]
+    [InlineData("control.decimation", "decimation")]
+    [InlineData("provenance", "provenance")]
+    [InlineData("observation.0.width", "width")]
+    public void Missing_field_is_named(string path, string named)
+    {
+        var json = Edit(o =>
+        {
+            var parts = path.Split('.');
+            JsonNode node = o;
+            foreach (var p in parts[..^1]) node = int.TryParse(p, out int i) ? node[i]! : node[p]!;
+            node.AsObject().Remove(parts[^1]);
+        });
+        var e = Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(json, "p.onnx"));
+        Assert.Contains($"'{named}'", e.Message);
+        Assert.Contains("p.onnx", e.Message);
+    }
+
+    [Fact]
+    public void Missing_version_null_field_and_wrong_widths_are_named()
+    {
+        Assert.Contains("no contract_version", Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o.Remove("contract_version")), "p")).Message);
+        Assert.Contains("robot", Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["robot"] = null), "p")).Message);
+        var e = Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["drive"]!["kd"] = new JsonArray(1.0, 2.0, 3.0)), "p"));
+        Assert.Contains("drive.kd has 3 values for 2 joints", e.Message);
+        Assert.Contains("joint_names has an empty name", Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["joint_names"] = new JsonArray("j0", null)), "p")).Message);
+        Assert.Contains("observation has a term without a name", Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["observation"]!.AsArray().Add(null)), "p")).Message);
+        e = Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["action"]!["reference"] = "sideways"), "p"));
+        Assert.Contains("reference", e.Message);
+        Assert.Contains("not JSON", Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson("{ \"contract_version\": ", "p")).Message, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void Joint_targets_follow_the_action_reference()
+    {
+        var t = new double[2];
+        // Offset (legged): offset + 0.25 · a = (0.9 + 0.25 · 1, −1.8 + 0.25 · (−2)) = (1.15, −2.3); q is ignored.
+        var legged = TestPolicies.Contract(2, 3) with
+        {
+            Action = new ActionSpec { Scale = new[] { 0.25, 0.25 }, Offset = new[] { 0.9, -1.8 }, Reference = ActionReference.Offset },
+        };
+        legged.JointTargets(new[] { 1f, -2f }, new[] { 5.0, 5.0 }, t);
+        Assert.Equal(1.15, t[0], 12);
+        Assert.Equal(-2.3, t[1], 12);
+        // MeasuredPosition (arm): q + 0.05 · a, clamped to [−1, 1]: (0.5 + 0.05 · 2, 0.98 + 0.05 · 1 → 1.03 → 1).
+        Sample.JointTargets(new[] { 2f, 1f }, new[] { 0.5, 0.98 }, t);
+        Assert.Equal(0.6, t[0], 12);
+        Assert.Equal(1.0, t[1], 12);
+    }
+}

@@ -1,0 +1,56 @@
+using Robotics.Deploy.Contract;
+using Robotics.Sim.Tasks;
+using Robotics.Sim.Tasks.Manipulation;
+
+namespace Robotics.Sim.Tests.Tasks;
+
+public class PolicyContractSourceTests
+{
+    [Fact]
+    public void Go1_states_its_joints_drive_timing_layout_and_commands()
+    {
+        using var task = LocomotionTaskTests.Nominal();
+        var c = ((IPolicyContractSource)task).PolicyContract();
+        Assert.Equal("go1", c.Robot);
+        Assert.Equal("go1_velocity", c.Task);
+        Assert.Equal(task.Actuators.JointNames, c.JointNames);
+        Assert.Equal(task.Config.DefaultJointPos, c.DefaultJointPos);
+        // target = default + 0.25 · action (go1_velocity.toml [control])
+        Assert.Equal(ActionReference.Offset, c.Action.Reference);
+        Assert.Equal(task.Config.DefaultJointPos, c.Action.Offset);
+        Assert.All(c.Action.Scale, s => Assert.Equal(0.25, s));
+        Assert.All(c.Drive.Kp, k => Assert.Equal(35.0, k));
+        Assert.All(c.Drive.Kd, k => Assert.Equal(0.5, k));
+        Assert.Equal(task.Actuators.Effort, c.Drive.TorqueLimit);
+        Assert.Equal(task.Actuators.Lower, c.Limits!.PositionLower);
+        Assert.Equal(task.Actuators.VelocityLimit, c.Limits.Velocity);
+        // 0.005 s × 4 = 0.02 s (50 Hz)
+        Assert.Equal(0.02, c.Control.PolicyPeriod, 12);
+        Assert.Equal(4, c.Control.Decimation);
+        Assert.Equal(task.ObservationGroups[0].Terms, c.Observation);
+        Assert.Equal(45, c.ObservationDim);
+        Assert.Equal(new[] { "vx", "vy", "yaw_rate" }, c.Commands.Select(x => x.Name));
+        Assert.Equal((-0.5, 0.5), (c.Commands[1].Low, c.Commands[1].High));
+        Assert.Equal("", c.Provenance.RunId);   // the exporter fills it in
+        // It survives its own JSON.
+        Assert.Equal(c.ToJson(), PolicyContract.FromJson(c.ToJson(), "go1").ToJson());
+    }
+
+    [Fact]
+    public void Panda_reach_moves_relative_to_measured_positions()
+    {
+        using var task = ManipulationTask.Load(TestPaths.Repo("src/Sim/Tasks/Configs/panda_reach.toml"));
+        var c = ((IPolicyContractSource)task).PolicyContract();
+        Assert.Equal(7, c.JointCount);
+        Assert.Equal(ActionReference.MeasuredPosition, c.Action.Reference);
+        Assert.All(c.Action.Offset, o => Assert.Equal(0.0, o));
+        Assert.Equal(new[] { 400.0, 400, 400, 400, 150, 100, 50 }, c.Drive.Kp);
+        Assert.True(c.Drive.GravityCompensation);
+        // 0.002 s × 10 = 0.02 s
+        Assert.Equal(0.02, c.Control.PolicyPeriod, 12);
+        Assert.Equal(new[] { "joint_pos", "joint_vel", "ee_to_target", "orientation_error", "last_action" }, c.Observation.Select(t => t.Name));
+        Assert.Equal(new[] { "target_x", "target_y", "target_z", "target_yaw" }, c.Commands.Select(x => x.Name));
+        // The robot supplies the two kinematic terms itself.
+        Assert.Equal(new[] { "ee_to_target", "orientation_error" }, new ObservationBuilder(c).ExternalTerms);
+    }
+}
