@@ -10,7 +10,7 @@ namespace Robotics.Deploy.RealTime;
 /// <item>Read the robot into the preallocated <see cref="SensorFrame"/> (plus the last action);</item>
 /// <item>the <see cref="SafetyLayer"/> checks requests, the e-stop, the watchdog and the measured triggers;</item>
 /// <item>every <see cref="ControllerConfig.PolicyDecimation"/> ticks while Running: build the observation
-/// with the training code (<see cref="FrameObservation"/>), run the policy, clamp the action and map it to
+/// with the training code (<see cref="ObservationBuilder"/>), run the policy, clamp the action and map it to
 /// joint targets, default + offset + scale · action (held until the next policy tick);</item>
 /// <item>the safety layer writes the command of its state (limits, rate limit), which goes to the robot.</item>
 /// </list>
@@ -20,7 +20,7 @@ public sealed class Controller
     private readonly ControllerConfig _c;
     private readonly IPolicy _policy;
     private readonly IRobotIo _robot;
-    private readonly FrameObservation _observationBuilder;
+    private readonly ObservationBuilder _observationBuilder;
     private readonly float[] _observation;   // [obsDim]
     private readonly float[] _action;        // [n] clamped
     private readonly float[] _lastAction;    // [n] what the policy sent last (zero at each start)
@@ -39,7 +39,10 @@ public sealed class Controller
         _policy = policy ?? throw new ArgumentNullException(nameof(policy));
         _robot = robot ?? throw new ArgumentNullException(nameof(robot));
         int n = config.Joints;
-        _observationBuilder = new FrameObservation(config.Observation, n);
+        _observationBuilder = new ObservationBuilder(config.Observation, config.DefaultJointPos);
+        if (_observationBuilder.ExternalTerms.Count > 0)
+            throw new ArgumentException($"observation group '{config.Observation.Name}': term '{_observationBuilder.ExternalTerms[0]}' is not measured by a robot; " +
+                "the controller reads base_ang_vel, projected_gravity, commands, joint_pos, joint_vel, last_action from its sensor frame");
         if (policy.ObservationDim != _observationBuilder.Dim)
             throw new ArgumentException($"the policy reads {policy.ObservationDim} observation values; ControllerConfig.Observation ({config.Observation}) has {_observationBuilder.Dim}");
         if (policy.ActionDim != n)
@@ -121,7 +124,7 @@ public sealed class Controller
     // Observation → policy → action → targets, tripping the safety layer on any non-finite value.
     private void RunPolicy()
     {
-        _observationBuilder.Write(Frame, _c.DefaultJointPos, _observation);
+        _observationBuilder.Build(Frame, _observation);
         int bad = FirstNonFinite(_observation);
         if (bad >= 0) { Safety.Trip(SafetyCause.NonFiniteObservation, bad, _observation[bad]); return; }
 

@@ -68,20 +68,21 @@ public class ControllerTests
         Assert.Equal(expected, policy.LastObservation);
         Assert.Equal(expected, c.Observation.ToArray());
 
-        // The same numbers from FrameObservation directly, as the simulator would build them.
-        var builder = new FrameObservation(config.Observation, 2);
+        // The same numbers from ObservationBuilder directly, as the golden trace builds them.
+        var builder = new ObservationBuilder(config.Observation, config.DefaultJointPos);
         var o = new float[builder.Dim];
-        builder.Write(c.Frame, config.DefaultJointPos, o);
+        builder.Build(c.Frame, o);
         Assert.Equal(expected, o);
     }
 
     [Fact]
-    public void Frame_observation_refuses_privileged_terms_and_wrong_widths()
+    public void Controller_refuses_privileged_terms_and_observation_widths_that_do_not_fit_the_robot()
     {
-        var privileged = new ObservationGroup("policy", new ObservationTerm[] { new("base_lin_vel", 3) });
-        Assert.Contains("'base_lin_vel' is not measured", Assert.Throws<ArgumentException>(() => new FrameObservation(privileged, 12)).Message);
-        var narrow = new ObservationGroup("policy", new ObservationTerm[] { new("joint_pos", 11) });
-        Assert.Contains("width 11; a robot with 12 joints gives 12", Assert.Throws<ArgumentException>(() => new FrameObservation(narrow, 12)).Message);
+        var config = TestConfig.Create(2);
+        var privileged = config with { Observation = new ObservationGroup("policy", new ObservationTerm[] { new("base_lin_vel", 3) }) };
+        Assert.Contains("'base_lin_vel' is not measured", Assert.Throws<ArgumentException>(() => new Controller(privileged, new FakePolicy(3, 2), new FakeRobot(2))).Message);
+        var narrow = new ObservationGroup("policy", new ObservationTerm[] { new("joint_pos", 1) });
+        Assert.Contains("width 1, but a robot with 2 joints measures 2", Assert.Throws<ArgumentException>(() => new ObservationBuilder(narrow, new double[2])).Message);
     }
 
     [Fact]
