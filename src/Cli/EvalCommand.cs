@@ -17,7 +17,7 @@ internal static class EvalCommand
     public static Command Create()
     {
         var task = new Option<string>("--task") { Description = "task name or file", DefaultValueFactory = _ => "go1_velocity" };
-        var policy = new Option<string>("--policy") { Description = "zero (hold the default pose) or random", DefaultValueFactory = _ => "zero" };
+        var policy = new Option<string>("--policy") { Description = "zero (hold the default pose), random, or an exported policy file (.onnx; its task unless --task is given)", DefaultValueFactory = _ => "zero" };
         var episodes = new Option<int>("--episodes") { Description = "episodes per condition", DefaultValueFactory = _ => 16 };
         var envs = new Option<int>("--envs") { Description = "parallel environments", DefaultValueFactory = _ => 16 };
         var threads = new Option<int>("--threads") { Description = "worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
@@ -31,6 +31,9 @@ internal static class EvalCommand
         eval.SetAction(r =>
         {
             var cp = r.GetValue(checkpoint);
+            if (cp is null && r.GetValue(policy)!.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+                return RunOnnx(r.GetValue(policy)!, r.GetResult(task) is { Implicit: false } ? r.GetValue(task) : null,
+                    r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed));
             if (cp is null) return Run(r.GetValue(task)!, r.GetValue(policy)!, r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed));
             Robotics.Training.Devices.TorchRuntime.Initialize("cpu");
             Robotics.Training.Runner.CheckpointPolicy trained;
@@ -43,6 +46,26 @@ internal static class EvalCommand
             }
         });
         return eval;
+    }
+
+    // An exported policy, checked against its task's robot as the deploy node checks it, run once per environment.
+    private static int RunOnnx(string path, string? taskName, int episodes, int envs, int threads, string? csv, ulong seed)
+    {
+        Robotics.Deploy.Runtime.OnnxPolicy onnx;
+        try
+        {
+            var contract = Robotics.Deploy.Runtime.OnnxPolicy.ReadContract(path);
+            taskName ??= contract.Task;
+            using var task = TaskCatalog.Load(taskName) as IDisposable;
+            onnx = Robotics.Deploy.Runtime.OnnxPolicy.Load(path, Policies.JointNames((Robotics.Sim.Envs.IMjTask)task!));
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or TaskFileException
+            or Robotics.Deploy.Contract.PolicyContractException or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return 2;
+        }
+        using (onnx) return Run(taskName, Path.GetFileName(path), episodes, envs, threads, csv, seed, Policies.Batch(onnx));
     }
 
     private static int Run(string taskName, string policyName, int episodes, int envs, int threads, string? csv, ulong seed, BatchPolicy? given = null)
