@@ -78,6 +78,38 @@ public sealed record ControllerConfig
         return this;
     }
 
+    /// <summary>
+    /// The controller for a policy contract: its joints, default pose, action mapping, gains and observation
+    /// layout; the command loop at the training's physics rate (policy period / decimation) so that targets are
+    /// held exactly as in training; safety limits from the contract's joint limits and torque limits, other
+    /// safety settings from <paramref name="safety"/> (defaults otherwise).
+    /// </summary>
+    /// <exception cref="ArgumentException">The contract's actions are relative to the measured position (arm policies run through
+    /// <see cref="PolicyContract.JointTargets"/>, not this controller), or it has no joint limits for the safety layer.</exception>
+    public static ControllerConfig FromContract(PolicyContract contract, SafetyConfig? safety = null)
+    {
+        ArgumentNullException.ThrowIfNull(contract);
+        if (contract.Action.Reference != ActionReference.Offset)
+            throw new ArgumentException($"policy contract of '{contract.Task}': action.reference = {contract.Action.Reference}; the real-time controller maps actions about the default pose (reference Offset)");
+        var limits = contract.Limits ?? throw new ArgumentException($"policy contract of '{contract.Task}' has no joint limits; the safety layer needs position and velocity limits");
+        int n = contract.JointCount;
+        var template = safety ?? new SafetyConfig { PositionLower = limits.PositionLower, PositionUpper = limits.PositionUpper, VelocityLimits = limits.Velocity, TorqueLimits = contract.Drive.TorqueLimit };
+        return new ControllerConfig
+        {
+            JointNames = contract.JointNames,
+            DefaultJointPos = contract.DefaultJointPos,
+            ActionScale = contract.Action.Scale,
+            // The contract's target is offset + scale · a with the offset holding the default pose; here it is default + offset + scale · a.
+            ActionOffset = Enumerable.Range(0, n).Select(i => contract.Action.Offset[i] - contract.DefaultJointPos[i]).ToArray(),
+            Kp = contract.Drive.Kp,
+            Kd = contract.Drive.Kd,
+            ControlPeriod = contract.Control.PolicyPeriod / contract.Control.Decimation,
+            PolicyDecimation = contract.Control.Decimation,
+            Observation = contract.PolicyGroup(),
+            Safety = template with { PositionLower = limits.PositionLower, PositionUpper = limits.PositionUpper, VelocityLimits = limits.Velocity, TorqueLimits = contract.Drive.TorqueLimit },
+        }.Validate();
+    }
+
     // Checks length n, finite values and value ≥ min (> min when strict).
     private static void Finite(double[]? values, string field, int n, double min, bool strict = false)
     {

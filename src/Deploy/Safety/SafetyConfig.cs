@@ -16,8 +16,15 @@ public sealed record SafetyConfig
     /// <summary>How far [rad] a measured position may leave its limits before the layer trips (PD tracking overshoots a little).</summary>
     public double PositionTripMargin { get; init; } = 0.1;
 
-    /// <summary>Joint velocity limits [rad/s]; a measured |q̇| above trips. [n]</summary>
+    /// <summary>Joint velocity limits [rad/s] (the motors' rated speed); a measured |q̇| above limit × <see cref="VelocityTripRatio"/> trips. [n]</summary>
     public required double[] VelocityLimits { get; init; }
+
+    /// <summary>
+    /// Measured velocity trips at this multiple of <see cref="VelocityLimits"/> (≥ 1). A swing leg touching down
+    /// overshoots its rated speed for a few milliseconds (seen here: the Go1 calves past 20 rad/s while trotting);
+    /// the trip is for a runaway joint, not for those.
+    /// </summary>
+    public double VelocityTripRatio { get; init; } = 1.5;
 
     /// <summary>
     /// Joint torque limits [N·m]. Position targets are clamped so that the PD torque at the measured state,
@@ -62,6 +69,7 @@ public sealed record SafetyConfig
             if (!(TorqueLimits[i] > 0 && double.IsFinite(TorqueLimits[i]))) throw Bad($"{nameof(TorqueLimits)}[{i}] = {TorqueLimits[i]} N·m: must be positive and finite");
         }
         if (!(PositionTripMargin >= 0 && double.IsFinite(PositionTripMargin))) throw Bad($"{nameof(PositionTripMargin)} = {PositionTripMargin} rad: must be ≥ 0 and finite");
+        if (!(VelocityTripRatio >= 1 && double.IsFinite(VelocityTripRatio))) throw Bad($"{nameof(VelocityTripRatio)} = {VelocityTripRatio}: must be ≥ 1 and finite");
         if (!(TorqueTripRatio >= 1 && double.IsFinite(TorqueTripRatio))) throw Bad($"{nameof(TorqueTripRatio)} = {TorqueTripRatio}: must be ≥ 1 and finite");
         if (!(TiltLimit > 0 && TiltLimit <= Math.PI)) throw Bad($"{nameof(TiltLimit)} = {TiltLimit} rad: allowed (0, π]");
         if (!(SoftStartTime > 0 && SoftStartTime <= 60)) throw Bad($"{nameof(SoftStartTime)} = {SoftStartTime} s: allowed (0, 60]");

@@ -232,7 +232,7 @@ public sealed class SafetyLayer
             double p = f.JointPos[i];
             if (p < _s.PositionLower[i] - _s.PositionTripMargin || p > _s.PositionUpper[i] + _s.PositionTripMargin)
             { joint = i; value = p; return SafetyCause.PositionLimit; }
-            if (Math.Abs(f.JointVel[i]) > _s.VelocityLimits[i]) { joint = i; value = f.JointVel[i]; return SafetyCause.VelocityLimit; }
+            if (Math.Abs(f.JointVel[i]) > _s.VelocityLimits[i] * _s.VelocityTripRatio) { joint = i; value = f.JointVel[i]; return SafetyCause.VelocityLimit; }
             if (Math.Abs(f.JointTorque[i]) > _s.TorqueLimits[i] * _s.TorqueTripRatio) { joint = i; value = f.JointTorque[i]; return SafetyCause.TorqueLimit; }
         }
         return SafetyCause.None;

@@ -101,9 +101,13 @@ public sealed class SimulatedRobot : IRobotIo, IDisposable
         _command[0] = vx; _command[1] = vy; _command[2] = yawRate;
     }
 
+    /// <summary>A failed sensor link: while set, <see cref="Read"/> leaves the frame as it was (its sequence stops advancing).</summary>
+    public bool SensorsSilent { get; set; }
+
     /// <inheritdoc/>
     public void Read(SensorFrame frame)
     {
+        if (SensorsSilent) return;
         var sensors = _data.SensorData;
         var qpos = _data.Qpos;
         var qvel = _data.Qvel;
@@ -161,6 +165,9 @@ public sealed class SimulatedRobot : IRobotIo, IDisposable
         var qvel = _data.Qvel;
         for (int i = 0; i < 3; i++) velocity[i] = xmat[i] * qvel[0] + xmat[3 + i] * qvel[1] + xmat[6 + i] * qvel[2];
     }
+
+    /// <summary>The base's yaw rate about its own z axis [rad/s] (ground truth; the free joint's angular velocity is in the body frame).</summary>
+    public double BaseAngularVelocityZ => _data.Qvel[5];
 
     /// <summary>Height of the base above the ground [m].</summary>
     public double BaseHeight => _data.Qpos[2];

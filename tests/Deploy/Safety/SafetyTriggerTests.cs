@@ -21,7 +21,7 @@ public class SafetyTriggerTests
             // Rotation by 0.85 rad about x (limit 0.8): q = (cos 0.425, sin 0.425, 0, 0).
             case "tilt": robot.Orientation[0] = Math.Cos(0.425); robot.Orientation[1] = Math.Sin(0.425); return SafetyCause.Tilt;
             case "position": robot.Mirror = false; robot.JointPos[0] = 1.11; return SafetyCause.PositionLimit;   // upper 1 + margin 0.1
-            case "velocity": robot.JointVel[1] = -20.5; return SafetyCause.VelocityLimit;                        // limit 20
+            case "velocity": robot.JointVel[1] = -30.5; return SafetyCause.VelocityLimit;                        // limit 20 × trip ratio 1.5
             case "torque": robot.JointTorque[0] = 37.6; return SafetyCause.TorqueLimit;                          // 30 × 1.25 = 37.5
             case "stop_request": c.Safety.RequestStop(); return SafetyCause.StopRequest;
             default: throw new ArgumentException(fault);
@@ -52,7 +52,7 @@ public class SafetyTriggerTests
     {
         var (c, robot, _) = TestConfig.Running(mirror: false);
         robot.JointPos[0] = 1.09;      // < 1 + 0.1
-        robot.JointVel[1] = -19.9;     // < 20
+        robot.JointVel[1] = -29.9;     // < 20 × 1.5
         robot.JointTorque[0] = 37.4;   // < 37.5
         robot.Orientation[0] = Math.Cos(0.39); robot.Orientation[1] = Math.Sin(0.39);   // tilt 0.78 < 0.8
         for (int i = 0; i < 30; i++) c.Tick();
