@@ -14,10 +14,12 @@ internal sealed unsafe class RawWriter
 
     public RawWriter(int participant, string topicName, string typeName, QosProfile qos)
     {
+        // The topic keeps default QoS: a participant's topics of one name must agree on it, while its readers and
+        // writers of that topic may each use another profile.
         var native = qos.ToNative();
         try
         {
-            Topic = DdsException.Check(DdsRaw.ddsraw_create_topic(participant, topicName, typeName, native), $"create topic '{topicName}' ({typeName})");
+            Topic = DdsException.Check(DdsRaw.ddsraw_create_topic(participant, topicName, typeName, null), $"create topic '{topicName}' ({typeName})");
             Entity = DdsException.Check(CycloneDdsNative.dds_create_writer(participant, Topic, native, null), $"create writer on '{topicName}'");
         }
         finally { CycloneDdsNative.dds_delete_qos(native); }

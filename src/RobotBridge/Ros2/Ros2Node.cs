@@ -109,6 +109,9 @@ public sealed class Ros2Node : IDisposable
     /// <summary>The DDS domain id.</summary>
     public uint DomainId => _options.DomainId;
 
+    /// <summary>The DDS participant entity, for code of this assembly (and tests) that needs raw DDS next to the node.</summary>
+    internal int Participant => _participant;
+
     /// <summary>The participant's 16-byte GUID (the start of every Gid of this node).</summary>
     public byte[] ParticipantGuid { get; }
 
