@@ -6,7 +6,8 @@ namespace Robotics.Tools.BindGen;
 internal static class CSharpWriter
 {
     public static string Write(IReadOnlyList<Decl> decls, IReadOnlyList<string> notes, string ns, string className,
-        string library, string header, string regenerate)
+        string library, string header, string regenerate, string resolvedBy = "Robotics.Sim resolves it to libmujoco.so(.2.2.2)",
+        string layoutNote = "another compares every\n// field's offset and size with what gcc computes for the same headers.", string namesOf = "MuJoCo's", bool opaqueStructs = false)
     {
         var sb = new StringBuilder();
         sb.Append($$"""
@@ -14,8 +15,7 @@ internal static class CSharpWriter
             // GENERATED FILE - DO NOT EDIT.
             // Written by tools/BindGen from {{header}} through libclang-14's C API.
             // Regenerate with: {{regenerate}}
-            // A test regenerates it and fails when the committed file differs; another compares every
-            // field's offset and size with what gcc computes for the same headers.
+            // A test regenerates it and fails when the committed file differs; {{layoutNote}}
             // </auto-generated>
             #pragma warning disable CS1591, CS8981, IDE1006
             using System.Runtime.CompilerServices;
@@ -28,9 +28,9 @@ internal static class CSharpWriter
         sb.Append('\n');
 
         // Constants and the native entry points live in one static class, named like the library.
-        sb.Append($"/// <summary>Constants, functions and globals of {Path.GetFileName(header)}, with MuJoCo's names.</summary>\n");
+        sb.Append($"/// <summary>Constants, functions and globals of {Path.GetFileName(header)}, with {namesOf} names.</summary>\n");
         sb.Append($"public static unsafe partial class {className}\n{{\n");
-        sb.Append($"    /// <summary>Library name given to [LibraryImport]; Robotics.Sim resolves it to libmujoco.so(.2.2.2).</summary>\n");
+        sb.Append($"    /// <summary>Library name given to [LibraryImport]; {resolvedBy}.</summary>\n");
         sb.Append($"    public const string LibraryName = \"{library}\";\n\n");
         foreach (var c in decls.OfType<ConstantDecl>())
         {
@@ -92,6 +92,17 @@ internal static class CSharpWriter
             sb.Append("}\n\n");
         }
 
+        // Structs the kept declarations point at but that are declared elsewhere (or only forward-declared):
+        // opaque, usable only behind a pointer.
+        var declared = decls.OfType<StructDecl>().Select(d => d.Name).Concat(decls.OfType<EnumDecl>().Select(e => e.Name)).ToHashSet();
+        var referenced = new SortedSet<string>(StringComparer.Ordinal);
+        foreach (var f in decls.OfType<FunctionDecl>())
+            foreach (var t in f.Parameters.Select(p => p.Type).Append(f.ReturnType)) AddPointee(t, referenced);
+        foreach (var s in decls.OfType<StructDecl>())
+            foreach (var fd in s.Fields) AddPointee(fd.CsType, referenced);
+        foreach (var name in referenced.Where(n => opaqueStructs && !declared.Contains(n)))
+            sb.Append($"/// <summary>Opaque C type, used only through pointers.</summary>\npublic struct {name} {{ }}\n\n");
+
         // Arrays of structs and pointers cannot be C# fixed buffers: inline arrays carry them.
         foreach (var (elem, length) in inlineArrays)
         {
@@ -99,6 +110,15 @@ internal static class CSharpWriter
             sb.Append($"[InlineArray({length})]\npublic struct {InlineArrayName(elem, length)} {{ private {elem} _element0; }}\n\n");
         }
         return sb.ToString().TrimEnd() + "\n";
+    }
+
+    private static readonly HashSet<string> Builtin = new() { "void", "byte", "sbyte", "short", "ushort", "int", "uint", "nint", "nuint", "long", "ulong", "float", "double", "delegate" };
+
+    // Record names behind pointers in a C# type spelling ("dds_qos* ", "delegate* unmanaged<ddsi_serdata*, int>").
+    private static void AddPointee(string csType, ISet<string> into)
+    {
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(csType, @"([A-Za-z_][A-Za-z0-9_]*)\*"))
+            if (!Builtin.Contains(m.Groups[1].Value)) into.Add(m.Groups[1].Value);
     }
 
     private static string InlineArrayName(string elem, long length) => $"{elem}_Array{length}";

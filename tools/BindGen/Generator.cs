@@ -1,6 +1,9 @@
 namespace Robotics.Tools.BindGen;
 
-/// <summary>Reads MuJoCo's header and returns the text of MuJoCo.g.cs; used by the CLI and by the regeneration test.</summary>
+/// <summary>
+/// Reads a library's C headers and returns the text of its generated interop; used by the CLI and by the
+/// regeneration tests. Two targets: MuJoCo (mujoco.h) and Cyclone DDS (dds/dds.h).
+/// </summary>
 public static class Generator
 {
     /// <summary>Where the raw interop goes, relative to the repository root.</summary>
@@ -8,6 +11,9 @@ public static class Generator
 
     /// <summary>Where the managed span properties go, relative to the repository root.</summary>
     public const string ArraysPath = "src/Sim/MuJoCo/MjArrays.g.cs";
+
+    /// <summary>Where Cyclone DDS's interop goes, relative to the repository root.</summary>
+    public const string DdsPath = "src/RobotBridge/Dds/CycloneDds.g.cs";
 
     /// <summary>The command that rewrites the committed files, from the repository root.</summary>
     public const string RegenerateCommand = "dotnet run --project tools/BindGen";
@@ -29,5 +35,28 @@ public static class Generator
         reader.ReadXMacros(xmacro, clangArgs, "MJMODEL_POINTERS", "MJDATA_POINTERS");
         return (CSharpWriter.Write(reader.Decls, reader.Notes, "Robotics.Sim.Interop", "MuJoCoNative", "mujoco", header, RegenerateCommand),
                 ArrayWriter.Write(reader.Decls, reader.XArrays, xmacro, RegenerateCommand));
+    }
+
+    /// <summary>
+    /// Cyclone DDS's public C API: declarations from dds/dds.h and the public dds/ddsc/ headers it includes
+    /// (dds_public_*.h, dds_basic_types.h). Internal headers (ddsi/, ddsrt/) are left out; structs they
+    /// declare that the public API points at become opaque.
+    /// </summary>
+    public static string GenerateDds(string header = "/usr/include/dds/dds.h")
+    {
+        if (!File.Exists(header))
+            throw new InvalidOperationException($"{header} not found. Install Cyclone DDS's headers with: apt-get install cyclonedds-dev");
+        var dir = Path.GetDirectoryName(Path.GetFullPath(header))!;   // /usr/include/dds
+        bool Public(string file) =>
+            file == Path.GetFullPath(header) ||
+            (file.StartsWith(Path.Combine(dir, "ddsc") + "/", StringComparison.Ordinal) &&
+             (Path.GetFileName(file).StartsWith("dds_public_", StringComparison.Ordinal) || Path.GetFileName(file) == "dds_basic_types.h"));
+        var reader = new HeaderReader(dir, Public);
+        // features.h lives in the multiarch include directory on Debian.
+        var clangArgs = new[] { "-x", "c", "-std=c11", "-I/usr/include", "-I/usr/include/x86_64-linux-gnu" };
+        reader.Read(header, clangArgs);
+        return CSharpWriter.Write(reader.Decls, reader.Notes, "Robotics.RobotBridge.Dds", "CycloneDdsNative", "ddsc", header,
+            RegenerateCommand, resolvedBy: "Robotics.RobotBridge resolves it to libddsc.so.0debian (or libddsc.so)",
+            layoutNote: "another compares the\n// sizes of the structs the bridge uses with what gcc computes.", namesOf: "Cyclone DDS's", opaqueStructs: true);
     }
 }

@@ -40,14 +40,22 @@ internal sealed unsafe class HeaderReader
     public string IncludeDir { get; }
     private readonly Dictionary<string, string[]> _lines = new();
     private readonly Dictionary<string, string> _aliases = new();   // struct/enum tag -> typedef name
-    private readonly List<StructDecl> _nested = new();   // unnamed member struct types, named Owner_field
+    private readonly List<StructDecl> _nested = new();
+    private readonly Dictionary<(string, int), string> _anonymousEnums = new();   // location -> typedef name   // unnamed member struct types, named Owner_field
 
     public List<Decl> Decls { get; } = new();
 
     /// <summary>Functions left out, with the reason (e.g. variadic), for the generated file's header.</summary>
     public List<string> Notes { get; } = new();
 
-    public HeaderReader(string includeDir) => IncludeDir = Path.GetFullPath(includeDir).TrimEnd('/') + "/";
+    /// <summary>Optional narrower filter: only declarations from files it accepts are kept (all under <see cref="IncludeDir"/> otherwise).</summary>
+    private readonly Func<string, bool>? _keepFile;
+
+    public HeaderReader(string includeDir, Func<string, bool>? keepFile = null)
+    {
+        IncludeDir = Path.GetFullPath(includeDir).TrimEnd('/') + "/";
+        _keepFile = keepFile;
+    }
 
     /// <summary>Arrays listed by mjxmacro.h's X-macros: MJMODEL_POINTERS and MJDATA_POINTERS.</summary>
     public Dictionary<string, List<XArray>> XArrays { get; } = new();
@@ -153,7 +161,7 @@ internal sealed unsafe class HeaderReader
     private bool Ours(CXCursor c, out string file, out int line)
     {
         (file, line) = Clang.Location(c);
-        return file.StartsWith(IncludeDir, StringComparison.Ordinal);
+        return file.StartsWith(IncludeDir, StringComparison.Ordinal) && (_keepFile is null || _keepFile(file));
     }
 
     private void Walk(nint tu)
@@ -167,8 +175,11 @@ internal sealed unsafe class HeaderReader
             var under = Clang.clang_getCanonicalType(Clang.clang_getTypedefDeclUnderlyingType(c));
             if (under.Kind is CXTypeKind.Record or CXTypeKind.Enum)
             {
-                var tag = Clang.Spelling(Clang.clang_getTypeDeclaration(under));
+                var decl = Clang.clang_getTypeDeclaration(under);
+                var tag = Clang.Spelling(decl);
                 if (tag.Length > 0 && !tag.Contains(' ')) _aliases.TryAdd(tag, Clang.Spelling(c));
+                // typedef enum { ... } name; has no tag: find it again by where it is declared.
+                else if (under.Kind == CXTypeKind.Enum) _anonymousEnums.TryAdd(Clang.Location(decl), Clang.Spelling(c));
             }
         }
 
@@ -255,6 +266,21 @@ internal sealed unsafe class HeaderReader
     private void ReadEnum(CXCursor c, string file, int line)
     {
         var tag = Clang.Spelling(c);
+        if (tag.Length == 0 || tag.Contains(' '))
+        {
+            if (_anonymousEnums.TryGetValue((file, line), out var typedefName)) tag = typedefName;
+            else
+            {
+                // A truly anonymous enum (enum { A, B };) only names constants.
+                foreach (var k in Clang.Children(c))
+                    if (k.Kind == CXCursorKind.EnumConstantDecl)
+                    {
+                        var (kf, kl) = Clang.Location(k);
+                        Decls.Add(new ConstantDecl(Clang.Spelling(k), Trailing(kf, kl), "long", Clang.clang_getEnumConstantDeclValue(k).ToString(CultureInfo.InvariantCulture)));
+                    }
+                return;
+            }
+        }
         var members = new List<(string, long, string)>();
         foreach (var k in Clang.Children(c))
         {
@@ -302,9 +328,11 @@ internal sealed unsafe class HeaderReader
             {
                 var decl = Clang.clang_getTypeDeclaration(canonical);
                 var tag = Clang.Spelling(decl);
-                if (tag.Length == 0 || tag.Contains("unnamed", StringComparison.Ordinal))
+                bool namedUnion = decl.Kind == CXCursorKind.UnionDecl && tag.Length > 0 && !tag.Contains(' ');
+                if (namedUnion ? _nested.All(n => n.Name != Alias(tag)) : tag.Length == 0 || tag.Contains("unnamed", StringComparison.Ordinal))
                 {
-                    var synthesized = $"{Alias(owner)}_{spelled}";
+                    // A named union member type (union u { ... } f;) keeps its name; its fields all sit at offset 0.
+                    var synthesized = namedUnion ? Alias(tag) : $"{Alias(owner)}_{spelled}";
                     _aliases[tag] = synthesized;
                     var nestedFields = new List<FieldDecl>();
                     ReadFields(decl, canonical, nestedFields, synthesized, anonymous: false);
@@ -347,6 +375,12 @@ internal sealed unsafe class HeaderReader
     private FunctionDecl? ReadFunction(CXCursor c, string file, int line)
     {
         var name = Clang.Spelling(c);
+        // static (inline) functions live in the header only: the library exports no symbol for them.
+        if (Clang.clang_Cursor_getStorageClass(c) == 3)  // CX_SC_Static
+        {
+            Notes.Add($"{name}: static inline in the header, no exported symbol; left out");
+            return null;
+        }
         if (Clang.clang_Cursor_isVariadic(c) != 0)
         {
             Notes.Add($"{name}: variadic, not callable through a blittable signature; left out");
@@ -402,7 +436,11 @@ internal sealed unsafe class HeaderReader
                 return CsType(Clang.clang_getCanonicalType(t));
             case CXTypeKind.Record:
             case CXTypeKind.Enum:
-                return Alias(Clang.Spelling(Clang.clang_getTypeDeclaration(t)));
+                var declCursor = Clang.clang_getTypeDeclaration(t);
+                var tagName = Clang.Spelling(declCursor);
+                if ((tagName.Length == 0 || tagName.Contains(' ')) && _anonymousEnums.TryGetValue(Clang.Location(declCursor), out var typedefName))
+                    return typedefName;
+                return Alias(tagName);
             case CXTypeKind.Pointer:
                 var pointee = Clang.clang_getPointeeType(t);
                 var pc = Clang.clang_getCanonicalType(pointee);

@@ -1,0 +1,48 @@
+namespace Robotics.RobotBridge.Ros2;
+
+/// <summary>How a <see cref="Ros2Node"/> joins the DDS network.</summary>
+public sealed record Ros2NodeOptions
+{
+    /// <summary>ROS_DOMAIN_ID, 0–232 (Cyclone's default port mapping allows no more).</summary>
+    public uint DomainId { get; init; }
+
+    /// <summary>Node namespace: <c>/</c> or absolute, e.g. <c>/robot</c>.</summary>
+    public string Namespace { get; init; } = "/";
+
+    /// <summary>Bytes per Gid in <c>ros_discovery_info</c>: 24 for Humble, 16 for Iron and later.</summary>
+    public int GidSize { get; init; } = 16;
+
+    /// <summary>Security enclave advertised in the participant's USER_DATA (<c>enclave=/;</c>).</summary>
+    public string Enclave { get; init; } = "/";
+
+    /// <summary>
+    /// Cyclone DDS XML configuration for the domain; null uses CYCLONEDDS_URI or Cyclone's defaults.
+    /// <see cref="Dds.DdsDomain.LoopbackConfigXml"/> keeps all traffic on <c>lo</c>.
+    /// </summary>
+    public string? CycloneConfigXml { get; init; }
+
+    /// <summary>Largest message a subscription accepts [bytes]; larger ones are dropped and counted.</summary>
+    public int MaxMessageBytes { get; init; } = 1 << 20;
+
+    /// <summary>Initial receive buffer per subscription [bytes]; grows up to <see cref="MaxMessageBytes"/>.</summary>
+    public int InitialMessageBytes { get; init; } = 4096;
+
+    /// <summary>Whether to publish ParticipantEntitiesInfo on <c>ros_discovery_info</c> (what makes <c>ros2 node list</c> show the node).</summary>
+    public bool PublishGraphInfo { get; init; } = true;
+
+    /// <summary>Options that keep all traffic on the loopback interface, in <paramref name="domainId"/>.</summary>
+    public static Ros2NodeOptions Loopback(uint domainId) => new() { DomainId = domainId, CycloneConfigXml = Dds.DdsDomain.LoopbackConfigXml };
+
+    /// <summary>Checks the fields; returns this.</summary>
+    /// <exception cref="ArgumentException">Names the offending field.</exception>
+    public Ros2NodeOptions Validate()
+    {
+        if (DomainId > 232) throw new ArgumentException($"Ros2NodeOptions.DomainId must be 0–232 (got {DomainId})", nameof(DomainId));
+        RosNames.ValidateNamespace(Namespace);
+        if (GidSize is not (16 or 24)) throw new ArgumentException($"Ros2NodeOptions.GidSize must be 16 (Iron+) or 24 (Humble), got {GidSize}", nameof(GidSize));
+        if (string.IsNullOrEmpty(Enclave) || Enclave.Contains(';')) throw new ArgumentException($"Ros2NodeOptions.Enclave '{Enclave}' must be non-empty without ';'", nameof(Enclave));
+        if (InitialMessageBytes < 16) throw new ArgumentException($"Ros2NodeOptions.InitialMessageBytes must be at least 16 (got {InitialMessageBytes})", nameof(InitialMessageBytes));
+        if (MaxMessageBytes < InitialMessageBytes) throw new ArgumentException($"Ros2NodeOptions.MaxMessageBytes ({MaxMessageBytes}) must be at least InitialMessageBytes ({InitialMessageBytes})", nameof(MaxMessageBytes));
+        return this;
+    }
+}
