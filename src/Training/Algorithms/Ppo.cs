@@ -17,6 +17,7 @@ public sealed class Ppo : IOnPolicyAlgorithm
     private readonly RolloutStorage _storage;
     private readonly optim.Optimizer _optimizer;
     private readonly Generator _generator;
+    private readonly RewardScaler? _rewardScaler;
     private double _lr;
 
     /// <summary>Builds the actor, critic, optimizer and storage; <paramref name="seed"/> fixes their initialization and all sampling.</summary>
@@ -30,6 +31,7 @@ public sealed class Ppo : IOnPolicyAlgorithm
         _critic.to(device);
         _generator = new Generator(seed, device);
         _storage = new RolloutStorage(config.StepsPerEnv, envs, policyDim, criticDim, actionDim, device);
+        if (config.ScaleRewards) _rewardScaler = new RewardScaler(envs, config.Gamma, device);
         _lr = config.LearningRate;
         _optimizer = optim.Adam(Actor.parameters().Concat(_critic.parameters()), _lr);
         Device = device;
@@ -68,8 +70,9 @@ public sealed class Ppo : IOnPolicyAlgorithm
     {
         using var _ = no_grad();
         // A time limit is not a terminal state: bootstrap from the value of the observation it cut off
-        // (evaluated for the truncated environments only).
-        var r = rewards.clone();
+        // (evaluated for the truncated environments only). The critic learns returns of scaled rewards
+        // when they are scaled, so the bootstrap is added after scaling.
+        var r = _rewardScaler?.Apply(rewards, maximum(terminated, truncated)) ?? rewards.clone();
         var cut = truncated.nonzero().squeeze(1);
         if (cut.shape[0] > 0)
             r.index_add_(0, cut, _critic.forward(finalCriticObs.index_select(0, cut)), _c.Gamma);
@@ -189,6 +192,7 @@ public sealed class Ppo : IOnPolicyAlgorithm
     public void Dispose()
     {
         _storage.Dispose();
+        _rewardScaler?.Dispose();
         _optimizer.Dispose();
         Actor.Dispose();
         _critic.Dispose();
