@@ -8,7 +8,9 @@ namespace Robotics.Training.Algorithms;
 /// <summary>
 /// Proximal policy optimization (Schulman et al. 2017) with an asymmetric critic, as rsl_rl runs it:
 /// clipped surrogate, clipped value loss, entropy bonus, KL-adaptive learning rate, gradient clipping,
-/// epochs × minibatches over a [T, N] rollout, GAE(γ, λ) with truncation bootstrapping.
+/// epochs × minibatches over a [T, N] rollout, GAE(γ, λ) with truncation bootstrapping; optionally rewards
+/// scaled by a running std of the discounted return (<see cref="PpoConfig.ScaleRewards"/>). Which of these
+/// "code-level optimizations" are on is set in one place by <see cref="CodeLevelOptimizations"/>.
 /// </summary>
 public sealed class Ppo : IOnPolicyAlgorithm
 {

@@ -63,13 +63,21 @@ public sealed class GroupRolloutCollector
         }
     }
 
-    /// <summary>Runs iterations until <see cref="TotalSteps"/> reaches <paramref name="stepBudget"/>; the schedule's progress is the fraction of the budget spent.</summary>
+    /// <summary>
+    /// Runs iterations while that brings <see cref="TotalSteps"/> closer to <paramref name="stepBudget"/>: an
+    /// iteration's length is not known in advance, so the next is taken when, were it as long as the last, it would
+    /// overshoot the budget by less than stopping would fall short (at least one iteration runs). The schedule's
+    /// progress is the fraction of the budget spent.
+    /// </summary>
     public void LearnSteps(long stepBudget, Action<IterationStats>? onIteration = null)
     {
         if (stepBudget < 1) throw new ArgumentException($"step budget {stepBudget}: must be ≥ 1");
-        for (int it = 0; TotalSteps < stepBudget; it++)
+        long last = 0;
+        for (int it = 0; it == 0 || TotalSteps + last / 2 < stepBudget; it++)
         {
+            long before = TotalSteps;
             var stats = Iteration(it, Math.Min(1.0, (double)TotalSteps / stepBudget));
+            last = TotalSteps - before;
             onIteration?.Invoke(stats);
         }
     }

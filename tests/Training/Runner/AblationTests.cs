@@ -54,7 +54,8 @@ public class AblationTests
         {
             // Reward per step is in [0, 1] and an episode lasts at most 30 steps.
             Assert.InRange(t.FinalReturn, 0, 30);
-            Assert.True(t.Steps >= 128, $"{t.Variant} seed {t.Seed} learned from {t.Steps} steps");
+            // GRPO stops within half an iteration of the budget: 8 episodes of at most 30 steps, so ±120.
+            Assert.InRange(t.Steps, 128 - 120, 128 + 120);
         }
         // PPO spends exactly the budget: 2 iterations × 8 environments × 8 steps.
         Assert.All(report.Trials.Where(t => t.Variant == "PPO"), t => Assert.Equal(128, t.Steps));
