@@ -3,6 +3,7 @@ using Robotics.Cli;
 
 // The `robotics` command. Each verb lives in its own file; this file only wires them together.
 var root = new RootCommand("Robotics: a C# sim-to-real control stack (MuJoCo simulation, policy-gradient training, ONNX deployment, ROS 2).");
+root.Subcommands.Add(AblateCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());

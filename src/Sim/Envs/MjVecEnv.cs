@@ -10,7 +10,7 @@ namespace Robotics.Sim.Envs;
 /// MjData and its own random stream <c>Rng.For(seed, "env", i)</c>, so the results for a seed are the
 /// same whatever K is and whichever thread steps which environment.
 /// </summary>
-public sealed class MjVecEnv : IVecEnv
+public sealed partial class MjVecEnv : IVecEnv
 {
     private readonly IMjTask _task;
     private readonly MjData[] _data;

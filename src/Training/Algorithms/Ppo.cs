@@ -8,7 +8,9 @@ namespace Robotics.Training.Algorithms;
 /// <summary>
 /// Proximal policy optimization (Schulman et al. 2017) with an asymmetric critic, as rsl_rl runs it:
 /// clipped surrogate, clipped value loss, entropy bonus, KL-adaptive learning rate, gradient clipping,
-/// epochs × minibatches over a [T, N] rollout, GAE(γ, λ) with truncation bootstrapping.
+/// epochs × minibatches over a [T, N] rollout, GAE(γ, λ) with truncation bootstrapping; optionally rewards
+/// scaled by a running std of the discounted return (<see cref="PpoConfig.ScaleRewards"/>). Which of these
+/// "code-level optimizations" are on is set in one place by <see cref="CodeLevelOptimizations"/>.
 /// </summary>
 public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
 {
@@ -17,6 +19,7 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
     private readonly RolloutStorage _storage;
     private readonly optim.Optimizer _optimizer;
     private readonly Generator _generator;
+    private readonly RewardScaler? _rewardScaler;
     private double _lr;
 
     /// <summary>Builds the actor, critic, optimizer and storage; <paramref name="seed"/> fixes their initialization and all sampling.</summary>
@@ -31,6 +34,7 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
         _critic.to(device);
         _generator = new Generator(seed, device);
         _storage = new RolloutStorage(config.StepsPerEnv, envs, policyDim, criticDim, actionDim, device);
+        if (config.ScaleRewards) _rewardScaler = new RewardScaler(envs, config.Gamma, device);
         _lr = config.LearningRate;
         _optimizer = optim.Adam(Actor.parameters().Concat(_critic.parameters()), _lr);
         Device = device;
@@ -69,8 +73,9 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
     {
         using var _ = no_grad();
         // A time limit is not a terminal state: bootstrap from the value of the observation it cut off
-        // (evaluated for the truncated environments only).
-        var r = rewards.clone();
+        // (evaluated for the truncated environments only). The critic learns returns of scaled rewards
+        // when they are scaled, so the bootstrap is added after scaling.
+        var r = _rewardScaler?.Apply(rewards, maximum(terminated, truncated)) ?? rewards.clone();
         var cut = truncated.nonzero().squeeze(1);
         if (cut.shape[0] > 0)
             r.index_add_(0, cut, _critic.forward(finalCriticObs.index_select(0, cut)), _c.Gamma);
@@ -210,6 +215,7 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
     public void Dispose()
     {
         _storage.Dispose();
+        _rewardScaler?.Dispose();
         _optimizer.Dispose();
         Actor.Dispose();
         _critic.Dispose();

@@ -34,6 +34,8 @@ public sealed record PpoConfig
     public double MaxGradNorm { get; init; } = 1.0;
     /// <summary>Normalize advantages over the rollout.</summary>
     public bool NormalizeAdvantages { get; init; } = true;
+    /// <summary>Divide rewards by a running std of the discounted return, clipped to ±10 (<see cref="Models.RewardScaler"/>); see <see cref="CodeLevelOptimizations"/>.</summary>
+    public bool ScaleRewards { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
     public PpoConfig Validate()
