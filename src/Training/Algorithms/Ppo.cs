@@ -199,6 +199,7 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
         CheckpointFiles.Save(directory, "optimizer", _optimizer);
         CheckpointFiles.Save(directory, "generator", _generator);
         CheckpointFiles.Save(directory, "ppo", new Dictionary<string, double> { ["learning_rate"] = _lr });
+        _rewardScaler?.SaveState(directory, "reward_scaler");
     }
 
     /// <inheritdoc/>
@@ -209,6 +210,7 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
         CheckpointFiles.Load(directory, "optimizer", _optimizer);
         CheckpointFiles.Load(directory, "generator", _generator);
         SetLearningRate(CheckpointFiles.LoadScalars(directory, "ppo")["learning_rate"]);
+        _rewardScaler?.LoadState(directory, "reward_scaler");
     }
 
     /// <inheritdoc/>

@@ -70,6 +70,30 @@ public sealed class RewardScaler : IDisposable
         _count = total;
     }
 
+    /// <summary>Writes the running statistics and each environment's discounted return as <c>name.json</c> (a checkpoint's part).</summary>
+    public void SaveState(string directory, string name)
+    {
+        var state = new Dictionary<string, double> { ["count"] = _count, ["mean"] = _mean, ["variance"] = _variance };
+        var returns = _returns.cpu().data<float>().ToArray();
+        for (int i = 0; i < returns.Length; i++) state[$"return_{i}"] = returns[i];
+        Algorithms.CheckpointFiles.Save(directory, name, state);
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote, for the same number of environments.</summary>
+    /// <exception cref="InvalidDataException">The file is missing or was written for another number of environments.</exception>
+    public void LoadState(string directory, string name)
+    {
+        var state = Algorithms.CheckpointFiles.LoadScalars(directory, name);
+        long n = _returns.shape[0];
+        if (state.Count != n + 3 || !state.ContainsKey($"return_{n - 1}"))
+            throw new InvalidDataException($"{Path.Combine(directory, name + ".json")}: reward-scaler state for {state.Count - 3} environments; this run has {n}");
+        (_count, _mean, _variance) = (state["count"], state["mean"], state["variance"]);
+        var returns = new float[n];
+        for (int i = 0; i < n; i++) returns[i] = (float)state[$"return_{i}"];
+        using var t = tensor(returns);
+        _returns.copy_(t);
+    }
+
     /// <inheritdoc/>
     public void Dispose() => _returns.Dispose();
 }

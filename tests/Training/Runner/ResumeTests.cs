@@ -10,10 +10,10 @@ public class ResumeTests
 {
     public ResumeTests() => TorchRuntime.Initialize("cpu");
 
-    private static TrainOptions Options(string runs, int iterations) => new()
+    private static TrainOptions Options(string runs, int iterations, bool scaleRewards = false) => new()
     {
         Task = "cartpole_balance", Envs = 8, Threads = 2, Seed = 11, Iterations = iterations, CheckpointEvery = 2, RunsDirectory = runs,
-        Ppo = new PpoConfig { StepsPerEnv = 16 }, Network = new NetworkConfig { Hidden = new[] { 32, 32 } },
+        Ppo = new PpoConfig { StepsPerEnv = 16, ScaleRewards = scaleRewards }, Network = new NetworkConfig { Hidden = new[] { 32, 32 } },
     };
 
     // Everything learned: parameters, normalizer statistics and Adam's moments (through the next update they drive).
@@ -29,8 +29,10 @@ public class ResumeTests
     private static string[] Learning(string runDir) =>
         File.ReadAllLines(Path.Combine(runDir, "progress.csv")).Select(l => string.Join(",", l.Split(',').Where((_, i) => i is < 2 or > 4))).ToArray();
 
-    [Fact]
-    public void A_resumed_run_is_bit_identical_to_one_never_stopped()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]    // with the reward scaler's running statistics and per-environment returns in the checkpoint
+    public void A_resumed_run_is_bit_identical_to_one_never_stopped(bool scaleRewards)
     {
         var root = Directory.CreateTempSubdirectory("robotics-resume-");
         try
@@ -38,7 +40,7 @@ public class ResumeTests
             // Six iterations straight through (checkpoints at 2, 4, 6).
             float[] straight;
             string straightDir;
-            using (var a = TrainingSession.Start(Options(root.FullName, 6), CPU))
+            using (var a = TrainingSession.Start(Options(root.FullName, 6, scaleRewards), CPU))
             {
                 a.Learn();
                 straight = State(a);
@@ -49,7 +51,7 @@ public class ResumeTests
             // A run that "crashed" after iteration 3, resumed from its checkpoint at 2 (the row it logged for
             // iteration 3 is dropped), on another thread count: same parameters, same log.
             string stoppedDir;
-            using (var b = TrainingSession.Start(Options(root.FullName, 3), CPU))
+            using (var b = TrainingSession.Start(Options(root.FullName, 3, scaleRewards), CPU))
             {
                 b.Learn();
                 stoppedDir = b.Run.Directory;
