@@ -16,7 +16,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var task = new Option<string>("--task") { Description = "task name (go1_velocity, panda_reach, panda_push, cartpole_balance, cartpole_swingup) or task file", Required = true };
-        var algo = new Option<string>("--algo") { Description = "algorithm", DefaultValueFactory = _ => "ppo" };
+        var algo = new Option<string>("--algo") { Description = $"algorithm: {string.Join(", ", AlgorithmCatalog.Names)}", DefaultValueFactory = _ => "ppo" };
         var envs = new Option<int>("--envs") { Description = "parallel environments", DefaultValueFactory = _ => 256 };
         var threads = new Option<int>("--threads") { Description = "simulation threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var device = new Option<string>("--device") { Description = $"cpu or cuda (cuda: TorchSharp's CUDA package, or {TorchRuntime.LibTorchVariable}=/path/to/torch/lib)", DefaultValueFactory = _ => "cpu" };
@@ -80,7 +80,7 @@ internal static class TrainCommand
         using var env = new MjVecEnv(mjTask, options.Envs, options.Threads, Robotics.Sim.Random.Rng.Derive(options.Seed, "sim"), ownsTask: true);
         int policyDim = env.ObservationGroups.Single(g => g.Name == ObservationGroup.Policy).Dim;
         int criticDim = (env.ObservationGroups.FirstOrDefault(g => g.Name == ObservationGroup.Critic) ?? env.ObservationGroups[0]).Dim;
-        using var ppo = new Ppo(policyDim, criticDim, env.ActionDim, options.Envs, options.Ppo, options.Network, device, Robotics.Sim.Random.Rng.Derive(options.Seed, "training"));
+        using var ppo = AlgorithmCatalog.Create(options.Algorithm, new(policyDim, criticDim, env.ActionDim, options.Envs, options.Ppo.StepsPerEnv, options.Ppo, options.Network, device, Robotics.Sim.Random.Rng.Derive(options.Seed, "training")));
         var runner = new OnPolicyRunner(env, ppo, options.Ppo.StepsPerEnv, device);
         var run = new TrainingRun(options, mjTask.Name, env);
         AnsiConsole.MarkupLineInterpolated($"[bold]{mjTask.Name}[/]: {options.Envs} envs × {options.Ppo.StepsPerEnv} steps on {options.Threads} threads, {options.Device}, seed {options.Seed} → {run.Directory}");

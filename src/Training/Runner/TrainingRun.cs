@@ -11,7 +11,7 @@ public sealed record TrainOptions
 {
     /// <summary>Task name or file.</summary>
     public required string Task { get; init; }
-    /// <summary>Algorithm (ppo).</summary>
+    /// <summary>Algorithm: a name in <see cref="AlgorithmCatalog.Names"/> (ppo, reinforce, npg, trpo).</summary>
     public string Algorithm { get; init; } = "ppo";
     /// <summary>Parallel environments.</summary>
     public int Envs { get; init; } = 1024;
@@ -35,7 +35,7 @@ public sealed record TrainOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
     public TrainOptions Validate()
     {
-        if (Algorithm != "ppo") throw new ArgumentException($"--algo {Algorithm}: only ppo is implemented so far");
+        if (!AlgorithmCatalog.Names.Contains(Algorithm)) throw new ArgumentException($"--algo {Algorithm}: one of {string.Join(", ", AlgorithmCatalog.Names)}");
         if (Envs < 1) throw new ArgumentException($"--envs {Envs}: must be ≥ 1");
         if (Threads < 1) throw new ArgumentException($"--threads {Threads}: must be ≥ 1");
         if (Device is not ("cpu" or "cuda")) throw new ArgumentException($"--device {Device}: cpu or cuda");
@@ -93,14 +93,15 @@ public sealed class TrainingRun
     }
 
     /// <summary>Writes actor and critic state (parameters and normalizer buffers) as checkpoint <paramref name="iteration"/>, atomically.</summary>
-    public string Checkpoint(Ppo ppo, int iteration)
+    public string Checkpoint(IOnPolicyAlgorithm algorithm, int iteration)
     {
+        var critic = AlgorithmCatalog.CriticOf(algorithm);
         var dir = Path.Combine(Directory, $"checkpoint_{iteration:D6}");
         var temp = dir + ".tmp";
         if (System.IO.Directory.Exists(temp)) System.IO.Directory.Delete(temp, true);
         System.IO.Directory.CreateDirectory(temp);
-        ppo.Actor.save(Path.Combine(temp, "actor.pt"));
-        ppo.Critic.save(Path.Combine(temp, "critic.pt"));
+        algorithm.Actor.save(Path.Combine(temp, "actor.pt"));
+        critic?.save(Path.Combine(temp, "critic.pt"));
         if (System.IO.Directory.Exists(dir)) System.IO.Directory.Delete(dir, true);
         System.IO.Directory.Move(temp, dir);   // a reader never sees half a checkpoint
         return dir;
