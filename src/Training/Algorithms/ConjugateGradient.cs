@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Robotics.Training.Algorithms;
@@ -26,19 +27,19 @@ public static class ConjugateGradient
         var x = zeros_like(b);
         var r = b.clone();          // residual b − A·x (x = 0)
         var p = b.clone();          // search direction, A-conjugate to the previous ones
-        double rr = r.dot(r).item<double>();
+        double rr = r.dot(r).ToDouble();
         int k = 0;
         while (k < maxIterations && rr >= residualTolerance)
         {
             // Step along p to the minimum of ½xᵀAx − bᵀx, then make the next direction A-conjugate.
             Tensor ap;
             using (enable_grad()) ap = product(p).detach();
-            double pAp = p.dot(ap).item<double>();
+            double pAp = p.dot(ap).ToDouble();
             if (!(pAp > 0)) throw new InvalidOperationException($"conjugate gradient: pᵀAp = {pAp} at step {k}; the matrix is not positive-definite (add damping)");
             double alpha = rr / pAp;
             x.add_(p, alpha);
             r.sub_(ap * alpha);
-            double rrNext = r.dot(r).item<double>();
+            double rrNext = r.dot(r).ToDouble();
             p = r + (rrNext / rr) * p;
             rr = rrNext;
             k++;

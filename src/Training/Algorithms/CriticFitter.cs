@@ -64,7 +64,7 @@ public sealed class CriticFitter : IDisposable
                 _optimizer.zero_grad();
                 loss.backward();
                 _optimizer.step();
-                lossSum += loss.item<float>();
+                lossSum += loss.ToDouble();
                 count++;
             }
         }

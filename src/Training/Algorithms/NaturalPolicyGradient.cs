@@ -104,9 +104,9 @@ public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm
         using (no_grad())
         {
             var (o, _, _) = Objective(Actor, _regularizer, obs, act, oldLogp, adv);
-            after = o.item<float>();
+            after = o.ToDouble();
             var mean = Actor.forward(obs);
-            kl = Regularizer.GaussianKl(oldMean, oldStd, mean, Actor.Std(mean)).mean().item<float>();
+            kl = Regularizer.GaussianKl(oldMean, oldStd, mean, Actor.Std(mean)).mean().ToDouble();
         }
 
         // The value function, fitted separately to the GAE returns.
@@ -114,13 +114,13 @@ public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm
 
         s.Clear();
         double noise;
-        using (no_grad()) noise = Actor.LogStd.exp().mean().item<float>();
+        using (no_grad()) noise = Actor.LogStd.exp().mean().ToDouble();
         return new UpdateStats(valueLoss, -after, entropy, kl, 0, step.Alpha, noise)
         {
             Extra = new Dictionary<string, double>
             {
                 ["step_size"] = step.Alpha, ["expected_improvement"] = step.ExpectedImprovement,
-                ["improvement"] = after - objective.item<float>(), ["cg_iterations"] = step.CgIterations, ["cg_residual"] = step.CgResidual,
+                ["improvement"] = after - objective.ToDouble(), ["cg_iterations"] = step.CgIterations, ["cg_residual"] = step.CgResidual,
             },
         };
     }
@@ -162,11 +162,11 @@ public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm
     {
         var fvp = FisherVectorProduct(actor, parameters, obs, oldMean, oldStd, damping);
         var cg = ConjugateGradient.Solve(fvp, g.detach(), cgIterations);
-        double xFx = cg.X.dot(fvp(cg.X).detach()).item<double>();   // the product needs autograd on
+        double xFx = cg.X.dot(fvp(cg.X).detach()).ToDouble();   // the product needs autograd on
         // A zero gradient gives x = 0: no step rather than 0/0.
         double alpha = xFx > 0 ? Math.Sqrt(2 * maxKl / xFx) : 0;
         double expected;
-        using (no_grad()) expected = alpha * g.dot(cg.X).item<double>();
+        using (no_grad()) expected = alpha * g.dot(cg.X).ToDouble();
         return new NaturalStep(cg.X * alpha, cg.X, alpha, expected, cg.Iterations, cg.ResidualNorm);
     }
 

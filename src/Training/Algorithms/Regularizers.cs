@@ -84,9 +84,9 @@ public sealed class Regularizer : IDisposable
             using (no_grad()) { baseMean = _base.forward(obs); baseStd = _base.Std(baseMean); }
             var klToBase = GaussianKl(mean, std, baseMean, baseStd).mean();
             penalty = penalty + _c.BaseKlCoef * klToBase;
-            kl = klToBase.item<float>();
+            kl = klToBase.ToDouble();
         }
-        return (penalty, entropy.item<float>(), kl);
+        return (penalty, entropy.ToDouble(), kl);
     }
 
     /// <summary>

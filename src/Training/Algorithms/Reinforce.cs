@@ -156,7 +156,7 @@ public sealed class Reinforce : IOnPolicyAlgorithm
         using (no_grad())
         {
             var mean = Actor.forward(s.PolicyObs.reshape(b, -1));
-            kl = Regularizer.GaussianKl(oldMean, oldStd, mean, Actor.Std(mean)).mean().item<float>();
+            kl = Regularizer.GaussianKl(oldMean, oldStd, mean, Actor.Std(mean)).mean().ToDouble();
         }
 
         // The value baseline is fitted after the step, to the reward-to-go.
@@ -164,8 +164,8 @@ public sealed class Reinforce : IOnPolicyAlgorithm
 
         s.Clear();
         double noise;
-        using (no_grad()) noise = Actor.LogStd.exp().mean().item<float>();
-        return new UpdateStats(valueLoss, loss.item<float>(), entropy, kl, 0, _c.LearningRate, noise)
+        using (no_grad()) noise = Actor.LogStd.exp().mean().ToDouble();
+        return new UpdateStats(valueLoss, loss.ToDouble(), entropy, kl, 0, _c.LearningRate, noise)
         {
             Extra = new Dictionary<string, double> { ["base_kl"] = baseKl },
         };

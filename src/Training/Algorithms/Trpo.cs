@@ -97,7 +97,7 @@ public sealed class Trpo : IOnPolicyAlgorithm
 
         // The surrogate's gradient at θ_old and the full natural step (½·ΔθᵀFΔθ = δ).
         var (surrogate, entropy, baseKl) = NaturalPolicyGradient.Objective(Actor, _regularizer, obs, act, oldLogp, adv);
-        double before = surrogate.item<float>();
+        double before = surrogate.ToDouble();
         var g = FlatParameters.Gradient(surrogate, parameters);
         var step = NaturalPolicyGradient.Step(Actor, parameters, obs, oldMean, oldStd, g, _c.CgIterations, _c.Damping, _c.MaxKl);
 
@@ -124,7 +124,7 @@ public sealed class Trpo : IOnPolicyAlgorithm
 
         s.Clear();
         double noise;
-        using (no_grad()) noise = Actor.LogStd.exp().mean().item<float>();
+        using (no_grad()) noise = Actor.LogStd.exp().mean().ToDouble();
         return new UpdateStats(valueLoss, -search.SurrogateAfter, entropy, search.Kl, 0, step.Alpha * search.StepFraction, noise)
         {
             Extra = new Dictionary<string, double>
@@ -142,7 +142,7 @@ public sealed class Trpo : IOnPolicyAlgorithm
         using var _ = no_grad();
         var (surrogate, _, _) = NaturalPolicyGradient.Objective(Actor, _regularizer, obs, act, oldLogp, adv);
         var mean = Actor.forward(obs);
-        return (surrogate.item<float>(), Regularizer.GaussianKl(oldMean, oldStd, mean, Actor.Std(mean)).mean().item<float>());
+        return (surrogate.ToDouble(), Regularizer.GaussianKl(oldMean, oldStd, mean, Actor.Std(mean)).mean().ToDouble());
     }
 
     /// <inheritdoc/>
