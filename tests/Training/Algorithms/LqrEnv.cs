@@ -5,7 +5,7 @@ using Robotics.Sim.Random;
 namespace Robotics.Training.Tests.Algorithms;
 
 /// <summary>
-/// A discrete-time linear-quadratic regulator as an IVecEnv: x' = A·x + B·u, reward = offset − (xᵀQx + uᵀRu),
+/// A discrete-time linear-quadratic regulator as an IVecEnv: x' = A·x + B·u, reward = scale·(offset − (xᵀQx + uᵀRu)),
 /// x₀ ~ U(−1, 1)ⁿ, episodes of <c>horizon</c> steps (a time limit, or a true end when <c>terminateAtHorizon</c>).
 /// The policy sees x [n]; the critic sees the quadratic features x_i·x_j (i ≤ j) [n(n+1)/2], so that a
 /// linear critic can represent V(x) = xᵀPx + c exactly, and optionally a one-hot of the step [horizon].
@@ -15,7 +15,7 @@ internal sealed class LqrEnv : IVecEnv
     private readonly double[,] _a, _b, _q, _r;
     private readonly int _n, _m, _horizon, _criticDim;
     private readonly bool _terminate, _timeFeature;
-    private readonly double _offset;
+    private readonly double _offset, _scale;
     private readonly double[] _x;                 // [N, n]
     private readonly int[] _t, _lengths;          // [N]
     private readonly float[] _obs, _final, _cobs, _cfinal, _rewards, _returns, _running;
@@ -23,8 +23,9 @@ internal sealed class LqrEnv : IVecEnv
     private Rng _rng;
 
     public LqrEnv(int envs, double[,] a, double[,] b, double[,] q, double[,] r, int horizon, ulong seed,
-        bool terminateAtHorizon = false, double rewardOffset = 0, bool timeFeature = false)
+        bool terminateAtHorizon = false, double rewardOffset = 0, bool timeFeature = false, double rewardScale = 1)
     {
+        _scale = rewardScale;
         (_a, _b, _q, _r, _horizon, _terminate, _offset, _timeFeature) = (a, b, q, r, horizon, terminateAtHorizon, rewardOffset, timeFeature);
         _n = a.GetLength(0);
         _m = b.GetLength(1);
@@ -82,7 +83,7 @@ internal sealed class LqrEnv : IVecEnv
             }
             next.CopyTo(_x, i * _n);
             _t[i]++;
-            _rewards[i] = (float)(_offset - cost);
+            _rewards[i] = (float)(_scale * (_offset - cost));
             _running[i] += _rewards[i];
             bool end = _t[i] >= _horizon;
             _terminated[i] = end && _terminate;

@@ -97,12 +97,12 @@ public class LqrTests
         Assert.True(Cost(new[] { 0.0, 0.0 }) > 1.2 * j, "the uncontrolled plant should cost clearly more than K*");
     }
 
-    private void Converges(string name, Func<IOnPolicyAlgorithm> create, int iterations, double tolerance)
+    private void Converges(string name, Func<IOnPolicyAlgorithm> create, int iterations, double tolerance, double rewardScale = 1)
     {
         var clock = Stopwatch.StartNew();
         var (kStar, _) = Riccati();
         double jStar = Cost(kStar), jZero = Cost(new[] { 0.0, 0.0 });
-        using var env = new LqrEnv(Envs, A, B, Q, R, Horizon, 7);
+        using var env = new LqrEnv(Envs, A, B, Q, R, Horizon, 7, rewardScale: rewardScale);
         using var alg = create();
         // Start from K = 0 (stable in the discounted sense: √γ·ρ(A) < 1), σ fixed.
         using (no_grad())
@@ -149,10 +149,14 @@ public class LqrTests
             StepsPerEnv = Steps, Gamma = Gamma, MaxKl = 0.002, ValueFit = CriticFit,
         }, Linear, CPU, 1), 80, 0.1);
 
+    // PPO fits its critic with the actor's Adam (lr 0.01: the value's bias moves ≤ 0.01 per step), so
+    // returns near −30 would take it ~150 iterations to reach, and meanwhile the time-limit bootstrap from
+    // a wrong V biases the gain (seen: K₁ settling at ≈ 0.32 against 0.51). Rewards ×0.1 change no optimum
+    // (K* is invariant to a positive reward scale) and bring the returns within its reach.
     [Fact]
     public void Ppo_converges_to_the_riccati_gain() =>
         Converges("PPO", () => new Ppo(2, 3, 1, Envs, new PpoConfig
         {
-            StepsPerEnv = Steps, Gamma = Gamma, EntropyCoef = 0, ClipValueLoss = false, LearningRate = 0.01, Schedule = "fixed", MaxGradNorm = 0,
-        }, Linear, CPU, 1), 80, 0.1);
+            StepsPerEnv = Steps, Gamma = Gamma, EntropyCoef = 0, ClipValueLoss = false, LearningRate = 0.01, Schedule = "linear", MaxGradNorm = 0,
+        }, Linear, CPU, 1), 80, 0.1, rewardScale: 0.1);
 }
