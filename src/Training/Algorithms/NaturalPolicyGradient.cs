@@ -82,7 +82,9 @@ public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm
         if (_c.NormalizeAdvantages) adv = (adv - adv.mean()) / (adv.std() + 1e-8);
         var parameters = FlatParameters.Trainable(Actor);
 
-        // The policy before the step, θ_old (the current network: the normalizer moved during collection).
+        // The policy before the step, θ_old: the current network, not the stored collection-time μ, σ,
+        // which differ slightly because the observation normalizer moved during collection. Using the
+        // current one makes KL(θ_old ‖ θ_old) = 0 exactly, as the Fisher-vector product assumes.
         Tensor oldMean, oldStd, oldLogp;
         using (no_grad())
         {
@@ -162,6 +164,8 @@ public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm
     {
         var fvp = FisherVectorProduct(actor, parameters, obs, oldMean, oldStd, damping);
         var cg = ConjugateGradient.Solve(fvp, g.detach(), cgIterations);
+        // DESIGN: xᵀ(F + λI)x, the damped product, rather than xᵀFx: a slightly shorter, safer step (the
+        // quadratic model of the KL is only a model); TRPO's line search measures the real KL anyway.
         double xFx = cg.X.dot(fvp(cg.X).detach()).ToDouble();   // the product needs autograd on
         // A zero gradient gives x = 0: no step rather than 0/0.
         double alpha = xFx > 0 ? Math.Sqrt(2 * maxKl / xFx) : 0;
