@@ -21,7 +21,7 @@ namespace Robotics.Training.Tests.Algorithms;
 /// ‖ΔK‖ ≈ 0.019/√λ(E[xxᵀ]) ≈ 0.033 with E[xxᵀ] ≈ I/3; Adam moves each weight by up to its lr (0.02 for
 /// REINFORCE, 0.01 annealed for PPO) per step. So 0.095 is about three steps, while a wrong fixed point
 /// fails it (PPO with a lagging critic settled at K₁ ≈ 0.32 against 0.51). Near K* the cost is flat:
-/// 10 % in the gain is well under 1 % in J (measured: 6.8 % → 0.45 %).
+/// 10 % in the gain is well under 1 % in J (measured: PPO after 80 iterations, 6.8 % → 0.45 %).
 /// </summary>
 public class LqrTests
 {
@@ -164,5 +164,5 @@ public class LqrTests
         Converges("PPO", () => new Ppo(2, 3, 1, Envs, new PpoConfig
         {
             StepsPerEnv = Steps, Gamma = Gamma, EntropyCoef = 0, ClipValueLoss = false, LearningRate = 0.01, Schedule = "linear", MaxGradNorm = 0,
-        }, Linear, CPU, 1), 80, 0.1, rewardScale: 0.1);
+        }, Linear, CPU, 1), 120, 0.1, rewardScale: 0.1);
 }
