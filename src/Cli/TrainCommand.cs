@@ -18,7 +18,7 @@ internal static class TrainCommand
         var task = new Option<string>("--task") { Description = "task name (go1_velocity, panda_reach, panda_push, cartpole_balance, cartpole_swingup) or task file" };
         var resume = new Option<string>("--resume") { Description = "continue a run (its directory, or one of its checkpoint_N folders) bit-identically; --iterations then counts the whole run, --threads and --device may change" };
         var every = new Option<int>("--checkpoint-every") { Description = "iterations between checkpoints (each followed by a reset of all environments)", DefaultValueFactory = _ => 50 };
-        var algo = new Option<string>("--algo") { Description = "algorithm", DefaultValueFactory = _ => "ppo" };
+        var algo = new Option<string>("--algo") { Description = $"algorithm: {string.Join(", ", AlgorithmCatalog.Names)}", DefaultValueFactory = _ => "ppo" };
         var envs = new Option<int>("--envs") { Description = "parallel environments", DefaultValueFactory = _ => 256 };
         var threads = new Option<int>("--threads") { Description = "simulation threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var device = new Option<string>("--device") { Description = $"cpu or cuda (cuda: TorchSharp's CUDA package, or {TorchRuntime.LibTorchVariable}=/path/to/torch/lib)", DefaultValueFactory = _ => "cpu" };

@@ -4,7 +4,11 @@ using static TorchSharp.torch;
 namespace Robotics.Training.Algorithms;
 
 /// <summary>What one update reported, averaged over its minibatches.</summary>
-public sealed record UpdateStats(double ValueLoss, double Surrogate, double Entropy, double Kl, double ClipFraction, double LearningRate, double NoiseStd);
+public sealed record UpdateStats(double ValueLoss, double Surrogate, double Entropy, double Kl, double ClipFraction, double LearningRate, double NoiseStd)
+{
+    /// <summary>Figures particular to one algorithm by name (TRPO: <c>step_fraction</c>, <c>backtracks</c>, <c>accepted</c>, …); empty for PPO.</summary>
+    public IReadOnlyDictionary<string, double> Extra { get; init; } = new Dictionary<string, double>();
+}
 
 /// <summary>
 /// The small surface every on-policy algorithm shares with the runner: act on a step, take the

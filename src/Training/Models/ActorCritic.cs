@@ -7,7 +7,7 @@ namespace Robotics.Training.Models;
 /// <summary>Sizes and activations of the actor and critic networks.</summary>
 public sealed record NetworkConfig
 {
-    /// <summary>Hidden layer widths of both networks.</summary>
+    /// <summary>Hidden layer widths of both networks; empty makes them linear (μ = W·obs + b), e.g. for LQR.</summary>
     public int[] Hidden { get; init; } = { 512, 256, 128 };
     /// <summary>Activation: elu or tanh.</summary>
     public string Activation { get; init; } = "elu";
@@ -21,7 +21,8 @@ public sealed record NetworkConfig
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field.</summary>
     public NetworkConfig Validate()
     {
-        if (Hidden.Length == 0 || Hidden.Any(h => h < 1 || h > 65536)) throw new ArgumentException($"NetworkConfig.Hidden = [{string.Join(", ", Hidden)}]: each width in 1..65536");
+        // An empty list is allowed: a linear policy and value function (the LQR tests use it).
+        if (Hidden is null || Hidden.Any(h => h < 1 || h > 65536)) throw new ArgumentException($"NetworkConfig.Hidden = [{string.Join(", ", Hidden ?? Array.Empty<int>())}]: each width in 1..65536 (none for a linear network)");
         if (Activation is not ("elu" or "tanh")) throw new ArgumentException($"NetworkConfig.Activation = '{Activation}': elu or tanh");
         if (!(InitNoiseStd > 0)) throw new ArgumentException($"NetworkConfig.InitNoiseStd = {InitNoiseStd}: must be > 0");
         return this;

@@ -11,7 +11,7 @@ public sealed record TrainOptions
 {
     /// <summary>Task name or file.</summary>
     public required string Task { get; init; }
-    /// <summary>Algorithm (ppo).</summary>
+    /// <summary>Algorithm: a name in <see cref="AlgorithmCatalog.Names"/> (ppo, reinforce, npg, trpo).</summary>
     public string Algorithm { get; init; } = "ppo";
     /// <summary>Parallel environments.</summary>
     public int Envs { get; init; } = 1024;
@@ -35,7 +35,7 @@ public sealed record TrainOptions
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
     public TrainOptions Validate()
     {
-        if (Algorithm != "ppo") throw new ArgumentException($"--algo {Algorithm}: only ppo is implemented so far");
+        if (!AlgorithmCatalog.Names.Contains(Algorithm)) throw new ArgumentException($"--algo {Algorithm}: one of {string.Join(", ", AlgorithmCatalog.Names)}");
         if (Envs < 1) throw new ArgumentException($"--envs {Envs}: must be ≥ 1");
         if (Threads < 1) throw new ArgumentException($"--threads {Threads}: must be ≥ 1");
         if (Device is not ("cpu" or "cuda")) throw new ArgumentException($"--device {Device}: cpu or cuda");

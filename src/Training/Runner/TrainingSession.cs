@@ -41,7 +41,10 @@ public sealed class TrainingSession : IDisposable
         {
             int policyDim = _env.ObservationGroups.Single(g => g.Name == ObservationGroup.Policy).Dim;
             int criticDim = (_env.ObservationGroups.FirstOrDefault(g => g.Name == ObservationGroup.Critic) ?? _env.ObservationGroups[0]).Dim;
-            _algorithm = new Ppo(policyDim, criticDim, _env.ActionDim, options.Envs, options.Ppo, options.Network, device, Rng.Derive(options.Seed, "training"));
+            _algorithm = AlgorithmCatalog.Create(options.Algorithm, new AlgorithmCatalog.Spec(policyDim, criticDim, _env.ActionDim, options.Envs,
+                options.Ppo.StepsPerEnv, options.Ppo, options.Network, device, Rng.Derive(options.Seed, "training")));
+            if (_algorithm is not ICheckpointable)
+                throw new ArgumentException($"--algo {options.Algorithm}: its state cannot be checkpointed");
             _runner = new OnPolicyRunner(_env, _algorithm, options.Ppo.StepsPerEnv, device);
             Run = continued ?? new TrainingRun(options, task.Name, _env);
             NextIteration = firstIteration;

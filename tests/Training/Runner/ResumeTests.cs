@@ -10,19 +10,20 @@ public class ResumeTests
 {
     public ResumeTests() => TorchRuntime.Initialize("cpu");
 
-    private static TrainOptions Options(string runs, int iterations, bool scaleRewards = false) => new()
+    private static TrainOptions Options(string runs, int iterations, bool scaleRewards = false, string algo = "ppo") => new()
     {
-        Task = "cartpole_balance", Envs = 8, Threads = 2, Seed = 11, Iterations = iterations, CheckpointEvery = 2, RunsDirectory = runs,
+        Task = "cartpole_balance", Algorithm = algo, Envs = 8, Threads = 2, Seed = 11, Iterations = iterations, CheckpointEvery = 2, RunsDirectory = runs,
         Ppo = new PpoConfig { StepsPerEnv = 16, ScaleRewards = scaleRewards }, Network = new NetworkConfig { Hidden = new[] { 32, 32 } },
     };
 
     // Everything learned: parameters, normalizer statistics and Adam's moments (through the next update they drive).
     private static float[] State(TrainingSession s)
     {
-        var ppo = (Ppo)s.Algorithm;
-        return ppo.Actor.parameters().Concat(ppo.Critic.parameters()).SelectMany(p => p.data<float>().ToArray())
-            .Concat(ppo.Actor.Normalizer.Mean.data<float>().ToArray()).Concat(ppo.Critic.Normalizer.Variance.data<float>().ToArray())
-            .Append((float)ppo.LearningRate).ToArray();
+        var actor = s.Algorithm.Actor;
+        var critic = AlgorithmCatalog.CriticOf(s.Algorithm)!;
+        var state = actor.parameters().Concat(critic.parameters()).SelectMany(p => p.data<float>().ToArray())
+            .Concat(actor.Normalizer.Mean.data<float>().ToArray()).Concat(critic.Normalizer.Variance.data<float>().ToArray());
+        return (s.Algorithm is Ppo ppo ? state.Append((float)ppo.LearningRate) : state).ToArray();
     }
 
     // The CSV without its wall-clock columns (sps, collect_s, learn_s).
@@ -30,9 +31,11 @@ public class ResumeTests
         File.ReadAllLines(Path.Combine(runDir, "progress.csv")).Select(l => string.Join(",", l.Split(',').Where((_, i) => i is < 2 or > 4))).ToArray();
 
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]    // with the reward scaler's running statistics and per-environment returns in the checkpoint
-    public void A_resumed_run_is_bit_identical_to_one_never_stopped(bool scaleRewards)
+    [InlineData("ppo", false)]
+    [InlineData("ppo", true)]    // with the reward scaler's running statistics and per-environment returns in the checkpoint
+    [InlineData("trpo", false)]
+    [InlineData("reinforce", false)]
+    public void A_resumed_run_is_bit_identical_to_one_never_stopped(string algo, bool scaleRewards)
     {
         var root = Directory.CreateTempSubdirectory("robotics-resume-");
         try
@@ -40,7 +43,7 @@ public class ResumeTests
             // Six iterations straight through (checkpoints at 2, 4, 6).
             float[] straight;
             string straightDir;
-            using (var a = TrainingSession.Start(Options(root.FullName, 6, scaleRewards), CPU))
+            using (var a = TrainingSession.Start(Options(root.FullName, 6, scaleRewards, algo), CPU))
             {
                 a.Learn();
                 straight = State(a);
@@ -51,7 +54,7 @@ public class ResumeTests
             // A run that "crashed" after iteration 3, resumed from its checkpoint at 2 (the row it logged for
             // iteration 3 is dropped), on another thread count: same parameters, same log.
             string stoppedDir;
-            using (var b = TrainingSession.Start(Options(root.FullName, 3, scaleRewards), CPU))
+            using (var b = TrainingSession.Start(Options(root.FullName, 3, scaleRewards, algo), CPU))
             {
                 b.Learn();
                 stoppedDir = b.Run.Directory;

@@ -61,6 +61,6 @@ public class TrainingRunTests
     {
         Assert.Contains("--envs", Assert.Throws<ArgumentException>(() => new TrainOptions { Task = "x", Envs = 0 }.Validate()).Message);
         Assert.Contains("--algo", Assert.Throws<ArgumentException>(() => new TrainOptions { Task = "x", Algorithm = "sac" }.Validate()).Message);
-        Assert.Contains("Hidden", Assert.Throws<ArgumentException>(() => new TrainOptions { Task = "x", Network = new NetworkConfig { Hidden = Array.Empty<int>() } }.Validate()).Message);
+        Assert.Contains("Hidden", Assert.Throws<ArgumentException>(() => new TrainOptions { Task = "x", Network = new NetworkConfig { Hidden = new[] { 64, 0 } } }.Validate()).Message);
     }
 }

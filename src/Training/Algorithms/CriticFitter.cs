@@ -1,0 +1,76 @@
+using Robotics.Training.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Robotics.Training.Algorithms;
+
+/// <summary>How the value function is regressed onto returns when it is fitted apart from the policy.</summary>
+public sealed record ValueFitConfig
+{
+    /// <summary>Adam's learning rate for the critic.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+    /// <summary>Passes over the rollout per iteration.</summary>
+    public int Epochs { get; init; } = 5;
+    /// <summary>Minibatches per pass.</summary>
+    public int Minibatches { get; init; } = 4;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
+    public ValueFitConfig Validate()
+    {
+        if (!(LearningRate > 0 && LearningRate < 1)) throw new ArgumentException($"ValueFitConfig.LearningRate = {LearningRate}: allowed (0, 1)");
+        if (Epochs < 1) throw new ArgumentException($"ValueFitConfig.Epochs = {Epochs}: must be ≥ 1");
+        if (Minibatches < 1) throw new ArgumentException($"ValueFitConfig.Minibatches = {Minibatches}: must be ≥ 1");
+        return this;
+    }
+}
+
+/// <summary>
+/// Fits a <see cref="Critic"/> to returns by mean squared error with its own Adam optimizer, epochs ×
+/// minibatches: the "value function fitted separately" of TRPO, NPG and REINFORCE's learned baseline.
+/// </summary>
+public sealed class CriticFitter : IDisposable
+{
+    private readonly Critic _critic;
+    private readonly ValueFitConfig _c;
+    private readonly optim.Optimizer _optimizer;
+
+    /// <summary>A fitter for <paramref name="critic"/>.</summary>
+    public CriticFitter(Critic critic, ValueFitConfig config)
+    {
+        _critic = critic;
+        _c = config.Validate();
+        _optimizer = optim.Adam(critic.parameters(), config.LearningRate);
+    }
+
+    /// <summary>The critic's optimizer (its state belongs in checkpoints).</summary>
+    public optim.Optimizer Optimizer => _optimizer;
+
+    /// <summary>Regresses V(obs) onto <paramref name="returns"/>; obs [B, criticDim], returns [B]. Returns the mean minibatch loss.</summary>
+    public double Fit(Tensor obs, Tensor returns, Generator generator)
+    {
+        long total = obs.shape[0];
+        long size = total / _c.Minibatches;
+        if (size < 1) throw new ArgumentException($"value fit: {_c.Minibatches} minibatches of {total} samples leaves them empty");
+        double lossSum = 0;
+        int count = 0;
+        for (int epoch = 0; epoch < _c.Epochs; epoch++)
+        {
+            var order = randperm(total, generator: generator, device: obs.device);
+            for (int i = 0; i < _c.Minibatches; i++)
+            {
+                using var scope = NewDisposeScope();
+                var idx = order.narrow(0, i * size, size);
+                var loss = (_critic.forward(obs.index_select(0, idx)) - returns.index_select(0, idx)).pow(2).mean();
+                _optimizer.zero_grad();
+                loss.backward();
+                _optimizer.step();
+                lossSum += loss.ToDouble();
+                count++;
+            }
+        }
+        return lossSum / count;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose() => _optimizer.Dispose();
+}

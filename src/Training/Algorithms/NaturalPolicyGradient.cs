@@ -1,0 +1,206 @@
+using Robotics.Training.Models;
+using Robotics.Training.Storage;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Robotics.Training.Algorithms;
+
+/// <summary>A natural-gradient step: x ≈ (F + λI)⁻¹g from conjugate gradient, α = √(2δ / xᵀ(F + λI)x), Δθ = α·x.</summary>
+public sealed record NaturalStep(Tensor Step, Tensor Direction, double Alpha, double ExpectedImprovement, int CgIterations, double CgResidual);
+
+/// <summary>
+/// The natural policy gradient (Kakade 2001; the step rule of Schulman et al. 2015): precondition the
+/// policy gradient with the inverse Fisher matrix, so that the step is measured in how much the policy's
+/// action distributions change (KL), not in how far its parameters move. F is never formed: conjugate
+/// gradient only needs products F·v. The value function is fitted separately; advantages are GAE(γ, λ).
+/// </summary>
+/// <remarks>
+/// DESIGN: F·v is the Hessian-vector product of the mean KL(π_old ‖ π_θ) at θ = θ_old, by double
+/// backprop (∇(∇KL·v)), not the empirical Fisher mean(∇log π ∇log πᵀ)·v. For a Gaussian the KL is
+/// analytic in (μ, σ), so this Fisher takes the expectation over actions exactly and samples only the
+/// states; the empirical Fisher samples the actions too, is noisier, and has rank at most the batch size.
+/// Both are positive semi-definite; double backprop costs about two extra backward passes per product.
+/// </remarks>
+public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm, ICheckpointable
+{
+    private readonly NpgConfig _c;
+    private readonly Critic _critic;
+    private readonly RolloutStorage _storage;
+    private readonly CriticFitter _valueFit;
+    private readonly Regularizer _regularizer;
+    private readonly Generator _generator;
+
+    /// <summary>Builds the actor, critic, value optimizer and storage; <paramref name="seed"/> fixes initialization and sampling.</summary>
+    public NaturalPolicyGradient(int policyDim, int criticDim, int actionDim, int envs, NpgConfig config, NetworkConfig network, Device device, ulong seed)
+    {
+        _c = config.Validate();
+        manual_seed((long)(seed & long.MaxValue));   // network initialization
+        Actor = new GaussianActor(policyDim, actionDim, network);
+        _critic = new Critic(criticDim, network);
+        Actor.to(device);
+        _critic.to(device);
+        _generator = new Generator(seed, device);
+        _storage = new RolloutStorage(config.StepsPerEnv, envs, policyDim, criticDim, actionDim, device);
+        _valueFit = new CriticFitter(_critic, config.ValueFit);
+        _regularizer = new Regularizer(Actor, policyDim, actionDim, network, config.Regularizers);
+    }
+
+    /// <inheritdoc/>
+    public GaussianActor Actor { get; }
+    /// <summary>The value function.</summary>
+    public Critic Critic => _critic;
+    /// <summary>The rollout of the current iteration.</summary>
+    public RolloutStorage Storage => _storage;
+    /// <summary>The entropy bonus and KL to the base policy.</summary>
+    public Regularizer Regularizer => _regularizer;
+
+    /// <inheritdoc/>
+    public Tensor Act(Tensor policyObs, Tensor criticObs) => GaussianRollout.Act(Actor, _critic, _storage, _generator, policyObs, criticObs);
+
+    /// <inheritdoc/>
+    public void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs) =>
+        GaussianRollout.Step(_storage, _critic, _c.Gamma, rewards, terminated, truncated, finalCriticObs);
+
+    /// <inheritdoc/>
+    public void ComputeReturns(Tensor lastCriticObs)
+    {
+        using var scope = NewDisposeScope();
+        _storage.ComputeReturns(GaussianRollout.FillValues(_critic, _storage, lastCriticObs), _c.Gamma, _c.Lambda);
+    }
+
+    /// <inheritdoc/>
+    public UpdateStats Update(double progress)
+    {
+        var s = _storage;
+        if (s.Count != s.Steps) throw new InvalidOperationException($"update after {s.Count} of {s.Steps} steps");
+        long b = (long)s.Steps * s.Envs;
+        using var scope = NewDisposeScope();
+        var obs = s.PolicyObs.reshape(b, -1);
+        var act = s.Actions.reshape(b, -1);
+        var adv = s.Advantages.reshape(b);
+        if (_c.NormalizeAdvantages) adv = (adv - adv.mean()) / (adv.std() + 1e-8);
+        var parameters = FlatParameters.Trainable(Actor);
+
+        // The policy before the step, θ_old: the current network, not the stored collection-time μ, σ,
+        // which differ slightly because the observation normalizer moved during collection. Using the
+        // current one makes KL(θ_old ‖ θ_old) = 0 exactly, as the Fisher-vector product assumes.
+        Tensor oldMean, oldStd, oldLogp;
+        using (no_grad())
+        {
+            oldMean = Actor.forward(obs);
+            oldStd = Actor.Std(oldMean);
+            oldLogp = GaussianActor.LogProb(act, oldMean, oldStd);
+        }
+
+        // The objective's gradient g = ∇ [mean(ρ·A) − penalty] at θ_old (ρ = 1 there).
+        var (objective, entropy, _) = Objective(Actor, _regularizer, obs, act, oldLogp, adv);
+        var g = FlatParameters.Gradient(objective, parameters);
+
+        // Natural step: α·(F + λI)⁻¹g with α from the KL budget δ.
+        var step = Step(Actor, parameters, obs, oldMean, oldStd, g, _c.CgIterations, _c.Damping, _c.MaxKl);
+        FlatParameters.Set(parameters, FlatParameters.Get(parameters) + step.Step);
+
+        // What the step did: the actual KL and objective after it.
+        double kl, after;
+        using (no_grad())
+        {
+            var (o, _, _) = Objective(Actor, _regularizer, obs, act, oldLogp, adv);
+            after = o.ToDouble();
+            var mean = Actor.forward(obs);
+            kl = Regularizer.GaussianKl(oldMean, oldStd, mean, Actor.Std(mean)).mean().ToDouble();
+        }
+
+        // The value function, fitted separately to the GAE returns.
+        double valueLoss = _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), _generator);
+
+        s.Clear();
+        double noise;
+        using (no_grad()) noise = Actor.LogStd.exp().mean().ToDouble();
+        return new UpdateStats(valueLoss, -after, entropy, kl, 0, step.Alpha, noise)
+        {
+            Extra = new Dictionary<string, double>
+            {
+                ["step_size"] = step.Alpha, ["expected_improvement"] = step.ExpectedImprovement,
+                ["improvement"] = after - objective.ToDouble(), ["cg_iterations"] = step.CgIterations, ["cg_residual"] = step.CgResidual,
+            },
+        };
+    }
+
+    /// <summary>
+    /// The importance-sampled objective mean(exp(log π_θ − log π_old)·A) − penalty, a scalar to maximize,
+    /// and the mean entropy and KL to the base for the logs. obs [B, obsDim], act [B, actionDim],
+    /// oldLogp and advantages [B].
+    /// </summary>
+    public static (Tensor Objective, double Entropy, double BaseKl) Objective(GaussianActor actor, Regularizer regularizer, Tensor obs, Tensor act, Tensor oldLogp, Tensor advantages)
+    {
+        var mean = actor.forward(obs);
+        var std = actor.Std(mean);
+        var ratio = exp(GaussianActor.LogProb(act, mean, std) - oldLogp);
+        var (penalty, entropy, kl) = regularizer.Penalty(obs, mean, std);
+        return ((ratio * advantages).mean() - penalty, entropy, kl);
+    }
+
+    /// <summary>
+    /// v ↦ (F + λI)·v with F the Hessian of mean KL(π_old ‖ π_θ) at θ_old, by double backprop.
+    /// <paramref name="oldMean"/>, <paramref name="oldStd"/> [B, actionDim] must be the current policy's,
+    /// detached (then KL = 0 and ∇KL = 0 here, and its Hessian is the Fisher matrix).
+    /// </summary>
+    public static Func<Tensor, Tensor> FisherVectorProduct(GaussianActor actor, IReadOnlyList<Parameter> parameters, Tensor obs, Tensor oldMean, Tensor oldStd, double damping)
+    {
+        var mean = actor.forward(obs);
+        var kl = Regularizer.GaussianKl(oldMean, oldStd, mean, actor.Std(mean)).mean();
+        var gradKl = FlatParameters.Gradient(kl, parameters, createGraph: true);   // [P], differentiable
+        return v => FlatParameters.Gradient((gradKl * v).sum(), parameters, retainGraph: true) + damping * v;
+    }
+
+    /// <summary>
+    /// The natural step for objective gradient <paramref name="g"/> [P]: x from <paramref name="cgIterations"/>
+    /// CG steps on (F + λI)x = g, scaled so that the quadratic model of the KL, ½·Δθᵀ(F + λI)Δθ, equals
+    /// <paramref name="maxKl"/>. Shared with <see cref="Trpo"/>.
+    /// </summary>
+    public static NaturalStep Step(GaussianActor actor, IReadOnlyList<Parameter> parameters, Tensor obs, Tensor oldMean, Tensor oldStd, Tensor g,
+        int cgIterations, double damping, double maxKl)
+    {
+        var fvp = FisherVectorProduct(actor, parameters, obs, oldMean, oldStd, damping);
+        var cg = ConjugateGradient.Solve(fvp, g.detach(), cgIterations);
+        // DESIGN: xᵀ(F + λI)x, the damped product, rather than xᵀFx: a slightly shorter, safer step (the
+        // quadratic model of the KL is only a model); TRPO's line search measures the real KL anyway.
+        double xFx = cg.X.dot(fvp(cg.X).detach()).ToDouble();   // the product needs autograd on
+        // A zero gradient gives x = 0: no step rather than 0/0.
+        double alpha = xFx > 0 ? Math.Sqrt(2 * maxKl / xFx) : 0;
+        double expected;
+        using (no_grad()) expected = alpha * g.dot(cg.X).ToDouble();
+        return new NaturalStep(cg.X * alpha, cg.X, alpha, expected, cg.Iterations, cg.ResidualNorm);
+    }
+
+    /// <inheritdoc/>
+    public void SaveState(string directory)
+    {
+        CheckpointFiles.Save(directory, "actor", Actor);
+        CheckpointFiles.Save(directory, "critic", _critic);
+        CheckpointFiles.Save(directory, "value_optimizer", _valueFit.Optimizer);
+        CheckpointFiles.Save(directory, "generator", _generator);
+        _regularizer.SaveState(directory);
+    }
+
+    /// <inheritdoc/>
+    public void LoadState(string directory)
+    {
+        CheckpointFiles.Load(directory, "actor", Actor);
+        CheckpointFiles.Load(directory, "critic", _critic);
+        CheckpointFiles.Load(directory, "value_optimizer", _valueFit.Optimizer);
+        CheckpointFiles.Load(directory, "generator", _generator);
+        _regularizer.LoadState(directory);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        _storage.Dispose();
+        _valueFit.Dispose();
+        _regularizer.Dispose();
+        Actor.Dispose();
+        _critic.Dispose();
+    }
+}
