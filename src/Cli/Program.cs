@@ -6,5 +6,6 @@ var root = new RootCommand("Robotics: a C# sim-to-real control stack (MuJoCo sim
 root.Subcommands.Add(BenchCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(RenderCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 return root.Parse(args).Invoke();
