@@ -112,7 +112,7 @@ internal static class RenderCommand
             AnsiConsole.MarkupLineInterpolated($"rendering [bold]{env.Task.Name}[/], policy {policyName}: {s.Seconds:0.##} s at {s.Fps:0.##} fps, {s.Options.Width}×{s.Options.Height}, on {renderer.Egl.Renderer} ({renderer.Egl.Platform})");
             var stats = RolloutRecorder.Record(env, policy, renderer, s.Seconds, s.Fps, video.Write, beforeStep);
             video.Finish();
-            AnsiConsole.MarkupLineInterpolated($"wrote {video.Path} ({format}): {stats.Frames} frames, {stats.Steps} policy steps, {stats.EpisodeEnds} episode end(s)");
+            AnsiConsole.MarkupLineInterpolated($"wrote {video.Path} ({format}): {stats.Frames} frames, {stats.Steps} policy steps, {stats.EpisodeEnds} episode end(s); the tracked body travelled {stats.Travel:0.00} m");
             AnsiConsole.MarkupLineInterpolated($"render {stats.RenderFps:0.0} frames/s ({stats.RenderSeconds:0.00} s), total {stats.TotalSeconds:0.00} s");
             return 0;
         }

@@ -102,18 +102,20 @@ public sealed unsafe class MjRenderer : IDisposable
         MuJoCoNative.mjr_defaultContext(_context);
         MuJoCoNative.mjv_makeScene(m, _scene, MaxGeoms);
 
-        // The offscreen buffer takes its size from the model's visual settings: set them for this renderer
+        // The offscreen buffer and the shadow map take their sizes from the model's visual settings: set them for this renderer
         // and put them back, so the model (shared with the simulation) reads as before.
         // DESIGN: a clone of the model per renderer would leave it untouched, but costs a copy of every
         // array for two ints that no physics reads.
-        int oldWidth = m->vis.global.offwidth, oldHeight = m->vis.global.offheight;
+        int oldWidth = m->vis.global.offwidth, oldHeight = m->vis.global.offheight, oldShadow = m->vis.quality.shadowsize;
         m->vis.global.offwidth = Width;
         m->vis.global.offheight = Height;
+        m->vis.quality.shadowsize = Math.Min(Options.ShadowSize, _egl.MaxFramebufferSize);
         try { MuJoCoNative.mjr_makeContext(m, _context, (int)mjtFontScale.mjFONTSCALE_100); }
         finally
         {
             m->vis.global.offwidth = oldWidth;
             m->vis.global.offheight = oldHeight;
+            m->vis.quality.shadowsize = oldShadow;
         }
         if (_context->offFBO == 0 || _context->offWidth != Width || _context->offHeight != Height)
             throw new RenderException($"MuJoCo made no {Width}×{Height} offscreen framebuffer (got {_context->offWidth}×{_context->offHeight}, FBO {_context->offFBO}) on {_egl.Renderer}");

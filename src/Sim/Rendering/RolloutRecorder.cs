@@ -11,7 +11,8 @@ namespace Robotics.Sim.Rendering;
 /// <param name="EpisodeEnds">Episodes that ended (terminated or truncated) during the clip; the environment reset and went on.</param>
 /// <param name="RenderSeconds">Wall-clock time inside the renderer [s] (scene update, drawing, reading pixels).</param>
 /// <param name="TotalSeconds">Wall-clock time of the whole recording [s], policy, physics and encoding included.</param>
-public sealed record RolloutStats(int Frames, int Steps, int EpisodeEnds, double RenderSeconds, double TotalSeconds)
+/// <param name="Travel">How far the tracked body moved over the ground (x, y) from the first frame to the last [m] (meaningless across an episode end).</param>
+public sealed record RolloutStats(int Frames, int Steps, int EpisodeEnds, double RenderSeconds, double TotalSeconds, double Travel)
 {
     /// <summary>Frames per second of wall-clock time inside the renderer.</summary>
     public double RenderFps => RenderSeconds > 0 ? Frames / RenderSeconds : double.NaN;
@@ -58,6 +59,8 @@ public static class RolloutRecorder
 
         // The reset state has no derived quantities yet for every task: compute them before the first frame.
         data.Forward();
+        int body = renderer.TrackedBody;
+        double x0 = data.Xpos[3 * body], y0 = data.Xpos[3 * body + 1];
         for (int j = 0; j < frames; j++)
         {
             // Step up to the policy step nearest to this frame's time.
@@ -78,6 +81,7 @@ public static class RolloutRecorder
             rendering.Stop();
             frame(rgb);
         }
-        return new RolloutStats(frames, steps, episodeEnds, rendering.Elapsed.TotalSeconds, total.Elapsed.TotalSeconds);
+        double travel = Math.Sqrt(Math.Pow(data.Xpos[3 * body] - x0, 2) + Math.Pow(data.Xpos[3 * body + 1] - y0, 2));
+        return new RolloutStats(frames, steps, episodeEnds, rendering.Elapsed.TotalSeconds, total.Elapsed.TotalSeconds, travel);
     }
 }
