@@ -70,9 +70,12 @@ internal static class RenderCommand
     internal sealed record Settings(double Seconds, double Fps, string Out, ulong Seed, string? Command, RenderOptions Options);
 
     /// <summary>One policy call per row of a batch: how a single-observation <see cref="IPolicy"/> (ONNX) drives the environment.</summary>
+    /// <remarks>An ONNX policy file plugs in as <c>Run(task, FromPolicy(onnx), onnx.ObservationDim, file, settings)</c>.</remarks>
     internal static BatchPolicy FromPolicy(IPolicy policy) => (observations, actions) =>
     {
         int rows = observations.Length / policy.ObservationDim;
+        if (rows * policy.ObservationDim != observations.Length || rows * policy.ActionDim != actions.Length)
+            throw new ArgumentException($"the policy maps {policy.ObservationDim} observations to {policy.ActionDim} actions; got {observations.Length} observations for {actions.Length} actions");
         for (int i = 0; i < rows; i++)
             policy.Run(observations.Slice(i * policy.ObservationDim, policy.ObservationDim), actions.Slice(i * policy.ActionDim, policy.ActionDim));
     };
