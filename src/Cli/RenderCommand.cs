@@ -33,15 +33,16 @@ internal static class RenderCommand
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 0UL };
         var track = new Option<string?>("--track") { Description = "body the camera follows (default: the first body below the world, e.g. the trunk; 'world' for a still camera)" };
         var distance = new Option<double>("--distance") { Description = "camera distance [m]", DefaultValueFactory = _ => 1.8 };
+        var shadows = new Option<int>("--shadow-size") { Description = "shadow map side [pixels], 0: no shadows (faster)", DefaultValueFactory = _ => 1024 };
         var command = new Option<string?>("--command") { Description = "locomotion tasks: hold this velocity command 'vx,vy,yaw_rate' [m/s, m/s, rad/s] instead of random ones" };
         var render = new Command("render", "Render a policy's rollout to video with MuJoCo's renderer (headless EGL) and ffmpeg.")
         {
-            task, checkpoint, policy, seconds, fps, width, height, output, seed, track, distance, command,
+            task, checkpoint, policy, seconds, fps, width, height, output, seed, track, distance, shadows, command,
         };
         render.SetAction(r =>
         {
             var settings = new Settings(r.GetValue(seconds), r.GetValue(fps), r.GetValue(output)!, r.GetValue(seed), r.GetValue(command),
-                new RenderOptions { Width = r.GetValue(width), Height = r.GetValue(height), TrackBody = r.GetValue(track), Distance = r.GetValue(distance) });
+                new RenderOptions { Width = r.GetValue(width), Height = r.GetValue(height), TrackBody = r.GetValue(track), Distance = r.GetValue(distance), ShadowSize = r.GetValue(shadows) });
             var cp = r.GetValue(checkpoint);
             if (cp is null)
             {

@@ -127,6 +127,24 @@ public class MjRendererTests
         Assert.Throws<ObjectDisposedException>(egl.MakeCurrent);
     }
 
+    [Theory]
+    [InlineData(EglPlatform.Surfaceless)]
+    [InlineData(EglPlatform.Device)]
+    public void Each_platform_gives_a_context_or_says_why_not(EglPlatform platform)
+    {
+        // Mesa offers both here; a machine without one must get a RenderException naming it, never a crash.
+        try
+        {
+            using var egl = EglContext.Create(platform);
+            Assert.True(egl.IsCurrent);
+            Assert.Matches(@"^\d+\.\d+", egl.Version);
+        }
+        catch (RenderException e)
+        {
+            Assert.Contains(platform == EglPlatform.Device ? "device" : "surfaceless", e.Message, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
     // Centroid (x right, y down) of the pixels showing the geoms of body b, and how many there are.
     private static (double X, double Y, int Pixels) Centroid(MjRenderer renderer, MjData data, MjModel model, int body)
     {
