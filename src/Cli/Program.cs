@@ -10,5 +10,6 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ExportCommand.CreateInspect());
 root.Subcommands.Add(HilCommand.Create());
+root.Subcommands.Add(RenderCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 return root.Parse(args).Invoke();
