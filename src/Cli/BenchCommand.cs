@@ -186,11 +186,11 @@ internal static class BenchCommand
         }
         AnsiConsole.MarkupLineInterpolated($"[bold]{policyPath}[/]: batch 1, {config.Calls:N0} timed calls each in {config.Rounds} interleaved rounds after {config.WarmupCalls:N0} warm-up calls; cores={Environment.ProcessorCount}");
         AnsiConsole.MarkupLineInterpolated($"measuring thread: {r.Setup.Affinity}; {r.Setup.Scheduler}; SIMD floor uses {(Robotics.Deploy.Runtime.SimdMlp.Uses512Bit ? "Vector512" : "Vector256")}");
-        var table = new Table().AddColumns("implementation", "p50 [µs]", "p99 [µs]", "p99.9 [µs]", "max [µs]", "mean [µs]", "allocated [B/call]");
+        var table = new Table().AddColumns("implementation", "p50 (µs)", "p99 (µs)", "p99.9 (µs)", "max (µs)", "mean (µs)", "B/call");
         void Row(string name, Robotics.Deploy.Runtime.LatencyStats s) =>
             table.AddRow(name, $"{s.P50Us:F2}", $"{s.P99Us:F2}", $"{s.P999Us:F2}", $"{s.MaxUs:F1}", $"{s.MeanUs:F2}", $"{(double)s.AllocatedBytes / s.Calls:0.##}");
-        Row("ONNX Runtime (OnnxPolicy.Run, IoBinding)", r.Candidate);
-        Row("hand-written SIMD MLP (SimdMlp.Run, the floor)", r.Floor);
+        Row("ONNX Runtime (OnnxPolicy)", r.Candidate);
+        Row("SIMD MLP (SimdMlp, floor)", r.Floor);
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLineInterpolated($"largest |action difference| over the warm-up inputs: {r.MaxAbsActionDifference:E2}");
         var verdict = r.MeetsGoal ? "[green]meets[/]" : "[red]misses[/]";
@@ -239,12 +239,13 @@ internal static class BenchCommand
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 2;
         }
-        var table = new Table().AddColumns("rate [Hz]", "ticks", "p50 [µs]", "p99 [µs]", "p99.9 [µs]", "max [µs]", "overruns", "alloc [B]", "SCHED_FIFO", "pinned", "load avg (1, 5, 15 min) before → after");
+        var table = new Table().AddColumns("rate (Hz)", "ticks", "p50 (µs)", "p99 (µs)", "p99.9 (µs)", "max (µs)", "overruns", "alloc (B)", "SCHED_FIFO", "pinned");
         foreach (var (r, load) in results)
             table.AddRow($"{r.Config.RateHz:G4}", $"{r.Ticks:N0}", $"{r.P50Us:F0}", $"{r.P99Us:F0}", $"{r.P999Us:F0}", $"{r.MaxUs:F0}", $"{r.Overruns}", $"{r.AllocatedBytes}",
-                r.Setup.Fifo ? "granted" : "no", r.Setup.Pinned ? "yes" : "no", load);
+                r.Setup.Fifo ? "granted" : "no", r.Setup.Pinned ? "yes" : "no");
         AnsiConsole.MarkupLine("|period error| of the real-time loop (fake robot, fake linear policy):");
         AnsiConsole.Write(table);
+        foreach (var (r, load) in results) AnsiConsole.MarkupLineInterpolated($"load average (1, 5, 15 min) during {r.Config.RateHz:G4} Hz: {load}");
         if (results.Count > 0) AnsiConsole.MarkupLineInterpolated($"scheduler: {results[0].Result.Setup.Scheduler}; affinity: {results[0].Result.Setup.Affinity}; memory: {results[0].Result.Setup.MemoryLock}");
         return 0;
     }
