@@ -239,13 +239,12 @@ internal static class BenchCommand
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 2;
         }
-        var table = new Table().AddColumns("rate (Hz)", "ticks", "p50 (µs)", "p99 (µs)", "p99.9 (µs)", "max (µs)", "overruns", "alloc (B)", "SCHED_FIFO", "pinned");
+        var table = new Table().AddColumns("rate (Hz)", "ticks", "p50 (µs)", "p99 (µs)", "p99.9 (µs)", "max (µs)", "overruns", "alloc (B)");
         foreach (var (r, load) in results)
-            table.AddRow($"{r.Config.RateHz:G4}", $"{r.Ticks:N0}", $"{r.P50Us:F0}", $"{r.P99Us:F0}", $"{r.P999Us:F0}", $"{r.MaxUs:F0}", $"{r.Overruns}", $"{r.AllocatedBytes}",
-                r.Setup.Fifo ? "granted" : "no", r.Setup.Pinned ? "yes" : "no");
+            table.AddRow($"{r.Config.RateHz:G4}", $"{r.Ticks:N0}", $"{r.P50Us:F0}", $"{r.P99Us:F0}", $"{r.P999Us:F0}", $"{r.MaxUs:F0}", $"{r.Overruns}", $"{r.AllocatedBytes}");
         AnsiConsole.MarkupLine("|period error| of the real-time loop (fake robot, fake linear policy):");
         AnsiConsole.Write(table);
-        foreach (var (r, load) in results) AnsiConsole.MarkupLineInterpolated($"load average (1, 5, 15 min) during {r.Config.RateHz:G4} Hz: {load}");
+        foreach (var (r, load) in results) AnsiConsole.MarkupLineInterpolated($"{r.Config.RateHz:G4} Hz: SCHED_FIFO {(r.Setup.Fifo ? "granted" : "not granted")}, {(r.Setup.Pinned ? "pinned" : "not pinned")}; load average (1, 5, 15 min) before → after: {load}");
         if (results.Count > 0) AnsiConsole.MarkupLineInterpolated($"scheduler: {results[0].Result.Setup.Scheduler}; affinity: {results[0].Result.Setup.Affinity}; memory: {results[0].Result.Setup.MemoryLock}");
         return 0;
     }
