@@ -49,6 +49,8 @@ internal static class BenchCommand
         };
         train.SetAction(r => RunTrain(r.GetValue(trainTask)!, r.GetValue(trainEnvs), r.GetValue(trainThreads), r.GetValue(trainIterations), r.GetValue(trainDevice)!));
         bench.Subcommands.Add(train);
+        bench.Subcommands.Add(InferenceCommand());
+        bench.Subcommands.Add(LoopCommand());
         return bench;
     }
 
@@ -140,5 +142,118 @@ internal static class BenchCommand
             AnsiConsole.MarkupLineInterpolated($"(d) from: {r.TestspeedNote}");
         }
         else AnsiConsole.MarkupLineInterpolated($"(d) skipped: {r.TestspeedNote}");
+    }
+
+    // ------------------------------------------------ bench inference, bench loop (issue 6's benchmarks)
+
+    // robotics bench inference [--policy FILE] [--calls N] [--cpu K] [--fifo P]: ONNX Runtime against the SIMD floor.
+    private static Command InferenceCommand()
+    {
+        var policy = new Option<string>("--policy") { Description = "exported policy (.onnx with its contract)", DefaultValueFactory = _ => "models/go1_velocity.onnx" };
+        var calls = new Option<int>("--calls") { Description = "timed calls per implementation", DefaultValueFactory = _ => 100_000 };
+        var cpu = new Option<int>("--cpu") { Description = "CPU to pin the measuring thread to (-1: none)", DefaultValueFactory = _ => -1 };
+        var fifo = new Option<int>("--fifo") { Description = "SCHED_FIFO priority for the measuring thread (0: normal priority)", DefaultValueFactory = _ => 0 };
+        var command = new Command("inference", "Batch-1 latency of the policy in ONNX Runtime against a hand-written SIMD forward of the same weights (goal: p99 ≤ 1.5× the floor's).")
+        {
+            policy, calls, cpu, fifo,
+        };
+        command.SetAction(r => RunInference(r.GetValue(policy)!, new Robotics.Deploy.Runtime.InferenceBenchmarkConfig
+        {
+            Calls = r.GetValue(calls),
+            Rounds = Math.Clamp(r.GetValue(calls) / 5_000, 1, 20),
+            CpuCore = r.GetValue(cpu),
+            FifoPriority = r.GetValue(fifo),
+        }));
+        return command;
+    }
+
+    private static int RunInference(string policyPath, Robotics.Deploy.Runtime.InferenceBenchmarkConfig config)
+    {
+        Robotics.Deploy.Runtime.InferenceBenchmarkResult r;
+        string before = LoadAverage();
+        try
+        {
+            config.Validate();
+            var joints = Robotics.Deploy.Runtime.OnnxPolicy.ReadContract(policyPath).JointNames;
+            using var ort = Robotics.Deploy.Runtime.OnnxPolicy.Load(policyPath, joints);
+            var floor = Robotics.Training.Export.OnnxWeights.ReadSimdMlp(policyPath);
+            r = Robotics.Deploy.Runtime.InferenceBenchmark.Run(ort, floor, config);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidDataException or Robotics.Deploy.Contract.PolicyContractException or InvalidOperationException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return 2;
+        }
+        AnsiConsole.MarkupLineInterpolated($"[bold]{policyPath}[/]: batch 1, {config.Calls:N0} timed calls each in {config.Rounds} interleaved rounds after {config.WarmupCalls:N0} warm-up calls; cores={Environment.ProcessorCount}");
+        AnsiConsole.MarkupLineInterpolated($"measuring thread: {r.Setup.Affinity}; {r.Setup.Scheduler}; SIMD floor uses {(Robotics.Deploy.Runtime.SimdMlp.Uses512Bit ? "Vector512" : "Vector256")}");
+        var table = new Table().AddColumns("implementation", "p50 (µs)", "p99 (µs)", "p99.9 (µs)", "max (µs)", "mean (µs)", "B/call");
+        void Row(string name, Robotics.Deploy.Runtime.LatencyStats s) =>
+            table.AddRow(name, $"{s.P50Us:F2}", $"{s.P99Us:F2}", $"{s.P999Us:F2}", $"{s.MaxUs:F1}", $"{s.MeanUs:F2}", $"{(double)s.AllocatedBytes / s.Calls:0.##}");
+        Row("ONNX Runtime (OnnxPolicy)", r.Candidate);
+        Row("SIMD MLP (SimdMlp, floor)", r.Floor);
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLineInterpolated($"largest |action difference| over the warm-up inputs: {r.MaxAbsActionDifference:E2}");
+        var verdict = r.MeetsGoal ? "[green]meets[/]" : "[red]misses[/]";
+        AnsiConsole.MarkupLine($"ONNX Runtime p99 / floor p99 = {r.P99Ratio:0.00}: {verdict} the goal ≤ {Robotics.Deploy.Runtime.InferenceBenchmarkResult.GoalRatio}");
+        AnsiConsole.MarkupLineInterpolated($"load average (1, 5, 15 min): before {before}; after {LoadAverage()}");
+        return 0;
+    }
+
+    // robotics bench loop [--seconds S] [--hz 50,500]: the real-time loop's period error at each rate.
+    private static Command LoopCommand()
+    {
+        var seconds = new Option<double>("--seconds") { Description = "measured seconds per rate (after 2 s of warm-up)", DefaultValueFactory = _ => 60 };
+        var hz = new Option<string>("--hz") { Description = "loop rates [Hz], comma-separated", DefaultValueFactory = _ => "50,500" };
+        var cpu = new Option<int>("--cpu") { Description = "CPU to pin the loop thread to (-1: none)", DefaultValueFactory = _ => -1 };
+        var command = new Command("loop", "The real-time loop with a fake robot and policy: period-error percentiles, overruns, and what the OS granted (SCHED_FIFO, affinity).")
+        {
+            seconds, hz, cpu,
+        };
+        command.SetAction(r => RunLoop(r.GetValue(seconds), r.GetValue(hz)!, r.GetValue(cpu)));
+        return command;
+    }
+
+    private static int RunLoop(double seconds, string hzList, int cpu)
+    {
+        var results = new List<(Robotics.Deploy.RealTime.LoopBenchmarkResult Result, string Load)>();
+        try
+        {
+            var rates = hzList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s =>
+                double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v
+                    : throw new ArgumentException($"--hz: '{s}' is not a number (expected e.g. 50,500)")).ToArray();
+            if (rates.Length == 0) throw new ArgumentException("--hz: no rates given (expected e.g. 50,500)");
+            var configs = rates.Select(rate => new Robotics.Deploy.RealTime.LoopBenchmarkConfig
+            {
+                RateHz = rate, Seconds = seconds, Loop = new Robotics.Deploy.RealTime.LoopConfig { CpuCore = cpu },
+            }.Validate()).ToArray();
+            foreach (var config in configs)
+            {
+                AnsiConsole.MarkupLineInterpolated($"measuring {config.RateHz:G4} Hz for {config.Seconds:G4} s (+ warm-up and soft start) …");
+                string before = LoadAverage();
+                var result = Robotics.Deploy.RealTime.LoopBenchmark.Run(config);
+                results.Add((result, $"{before} → {LoadAverage()}"));
+            }
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return 2;
+        }
+        var table = new Table().AddColumns("rate (Hz)", "ticks", "p50 (µs)", "p99 (µs)", "p99.9 (µs)", "max (µs)", "overruns", "alloc (B)");
+        foreach (var (r, load) in results)
+            table.AddRow($"{r.Config.RateHz:G4}", $"{r.Ticks:N0}", $"{r.P50Us:F0}", $"{r.P99Us:F0}", $"{r.P999Us:F0}", $"{r.MaxUs:F0}", $"{r.Overruns}", $"{r.AllocatedBytes}");
+        AnsiConsole.MarkupLine("|period error| of the real-time loop (fake robot, fake linear policy):");
+        AnsiConsole.Write(table);
+        foreach (var (r, load) in results) AnsiConsole.MarkupLineInterpolated($"{r.Config.RateHz:G4} Hz: SCHED_FIFO {(r.Setup.Fifo ? "granted" : "not granted")}, {(r.Setup.Pinned ? "pinned" : "not pinned")}; load average (1, 5, 15 min) before → after: {load}");
+        if (results.Count > 0) AnsiConsole.MarkupLineInterpolated($"scheduler: {results[0].Result.Setup.Scheduler}; affinity: {results[0].Result.Setup.Affinity}; memory: {results[0].Result.Setup.MemoryLock}");
+        return 0;
+    }
+
+    // The first three fields of /proc/loadavg (1, 5, 15 min), or "n/a" off Linux.
+    private static string LoadAverage()
+    {
+        try { return string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)); }
+        catch (IOException) { return "n/a"; }
+        catch (UnauthorizedAccessException) { return "n/a"; }
     }
 }

@@ -1,0 +1,97 @@
+using System.Buffers.Binary;
+using Google.Protobuf;
+using Robotics.Deploy.Runtime;
+using Robotics.Training.Export.Onnx;
+
+namespace Robotics.Training.Export;
+
+/// <summary>
+/// Reads the weights of a policy written by <see cref="OnnxExporter"/> back out of the .onnx file and
+/// builds the same network as a <see cref="SimdMlp"/> (the floor of the inference benchmark). Only the
+/// graph the exporter writes is understood: obs → [Sub(mean), Div(std)] → Gemm(transB = 1) →
+/// (Elu|Tanh → Gemm)* → actions; anything else is refused with the node named.
+/// </summary>
+// DESIGN: the reader lives in Training, beside the proto subset it parses; Deploy must not carry
+// Google.Protobuf for a benchmark, and SimdMlp takes plain arrays.
+public static class OnnxWeights
+{
+    /// <summary>The network in <paramref name="path"/> as a <see cref="SimdMlp"/>.</summary>
+    /// <exception cref="InvalidDataException">The file is missing, not ONNX, or its graph is not the exporter's MLP; the message names the file and the node or tensor.</exception>
+    public static SimdMlp ReadSimdMlp(string path)
+    {
+        var file = Path.GetFullPath(path);
+        if (!File.Exists(file)) throw new InvalidDataException($"policy file not found: {file}");
+        ModelProto model;
+        try { model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(file)); }
+        catch (InvalidProtocolBufferException e) { throw new InvalidDataException($"{file}: not an ONNX model: {e.Message}", e); }
+        var graph = model.Graph ?? throw new InvalidDataException($"{file}: the model has no graph");
+        var initializers = graph.Initializer.ToDictionary(t => t.Name);
+
+        // Walk the nodes in order, following the one value that flows from obs to actions.
+        float[]? mean = null, std = null;
+        var layers = new List<MlpLayer>();
+        string x = OnnxPolicy.InputName;
+        foreach (var node in graph.Node)
+        {
+            string where = $"{file}: node '{node.Name}' ({node.OpType})";
+            if (node.Input.Count == 0 || node.Input[0] != x || node.Output.Count != 1)
+                throw new InvalidDataException($"{where} does not continue the chain from '{x}'; only the exporter's MLP is understood");
+            switch (node.OpType)
+            {
+                case "Sub" when layers.Count == 0 && mean is null:
+                    mean = Floats(initializers, node.Input[1], where);
+                    break;
+                case "Div" when layers.Count == 0 && mean is not null && std is null:
+                    std = Floats(initializers, node.Input[1], where);
+                    break;
+                case "Gemm":
+                    if (node.Input.Count != 3 || Int(node, "transB", 0) != 1 || Int(node, "transA", 0) != 0 || Float(node, "alpha", 1) != 1 || Float(node, "beta", 1) != 1)
+                        throw new InvalidDataException($"{where}: expected Gemm(x, W, b) with transB = 1, transA = 0, alpha = beta = 1");
+                    var (w, dims) = Tensor(initializers, node.Input[1], where);
+                    if (dims.Length != 2) throw new InvalidDataException($"{where}: weight '{node.Input[1]}' has {dims.Length} dimensions; expected [out, in]");
+                    var b = Floats(initializers, node.Input[2], where);
+                    layers.Add(new MlpLayer(w, b, (int)dims[1], (int)dims[0]));
+                    break;
+                case "Elu" or "Tanh" when layers.Count > 0:
+                    var activation = node.OpType == "Elu" ? MlpActivation.Elu : MlpActivation.Tanh;
+                    layers[^1] = layers[^1] with { Activation = activation, Alpha = Float(node, "alpha", 1) };
+                    break;
+                default:
+                    throw new InvalidDataException($"{where}: not part of the exporter's MLP (Sub, Div, Gemm, Elu, Tanh in that order)");
+            }
+            x = node.Output[0];
+        }
+        if (x != OnnxPolicy.OutputName) throw new InvalidDataException($"{file}: the chain of nodes ends at '{x}', not at the output '{OnnxPolicy.OutputName}'");
+        if (layers.Count == 0) throw new InvalidDataException($"{file}: no Gemm layers");
+        if (mean is not null && std is null) throw new InvalidDataException($"{file}: normalization has Sub but no Div");
+
+        try { return new SimdMlp(mean, std, layers); }
+        catch (ArgumentException e) { throw new InvalidDataException($"{file}: {e.Message}", e); }
+    }
+
+    private static float[] Floats(Dictionary<string, TensorProto> initializers, string name, string where) => Tensor(initializers, name, where).Values;
+
+    // A float initializer's values, from float_data or little-endian raw_data, checked against its dims.
+    private static (float[] Values, long[] Dims) Tensor(Dictionary<string, TensorProto> initializers, string name, string where)
+    {
+        if (!initializers.TryGetValue(name, out var t)) throw new InvalidDataException($"{where}: input '{name}' is not an initializer");
+        if (t.DataType != (int)TensorProto.Types.DataType.Float) throw new InvalidDataException($"{where}: initializer '{name}' has data type {t.DataType}; expected FLOAT (1)");
+        float[] values;
+        if (t.FloatData.Count > 0) values = t.FloatData.ToArray();
+        else
+        {
+            var raw = t.RawData.Span;
+            if (raw.Length % 4 != 0) throw new InvalidDataException($"{where}: initializer '{name}' raw_data has {raw.Length} bytes, not a whole number of floats");
+            values = new float[raw.Length / 4];
+            for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(4 * i)..]);
+        }
+        var dims = t.Dims.ToArray();
+        long count = dims.Aggregate(1L, (a, d) => a * d);
+        if (count != values.Length) throw new InvalidDataException($"{where}: initializer '{name}' has {values.Length} values; its dims [{string.Join(", ", dims)}] need {count}");
+        return (values, dims);
+    }
+
+    private static long Int(NodeProto node, string name, long fallback) => node.Attribute.FirstOrDefault(a => a.Name == name)?.I ?? fallback;
+
+    private static float Float(NodeProto node, string name, float fallback) => node.Attribute.FirstOrDefault(a => a.Name == name)?.F ?? fallback;
+}
