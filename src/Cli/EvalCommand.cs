@@ -31,7 +31,7 @@ internal static class EvalCommand
         eval.SetAction(r =>
         {
             var cp = r.GetValue(checkpoint);
-            if (cp is null && r.GetValue(policy)!.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase))
+            if (cp is null && PolicyFiles.IsOnnx(r.GetValue(policy)!))
                 return RunOnnx(r.GetValue(policy)!, r.GetResult(task) is { Implicit: false } ? r.GetValue(task) : null,
                     r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed));
             if (cp is null) return Run(r.GetValue(task)!, r.GetValue(policy)!, r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed));
@@ -52,15 +52,9 @@ internal static class EvalCommand
     private static int RunOnnx(string path, string? taskName, int episodes, int envs, int threads, string? csv, ulong seed)
     {
         Robotics.Deploy.Runtime.OnnxPolicy onnx;
-        try
-        {
-            var contract = Robotics.Deploy.Runtime.OnnxPolicy.ReadContract(path);
-            taskName ??= contract.Task;
-            using var task = TaskCatalog.Load(taskName) as IDisposable;
-            onnx = Robotics.Deploy.Runtime.OnnxPolicy.Load(path, Policies.JointNames((Robotics.Sim.Envs.IMjTask)task!));
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or FileNotFoundException or TaskFileException
-            or Robotics.Deploy.Contract.PolicyContractException or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
+        try { (onnx, taskName) = PolicyFiles.Open(path, taskName); }
+        catch (Exception e) when (e is ArgumentException or TaskFileException or Robotics.Deploy.Contract.PolicyContractException
+            or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 2;

@@ -16,7 +16,7 @@ namespace Robotics.Cli;
 /// <c>robotics render --task T [--checkpoint DIR | --policy zero|random] --out walk.mp4</c>: one environment of
 /// a task under a policy, drawn by MuJoCo's renderer on a surfaceless EGL context and encoded by ffmpeg
 /// (MP4, GIF, or PNG frames in a folder). The policy is a <see cref="BatchPolicy"/>; any
-/// <see cref="IPolicy"/> (an ONNX policy) plugs in through <see cref="FromPolicy"/>.
+/// <see cref="IPolicy"/> (an exported .onnx policy) runs through <see cref="Policies.Batch"/>.
 /// </summary>
 internal static class RenderCommand
 {
@@ -24,7 +24,7 @@ internal static class RenderCommand
     {
         var task = new Option<string?>("--task") { Description = "task name or file (default: the checkpoint's task, else go1_velocity)" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "a run's checkpoint_N folder: render that trained policy" };
-        var policy = new Option<string>("--policy") { Description = "zero (hold the default pose) or random, when no --checkpoint", DefaultValueFactory = _ => "zero" };
+        var policy = new Option<string>("--policy") { Description = "zero (hold the default pose), random, or an exported policy file (.onnx), when no --checkpoint", DefaultValueFactory = _ => "zero" };
         var seconds = new Option<double>("--seconds") { Description = "simulated duration [s]", DefaultValueFactory = _ => 5.0 };
         var fps = new Option<double>("--fps") { Description = "video frame rate [frames/s]", DefaultValueFactory = _ => 30.0 };
         var width = new Option<int>("--width") { Description = "image width [pixels] (even for .mp4)", DefaultValueFactory = _ => 640 };
@@ -44,6 +44,14 @@ internal static class RenderCommand
             var settings = new Settings(r.GetValue(seconds), r.GetValue(fps), r.GetValue(output)!, r.GetValue(seed), r.GetValue(command),
                 new RenderOptions { Width = r.GetValue(width), Height = r.GetValue(height), TrackBody = r.GetValue(track), Distance = r.GetValue(distance), ShadowSize = r.GetValue(shadows) });
             var cp = r.GetValue(checkpoint);
+            if (cp is null && PolicyFiles.IsOnnx(r.GetValue(policy)!))
+            {
+                OnnxPolicy onnx;
+                string taskName;
+                try { (onnx, taskName) = PolicyFiles.Open(r.GetValue(policy)!, r.GetValue(task)); }
+                catch (Exception e) when (e is ArgumentException or Robotics.Deploy.Contract.PolicyContractException or TaskFileException) { return Fail(e.Message); }
+                using (onnx) return Run(taskName, Policies.Batch(onnx), onnx.ObservationDim, Path.GetFileName(r.GetValue(policy)!), settings);
+            }
             if (cp is null)
             {
                 var rng = Rng.For(settings.Seed, "render-policy");
@@ -69,17 +77,6 @@ internal static class RenderCommand
 
     /// <summary>What to record, besides the task and the policy.</summary>
     internal sealed record Settings(double Seconds, double Fps, string Out, ulong Seed, string? Command, RenderOptions Options);
-
-    /// <summary>One policy call per row of a batch: how a single-observation <see cref="IPolicy"/> (ONNX) drives the environment.</summary>
-    /// <remarks>An ONNX policy file plugs in as <c>Run(task, FromPolicy(onnx), onnx.ObservationDim, file, settings)</c>.</remarks>
-    internal static BatchPolicy FromPolicy(IPolicy policy) => (observations, actions) =>
-    {
-        int rows = observations.Length / policy.ObservationDim;
-        if (rows * policy.ObservationDim != observations.Length || rows * policy.ActionDim != actions.Length)
-            throw new ArgumentException($"the policy maps {policy.ObservationDim} observations to {policy.ActionDim} actions; got {observations.Length} observations for {actions.Length} actions");
-        for (int i = 0; i < rows; i++)
-            policy.Run(observations.Slice(i * policy.ObservationDim, policy.ObservationDim), actions.Slice(i * policy.ActionDim, policy.ActionDim));
-    };
 
     /// <param name="policyDim">The observation width the policy expects (checked against the task's), or null for the reference policies.</param>
     internal static int Run(string taskName, BatchPolicy policy, int? policyDim, string policyName, Settings s)
