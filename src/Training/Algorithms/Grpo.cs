@@ -129,10 +129,6 @@ public sealed class Grpo : IOnPolicyAlgorithm
         return where(flat, zeros_like(centred), centred / std).reshape(n);
     }
 
-    /// <summary>KL(p ‖ q) of two diagonal Gaussians, summed over action dimensions: Σ log(σ_q/σ_p) + (σ_p² + (μ_p − μ_q)²)/(2σ_q²) − ½. [B]</summary>
-    public static Tensor GaussianKl(Tensor meanP, Tensor stdP, Tensor meanQ, Tensor stdQ) =>
-        (log(stdQ / stdP) + (stdP.pow(2) + (meanP - meanQ).pow(2)) / (2 * stdQ.pow(2)) - 0.5).sum(-1);
-
     /// <inheritdoc/>
     public UpdateStats Update(double progress)
     {
@@ -175,7 +171,7 @@ public sealed class Grpo : IOnPolicyAlgorithm
 
                 // Clipped surrogate on the group advantages, KL penalty to the reference, entropy bonus.
                 var (surrogate, clipped) = Ppo.SurrogateLoss(logp, oldLogp.index_select(0, idx), adv.index_select(0, idx), _c.ClipParam);
-                var klRef = GaussianKl(mean, std, refMean.index_select(0, idx), refStd.index_select(0, idx)).mean();
+                var klRef = Regularizer.GaussianKl(mean, std, refMean.index_select(0, idx), refStd.index_select(0, idx)).mean();
                 var loss = surrogate + _c.KlCoef * klRef - _c.EntropyCoef * entropy;
 
                 _optimizer.zero_grad();
@@ -184,7 +180,7 @@ public sealed class Grpo : IOnPolicyAlgorithm
                 _optimizer.step();
 
                 using (no_grad())
-                    klOldSum += GaussianKl(oldMean.index_select(0, idx), oldStd.index_select(0, idx), mean, std).mean().item<float>();
+                    klOldSum += Regularizer.GaussianKl(oldMean.index_select(0, idx), oldStd.index_select(0, idx), mean, std).mean().item<float>();
                 surrogateSum += surrogate.item<float>();
                 entropySum += entropy.item<float>();
                 klRefSum += klRef.item<float>();

@@ -20,6 +20,7 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
     private readonly optim.Optimizer _optimizer;
     private readonly Generator _generator;
     private readonly RewardScaler? _rewardScaler;
+    private readonly Regularizer _regularizer;
     private double _lr;
 
     /// <summary>Builds the actor, critic, optimizer and storage; <paramref name="seed"/> fixes their initialization and all sampling.</summary>
@@ -32,6 +33,7 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
         _critic = new Critic(criticDim, network);
         Actor.to(device);
         _critic.to(device);
+        _regularizer = new Regularizer(Actor, policyDim, actionDim, network, new RegularizerConfig { EntropyCoef = config.EntropyCoef, BaseKlCoef = config.BaseKlCoef });
         _generator = new Generator(seed, device);
         _storage = new RolloutStorage(config.StepsPerEnv, envs, policyDim, criticDim, actionDim, device);
         if (config.ScaleRewards) _rewardScaler = new RewardScaler(envs, config.Gamma, device);
@@ -44,6 +46,8 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
     public GaussianActor Actor { get; }
     /// <summary>The value function.</summary>
     public Critic Critic => _critic;
+    /// <summary>The entropy bonus and the KL to a base policy (<see cref="Regularizer.SetBase"/> sets a pretrained one).</summary>
+    public Regularizer Regularizer => _regularizer;
     /// <summary>The rollout of the current iteration.</summary>
     public RolloutStorage Storage => _storage;
     /// <summary>Where the networks live.</summary>
@@ -117,7 +121,8 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
             foreach (var idx in s.Minibatches(_c.Minibatches, _generator))
             {
                 using var scope = NewDisposeScope();
-                var mean = Actor.forward(obs.index_select(0, idx));
+                var o = obs.index_select(0, idx);
+                var mean = Actor.forward(o);
                 var std = Actor.Std(mean);
                 var logp = GaussianActor.LogProb(act.index_select(0, idx), mean, std);
                 var entropy = GaussianActor.Entropy(std);
@@ -140,7 +145,9 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
                 var a = adv.index_select(0, idx);
                 var (surrogate, clipped) = SurrogateLoss(logp, oldLogp.index_select(0, idx), a, _c.ClipParam);
                 var vl = ValueLoss(value, oldValues.index_select(0, idx), returns.index_select(0, idx), _c.ClipParam, _c.ClipValueLoss);
-                var loss = surrogate + _c.ValueLossCoef * vl - _c.EntropyCoef * entropy.mean();
+                // The entropy bonus and the KL to a base policy, shared with the other algorithms.
+                var (penalty, _, _) = _regularizer.Penalty(o, mean, std);
+                var loss = surrogate + _c.ValueLossCoef * vl + penalty;
 
                 _optimizer.zero_grad();
                 loss.backward();
@@ -200,6 +207,7 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
         CheckpointFiles.Save(directory, "generator", _generator);
         CheckpointFiles.Save(directory, "ppo", new Dictionary<string, double> { ["learning_rate"] = _lr });
         _rewardScaler?.SaveState(directory, "reward_scaler");
+        _regularizer.SaveState(directory);
     }
 
     /// <inheritdoc/>
@@ -211,6 +219,7 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
         CheckpointFiles.Load(directory, "generator", _generator);
         SetLearningRate(CheckpointFiles.LoadScalars(directory, "ppo")["learning_rate"]);
         _rewardScaler?.LoadState(directory, "reward_scaler");
+        _regularizer.LoadState(directory);
     }
 
     /// <inheritdoc/>

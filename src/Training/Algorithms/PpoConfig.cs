@@ -26,6 +26,8 @@ public sealed record PpoConfig
     public double ValueLossCoef { get; init; } = 1.0;
     /// <summary>Weight of the entropy bonus.</summary>
     public double EntropyCoef { get; init; } = 0.01;
+    /// <summary>Weight of the KL(π ‖ π_base) penalty toward a frozen base policy (the initial actor, or one set on the <see cref="Regularizer"/>) [per nat]; 0 = off.</summary>
+    public double BaseKlCoef { get; init; }
     /// <summary>Discount γ.</summary>
     public double Gamma { get; init; } = 0.99;
     /// <summary>GAE λ.</summary>
@@ -49,6 +51,7 @@ public sealed record PpoConfig
         if (!(ClipParam > 0 && ClipParam < 1)) throw new ArgumentException($"PpoConfig.ClipParam = {ClipParam}: allowed (0, 1)");
         if (!(Gamma > 0 && Gamma <= 1)) throw new ArgumentException($"PpoConfig.Gamma = {Gamma}: allowed (0, 1]");
         if (!(Lambda >= 0 && Lambda <= 1)) throw new ArgumentException($"PpoConfig.Lambda = {Lambda}: allowed [0, 1]");
+        if (!(BaseKlCoef >= 0 && double.IsFinite(BaseKlCoef))) throw new ArgumentException($"PpoConfig.BaseKlCoef = {BaseKlCoef}: must be ≥ 0");
         if (!(ValueLossCoef >= 0) || !(EntropyCoef >= 0) || !(MaxGradNorm >= 0)) throw new ArgumentException("PpoConfig: coefficients and MaxGradNorm must be ≥ 0");
         return this;
     }

@@ -54,12 +54,12 @@ public class GrpoTests
     {
         // 1-D: p = N(1, 1), q = N(0, 2²): log 2 + (1 + 1) / 8 − ½ = 0.6931472 − 0.25 = 0.4431472.
         // 2-D sums the dimensions: the same twice = 0.8862944. KL(p ‖ p) = 0.
-        var kl1 = Grpo.GaussianKl(tensor(new float[,] { { 1 } }), tensor(new float[,] { { 1 } }), tensor(new float[,] { { 0 } }), tensor(new float[,] { { 2 } }));
+        var kl1 = Regularizer.GaussianKl(tensor(new float[,] { { 1 } }), tensor(new float[,] { { 1 } }), tensor(new float[,] { { 0 } }), tensor(new float[,] { { 2 } }));
         Assert.Equal(0.4431472f, kl1.item<float>(), 5);
-        var kl2 = Grpo.GaussianKl(tensor(new float[,] { { 1, 1 } }), tensor(new float[,] { { 1, 1 } }), tensor(new float[,] { { 0, 0 } }), tensor(new float[,] { { 2, 2 } }));
+        var kl2 = Regularizer.GaussianKl(tensor(new float[,] { { 1, 1 } }), tensor(new float[,] { { 1, 1 } }), tensor(new float[,] { { 0, 0 } }), tensor(new float[,] { { 2, 2 } }));
         Assert.Equal(0.8862944f, kl2.item<float>(), 5);
         var p = tensor(new float[,] { { 0.3f, -2 } });
-        Assert.Equal(0f, Grpo.GaussianKl(p, p.abs() + 0.1f, p, p.abs() + 0.1f).item<float>(), 6);
+        Assert.Equal(0f, Regularizer.GaussianKl(p, p.abs() + 0.1f, p, p.abs() + 0.1f).item<float>(), 6);
     }
 
     [Fact]

@@ -40,3 +40,28 @@ public class PpoLossTests
         Assert.Equal((0.25f + 1.96f) / 2, Ppo.ValueLoss(v, old, ret, 0.2, clip: false).item<float>(), 5);
     }
 }
+
+public class PpoBaseKlTests
+{
+    public PpoBaseKlTests() => Robotics.Training.Devices.TorchRuntime.Initialize("cpu");
+
+    // PPO shares the Regularizer: a strong pull toward the base policy (its initial actor) keeps the learned
+    // policy near it, where the same run without the pull moves away to solve the bandit.
+    [Fact]
+    public void A_kl_penalty_to_the_base_policy_holds_ppo_near_it()
+    {
+        double DriftFromBase(double coef)
+        {
+            using var env = new Robotics.Training.Tests.Runner.BanditEnv(64, 1);
+            using var ppo = new Ppo(1, 1, 1, 64, new PpoConfig { StepsPerEnv = 8, BaseKlCoef = coef }, new Robotics.Training.Models.NetworkConfig { Hidden = new[] { 16 } }, TorchSharp.torch.CPU, 1);
+            using var initial = new Robotics.Training.Models.GaussianActor(1, 1, new Robotics.Training.Models.NetworkConfig { Hidden = new[] { 16 } });
+            initial.load_state_dict(ppo.Actor.state_dict());
+            new Robotics.Training.Runner.OnPolicyRunner(env, ppo, 8, TorchSharp.torch.CPU).Learn(15);
+            using var x = TorchSharp.torch.linspace(-1, 1, 21).reshape(21, 1);
+            using var _ = TorchSharp.torch.no_grad();
+            return (ppo.Actor.forward(x) - initial.forward(x)).abs().mean().item<float>();
+        }
+        double free = DriftFromBase(0), held = DriftFromBase(100);
+        Assert.True(held < 0.5 * free, $"mean |μ − μ_base|: {held:0.000} with the penalty, {free:0.000} without");
+    }
+}
