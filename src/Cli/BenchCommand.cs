@@ -49,6 +49,7 @@ internal static class BenchCommand
         };
         train.SetAction(r => RunTrain(r.GetValue(trainTask)!, r.GetValue(trainEnvs), r.GetValue(trainThreads), r.GetValue(trainIterations), r.GetValue(trainDevice)!));
         bench.Subcommands.Add(train);
+        bench.Subcommands.Add(BenchDdsCommand.Create());
         return bench;
     }
 
