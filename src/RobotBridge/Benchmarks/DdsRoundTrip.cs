@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 using Robotics.RobotBridge.Dds;
 using Robotics.RobotBridge.Messages.SensorMsgs;
@@ -92,7 +93,8 @@ public static class DdsRoundTrip
     {
         using var node = new Ros2Node("bench_pong", Ros2NodeOptions.Loopback(domainId));
         var pub = node.CreatePublisher<JointState>(PongTopic);
-        node.CreateSubscription<JointState>(PingTopic, QosProfile.Default, m => pub.Publish(m));
+        node.CreateSubscription<JointState>(PingTopic, QosProfile.Default,
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)] (JointState m) => pub.Publish(m));
         stop.WaitHandle.WaitOne();
     }
 
@@ -111,7 +113,8 @@ public static class DdsRoundTrip
         using var done = new ManualResetEventSlim();
 
         // Each echo is timed and answered by the next ping, on the receive thread: one message in flight.
-        var sub = node.CreateSubscription<JointState>(PongTopic, QosProfile.Default, reply =>
+        var sub = node.CreateSubscription<JointState>(PongTopic, QosProfile.Default,
+            [MethodImpl(MethodImplOptions.AggressiveOptimization)] (JointState reply) =>
         {
             if (reply.Header.Stamp.Sec != next) return;    // not ours (a stale echo)
             long now = Stopwatch.GetTimestamp();
