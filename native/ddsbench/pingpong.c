@@ -91,8 +91,12 @@ int main (int argc, char **argv)
     dds_sleepfor (DDS_MSECS (10));
   }
   if (pm.current_count == 0 || sm.current_count == 0) { fprintf (stderr, "pingpong: no pong matched\n"); return 3; }
+  // Our side matched both ways; give the pong side's discovery of us time to finish too (an echo written
+  // before its writer knows our reader goes nowhere).
+  dds_sleepfor (DDS_MSECS (200));
 
   int64_t *rtt = malloc (sizeof (int64_t) * (size_t) count);
+  int resends = 0;
   for (int i = 0; i < warmup + count; i++)
   {
     int64_t t0 = now_ns ();
@@ -110,7 +114,12 @@ int main (int argc, char **argv)
         if (ok) break;
         continue;
       }
-      if (dds_waitset_wait (ws, NULL, 0, DDS_SECS (5)) == 0) { fprintf (stderr, "pingpong: no echo for %d\n", i); return 4; }
+      if (dds_waitset_wait (ws, NULL, 0, DDS_SECS (1)) == 0)
+      {
+        // No echo within 1 s (only while discovery settles): send the same ping again; give up after 10.
+        if (++resends > 10) { fprintf (stderr, "pingpong: no echo for %d\n", i); return 4; }
+        check (dds_write (wr, &msg), "write");
+      }
     }
     if (i >= warmup) rtt[i - warmup] = now_ns () - t0;
   }
