@@ -51,6 +51,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(train);
         bench.Subcommands.Add(InferenceCommand());
         bench.Subcommands.Add(LoopCommand());
+        bench.Subcommands.Add(BenchDdsCommand.Create());
         return bench;
     }
 

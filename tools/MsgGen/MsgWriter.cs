@@ -44,6 +44,7 @@ public static class MsgWriter
             // A test regenerates it and fails when the committed file differs.
             // </auto-generated>
             #nullable enable
+            using System.Runtime.CompilerServices;
             using Robotics.RobotBridge.Cdr;
 
             namespace {{Namespace(spec.Package)}};
@@ -73,12 +74,12 @@ public static class MsgWriter
         }
 
         // Serialize: fields in order.
-        sb.Append("    /// <inheritdoc/>\n    public void Serialize(CdrWriter writer)\n    {\n");
+        sb.Append("    /// <inheritdoc/>\n    [MethodImpl(MethodImplOptions.AggressiveOptimization)]\n    public void Serialize(CdrWriter writer)\n    {\n");
         foreach (var f in spec.Fields) sb.Append(SerializeField(f));
         sb.Append("    }\n\n");
 
         // Deserialize: the same order, into the existing instance.
-        sb.Append("    /// <inheritdoc/>\n    public void Deserialize(ref CdrReader reader)\n    {\n");
+        sb.Append("    /// <inheritdoc/>\n    [MethodImpl(MethodImplOptions.AggressiveOptimization)]\n    public void Deserialize(ref CdrReader reader)\n    {\n");
         foreach (var f in spec.Fields) sb.Append(DeserializeField(f, minSize));
         sb.Append("    }\n}\n");
         return sb.ToString();

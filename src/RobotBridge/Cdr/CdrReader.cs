@@ -17,6 +17,7 @@ public ref struct CdrReader
 
     /// <summary>Starts reading <paramref name="message"/>: checks the encapsulation header.</summary>
     /// <exception cref="CdrFormatException">Shorter than the header, or not CDR_LE (big-endian and XCDR2 are refused).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public CdrReader(ReadOnlySpan<byte> message)
     {
         if (message.Length < CdrWriter.HeaderSize)
@@ -50,6 +51,7 @@ public ref struct CdrReader
     /// received bytes spell the same ASCII text.
     /// </summary>
     /// <param name="bound">Maximum length in bytes (<c>string&lt;=N</c>); 0 for unbounded.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ReadString(ref string current, int bound = 0)
     {
         uint length = Read<uint>();     // counts the terminating NUL
@@ -72,6 +74,7 @@ public ref struct CdrReader
     }
 
     /// <summary>Reads primitives back to back into <paramref name="into"/> (a fixed array or a sequence's elements).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ReadSpan<T>(Span<T> into) where T : unmanaged
     {
         if (into.IsEmpty) return;
@@ -86,6 +89,7 @@ public ref struct CdrReader
     /// Reads a sequence length and checks it: within <paramref name="bound"/> (0: unbounded) and small
     /// enough that <paramref name="minElementSize"/> bytes per element fit in what is left.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int ReadSequenceLength(int minElementSize, int bound = 0)
     {
         uint count = Read<uint>();
@@ -96,6 +100,7 @@ public ref struct CdrReader
     }
 
     /// <summary>Reads a sequence of primitives into <paramref name="into"/>, resizing it (grow-only storage).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ReadSequence<T>(CdrSequence<T> into, int bound = 0) where T : unmanaged
     {
         int count = ReadSequenceLength(Unsafe.SizeOf<T>(), bound);
@@ -104,6 +109,7 @@ public ref struct CdrReader
     }
 
     /// <summary>Reads a sequence of strings into <paramref name="into"/>, reusing equal strings.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void ReadStringSequence(CdrSequence<string> into, int bound = 0, int stringBound = 0)
     {
         int count = ReadSequenceLength(4, bound);   // each string is at least its 4-byte length
@@ -130,6 +136,7 @@ public ref struct CdrReader
             throw new CdrFormatException($"truncated: {bytes} bytes needed at offset {_position}, {_data.Length - _position} left");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static bool SameAscii(string current, ReadOnlySpan<byte> bytes)
     {
         if (current is null || current.Length != bytes.Length) return false;

@@ -33,6 +33,7 @@ public sealed class CdrWriter
     public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _position);
 
     /// <summary>Starts a new message: writes the encapsulation header CDR_LE (<c>00 01 00 00</c>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Reset()
     {
         _buffer[0] = 0x00; _buffer[1] = 0x01; _buffer[2] = 0x00; _buffer[3] = 0x00;
@@ -40,6 +41,7 @@ public sealed class CdrWriter
     }
 
     /// <summary>Pads the payload to a multiple of 4 bytes (zeros) and stores the pad count in the options byte.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<byte> Finish()
     {
         int pad = (4 - ((_position - HeaderSize) & 3)) & 3;
@@ -69,6 +71,7 @@ public sealed class CdrWriter
     /// <summary>Writes a string: uint32 length counting the terminating NUL, the UTF-8 bytes, the NUL.</summary>
     /// <param name="value">The text (null is written as empty).</param>
     /// <param name="bound">Maximum length in bytes from the .msg (<c>string&lt;=N</c>); 0 for unbounded.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteString(string? value, int bound = 0)
     {
         value ??= "";
@@ -82,6 +85,7 @@ public sealed class CdrWriter
     }
 
     /// <summary>Writes primitives back to back (a fixed array or a sequence's elements): aligned once, then copied.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteSpan<T>(ReadOnlySpan<T> values) where T : unmanaged
     {
         if (values.IsEmpty) return;
@@ -93,6 +97,7 @@ public sealed class CdrWriter
     }
 
     /// <summary>Writes a sequence of primitives: uint32 count, then the elements (aligned only when there are any).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteSequence<T>(ReadOnlySpan<T> values, int bound = 0) where T : unmanaged
     {
         WriteSequenceLength(values.Length, bound);
@@ -100,6 +105,7 @@ public sealed class CdrWriter
     }
 
     /// <summary>Writes a sequence's length, checked against its bound (0: unbounded).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void WriteSequenceLength(int count, int bound = 0)
     {
         if (bound > 0 && count > bound) throw new ArgumentException($"sequence of {count} exceeds its bound of {bound}", nameof(count));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Robotics.RobotBridge.Cdr;
 
 /// <summary>
@@ -26,6 +27,7 @@ public interface IRosMessage<TSelf> where TSelf : class, IRosMessage<TSelf>, new
 public static class RosMessage
 {
     /// <summary>Serializes <paramref name="message"/> into <paramref name="writer"/> (reset first) and returns the bytes, header included.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static ReadOnlySpan<byte> Serialize<T>(T message, CdrWriter writer) where T : class, IRosMessage<T>, new()
     {
         writer.Reset();
@@ -35,6 +37,7 @@ public static class RosMessage
 
     /// <summary>Decodes <paramref name="bytes"/> (header included) into <paramref name="into"/>.</summary>
     /// <exception cref="CdrFormatException">Malformed: <paramref name="into"/> may then hold partly decoded fields.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Deserialize<T>(ReadOnlySpan<byte> bytes, T into) where T : class, IRosMessage<T>, new()
     {
         var reader = new CdrReader(bytes);
@@ -42,6 +45,7 @@ public static class RosMessage
     }
 
     /// <summary>Decodes into <paramref name="into"/>; false (and no exception) when the bytes are malformed.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool TryDeserialize<T>(ReadOnlySpan<byte> bytes, T into) where T : class, IRosMessage<T>, new()
     {
         try

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Robotics.RobotBridge.Dds;
 
 /// <summary>
@@ -40,6 +41,7 @@ internal sealed unsafe class RawReader
 
     /// <summary>Takes the next sample into <paramref name="buffer"/>.</summary>
     /// <param name="size">Bytes received (also when <see cref="Take.TooLarge"/>).</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public Take TryTake(Span<byte> buffer, out int size)
     {
         fixed (byte* p = buffer)

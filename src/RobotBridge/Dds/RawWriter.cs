@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace Robotics.RobotBridge.Dds;
 
 /// <summary>
@@ -27,6 +28,7 @@ internal sealed unsafe class RawWriter
 
     /// <summary>Writes one payload (encapsulation header included).</summary>
     /// <returns>The DDS return code: 0, or negative (e.g. TIMEOUT when a reliable history is full).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Write(ReadOnlySpan<byte> payload)
     {
         fixed (byte* p = payload)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Diagnostics;
 
 namespace Robotics.RobotBridge.Ros2;
@@ -25,6 +26,7 @@ internal sealed class LatestValue
     public LatestValue(int capacity) => _slots = [new byte[capacity], new byte[capacity], new byte[capacity]];
 
     /// <summary>Producer: publishes a copy of <paramref name="payload"/> with its sequence number.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Put(ReadOnlySpan<byte> payload, long sequence)
     {
         int b = _back;
@@ -39,6 +41,7 @@ internal sealed class LatestValue
 
     /// <summary>Consumer: the newest payload not taken yet, or false when nothing new arrived.</summary>
     /// <param name="payload">Valid until the next call of <see cref="TryTake"/>.</param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryTake(out ReadOnlySpan<byte> payload, out long sequence)
     {
         if ((Volatile.Read(ref _middle) & FreshBit) == 0)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Robotics.RobotBridge.Cdr;
 using Robotics.RobotBridge.Dds;
@@ -31,6 +32,11 @@ namespace Robotics.RobotBridge.Ros2;
 // happen in C, where we cannot bound allocations or count drops per topic. With (c) the one serializer
 // is generated, fuzzed and allocation-free in C#; the price is a 200-line C shim that touches Cyclone's
 // internal ddsi_sertype/ddsi_serdata structs, compiled against the installed headers so layouts match.
+// DESIGN: the per-message path (receive loop, take, decode, latest-value handoff, publish, the generated
+// serializers) is [MethodImpl(AggressiveOptimization)]: jitted fully optimized on first call and never
+// re-jitted, so no tier-0 code or background tier-up lands in the middle of operation (the ~2 ms p99.9 tail
+// FACTS.md saw with tiered JIT). Rejected: ReadyToRun for the whole assembly (R2R code is still re-jitted
+// when hot) and DOTNET_TieredCompilation=0 (process-wide, the user's choice, not the library's).
 // DESIGN: a waitset thread instead of Cyclone listeners: listeners would run managed callbacks on
 // Cyclone's receive threads (GC suspensions and exceptions there stall all DDS traffic).
 public sealed class Ros2Node : IDisposable
@@ -164,6 +170,7 @@ public sealed class Ros2Node : IDisposable
 
     // ---------------------------------------------------------------- receive thread
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void ReceiveLoop()
     {
         const int Max = 64;

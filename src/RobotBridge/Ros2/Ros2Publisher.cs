@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Robotics.RobotBridge.Cdr;
 using Robotics.RobotBridge.Dds;
 
@@ -40,9 +41,11 @@ public sealed class Ros2Publisher<T> where T : class, IRosMessage<T>, new()
     internal int WriterEntity => _writer.Entity;
 
     /// <summary>Serializes and publishes <paramref name="message"/>; false when DDS refused the write (counted in <see cref="Failed"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Publish(T message) => PublishSerialized(RosMessage.Serialize(message, _cdr));
 
     /// <summary>Publishes an already serialized payload (encapsulation header included), as it is: for bridges and tests.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool PublishSerialized(ReadOnlySpan<byte> payload)
     {
         int rc = _writer.Write(payload);

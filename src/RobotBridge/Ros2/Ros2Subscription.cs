@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Robotics.RobotBridge.Cdr;
 using Robotics.RobotBridge.Dds;
 
@@ -88,6 +89,7 @@ public sealed class Ros2Subscription<T> : ISubscriptionEndpoint where T : class,
 
     /// <summary>As <see cref="TryTakeLatest(T)"/>, also giving the message's sequence number (1 for the first
     /// received; a jump means the loop missed messages in between).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool TryTakeLatest(T into, out long sequence)
     {
         if (!_latest.TryTake(out var payload, out sequence)) return false;
@@ -101,6 +103,7 @@ public sealed class Ros2Subscription<T> : ISubscriptionEndpoint where T : class,
     void ISubscriptionEndpoint.ReportWrongType() => Interlocked.Increment(ref _wrongType);
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     void ISubscriptionEndpoint.DrainAvailable()
     {
         while (true)

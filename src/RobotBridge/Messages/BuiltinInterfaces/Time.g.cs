@@ -5,6 +5,7 @@
 // A test regenerates it and fails when the committed file differs.
 // </auto-generated>
 #nullable enable
+using System.Runtime.CompilerServices;
 using Robotics.RobotBridge.Cdr;
 
 namespace Robotics.RobotBridge.Messages.BuiltinInterfaces;
@@ -27,6 +28,7 @@ public sealed partial class Time : IRosMessage<Time>
     public uint Nanosec;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(CdrWriter writer)
     {
         writer.Write<int>(Sec);
@@ -34,6 +36,7 @@ public sealed partial class Time : IRosMessage<Time>
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Deserialize(ref CdrReader reader)
     {
         Sec = reader.Read<int>();

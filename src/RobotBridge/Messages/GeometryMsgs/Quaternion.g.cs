@@ -5,6 +5,7 @@
 // A test regenerates it and fails when the committed file differs.
 // </auto-generated>
 #nullable enable
+using System.Runtime.CompilerServices;
 using Robotics.RobotBridge.Cdr;
 
 namespace Robotics.RobotBridge.Messages.GeometryMsgs;
@@ -33,6 +34,7 @@ public sealed partial class Quaternion : IRosMessage<Quaternion>
     public double W = 1.0;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(CdrWriter writer)
     {
         writer.Write<double>(X);
@@ -42,6 +44,7 @@ public sealed partial class Quaternion : IRosMessage<Quaternion>
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Deserialize(ref CdrReader reader)
     {
         X = reader.Read<double>();

@@ -5,6 +5,7 @@
 // A test regenerates it and fails when the committed file differs.
 // </auto-generated>
 #nullable enable
+using System.Runtime.CompilerServices;
 using Robotics.RobotBridge.Cdr;
 
 namespace Robotics.RobotBridge.Messages.GeometryMsgs;
@@ -27,6 +28,7 @@ public sealed partial class Twist : IRosMessage<Twist>
     public readonly global::Robotics.RobotBridge.Messages.GeometryMsgs.Vector3 Angular = new();
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(CdrWriter writer)
     {
         Linear.Serialize(writer);
@@ -34,6 +36,7 @@ public sealed partial class Twist : IRosMessage<Twist>
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Deserialize(ref CdrReader reader)
     {
         Linear.Deserialize(ref reader);

@@ -5,6 +5,7 @@
 // A test regenerates it and fails when the committed file differs.
 // </auto-generated>
 #nullable enable
+using System.Runtime.CompilerServices;
 using Robotics.RobotBridge.Cdr;
 
 namespace Robotics.RobotBridge.Messages.GeometryMsgs;
@@ -30,6 +31,7 @@ public sealed partial class Vector3 : IRosMessage<Vector3>
     public double Z;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(CdrWriter writer)
     {
         writer.Write<double>(X);
@@ -38,6 +40,7 @@ public sealed partial class Vector3 : IRosMessage<Vector3>
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Deserialize(ref CdrReader reader)
     {
         X = reader.Read<double>();

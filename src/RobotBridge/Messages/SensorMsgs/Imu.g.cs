@@ -5,6 +5,7 @@
 // A test regenerates it and fails when the committed file differs.
 // </auto-generated>
 #nullable enable
+using System.Runtime.CompilerServices;
 using Robotics.RobotBridge.Cdr;
 
 namespace Robotics.RobotBridge.Messages.SensorMsgs;
@@ -42,6 +43,7 @@ public sealed partial class Imu : IRosMessage<Imu>
     public readonly double[] LinearAccelerationCovariance = new double[9];
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(CdrWriter writer)
     {
         Header.Serialize(writer);
@@ -54,6 +56,7 @@ public sealed partial class Imu : IRosMessage<Imu>
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Deserialize(ref CdrReader reader)
     {
         Header.Deserialize(ref reader);

@@ -5,6 +5,7 @@
 // A test regenerates it and fails when the committed file differs.
 // </auto-generated>
 #nullable enable
+using System.Runtime.CompilerServices;
 using Robotics.RobotBridge.Cdr;
 
 namespace Robotics.RobotBridge.Messages.SensorMsgs;
@@ -36,6 +37,7 @@ public sealed partial class JointState : IRosMessage<JointState>
     public readonly CdrSequence<double> Effort = new();
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(CdrWriter writer)
     {
         Header.Serialize(writer);
@@ -47,6 +49,7 @@ public sealed partial class JointState : IRosMessage<JointState>
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Deserialize(ref CdrReader reader)
     {
         Header.Deserialize(ref reader);

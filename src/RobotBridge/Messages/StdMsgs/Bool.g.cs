@@ -5,6 +5,7 @@
 // A test regenerates it and fails when the committed file differs.
 // </auto-generated>
 #nullable enable
+using System.Runtime.CompilerServices;
 using Robotics.RobotBridge.Cdr;
 
 namespace Robotics.RobotBridge.Messages.StdMsgs;
@@ -24,12 +25,14 @@ public sealed partial class Bool : IRosMessage<Bool>
     public bool Data;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(CdrWriter writer)
     {
         writer.WriteBool(Data);
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Deserialize(ref CdrReader reader)
     {
         Data = reader.ReadBool();

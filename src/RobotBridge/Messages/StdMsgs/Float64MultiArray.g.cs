@@ -5,6 +5,7 @@
 // A test regenerates it and fails when the committed file differs.
 // </auto-generated>
 #nullable enable
+using System.Runtime.CompilerServices;
 using Robotics.RobotBridge.Cdr;
 
 namespace Robotics.RobotBridge.Messages.StdMsgs;
@@ -27,6 +28,7 @@ public sealed partial class Float64MultiArray : IRosMessage<Float64MultiArray>
     public readonly CdrSequence<double> Data = new();
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(CdrWriter writer)
     {
         Layout.Serialize(writer);
@@ -34,6 +36,7 @@ public sealed partial class Float64MultiArray : IRosMessage<Float64MultiArray>
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Deserialize(ref CdrReader reader)
     {
         Layout.Deserialize(ref reader);

@@ -5,6 +5,7 @@
 // A test regenerates it and fails when the committed file differs.
 // </auto-generated>
 #nullable enable
+using System.Runtime.CompilerServices;
 using Robotics.RobotBridge.Cdr;
 
 namespace Robotics.RobotBridge.Messages.StdMsgs;
@@ -27,6 +28,7 @@ public sealed partial class Header : IRosMessage<Header>
     public string FrameId = "";
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(CdrWriter writer)
     {
         Stamp.Serialize(writer);
@@ -34,6 +36,7 @@ public sealed partial class Header : IRosMessage<Header>
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Deserialize(ref CdrReader reader)
     {
         Stamp.Deserialize(ref reader);

@@ -5,6 +5,7 @@
 // A test regenerates it and fails when the committed file differs.
 // </auto-generated>
 #nullable enable
+using System.Runtime.CompilerServices;
 using Robotics.RobotBridge.Cdr;
 
 namespace Robotics.RobotBridge.Messages.StdMsgs;
@@ -30,6 +31,7 @@ public sealed partial class MultiArrayDimension : IRosMessage<MultiArrayDimensio
     public uint Stride;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(CdrWriter writer)
     {
         writer.WriteString(Label);
@@ -38,6 +40,7 @@ public sealed partial class MultiArrayDimension : IRosMessage<MultiArrayDimensio
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Deserialize(ref CdrReader reader)
     {
         reader.ReadString(ref Label);

@@ -5,6 +5,7 @@
 // A test regenerates it and fails when the committed file differs.
 // </auto-generated>
 #nullable enable
+using System.Runtime.CompilerServices;
 using Robotics.RobotBridge.Cdr;
 
 namespace Robotics.RobotBridge.Messages.StdMsgs;
@@ -27,6 +28,7 @@ public sealed partial class MultiArrayLayout : IRosMessage<MultiArrayLayout>
     public uint DataOffset;
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Serialize(CdrWriter writer)
     {
         writer.WriteSequenceLength(Dim.Count);
@@ -35,6 +37,7 @@ public sealed partial class MultiArrayLayout : IRosMessage<MultiArrayLayout>
     }
 
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Deserialize(ref CdrReader reader)
     {
         Dim.Resize(reader.ReadSequenceLength(12, 0), static () => new global::Robotics.RobotBridge.Messages.StdMsgs.MultiArrayDimension());
