@@ -60,6 +60,10 @@ public sealed record DeployRunResult(SafetyState FinalState, SafetyCause LastCau
 /// or in lock-step (one tick per new joint state). Starts the controller once sensors are live (auto-start),
 /// logs every safety transition through an <see cref="EventLogPump"/>, and reports the loop's timing at the end.
 /// </summary>
+// DESIGN: lock-step ticks on the joint state's stamp changing, not on every message: the simulated robot repeats
+// its state while waiting for the first command, and a tick per repeat would advance the controller without the
+// robot. The real-time loop keeps the supervising work (auto-start, error reports) on the calling thread, so the
+// loop thread only ever runs Controller.Tick.
 public sealed class DeployNode : IDisposable
 {
     private readonly DeployNodeOptions _o;

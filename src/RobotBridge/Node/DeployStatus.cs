@@ -16,6 +16,9 @@ namespace Robotics.RobotBridge.Node;
 /// [5] estop_received_tick  ticks read before the e-stop message arrived (−1: none yet), to measure e-stop latency
 /// </code>
 /// </summary>
+// DESIGN: a Float64MultiArray rather than a status message of our own (or diagnostic_msgs/DiagnosticStatus):
+// a custom type needs our package on every machine that wants to echo it, and DiagnosticStatus carries its
+// values as strings, which the loop would have to format (allocating) every tick.
 public readonly record struct DeployStatus(SafetyState State, SafetyCause LastCause, long Tick, long PolicyRuns, long SensorSequence, long EStopReceivedTick)
 {
     /// <summary>Values per message.</summary>

@@ -78,6 +78,11 @@ public sealed record SimRobotResult(double LinVelError, double YawRateError, lon
 /// per command received, then the new state is published. It also listens to <c>cmd_vel</c> to score velocity
 /// tracking from ground truth (<see cref="TrackingScore"/>), once per policy period from the first command on.
 /// </summary>
+// DESIGN: tracking is sampled from the first cmd_vel on rather than from the controller's Running state (its
+// status topic): a robot driver knows nothing of the controller, and the operator, like one with a joystick,
+// starts commanding once the robot stands. In lock-step the state is republished when no command came for
+// 50 ms, so a state published before the deploy node matched (or lost) does not stall the pair; the deploy
+// node ignores a repeated stamp, so a repeat never makes it tick twice on one state.
 public sealed class SimRobotNode : IDisposable
 {
     private readonly SimRobotNodeOptions _o;

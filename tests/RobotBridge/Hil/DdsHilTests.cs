@@ -42,12 +42,15 @@ public sealed class DdsHilTests(ITestOutputHelper output)
             _node = new Ros2Node("operator", Ros2NodeOptions.Loopback(domain));
             CmdVel = _node.CreatePublisher<Twist>("cmd_vel");
             EStop = _node.CreatePublisher<Bool>("estop");
-            _node.CreateSubscription<Float64MultiArray>("deploy_status", QosProfile.Default, m =>
+            // Deep reader histories: lock-step runs thousands of ticks a second, and a test process that falls behind
+            // on a loaded machine must not lose statuses or commands from a keep-last 10 history.
+            var everything = QosProfile.Default with { Depth = 100_000 };
+            _node.CreateSubscription<Float64MultiArray>("deploy_status", everything, m =>
             {
                 if (!DeployStatus.TryDecode(m, out var s)) return;
                 lock (_lock) { Statuses.Add(s); _latest = s; }
             });
-            _node.CreateSubscription<Float64MultiArray>("joint_commands", QosProfile.Default, m =>
+            _node.CreateSubscription<Float64MultiArray>("joint_commands", everything, m =>
             {
                 lock (_lock) Commands.Add(m.Data.ToArray());
             });
@@ -212,8 +215,9 @@ public sealed class DdsHilTests(ITestOutputHelper output)
             sim.Dispose();
             Dump(deploy);
             Assert.Equal(SafetyCause.StaleSensors, s.LastCause);
-            // About 1 s of joint states at 200 Hz reached the node before the silence.
-            Assert.InRange(s.SensorSequence, 100, 220);
+            // Joint states flowed, then stopped: at most the 1 + 200 of the first simulated second (1 s at 200 Hz) were
+            // read; fewer when the wall-clock-paced simulator fell behind on a loaded machine and caught up in bursts.
+            Assert.InRange(s.SensorSequence, 20, 201);
             Assert.Contains("SoftStart → Damping (StaleSensors", deploy.Output);
             Assert.Contains("loop period error", deploy.Output);
         }
