@@ -22,8 +22,14 @@ public sealed record DeployNodeOptions
     public bool LockStep { get; init; }
     /// <summary>Run time [s] of wall clock; 0 = until cancelled.</summary>
     public double Seconds { get; init; }
-    /// <summary>Request a start as soon as joint states and IMU are live.</summary>
+    /// <summary>Request a start once joint states and IMU are live (see <see cref="AutoStartStates"/>).</summary>
     public bool AutoStart { get; init; }
+    /// <summary>
+    /// Usable joint states read before an auto-start; null = 1 in lock-step (the first state, as the in-process
+    /// reference starts) and 20 on the wall clock (0.1 s at 200 Hz: a driver that has only just come up may stall
+    /// for longer than the watchdog allows).
+    /// </summary>
+    public int? AutoStartStates { get; init; }
     /// <summary>Timing of the real-time loop (ignored in lock-step).</summary>
     public LoopConfig Loop { get; init; } = new() { WarmupTicks = 200 };
 
@@ -33,6 +39,7 @@ public sealed record DeployNodeOptions
         if (string.IsNullOrWhiteSpace(PolicyPath)) throw new ArgumentException("DeployNodeOptions.PolicyPath is empty", nameof(PolicyPath));
         if (DomainId > 232) throw new ArgumentException($"DeployNodeOptions.DomainId = {DomainId}: allowed 0–232", nameof(DomainId));
         if (!(Seconds >= 0 && double.IsFinite(Seconds))) throw new ArgumentException($"DeployNodeOptions.Seconds = {Seconds} s: must be ≥ 0 (0 = until cancelled)", nameof(Seconds));
+        if (AutoStartStates is < 1) throw new ArgumentException($"DeployNodeOptions.AutoStartStates = {AutoStartStates}: must be ≥ 1", nameof(AutoStartStates));
         (Io ?? throw new ArgumentException("DeployNodeOptions.Io is missing", nameof(Io))).Validate();
         (Loop ?? throw new ArgumentException("DeployNodeOptions.Loop is missing", nameof(Loop))).Validate();
         return this;
@@ -114,6 +121,7 @@ public sealed class DeployNode : IDisposable
         var clock = Stopwatch.StartNew();
         bool Done() => cancel.IsCancellationRequested || (_o.Seconds > 0 && clock.Elapsed.TotalSeconds >= _o.Seconds);
         bool requested = false;
+        long startAfter = _o.AutoStartStates ?? (_o.LockStep ? 1 : 20);
         string? reportedError = null;
 
         // Once per pass of the supervising thread: report a bad joint state, start when sensors are live.
@@ -121,7 +129,7 @@ public sealed class DeployNode : IDisposable
         {
             var error = Io.JointStateError;
             if (error is not null && error != reportedError) { log($"refusing to start: {error}"); reportedError = error; }
-            if (_o.AutoStart && !requested && Io.SensorsLive && error is null)
+            if (_o.AutoStart && !requested && Io.SensorsLive && Io.Sequence >= startAfter && error is null)
             {
                 safety.RequestStart();
                 requested = true;

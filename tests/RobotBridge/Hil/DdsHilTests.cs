@@ -23,8 +23,7 @@ public sealed class DdsHilTests(ITestOutputHelper output)
 {
     private const string Policy = "models/go1_velocity.onnx";
 
-    // A domain per test, away from TestDomain.Id's neighbours of the same run (ids 20–229).
-    private static uint Domain(int k) => (uint)(20 + (Environment.ProcessId % 70) * 3 + k);
+    private static uint Domain(int k) => NodeTestDomain.Id(k);
 
     /// <summary>The operator/observer: a ROS 2 node of the test process watching the deploy node's status and commands.</summary>
     private sealed class Operator : IDisposable

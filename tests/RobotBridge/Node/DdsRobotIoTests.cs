@@ -5,6 +5,7 @@ using Robotics.RobotBridge.Messages.SensorMsgs;
 using Robotics.RobotBridge.Messages.StdMsgs;
 using Robotics.RobotBridge.Node;
 using Robotics.RobotBridge.Ros2;
+using Robotics.RobotBridge.Tests.Hil;
 using Robotics.RobotBridge.Tests.Ros2;
 
 namespace Robotics.RobotBridge.Tests.Node;
@@ -14,8 +15,8 @@ public sealed class DdsRobotIoTests : IDisposable
 {
     private static readonly string[] PolicyJoints = ["hip", "thigh", "calf"];
 
-    private readonly Ros2Node _driver = new("driver", TestDomain.Options);
-    private readonly Ros2Node _deploy = new("deploy", TestDomain.Options);
+    private readonly Ros2Node _driver = new("driver", NodeTestDomain.Options);
+    private readonly Ros2Node _deploy = new("deploy", NodeTestDomain.Options);
     private readonly DdsRobotIoOptions _topics;
     private readonly Ros2Publisher<JointState> _joints;
     private readonly Ros2Publisher<Imu> _imu;

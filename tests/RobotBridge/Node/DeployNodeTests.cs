@@ -2,6 +2,7 @@ using Robotics.Deploy.Safety;
 using Robotics.RobotBridge.Messages.SensorMsgs;
 using Robotics.RobotBridge.Node;
 using Robotics.RobotBridge.Ros2;
+using Robotics.RobotBridge.Tests.Hil;
 using Robotics.RobotBridge.Tests.Ros2;
 
 namespace Robotics.RobotBridge.Tests.Node;
@@ -19,10 +20,10 @@ public sealed class DeployNodeTests
         };
         using var node = new DeployNode(new DeployNodeOptions
         {
-            PolicyPath = TestPaths.Repo("models/go1_velocity.onnx"), DomainId = TestDomain.Id, Loopback = true, Io = io,
+            PolicyPath = TestPaths.Repo("models/go1_velocity.onnx"), DomainId = NodeTestDomain.Id(3), Loopback = true, Io = io,
             LockStep = true, AutoStart = true, Seconds = 1.0,
         });
-        using var driver = new Ros2Node("driver", TestDomain.Options);
+        using var driver = new Ros2Node("driver", NodeTestDomain.Options);
         var joints = driver.CreatePublisher<JointState>(io.JointStatesTopic);
         var imu = driver.CreatePublisher<Imu>(io.ImuTopic);
         // Every Go1 joint but the front-right calf.
