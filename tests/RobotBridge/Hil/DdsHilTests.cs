@@ -110,7 +110,7 @@ public sealed class DdsHilTests(ITestOutputHelper output)
             var step = CommandSchedule.At(schedule, (stamp - t0) * 1e-9);
             if (step == sent) return;
             twist.Linear.X = step.Vx; twist.Linear.Y = step.Vy; twist.Angular.Z = step.YawRate;
-            op.CmdVel.Publish(twist);
+            op!.CmdVel.Publish(twist);
             sent = step;
         });
         string report = Path.Combine(Path.GetTempPath(), $"sim_robot_{Guid.NewGuid():N}.json");

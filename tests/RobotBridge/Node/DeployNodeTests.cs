@@ -34,13 +34,14 @@ public sealed class DeployNodeTests
 
         var log = new List<string>();
         using var feeding = new CancellationTokenSource();
-        var feeder = Task.Run(() =>
+        var feeder = new Thread(() =>
         {
             while (!feeding.IsCancellationRequested) { imu.Publish(new Imu()); joints.Publish(js); Thread.Sleep(10); }
         });
+        feeder.Start();
         var r = node.Run(line => { lock (log) log.Add(line); });
         feeding.Cancel();
-        feeder.Wait();
+        feeder.Join();
 
         Assert.Contains(log, l => l.Contains("refusing to start") && l.Contains("'FR_calf_joint'"));
         Assert.DoesNotContain(log, l => l.Contains("start requested"));
