@@ -1,0 +1,38 @@
+using Robotics.RobotBridge.Dds;
+
+namespace Robotics.RobotBridge.Node;
+
+/// <summary>Topics, QoS and the command format of a <see cref="DdsRobotIo"/>. Topic names are relative to the node's namespace unless absolute.</summary>
+public sealed record DdsRobotIoOptions
+{
+    /// <summary>sensor_msgs/JointState from the robot driver (ros2_control's joint_state_broadcaster publishes <c>joint_states</c>).</summary>
+    public string JointStatesTopic { get; init; } = "joint_states";
+    /// <summary>sensor_msgs/Imu from the robot's IMU driver.</summary>
+    public string ImuTopic { get; init; } = "imu";
+    /// <summary>geometry_msgs/Twist from the operator (teleop): linear.x, linear.y [m/s] and angular.z [rad/s] are the policy's command.</summary>
+    public string CmdVelTopic { get; init; } = "cmd_vel";
+    /// <summary>std_msgs/Bool, true = e-stop pressed; latched until a false arrives.</summary>
+    public string EStopTopic { get; init; } = "estop";
+    /// <summary>std_msgs/Float64MultiArray joint commands, format per <see cref="CommandMode"/>.</summary>
+    public string JointCommandsTopic { get; init; } = "joint_commands";
+    /// <summary>std_msgs/Float64MultiArray status, one per tick (<see cref="DeployStatus"/>).</summary>
+    public string StatusTopic { get; init; } = "deploy_status";
+    /// <summary>Command format: full PD commands or position targets only.</summary>
+    public JointCommandMode CommandMode { get; init; } = JointCommandMode.Pd;
+    /// <summary>QoS of the sensor subscriptions: sensor data (best effort, keep-last 5) matches best-effort and reliable publishers alike.</summary>
+    public QosProfile SensorQos { get; init; } = QosProfile.SensorData;
+    /// <summary>QoS of cmd_vel, estop, joint commands and status: ROS 2's default (reliable, keep-last 10).</summary>
+    public QosProfile ControlQos { get; init; } = QosProfile.Default;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field; returns this.</summary>
+    public DdsRobotIoOptions Validate()
+    {
+        foreach (var (name, value) in new[] { (nameof(JointStatesTopic), JointStatesTopic), (nameof(ImuTopic), ImuTopic), (nameof(CmdVelTopic), CmdVelTopic),
+                     (nameof(EStopTopic), EStopTopic), (nameof(JointCommandsTopic), JointCommandsTopic), (nameof(StatusTopic), StatusTopic) })
+            if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"DdsRobotIoOptions.{name} is empty", name);
+        if (!Enum.IsDefined(CommandMode)) throw new ArgumentException($"DdsRobotIoOptions.CommandMode {CommandMode} is not defined", nameof(CommandMode));
+        (SensorQos ?? throw new ArgumentException("DdsRobotIoOptions.SensorQos is missing", nameof(SensorQos))).Validate();
+        (ControlQos ?? throw new ArgumentException("DdsRobotIoOptions.ControlQos is missing", nameof(ControlQos))).Validate();
+        return this;
+    }
+}

@@ -1,0 +1,182 @@
+using System.Diagnostics;
+using Robotics.Deploy.Contract;
+using Robotics.Deploy.RealTime;
+using Robotics.Deploy.Runtime;
+using Robotics.Deploy.Safety;
+using Robotics.RobotBridge.Ros2;
+
+namespace Robotics.RobotBridge.Node;
+
+/// <summary>Settings of a <see cref="DeployNode"/>.</summary>
+public sealed record DeployNodeOptions
+{
+    /// <summary>The exported policy (.onnx with its contract).</summary>
+    public required string PolicyPath { get; init; }
+    /// <summary>ROS_DOMAIN_ID, 0–232.</summary>
+    public uint DomainId { get; init; }
+    /// <summary>Keep all DDS traffic on the loopback interface (tests, a robot and its simulator on one machine).</summary>
+    public bool Loopback { get; init; }
+    /// <summary>Topics and command format.</summary>
+    public DdsRobotIoOptions Io { get; init; } = new();
+    /// <summary>Lock-step: one tick per new joint state instead of the wall clock (deterministic tests against <c>sim-robot --lockstep</c>).</summary>
+    public bool LockStep { get; init; }
+    /// <summary>Run time [s] of wall clock; 0 = until cancelled.</summary>
+    public double Seconds { get; init; }
+    /// <summary>Request a start once joint states and IMU are live (see <see cref="AutoStartStates"/>).</summary>
+    public bool AutoStart { get; init; }
+    /// <summary>
+    /// Usable joint states read before an auto-start; null = 1 in lock-step (the first state, as the in-process
+    /// reference starts) and 20 on the wall clock (0.1 s at 200 Hz: a driver that has only just come up may stall
+    /// for longer than the watchdog allows).
+    /// </summary>
+    public int? AutoStartStates { get; init; }
+    /// <summary>Timing of the real-time loop (ignored in lock-step).</summary>
+    public LoopConfig Loop { get; init; } = new() { WarmupTicks = 200 };
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field; returns this.</summary>
+    public DeployNodeOptions Validate()
+    {
+        if (string.IsNullOrWhiteSpace(PolicyPath)) throw new ArgumentException("DeployNodeOptions.PolicyPath is empty", nameof(PolicyPath));
+        if (DomainId > 232) throw new ArgumentException($"DeployNodeOptions.DomainId = {DomainId}: allowed 0–232", nameof(DomainId));
+        if (!(Seconds >= 0 && double.IsFinite(Seconds))) throw new ArgumentException($"DeployNodeOptions.Seconds = {Seconds} s: must be ≥ 0 (0 = until cancelled)", nameof(Seconds));
+        if (AutoStartStates is < 1) throw new ArgumentException($"DeployNodeOptions.AutoStartStates = {AutoStartStates}: must be ≥ 1", nameof(AutoStartStates));
+        (Io ?? throw new ArgumentException("DeployNodeOptions.Io is missing", nameof(Io))).Validate();
+        (Loop ?? throw new ArgumentException("DeployNodeOptions.Loop is missing", nameof(Loop))).Validate();
+        return this;
+    }
+}
+
+/// <summary>What a deploy-node run ended with: the safety state and the loop's timing.</summary>
+/// <param name="FinalState">Safety state at the end.</param>
+/// <param name="LastCause">Cause of the last transition.</param>
+/// <param name="Ticks">Control ticks run.</param>
+/// <param name="PolicyRuns">Policy evaluations.</param>
+/// <param name="TickP50">Lock-step: median tick compute time; real time: median |period error| [s].</param>
+/// <param name="TickP99">As <paramref name="TickP50"/>, 99th percentile [s].</param>
+/// <param name="TickMax">As <paramref name="TickP50"/>, largest [s].</param>
+/// <param name="Overruns">Real time: ticks that ended after the next deadline (0 in lock-step).</param>
+/// <param name="AllocatedBytes">Real time: bytes the loop thread allocated after warm-up (−1 in lock-step).</param>
+/// <param name="EStopReceivedTick">Ticks read before the first e-stop press arrived, or −1.</param>
+/// <param name="EStopTick">Tick at which the layer entered EStop, or −1.</param>
+public sealed record DeployRunResult(SafetyState FinalState, SafetyCause LastCause, long Ticks, long PolicyRuns,
+    double TickP50, double TickP99, double TickMax, long Overruns, long AllocatedBytes, long EStopReceivedTick, long EStopTick);
+
+/// <summary>
+/// <c>robotics deploy</c>: the real-time node. Loads the policy and its contract, builds the <see cref="Controller"/>
+/// on a <see cref="DdsRobotIo"/>, and runs it — on a <see cref="RealTimeLoop"/> at the contract's control period,
+/// or in lock-step (one tick per new joint state). Starts the controller once sensors are live (auto-start),
+/// logs every safety transition through an <see cref="EventLogPump"/>, and reports the loop's timing at the end.
+/// </summary>
+// DESIGN: lock-step ticks on the joint state's stamp changing, not on every message: the simulated robot repeats
+// its state while waiting for the first command, and a tick per repeat would advance the controller without the
+// robot. The real-time loop keeps the supervising work (auto-start, error reports) on the calling thread, so the
+// loop thread only ever runs Controller.Tick.
+public sealed class DeployNode : IDisposable
+{
+    private readonly DeployNodeOptions _o;
+    private readonly OnnxPolicy _policy;
+    private readonly Ros2Node _node;
+
+    /// <summary>Loads the policy and joins the DDS domain.</summary>
+    /// <exception cref="PolicyContractException">The policy file or its contract is bad (named).</exception>
+    /// <exception cref="ArgumentException">A bad option, or a contract the real-time controller cannot run.</exception>
+    public DeployNode(DeployNodeOptions options)
+    {
+        _o = (options ?? throw new ArgumentNullException(nameof(options))).Validate();
+        var contract = OnnxPolicy.ReadContract(_o.PolicyPath);
+        _policy = OnnxPolicy.Load(_o.PolicyPath, contract.JointNames);   // the policy's own order: the node maps joint states by name
+        try
+        {
+            Config = ControllerConfig.FromContract(_policy.Contract);
+            _node = new Ros2Node("deploy", _o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId });
+            Io = new DdsRobotIo(_node, Config.JointNames, _o.Io);
+            Controller = new Controller(Config, _policy, Io);
+            Io.StatusSource = Controller;
+        }
+        catch
+        {
+            _node?.Dispose();
+            _policy.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The controller's configuration (from the contract).</summary>
+    public ControllerConfig Config { get; }
+    /// <summary>The ROS 2 side.</summary>
+    public DdsRobotIo Io { get; }
+    /// <summary>The controller.</summary>
+    public Controller Controller { get; }
+    /// <summary>The policy's contract.</summary>
+    public PolicyContract Contract => _policy.Contract;
+    /// <summary>What the real-time loop thread was granted (null in lock-step or before the run).</summary>
+    public RealTimeSetup? Setup { get; private set; }
+
+    /// <summary>Runs until <see cref="DeployNodeOptions.Seconds"/> pass or <paramref name="cancel"/> fires; each log line goes to <paramref name="log"/>.</summary>
+    public DeployRunResult Run(Action<string> log, CancellationToken cancel = default)
+    {
+        var safety = Controller.Safety;
+        // The pump formats events off the loop thread.
+        using var pump = new EventLogPump(Controller.Events, line => log(line));
+        var clock = Stopwatch.StartNew();
+        bool Done() => cancel.IsCancellationRequested || (_o.Seconds > 0 && clock.Elapsed.TotalSeconds >= _o.Seconds);
+        bool requested = false;
+        long startAfter = _o.AutoStartStates ?? (_o.LockStep ? 1 : 20);
+        string? reportedError = null;
+
+        // Once per pass of the supervising thread: report a bad joint state, start when sensors are live.
+        void Supervise()
+        {
+            var error = Io.JointStateError;
+            if (error is not null && error != reportedError) { log($"refusing to start: {error}"); reportedError = error; }
+            if (_o.AutoStart && !requested && Io.SensorsLive && Io.Sequence >= startAfter && error is null)
+            {
+                safety.RequestStart();
+                requested = true;
+                log($"sensors live (joint state #{Io.Sequence}); start requested");
+            }
+        }
+
+        if (_o.LockStep)
+        {
+            var ticks = new List<double>();
+            while (!Done())
+            {
+                if (!Io.WaitForNewState(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(20))) { Supervise(); continue; }
+                Supervise();
+                long t0 = Stopwatch.GetTimestamp();
+                Controller.Tick();
+                ticks.Add((Stopwatch.GetTimestamp() - t0) / (double)Stopwatch.Frequency);
+            }
+            ticks.Sort();
+            double P(double p) => ticks.Count == 0 ? double.NaN : ticks[Math.Min(ticks.Count - 1, (int)(p * ticks.Count))];
+            return new DeployRunResult(safety.State, safety.LastCause, Controller.Ticks, Controller.PolicyRuns, P(0.5), P(0.99), ticks.Count > 0 ? ticks[^1] : double.NaN,
+                0, -1, Io.EStopReceivedTick, Io.EStopTick);
+        }
+
+        using var loop = new RealTimeLoop(Controller, _o.Loop);
+        loop.Start();
+        Setup = loop.Setup;
+        try
+        {
+            while (!Done())
+            {
+                Supervise();
+                Thread.Sleep(5);
+            }
+        }
+        finally { loop.Stop(); }
+        Supervise();
+        if (loop.Failure is { } failure) log($"loop failed (damping written): {failure.Message}");
+        var h = loop.Histogram;
+        return new DeployRunResult(safety.State, safety.LastCause, Controller.Ticks, Controller.PolicyRuns, h.Percentile(0.5), h.Percentile(0.99), h.Max,
+            loop.Overruns, loop.AllocatedBytes, Io.EStopReceivedTick, Io.EStopTick);
+    }
+
+    /// <summary>Leaves the DDS domain and frees the policy.</summary>
+    public void Dispose()
+    {
+        _node.Dispose();
+        _policy.Dispose();
+    }
+}

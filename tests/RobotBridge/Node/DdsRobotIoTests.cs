@@ -1,0 +1,212 @@
+using Robotics.Deploy.Contract;
+using Robotics.Deploy.RealTime;
+using Robotics.RobotBridge.Messages.GeometryMsgs;
+using Robotics.RobotBridge.Messages.SensorMsgs;
+using Robotics.RobotBridge.Messages.StdMsgs;
+using Robotics.RobotBridge.Node;
+using Robotics.RobotBridge.Ros2;
+using Robotics.RobotBridge.Tests.Hil;
+using Robotics.RobotBridge.Tests.Ros2;
+
+namespace Robotics.RobotBridge.Tests.Node;
+
+/// <summary>The deploy node's robot I/O against a loopback "driver" node publishing what a robot does.</summary>
+public sealed class DdsRobotIoTests : IDisposable
+{
+    private static readonly string[] PolicyJoints = ["hip", "thigh", "calf"];
+
+    private readonly Ros2Node _driver = new("driver", NodeTestDomain.Options);
+    private readonly Ros2Node _deploy = new("deploy", NodeTestDomain.Options);
+    private readonly DdsRobotIoOptions _topics;
+    private readonly Ros2Publisher<JointState> _joints;
+    private readonly Ros2Publisher<Imu> _imu;
+    private readonly Ros2Publisher<Twist> _cmdVel;
+    private readonly Ros2Publisher<Bool> _estop;
+
+    public DdsRobotIoTests()
+    {
+        // Unique topic names: tests of one run share the domain.
+        _topics = new DdsRobotIoOptions
+        {
+            JointStatesTopic = TestDomain.Topic("joint_states"), ImuTopic = TestDomain.Topic("imu"), CmdVelTopic = TestDomain.Topic("cmd_vel"),
+            EStopTopic = TestDomain.Topic("estop"), JointCommandsTopic = TestDomain.Topic("joint_commands"), StatusTopic = TestDomain.Topic("deploy_status"),
+        };
+        _joints = _driver.CreatePublisher<JointState>(_topics.JointStatesTopic);
+        _imu = _driver.CreatePublisher<Imu>(_topics.ImuTopic, Robotics.RobotBridge.Dds.QosProfile.SensorData);
+        _cmdVel = _driver.CreatePublisher<Twist>(_topics.CmdVelTopic);
+        _estop = _driver.CreatePublisher<Bool>(_topics.EStopTopic);
+    }
+
+    private DdsRobotIo Io(JointCommandMode mode = JointCommandMode.Pd)
+    {
+        var io = new DdsRobotIo(_deploy, PolicyJoints, _topics with { CommandMode = mode });
+        Assert.True(TestDomain.WaitUntil(() => _joints.MatchedSubscriptions == 1 && _imu.MatchedSubscriptions == 1 && _estop.MatchedSubscriptions == 1 && _cmdVel.MatchedSubscriptions == 1), "no match");
+        return io;
+    }
+
+    // The driver lists its joints in its own order, with one the policy does not use.
+    private static JointState DriverState(double scale = 1)
+    {
+        var js = new JointState();
+        js.Name.Set(["calf", "extra", "hip", "thigh"]);
+        js.Position.Set([3 * scale, 99, 1 * scale, 2 * scale]);
+        js.Velocity.Set([30 * scale, 99, 10 * scale, 20 * scale]);
+        js.Effort.Set([300, 99, 100, 200]);
+        return js;
+    }
+
+    [Fact]
+    public void Joint_states_are_mapped_by_name_and_the_imu_quaternion_is_reordered()
+    {
+        var io = Io();
+        var frame = new SensorFrame(3, 3);
+        var imu = new Imu();
+        imu.Orientation.X = 0.1; imu.Orientation.Y = 0.2; imu.Orientation.Z = 0.3; imu.Orientation.W = 0.9;
+        imu.AngularVelocity.X = 4; imu.AngularVelocity.Y = 5; imu.AngularVelocity.Z = 6;
+        _imu.Publish(imu);
+        var twist = new Twist();
+        twist.Linear.X = 0.5; twist.Linear.Y = -0.25; twist.Angular.Z = 0.75; twist.Linear.Z = 9;   // linear.z is not a command
+        _cmdVel.Publish(twist);
+        _joints.Publish(DriverState());
+
+        Assert.True(TestDomain.WaitUntil(() => { io.Read(frame); return io.SensorsLive && frame.Command[0] != 0; }), "nothing arrived");
+        Assert.Equal([1.0, 2.0, 3.0], frame.JointPos);     // hip, thigh, calf: policy order, "extra" ignored
+        Assert.Equal([10.0, 20.0, 30.0], frame.JointVel);
+        Assert.Equal([100.0, 200.0, 300.0], frame.JointTorque);
+        Assert.Equal([0.9, 0.1, 0.2, 0.3], frame.Orientation);   // w x y z from ROS's x y z w
+        Assert.Equal([4.0, 5.0, 6.0], frame.Gyro);
+        Assert.Equal([0.5, -0.25, 0.75], frame.Command);
+        Assert.Equal(1, frame.Sequence);
+        Assert.Null(io.JointStateError);
+
+        // No new joint state: the sequence stands still (the watchdog's signal); a new one advances it.
+        io.Read(frame);
+        Assert.Equal(1, frame.Sequence);
+        _joints.Publish(DriverState(2));
+        Assert.True(TestDomain.WaitUntil(() => { io.Read(frame); return frame.Sequence == 2; }));
+        Assert.Equal([2.0, 4.0, 6.0], frame.JointPos);
+    }
+
+    [Fact]
+    public void A_missing_joint_is_named_and_its_data_never_reaches_the_controller()
+    {
+        var io = Io();
+        var frame = new SensorFrame(3, 3);
+        var js = new JointState();
+        js.Name.Set(["hip", "calf"]);            // no thigh
+        js.Position.Set([1, 3]);
+        _imu.Publish(new Imu());
+        _joints.Publish(js);
+        Assert.True(TestDomain.WaitUntil(() => { io.Read(frame); return io.JointStateError is not null; }), "no error reported");
+        Assert.Contains("'thigh'", io.JointStateError);
+        Assert.Equal(0, frame.Sequence);         // the watchdog sees no data: a start is refused, a running controller trips
+        Assert.False(io.SensorsLive);
+        Assert.Equal([0.0, 0.0, 0.0], frame.JointPos);
+
+        // Inconsistent lengths are refused the same way.
+        js.Name.Set(["hip", "thigh", "calf"]);
+        _joints.Publish(js);
+        Assert.True(TestDomain.WaitUntil(() => { io.Read(frame); return io.JointStateError?.Contains("3 names but 2 positions") == true; }), io.JointStateError);
+        Assert.Equal(0, frame.Sequence);
+    }
+
+    [Fact]
+    public void The_e_stop_is_latched_until_a_release_arrives()
+    {
+        var io = Io();
+        var frame = new SensorFrame(3, 3);
+        _estop.Publish(new Bool { Data = true });
+        Assert.True(TestDomain.WaitUntil(() => { io.Read(frame); return io.EStopPressed; }));
+        Thread.Sleep(50);
+        io.Read(frame);
+        Assert.True(io.EStopPressed);            // no news is not a release
+        Assert.True(io.EStopReceivedTick >= 0);
+        _estop.Publish(new Bool { Data = false });
+        Assert.True(TestDomain.WaitUntil(() => { io.Read(frame); return !io.EStopPressed; }));
+    }
+
+    [Theory]
+    [InlineData(JointCommandMode.Pd)]
+    [InlineData(JointCommandMode.Position)]
+    public void Commands_go_out_in_the_policy_order_with_a_labelled_layout(JointCommandMode mode)
+    {
+        var io = Io(mode);
+        var got = new List<Float64MultiArray>();
+        _driver.CreateSubscription<Float64MultiArray>(_topics.JointCommandsTopic, onMessage: m =>
+        {
+            var copy = new Float64MultiArray();
+            copy.Data.Set(m.Data.AsSpan());
+            foreach (var d in m.Layout.Dim.AsSpan()) copy.Layout.Dim.Set([.. copy.Layout.Dim.AsSpan(), new MultiArrayDimension { Label = d.Label, Size = d.Size, Stride = d.Stride }]);
+            lock (got) got.Add(copy);
+        });
+        Assert.True(TestDomain.WaitUntil(() => io.CommandSubscribers == 1));
+        var c = new JointCommand(3);
+        c.Position[0] = 0.1; c.Position[1] = 0.2; c.Position[2] = 0.3;
+        c.Kp[0] = 20; c.Kp[1] = 21; c.Kp[2] = 22;
+        c.Kd[0] = 0.5; c.Kd[1] = 0.6; c.Kd[2] = 0.7;
+        c.Torque[0] = -1; c.Torque[1] = 0; c.Torque[2] = 1;
+        io.Write(c);
+        Assert.True(TestDomain.WaitUntil(() => { lock (got) return got.Count == 1; }));
+        var m = got[0];
+        if (mode == JointCommandMode.Pd)
+        {
+            Assert.Equal([0.1, 0.2, 0.3, 20, 21, 22, 0.5, 0.6, 0.7, -1, 0, 1], m.Data.ToArray());
+            Assert.Equal(2, m.Layout.Dim.Count);
+            Assert.Equal((JointCommandCodec.FieldLabel, 4u, 12u), (m.Layout.Dim[0].Label, m.Layout.Dim[0].Size, m.Layout.Dim[0].Stride));
+            Assert.Equal(("joint", 3u, 3u), (m.Layout.Dim[1].Label, m.Layout.Dim[1].Size, m.Layout.Dim[1].Stride));
+            // And back, as the simulated robot reads it.
+            var back = new JointCommand(3);
+            Assert.True(JointCommandCodec.TryDecodePd(m, back, out _));
+            Assert.Equal(c.Kd, back.Kd);
+            Assert.False(JointCommandCodec.TryDecodePd(m, new JointCommand(4), out var error));
+            Assert.Contains("4 × 4 joints = 16", error);
+        }
+        else
+        {
+            Assert.Equal([0.1, 0.2, 0.3], m.Data.ToArray());
+            Assert.Equal(("joint", 3u, 3u), (m.Layout.Dim[0].Label, m.Layout.Dim[0].Size, m.Layout.Dim[0].Stride));
+        }
+    }
+
+    [Fact]
+    public void Read_and_write_allocate_nothing_after_the_first_message()
+    {
+        var io = Io();
+        var frame = new SensorFrame(3, 3);
+        var command = new JointCommand(3);
+        var js = DriverState();
+        var imu = new Imu();
+        _imu.Publish(imu);
+        _joints.Publish(js);
+        Assert.True(TestDomain.WaitUntil(() => { io.Read(frame); return frame.Sequence == 1; }));
+        io.Write(command);
+
+        // 300 ticks, each with a fresh joint state and IMU message taken: bytes allocated inside Read and Write only.
+        long allocated = 0;
+        for (int tick = 0; tick < 300; tick++)
+        {
+            js.Position[0] = tick; imu.AngularVelocity.X = tick;
+            _imu.Publish(imu);
+            _joints.Publish(js);
+            long expected = frame.Sequence + 1;
+            var deadline = DateTime.UtcNow.AddSeconds(5);
+            do
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                io.Read(frame);
+                command.Position[0] = frame.JointPos[0];
+                io.Write(command);
+                allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+            } while (frame.Sequence < expected && DateTime.UtcNow < deadline);
+            Assert.Equal(expected, frame.Sequence);
+        }
+        Assert.Equal(299.0, frame.JointPos[2]);   // the driver's position 0 is "calf", the policy's joint 2
+        Assert.Equal(0, allocated);
+    }
+
+    public void Dispose()
+    {
+        _deploy.Dispose();
+        _driver.Dispose();
+    }
+}
