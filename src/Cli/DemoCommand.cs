@@ -1,66 +1,137 @@
 using System.CommandLine;
-using Robotics.Sim.Benchmarks;
-using Robotics.Sim.Envs;
+using Robotics.Deploy.Runtime;
+using Robotics.Sim.Evaluation;
+using Robotics.Sim.Rendering;
 using Robotics.Sim.Tasks;
+using Robotics.Training.Runner;
 using Spectre.Console;
-using Robotics.Deploy.Contract;
 
 namespace Robotics.Cli;
 
 /// <summary>
-/// <c>robotics demo</c>: what the project can show today. Until training lands it steps the real
-/// MuJoCo environments (the cart-pole task, the Go1-class quadruped benchmark, the Go1 velocity-tracking
-/// task) and prints throughput.
+/// <c>robotics demo</c>, the README's main job: the pretrained quadruped policy (models/go1_velocity.onnx)
+/// deployed as on the robot — ONNX Runtime, the policy contract, the observation builder, the safety layer —
+/// drives the simulated Go1 through a command sequence: in one process (lock-step), then over ROS 2 with the
+/// simulated robot and the deploy node as separate processes on DDS; it prints tracking error and loop timing
+/// and writes a tracking plot and a video. <c>--train</c> first trains a small policy from scratch (the
+/// cart-pole, about a minute on two cores), exports it and evaluates the exported file, to show the whole path.
 /// </summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
-        var seconds = new Option<double>("--seconds") { Description = "seconds per measurement", DefaultValueFactory = _ => 2.0 };
-        var demo = new Command("demo", "Run the simulator on real models and print its throughput.") { seconds };
-        demo.SetAction(r => Run(r.GetValue(seconds)));
+        var policy = new Option<string>("--policy") { Description = "the exported quadruped policy", DefaultValueFactory = _ => "models/go1_velocity.onnx" };
+        var segment = new Option<double>("--segment") { Description = "seconds per command (forward, turning, sideways, backward)", DefaultValueFactory = _ => 3.0 };
+        var output = new Option<string>("--out") { Description = "folder for the plot and the video", DefaultValueFactory = _ => "runs/demo" };
+        var train = new Option<bool>("--train") { Description = "also train a small policy (cart-pole) from scratch, export and evaluate it" };
+        var video = new Option<bool>("--no-video") { Description = "skip the video" };
+        var demo = new Command("demo", "The pretrained quadruped deployed on the simulated robot: in one process and over ROS 2; tracking, loop timing, plot and video.")
+        {
+            policy, segment, output, train, video,
+        };
+        demo.SetAction(r => Run(Home(r.GetValue(policy)!), r.GetValue(segment), Home(r.GetValue(output)!), r.GetValue(train), !r.GetValue(video)));
         return demo;
     }
 
-    private static int Run(double seconds)
-    {
-        int cores = Environment.ProcessorCount;
-        AnsiConsole.Write(new Rule("[bold]Robotics demo: the simulator[/]").LeftJustified());
-        CartPoleRollout(Math.Max(2, cores));
+    // Relative paths are the repository's (the ./robotics script exports ROBOTICS_HOME).
+    private static string Home(string path) => Path.IsPathRooted(path) ? path : Path.Combine(TaskCatalog.Home, path);
 
-        // The ./robotics script exports ROBOTICS_HOME, the repository root.
-        var home = Environment.GetEnvironmentVariable("ROBOTICS_HOME") ?? ".";
-        var model = Path.Combine(home, "bench", "models", "quadruped.xml");
-        AnsiConsole.Write(new Rule("[bold]Go1-class quadruped: simulator throughput[/]").LeftJustified());
-        int code = BenchCommand.Run(new SimBenchmarkConfig { ModelPath = model, Envs = 64, Threads = 1, Seconds = seconds });
-        if (code == 0 && cores >= 2)
-            code = BenchCommand.Run(new SimBenchmarkConfig { ModelPath = model, Envs = 64, Threads = cores, Seconds = seconds });
+    private static int Run(string policyPath, double segment, string outDir, bool train, bool video)
+    {
+        Directory.CreateDirectory(outDir);
+        if (train && TrainSmallPolicy(outDir) != 0) return 1;
+
+        // 1. The artifact: what the robot loads.
+        AnsiConsole.Write(new Rule($"[bold]1. The policy artifact: {Path.GetFileName(policyPath)}[/]").LeftJustified());
+        PolicyContractSummary(policyPath);
+
+        // 2. Hardware-in-the-loop in one process: the deploy controller drives the simulated robot tick by tick.
+        AnsiConsole.Write(new Rule("[bold]2. Deployed on the simulated Go1, in one process (lock-step)[/]").LeftJustified());
+        var trace = new List<HilCommand.TraceSample>();
+        int code = HilCommand.Run(policyPath, segment, latency: 0, trace);
+        if (trace.Count > 0) AnsiConsole.MarkupLineInterpolated($"tracking plot: {PlotTracking(trace, Path.Combine(outDir, "tracking.png"))}");
         if (code != 0) return code;
 
-        // The Go1 velocity-tracking task from its URDF and task file: randomization, PD actuators, both groups.
-        AnsiConsole.Write(new Rule("[bold]Go1 velocity tracking (urdf/go1.urdf + go1_velocity.toml)[/]").LeftJustified());
-        return BenchCommand.RunTask("go1_velocity", 64, cores, seconds);
+        // 3. Over ROS 2: the simulated robot and the deploy node in two processes on DDS.
+        AnsiConsole.Write(new Rule("[bold]3. Over ROS 2 (Cyclone DDS, loopback): sim-robot and deploy node in two processes[/]").LeftJustified());
+        code = DdsDemo.Run(policyPath, segment);
+        if (code != 0) return code;
+
+        // 4. The video.
+        if (video)
+        {
+            AnsiConsole.Write(new Rule("[bold]4. Video (MuJoCo's renderer, headless EGL, ffmpeg)[/]").LeftJustified());
+            RenderWalk(policyPath, Path.Combine(outDir, "walk.mp4"));
+        }
+        AnsiConsole.MarkupLineInterpolated($"[green]demo done[/]: {outDir}");
+        return 0;
     }
 
-    // A random policy on 64 cart-poles for 10 simulated seconds: episodes, returns, and speed.
-    private static void CartPoleRollout(int threads)
+    private static void PolicyContractSummary(string path)
     {
-        using var env = new MjVecEnv(new CartPole(), 64, threads, seed: 7, ownsTask: true);
-        var rng = Robotics.Sim.Random.Rng.For(7, "demo-actions");
-        var actions = new float[env.NumEnvs * env.ActionDim];
-        int episodes = 0; double returns = 0;
-        int steps = (int)(10 / env.StepDt);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        for (int t = 0; t < steps; t++)
+        var c = OnnxPolicy.ReadContract(path);
+        AnsiConsole.MarkupLineInterpolated($"robot {c.Robot}, task {c.Task}: {c.JointCount} joints, observation {c.ObservationDim} ({string.Join(" ", c.Observation.Select(t => $"{t.Name}[{t.Width}]"))}), policy at {1 / c.Control.PolicyPeriod:0} Hz over a {c.Control.Decimation}× faster PD loop");
+        AnsiConsole.MarkupLineInterpolated($"commands: {string.Join(", ", c.Commands.Select(r => $"{r.Name} [{r.Low}, {r.High}] {r.Unit}"))}; trained in run {c.Provenance.RunId}");
+    }
+
+    // Commanded and measured forward speed and yaw rate over the run, as a PNG.
+    private static string PlotTracking(IReadOnlyList<HilCommand.TraceSample> trace, string path)
+    {
+        var t = trace.Select(s => s.Time - trace[0].Time).ToArray();
+        var plot = new ScottPlot.Plot();
+        void Line(double[] ys, string label, bool dashed)
         {
-            for (int i = 0; i < actions.Length; i++) actions[i] = (float)rng.Uniform(-1, 1);
-            env.Step(actions);
-            for (int i = 0; i < env.NumEnvs; i++)
-                if (env.Terminated[i] || env.Truncated[i]) { episodes++; returns += env.EpisodeReturns[i]; }
+            var line = plot.Add.Scatter(t, ys);
+            line.LegendText = label;
+            line.MarkerSize = 0;
+            if (dashed) line.LinePattern = ScottPlot.LinePattern.Dashed;
         }
-        double sps = (double)steps * env.NumEnvs / clock.Elapsed.TotalSeconds;
-        AnsiConsole.MarkupLineInterpolated(
-            $"cart-pole swing-up, random actions: {env.NumEnvs} envs × {steps} steps on {threads} threads, {episodes} episodes ended, mean return {(episodes > 0 ? returns / episodes : 0):0.0}, {sps:N0} env steps/s");
-        foreach (var g in env.ObservationGroups) AnsiConsole.MarkupLineInterpolated($"  observation group {g}");
+        Line(trace.Select(s => s.CommandVx).ToArray(), "commanded vx [m/s]", true);
+        Line(trace.Select(s => s.Vx).ToArray(), "measured vx [m/s]", false);
+        Line(trace.Select(s => s.CommandYawRate).ToArray(), "commanded yaw rate [rad/s]", true);
+        Line(trace.Select(s => s.YawRate).ToArray(), "measured yaw rate [rad/s]", false);
+        plot.Title("Go1 policy deployed on the simulated robot");
+        plot.XLabel("time since the soft start [s]");
+        plot.ShowLegend();
+        plot.SavePng(path, 900, 450);
+        return path;
+    }
+
+    private static void RenderWalk(string policyPath, string path)
+    {
+        try
+        {
+            var (onnx, task) = PolicyFiles.Open(policyPath);
+            using (onnx)
+                RenderCommand.Run(task, Policies.Batch(onnx), onnx.ObservationDim, Path.GetFileName(policyPath),
+                    new RenderCommand.Settings(6, 30, path, 0, "0.8,0,0", new RenderOptions { Width = 640, Height = 480 }));
+        }
+        catch (Exception e) when (e is RenderException or InvalidOperationException)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]video skipped:[/] {e.Message}");
+        }
+    }
+
+    // The whole path in about a minute: PPO on the cart-pole from scratch, export to ONNX, evaluate the exported file.
+    private static int TrainSmallPolicy(string outDir)
+    {
+        AnsiConsole.Write(new Rule("[bold]0. Training a small policy from scratch: PPO on the cart-pole[/]").LeftJustified());
+        Robotics.Training.Devices.TorchRuntime.Initialize("cpu");
+        var options = new TrainOptions
+        {
+            Task = "cartpole_balance", Envs = 32, Threads = Math.Min(2, Environment.ProcessorCount), Iterations = 60, CheckpointEvery = 60, Seed = 3,
+            RunsDirectory = Path.Combine(outDir, "runs"),
+            Ppo = new Robotics.Training.Algorithms.PpoConfig { StepsPerEnv = 32 },
+            Network = new Robotics.Training.Models.NetworkConfig { Hidden = new[] { 64, 64 } },
+        };
+        using var session = TrainingSession.Start(options, TorchSharp.torch.CPU);
+        var last = session.Learn(s =>
+        {
+            if ((s.Iteration + 1) % 10 == 0)
+                AnsiConsole.MarkupLineInterpolated($"  iteration {s.Iteration + 1}/{options.Iterations}: mean episode length {s.MeanEpisodeLength:0} steps (500 = balanced for the whole 10 s)");
+        });
+        AnsiConsole.MarkupLineInterpolated($"checkpoint {last}");
+        var onnx = Path.Combine(outDir, "cartpole_balance.onnx");
+        return ExportCommand.Export(last, onnx, commit: null);
     }
 }

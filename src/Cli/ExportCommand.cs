@@ -50,6 +50,9 @@ internal static class ExportCommand
         return inspect;
     }
 
+    /// <summary>Exports a run's checkpoint to <paramref name="output"/> and reads it back; 0 on success.</summary>
+    internal static int Export(string runOrCheckpoint, string? output, string? commit) => Run(runOrCheckpoint, output, commit);
+
     private static int Run(string runOrCheckpoint, string? output, string? commit)
     {
         try

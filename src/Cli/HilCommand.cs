@@ -29,7 +29,11 @@ internal static class HilCommand
         return hil;
     }
 
-    private static int Run(string path, double segment, double latency)
+    /// <summary>One sample of a run, every policy period while Running: time [s], commanded and measured vx [m/s] and yaw rate [rad/s].</summary>
+    internal readonly record struct TraceSample(double Time, double CommandVx, double Vx, double CommandYawRate, double YawRate);
+
+    /// <summary>Runs the policy file on the simulated robot, prints the table; <paramref name="trace"/> (optional) receives the samples.</summary>
+    internal static int Run(string path, double segment, double latency, List<TraceSample>? trace = null)
     {
         LocomotionTask task;
         OnnxPolicy onnx;
@@ -54,7 +58,16 @@ internal static class HilCommand
         using (task) using (onnx) using (robot)
         {
             var schedule = CommandSchedule.Walk(segment);
-            var r = LockStepHil.Run(controller, robot, schedule);
+            var frame = new SensorFrame(robot.Joints, robot.Joints);
+            var velocity = new double[3];
+            var r = LockStepHil.Run(controller, robot, schedule, tick =>
+            {
+                // The state before this tick: sample at the policy rate while Running.
+                if (trace is null || controller.Safety.State != Robotics.Deploy.Safety.SafetyState.Running || tick % controller.Config.PolicyDecimation != 0) return;
+                robot.Read(frame);
+                robot.BaseLinearVelocity(velocity);
+                trace.Add(new TraceSample(robot.Time, frame.Command[0], velocity[0], frame.Command[2], robot.BaseAngularVelocityZ));
+            });
             AnsiConsole.MarkupLineInterpolated($"[bold]{onnx.Contract.Task}[/] policy {Path.GetFileName(path)} on the simulated {onnx.Contract.Robot}: control {1 / controller.Config.ControlPeriod:0} Hz, policy {1 / controller.Config.PolicyPeriod:0} Hz, latency {latency * 1000:0} ms");
             var table = new Table().AddColumns("measurement", "value");
             table.AddRow("soft start → running", $"{r.SoftStartSeconds:0.000} s");

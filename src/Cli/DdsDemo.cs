@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using Robotics.Deploy.Runtime;
+using Robotics.Deploy.Safety;
+using Robotics.RobotBridge.Hil;
+using Robotics.RobotBridge.Messages.GeometryMsgs;
+using Robotics.RobotBridge.Messages.StdMsgs;
+using Robotics.RobotBridge.Node;
+using Robotics.RobotBridge.Ros2;
+using Spectre.Console;
+
+namespace Robotics.Cli;
+
+/// <summary>
+/// The demo's ROS 2 part: <c>robotics sim-robot</c> and <c>robotics deploy</c> as two processes on the wall clock
+/// over Cyclone DDS (loopback), and this process as the operator publishing the command schedule on cmd_vel.
+/// </summary>
+internal static partial class DdsDemo
+{
+    [System.Runtime.InteropServices.LibraryImport("libc.so.6")]
+    private static partial int kill(int pid, int signal);
+
+    public static int Run(string policyPath, double segment)
+    {
+        var contract = OnnxPolicy.ReadContract(policyPath);
+        var schedule = CommandSchedule.Walk(segment);
+        uint domain = 100 + (uint)(Environment.ProcessId % 100);   // away from other runs on this machine
+        double seconds = 60;   // both are stopped with SIGTERM once the schedule is through
+        var cli = typeof(DdsDemo).Assembly.Location;
+
+        using var op = new Ros2Node("operator", Ros2NodeOptions.Loopback(domain));
+        var cmdVel = op.CreatePublisher<Twist>("cmd_vel");
+        var state = SafetyState.Idle;
+        op.CreateSubscription<Float64MultiArray>("deploy_status", onMessage: m => { if (DeployStatus.TryDecode(m, out var s)) state = s.State; });
+
+        using var sim = Start(cli, $"sim-robot --task {contract.Task} --domain {domain} --loopback --seconds {seconds:0.##}");
+        using var deploy = Start(cli, $"deploy --policy \"{policyPath}\" --domain {domain} --loopback --autostart --seconds {seconds:0.##}");
+        AnsiConsole.MarkupLineInterpolated($"domain {domain}: sim-robot (pid {sim.Id}) publishes joint_states and imu at 200 Hz; deploy (pid {deploy.Id}) runs the policy; waiting for its soft start…");
+
+        // Drive the schedule once the node reports Running; a command every 50 ms, as a joystick would.
+        var clock = Stopwatch.StartNew();
+        while (state != SafetyState.Running && clock.Elapsed.TotalSeconds < 30 && !deploy.HasExited) Thread.Sleep(10);
+        if (state != SafetyState.Running)
+        {
+            AnsiConsole.MarkupLine("[red]the deploy node never reached Running[/]");
+            return Finish(sim, deploy, 1);
+        }
+        var twist = new Twist();
+        clock.Restart();
+        while (clock.Elapsed.TotalSeconds < CommandSchedule.Length(schedule) && !deploy.HasExited)
+        {
+            var step = CommandSchedule.At(schedule, clock.Elapsed.TotalSeconds);
+            twist.Linear.X = step.Vx; twist.Linear.Y = step.Vy; twist.Angular.Z = step.YawRate;
+            cmdVel.Publish(twist);
+            Thread.Sleep(50);
+        }
+        AnsiConsole.MarkupLineInterpolated($"schedule sent; the node's state: {state}");
+        return Finish(sim, deploy, state == SafetyState.Running ? 0 : 1);
+    }
+
+    private static Process Start(string cli, string arguments)
+    {
+        var info = new ProcessStartInfo("dotnet", $"\"{cli}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var p = Process.Start(info) ?? throw new InvalidOperationException($"could not start robotics {arguments}");
+        return p;
+    }
+
+    // Stops both (the robot first, so that its tracking score ends while the policy still drives it), then shows
+    // what they reported: the robot's tracking from ground truth, the node's transitions and loop timing.
+    private static int Finish(Process sim, Process deploy, int code)
+    {
+        foreach (var (name, p) in new[] { ("sim-robot", sim), ("deploy", deploy) })
+        {
+            if (!p.HasExited) kill(p.Id, 15);
+            if (!p.WaitForExit(20_000)) { p.Kill(entireProcessTree: true); code = 1; }
+        }
+        foreach (var (name, p) in new[] { ("deploy", deploy), ("sim-robot", sim) })
+        {
+            var lines = (p.StandardOutput.ReadToEnd() + p.StandardError.ReadToEnd()).Split('\n');
+            foreach (var line in lines.Where(l => l.StartsWith("tracking", StringComparison.Ordinal) || l.StartsWith("final state", StringComparison.Ordinal)
+                || l.StartsWith("loop period", StringComparison.Ordinal) || l.Contains("SCHED", StringComparison.Ordinal) || l.Contains("→", StringComparison.Ordinal)
+                || l.StartsWith("error", StringComparison.Ordinal)))
+                AnsiConsole.MarkupLineInterpolated($"  [grey]{name}:[/] {line.TrimEnd()}");
+        }
+        AnsiConsole.MarkupLine("  [grey](the robot is stopped first, so the node's last transition is its watchdog putting the motors in Damping)[/]");
+        return code;
+    }
+}
