@@ -92,7 +92,7 @@ internal static class DemoCommand
         Line(trace.Select(s => s.YawRate).ToArray(), "measured yaw rate [rad/s]", false);
         plot.Title("Go1 policy deployed on the simulated robot");
         plot.XLabel("time since the soft start [s]");
-        plot.ShowLegend();
+        plot.ShowLegend(ScottPlot.Alignment.UpperRight);
         plot.SavePng(path, 900, 450);
         return path;
     }
