@@ -81,6 +81,21 @@ public sealed record CodeLevelOptimizations
         };
     }
 
+    /// <summary>
+    /// TRPO's settings from these switches (TRPO+ with <see cref="All"/>): reward scaling; and for the separately fitted
+    /// value function, value clipping (range 0.2), learning-rate annealing and gradient clipping. The policy step itself
+    /// is set by the KL bound, so these do not touch it.
+    /// </summary>
+    public TrpoConfig ApplyTo(TrpoConfig trpo)
+    {
+        Validate();
+        return trpo with
+        {
+            ScaleRewards = RewardScaling,
+            ValueFit = trpo.ValueFit with { ClipValueLoss = ValueClipping, AnnealLearningRate = LearningRateAnnealing, MaxGradNorm = GradientClipNorm },
+        };
+    }
+
     /// <summary>A one-line summary, e.g. <c>value-clip reward-scale obs-norm ortho lr-anneal grad-clip=0.5 tanh</c>.</summary>
     public override string ToString()
     {

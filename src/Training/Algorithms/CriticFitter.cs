@@ -13,6 +13,14 @@ public sealed record ValueFitConfig
     public int Epochs { get; init; } = 5;
     /// <summary>Minibatches per pass.</summary>
     public int Minibatches { get; init; } = 4;
+    /// <summary>Clip each value's change from its value at collection to ±<see cref="ValueClipRange"/> in the loss (PPO's value clipping).</summary>
+    public bool ClipValueLoss { get; init; }
+    /// <summary>The clip range of <see cref="ClipValueLoss"/>, in the return's units.</summary>
+    public double ValueClipRange { get; init; } = 0.2;
+    /// <summary>Anneal the learning rate linearly to 0 over the run.</summary>
+    public bool AnnealLearningRate { get; init; }
+    /// <summary>Clip the gradient's global norm to this value; 0 = off.</summary>
+    public double MaxGradNorm { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
     public ValueFitConfig Validate()
@@ -20,6 +28,8 @@ public sealed record ValueFitConfig
         if (!(LearningRate > 0 && LearningRate < 1)) throw new ArgumentException($"ValueFitConfig.LearningRate = {LearningRate}: allowed (0, 1)");
         if (Epochs < 1) throw new ArgumentException($"ValueFitConfig.Epochs = {Epochs}: must be ≥ 1");
         if (Minibatches < 1) throw new ArgumentException($"ValueFitConfig.Minibatches = {Minibatches}: must be ≥ 1");
+        if (!(ValueClipRange > 0)) throw new ArgumentException($"ValueFitConfig.ValueClipRange = {ValueClipRange}: must be > 0");
+        if (!(MaxGradNorm >= 0)) throw new ArgumentException($"ValueFitConfig.MaxGradNorm = {MaxGradNorm}: must be ≥ 0 (0 = off)");
         return this;
     }
 }
@@ -45,9 +55,16 @@ public sealed class CriticFitter : IDisposable
     /// <summary>The critic's optimizer (its state belongs in checkpoints).</summary>
     public optim.Optimizer Optimizer => _optimizer;
 
-    /// <summary>Regresses V(obs) onto <paramref name="returns"/>; obs [B, criticDim], returns [B]. Returns the mean minibatch loss.</summary>
-    public double Fit(Tensor obs, Tensor returns, Generator generator)
+    /// <summary>
+    /// Regresses V(obs) onto <paramref name="returns"/>; obs [B, criticDim], returns [B]; <paramref name="oldValues"/> [B]
+    /// (the values at collection) are needed for value clipping; <paramref name="progress"/> in [0, 1] drives annealing.
+    /// Returns the mean minibatch loss.
+    /// </summary>
+    public double Fit(Tensor obs, Tensor returns, Generator generator, Tensor? oldValues = null, double progress = 0)
     {
+        if (_c.ClipValueLoss && oldValues is null) throw new ArgumentException("value fit: value clipping needs the values at collection");
+        if (_c.AnnealLearningRate)
+            foreach (var g in _optimizer.ParamGroups) g.LearningRate = _c.LearningRate * Math.Max(0, 1 - progress);
         long total = obs.shape[0];
         long size = total / _c.Minibatches;
         if (size < 1) throw new ArgumentException($"value fit: {_c.Minibatches} minibatches of {total} samples leaves them empty");
@@ -60,9 +77,13 @@ public sealed class CriticFitter : IDisposable
             {
                 using var scope = NewDisposeScope();
                 var idx = order.narrow(0, i * size, size);
-                var loss = (_critic.forward(obs.index_select(0, idx)) - returns.index_select(0, idx)).pow(2).mean();
+                var value = _critic.forward(obs.index_select(0, idx));
+                var loss = _c.ClipValueLoss
+                    ? Ppo.ValueLoss(value, oldValues!.index_select(0, idx), returns.index_select(0, idx), _c.ValueClipRange, clip: true)
+                    : (value - returns.index_select(0, idx)).pow(2).mean();
                 _optimizer.zero_grad();
                 loss.backward();
+                if (_c.MaxGradNorm > 0) nn.utils.clip_grad_norm_(_critic.parameters(), _c.MaxGradNorm);
                 _optimizer.step();
                 lossSum += loss.ToDouble();
                 count++;

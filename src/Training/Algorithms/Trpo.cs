@@ -32,6 +32,7 @@ public sealed class Trpo : IOnPolicyAlgorithm, ICheckpointable
     private readonly CriticFitter _valueFit;
     private readonly Regularizer _regularizer;
     private readonly Generator _generator;
+    private readonly RewardScaler? _rewardScaler;
 
     /// <summary>Builds the actor, critic, value optimizer and storage; <paramref name="seed"/> fixes initialization and sampling.</summary>
     public Trpo(int policyDim, int criticDim, int actionDim, int envs, TrpoConfig config, NetworkConfig network, Device device, ulong seed)
@@ -46,6 +47,7 @@ public sealed class Trpo : IOnPolicyAlgorithm, ICheckpointable
         _storage = new RolloutStorage(config.StepsPerEnv, envs, policyDim, criticDim, actionDim, device);
         _valueFit = new CriticFitter(_critic, config.ValueFit);
         _regularizer = new Regularizer(Actor, policyDim, actionDim, network, config.Regularizers);
+        if (config.ScaleRewards) _rewardScaler = new RewardScaler(envs, config.Gamma, device);
     }
 
     /// <inheritdoc/>
@@ -63,8 +65,12 @@ public sealed class Trpo : IOnPolicyAlgorithm, ICheckpointable
     public Tensor Act(Tensor policyObs, Tensor criticObs) => GaussianRollout.Act(Actor, _critic, _storage, _generator, policyObs, criticObs);
 
     /// <inheritdoc/>
-    public void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs) =>
+    public void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs)
+    {
+        // TRPO+ scales rewards by a running std of the return before the truncation bootstrap, as PPO does.
+        if (_rewardScaler is not null) rewards = _rewardScaler.Apply(rewards, maximum(terminated, truncated));
         GaussianRollout.Step(_storage, _critic, _c.Gamma, rewards, terminated, truncated, finalCriticObs);
+    }
 
     /// <inheritdoc/>
     public void ComputeReturns(Tensor lastCriticObs)
@@ -120,7 +126,7 @@ public sealed class Trpo : IOnPolicyAlgorithm, ICheckpointable
         LastLineSearch = search;
 
         // The value function, fitted separately to the GAE returns.
-        double valueLoss = _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), _generator);
+        double valueLoss = _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), _generator, s.Values.reshape(b), progress);
 
         s.Clear();
         double noise;
@@ -153,6 +159,7 @@ public sealed class Trpo : IOnPolicyAlgorithm, ICheckpointable
         CheckpointFiles.Save(directory, "value_optimizer", _valueFit.Optimizer);
         CheckpointFiles.Save(directory, "generator", _generator);
         _regularizer.SaveState(directory);
+        _rewardScaler?.SaveState(directory, "reward_scaler");
     }
 
     /// <inheritdoc/>
@@ -163,6 +170,7 @@ public sealed class Trpo : IOnPolicyAlgorithm, ICheckpointable
         CheckpointFiles.Load(directory, "value_optimizer", _valueFit.Optimizer);
         CheckpointFiles.Load(directory, "generator", _generator);
         _regularizer.LoadState(directory);
+        _rewardScaler?.LoadState(directory, "reward_scaler");
     }
 
     /// <inheritdoc/>
@@ -171,6 +179,7 @@ public sealed class Trpo : IOnPolicyAlgorithm, ICheckpointable
         _storage.Dispose();
         _valueFit.Dispose();
         _regularizer.Dispose();
+        _rewardScaler?.Dispose();
         Actor.Dispose();
         _critic.Dispose();
     }

@@ -26,6 +26,8 @@ public sealed record TrpoConfig
     public bool NormalizeAdvantages { get; init; } = true;
     /// <summary>How the value function is fitted (separately, its own Adam).</summary>
     public ValueFitConfig ValueFit { get; init; } = new();
+    /// <summary>Divide rewards by a running std of the discounted return, clipped to ±10 (<see cref="Models.RewardScaler"/>); see <see cref="CodeLevelOptimizations"/>.</summary>
+    public bool ScaleRewards { get; init; }
     /// <summary>Entropy bonus and KL to a base policy.</summary>
     public RegularizerConfig Regularizers { get; init; } = new();
 

@@ -116,15 +116,24 @@ public sealed record AblationVariant(string Name, string Description, Func<Ablat
 /// <summary>The variants <c>robotics ablate</c> knows, in table order. Adding one is one line: name → factory.</summary>
 public static class AblationVariants
 {
-    /// <summary>PPO, PPO-M and GRPO (TRPO and TRPO+ join when the trust-region methods land).</summary>
+    /// <summary>PPO, PPO-M, TRPO, TRPO+ (Engstrom et al. 2020, Table 1) and GRPO.</summary>
     public static IReadOnlyList<AblationVariant> All { get; } = new AblationVariant[]
     {
         new("PPO", "PPO with every code-level optimization (Engstrom et al. 2020)", s => Ppo(s, CodeLevelOptimizations.All)),
         new("PPO-M", "PPO with none: clipped surrogate only", s => Ppo(s, CodeLevelOptimizations.None)),
         new("GRPO", "no critic; returns normalized within groups of 8 starts", s => AblationTrial.Grouped(s,
             new Grpo(s.PolicyDim, s.ActionDim, s.Envs, s.MaxEpisodeSteps, new GrpoConfig(), s.Network, s.Device, s.Seed))),
-        // e.g. new("TRPO", "…", s => AblationTrial.OnPolicy(s, new Trpo(…, CodeLevelOptimizations.None), s.Options.StepsPerEnv)),
+        new("TRPO", "TRPO with none of the code-level optimizations", s => Trpo(s, CodeLevelOptimizations.None)),
+        new("TRPO+", "TRPO with every code-level optimization (those that apply to its value fit and rewards, and the networks)", s => Trpo(s, CodeLevelOptimizations.All)),
     };
+
+    /// <summary>TRPO with <paramref name="optimizations"/> applied to its settings and networks.</summary>
+    public static AblationTrial Trpo(AblationSetup s, CodeLevelOptimizations optimizations)
+    {
+        var config = optimizations.ApplyTo(new TrpoConfig { StepsPerEnv = s.Options.StepsPerEnv });
+        var network = optimizations.ApplyTo(s.Network);
+        return AblationTrial.OnPolicy(s, new Algorithms.Trpo(s.PolicyDim, s.CriticDim, s.ActionDim, s.Envs, config, network, s.Device, s.Seed), config.StepsPerEnv);
+    }
 
     /// <summary>PPO with <paramref name="optimizations"/> applied to its settings and networks.</summary>
     public static AblationTrial Ppo(AblationSetup s, CodeLevelOptimizations optimizations)

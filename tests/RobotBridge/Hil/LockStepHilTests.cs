@@ -11,21 +11,14 @@ namespace Robotics.RobotBridge.Tests.Hil;
 
 public sealed class LockStepHilTests(ITestOutputHelper output) : IDisposable
 {
-    private static string Repo(string path)
-    {
-        var dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Robotics.sln"))) dir = Path.GetDirectoryName(dir);
-        return Path.Combine(dir ?? throw new DirectoryNotFoundException("Robotics.sln not found above the test binaries"), path);
-    }
-
     // The pretrained quadruped policy, its controller from the contract, the simulated Go1 at the controller's rate.
-    private readonly LocomotionTask _task = LocomotionTask.Load(Repo("src/Sim/Tasks/Configs/go1_velocity.toml"));
+    private readonly LocomotionTask _task = LocomotionTask.Load(TestPaths.Repo("src/Sim/Tasks/Configs/go1_velocity.toml"));
     private OnnxPolicy? _policy;
     private SimulatedRobot? _robot;
 
     private (Controller Controller, SimulatedRobot Robot) Build()
     {
-        _policy = OnnxPolicy.Load(Repo("models/go1_velocity.onnx"), _task.Actuators.JointNames);
+        _policy = OnnxPolicy.Load(TestPaths.Repo("models/go1_velocity.onnx"), _task.Actuators.JointNames);
         var config = ControllerConfig.FromContract(_policy.Contract);
         _robot = new SimulatedRobot(_task, new SimulatedRobotOptions { ControlPeriod = config.ControlPeriod });
         return (new Controller(config, _policy, _robot), _robot);

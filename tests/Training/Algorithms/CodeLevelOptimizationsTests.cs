@@ -44,6 +44,25 @@ public class CodeLevelOptimizationsTests
     }
 
     [Fact]
+    public void Trpo_plus_takes_the_switches_that_apply_to_a_trust_region_method_and_runs()
+    {
+        var on = CodeLevelOptimizations.All.ApplyTo(new TrpoConfig { StepsPerEnv = 8 });
+        Assert.True(on.ScaleRewards);
+        Assert.Equal((true, true, 0.5), (on.ValueFit.ClipValueLoss, on.ValueFit.AnnealLearningRate, on.ValueFit.MaxGradNorm));
+        var off = CodeLevelOptimizations.None.ApplyTo(new TrpoConfig { StepsPerEnv = 8 });
+        Assert.False(off.ScaleRewards);
+        Assert.Equal((false, false, 0.0), (off.ValueFit.ClipValueLoss, off.ValueFit.AnnealLearningRate, off.ValueFit.MaxGradNorm));
+        Assert.Equal(new[] { "PPO", "PPO-M", "GRPO", "TRPO", "TRPO+" }, AblationVariants.All.Select(v => v.Name));
+
+        // TRPO+ end to end on the bandit: scaled rewards, clipped and annealed value fit, tanh networks.
+        using var env = new Robotics.Training.Tests.Runner.BanditEnv(32, 1);
+        using var trpo = new Trpo(1, 1, 1, 32, on, CodeLevelOptimizations.All.ApplyTo(new NetworkConfig { Hidden = new[] { 16 } }), CPU, 4);
+        var stats = new List<IterationStats>();
+        new OnPolicyRunner(env, trpo, 8, CPU).Learn(3, stats.Add);
+        Assert.All(stats, s => Assert.True(double.IsFinite(s.Update.ValueLoss) && double.IsFinite(s.Update.Kl), $"value loss {s.Update.ValueLoss}, KL {s.Update.Kl}"));
+    }
+
+    [Fact]
     public void Ppo_with_reward_scaling_stores_scaled_rewards()
     {
         // Balance from upright: raw rewards ≈ 0.9 per step. The discounted returns (γ = 0.99) grow roughly as
