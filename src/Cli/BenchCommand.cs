@@ -49,6 +49,7 @@ internal static class BenchCommand
         };
         train.SetAction(r => RunTrain(r.GetValue(trainTask)!, r.GetValue(trainEnvs), r.GetValue(trainThreads), r.GetValue(trainIterations), r.GetValue(trainDevice)!));
         bench.Subcommands.Add(train);
+        bench.Subcommands.Add(LearnCommand());
         bench.Subcommands.Add(InferenceCommand());
         bench.Subcommands.Add(LoopCommand());
         bench.Subcommands.Add(BenchDdsCommand.Create());
@@ -101,6 +102,53 @@ internal static class BenchCommand
         table.AddRow("environment steps/s, whole loop", $"{r.TotalStepsPerSecond:N0}");
         AnsiConsole.Write(table);
         return 0;
+    }
+
+    // robotics bench learn: wall-clock until the tracking reward reaches 80% of its maximum (issue 4's learning benchmark).
+    private static Command LearnCommand()
+    {
+        var task = new Option<string>("--task") { Description = "legged task name or file", DefaultValueFactory = _ => "go1_velocity" };
+        var envs = new Option<int>("--envs") { Description = "number of environments", DefaultValueFactory = _ => 1024 };
+        var threads = new Option<int>("--threads") { Description = "simulation threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var device = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu" };
+        var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 1UL };
+        var minutes = new Option<double>("--minutes") { Description = "wall-clock budget [min]", DefaultValueFactory = _ => 60 };
+        var fraction = new Option<double>("--fraction") { Description = "tracking reward to reach, as a fraction of its maximum", DefaultValueFactory = _ => 0.8 };
+        var every = new Option<int>("--print-every") { Description = "iterations between progress lines", DefaultValueFactory = _ => 10 };
+        var command = new Command("learn", "Train PPO on a legged task until its velocity-tracking reward reaches 80% of its maximum (3 iterations in a row); report the wall-clock.")
+        {
+            task, envs, threads, device, seed, minutes, fraction, every,
+        };
+        command.SetAction(r =>
+        {
+            var deviceName = r.GetValue(device)!;
+            var options = new Robotics.Training.Runner.TrainOptions
+            {
+                Task = r.GetValue(task)!, Envs = r.GetValue(envs), Threads = r.GetValue(threads), Device = deviceName, Seed = r.GetValue(seed),
+                Iterations = 100_000, CheckpointEvery = 100, RunsDirectory = Path.Combine(Robotics.Sim.Tasks.TaskCatalog.Home, "runs"),
+            };
+            int printEvery = Math.Max(1, r.GetValue(every));
+            try
+            {
+                var d = Robotics.Training.Devices.TorchRuntime.Initialize(deviceName);
+                AnsiConsole.MarkupLineInterpolated($"[bold]{options.Task}[/] PPO: envs={options.Envs} threads={options.Threads} cores={Environment.ProcessorCount} device={deviceName} seed={options.Seed}");
+                var result = Robotics.Training.Runner.LearnBenchmark.Run(options, d, r.GetValue(fraction), r.GetValue(minutes) * 60, progress: (s, f, t) =>
+                {
+                    if ((s.Iteration + 1) % printEvery == 0)
+                        Console.WriteLine($"  it {s.Iteration + 1,5}  steps {s.TotalSteps,12:N0}  {t,7:0.0} s  tracking {f:0.000}  episode length {s.MeanEpisodeLength:0}  collect {s.CollectSeconds:0.00} s  learn {s.LearnSeconds:0.00} s");
+                });
+                var verdict = result.Reached ? "[green]reached[/]" : "[red]not reached[/]";
+                AnsiConsole.MarkupLine($"tracking {r.GetValue(fraction):P0} of its maximum: {verdict} after {result.Iterations} iterations, {result.Steps:N0} steps, " +
+                    $"[bold]{result.Seconds / 60:0.0} min[/] wall-clock (tracking {result.Fraction:0.000}); run: {Markup.Escape(result.RunDirectory)}");
+                return result.Reached ? 0 : 1;
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException or Robotics.Sim.Tasks.TaskFileException)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return 2;
+            }
+        });
+        return command;
     }
 
     internal static int RunTask(string task, int envs, int threads, double seconds)

@@ -26,17 +26,24 @@ internal static class TrainCommand
         var iterations = new Option<int>("--iterations") { DefaultValueFactory = _ => 100 };
         var hidden = new Option<string>("--hidden") { Description = "hidden layer widths, comma-separated", DefaultValueFactory = _ => "512,256,128" };
         var steps = new Option<int>("--steps") { Description = "steps per environment per iteration", DefaultValueFactory = _ => 24 };
+        var minutes = new Option<double?>("--minutes") { Description = "wall-clock budget [min]: stop early (with a checkpoint and the plots) once it is spent" };
         var train = new Command("train", "Train a policy with PPO (asymmetric critic) and write runs/task__algo__seed__time/.")
         {
-            task, algo, envs, threads, device, seed, iterations, hidden, steps, every, resume,
+            task, algo, envs, threads, device, seed, iterations, hidden, steps, every, resume, minutes,
         };
         train.SetAction(r =>
         {
             var deviceName = r.GetValue(device)!;
+            double? budget = r.GetValue(minutes) * 60;
+            if (budget is <= 0)
+            {
+                AnsiConsole.MarkupLine("[red]error:[/] --minutes must be positive");
+                return 2;
+            }
             if (r.GetValue(resume) is { } dir)
                 return Run(d => TrainingSession.Resume(dir, d,
                     r.GetResult(iterations) is { Implicit: false } ? r.GetValue(iterations) : null,
-                    r.GetResult(threads) is { Implicit: false } ? r.GetValue(threads) : null), deviceName);
+                    r.GetResult(threads) is { Implicit: false } ? r.GetValue(threads) : null), deviceName, budget);
             if (r.GetValue(task) is not { } taskName)
             {
                 AnsiConsole.MarkupLine("[red]error:[/] --task is required (or --resume DIR)");
@@ -50,7 +57,7 @@ internal static class TrainCommand
                 Ppo = new PpoConfig { StepsPerEnv = r.GetValue(steps) },
                 Network = new Robotics.Training.Models.NetworkConfig { Hidden = r.GetValue(hidden)!.Split(',').Select(int.Parse).ToArray() },
             };
-            return Run(d => TrainingSession.Start(options, d), deviceName);
+            return Run(d => TrainingSession.Start(options, d), deviceName, budget);
         });
         return train;
     }
@@ -77,8 +84,10 @@ internal static class TrainCommand
         return new Rows(bar, table);
     }
 
-    private static int Run(Func<TorchSharp.torch.Device, TrainingSession> open, string deviceName)
+    private static int Run(Func<TorchSharp.torch.Device, TrainingSession> open, string deviceName, double? budgetSeconds)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        bool OutOfTime(IterationStats _) => budgetSeconds is { } b && clock.Elapsed.TotalSeconds >= b;
         TrainingSession session;
         try
         {
@@ -106,7 +115,7 @@ internal static class TrainCommand
         {
             // On a terminal: a live table of the latest iteration under a progress bar.
             last = "";
-            AnsiConsole.Live(LiveView(null, options)).Start(ctx => last = session.Learn(s => ctx.UpdateTarget(LiveView(s, options))));
+            AnsiConsole.Live(LiveView(null, options)).Start(ctx => last = session.Learn(s => ctx.UpdateTarget(LiveView(s, options)), OutOfTime));
         }
         else
         {
@@ -116,8 +125,10 @@ internal static class TrainCommand
                 var u = s.Update;
                 AnsiConsole.MarkupLineInterpolated(
                     $"{s.Iteration + 1,4}/{options.Iterations} {s.StepsPerSecond,7:N0} sps c{s.CollectSeconds:0.00}/l{s.LearnSeconds:0.00}s r {s.MeanStepReward:0.000} R {s.MeanEpisodeReturn,7:0.0} len {s.MeanEpisodeLength,4:0} kl {u.Kl:0.000} clip {u.ClipFraction:0.00} vl {u.ValueLoss:0.00} σ {u.NoiseStd:0.00}");
-            });
+            }, OutOfTime);
         }
+        if (session.NextIteration < options.Iterations)
+            AnsiConsole.MarkupLineInterpolated($"stopped at iteration {session.NextIteration}: the {budgetSeconds / 60:0.#} min budget is spent");
         var plots = run.Plot();
         double learn = run.History.Sum(h => h.LearnSeconds), collect = run.History.Sum(h => h.CollectSeconds);
         AnsiConsole.MarkupLineInterpolated($"done: {session.TotalSteps:N0} steps, {collect + learn:0.0} s ({learn / (collect + learn):P0} learning); checkpoint {last}; plots {string.Join(", ", plots.Select(Path.GetFileName))}");

@@ -1,3 +1,4 @@
+using Robotics.Training.Devices;
 using Robotics.Training.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -72,7 +73,7 @@ public sealed class CriticFitter : IDisposable
         int count = 0;
         for (int epoch = 0; epoch < _c.Epochs; epoch++)
         {
-            var order = randperm(total, generator: generator, device: obs.device);
+            var order = HostRandom.Randperm(total, generator, obs.device);
             for (int i = 0; i < _c.Minibatches; i++)
             {
                 using var scope = NewDisposeScope();

@@ -1,3 +1,4 @@
+using Robotics.Training.Devices;
 using Robotics.Training.Models;
 using Robotics.Training.Storage;
 using TorchSharp;
@@ -19,7 +20,7 @@ internal static class GaussianRollout
         critic.Normalizer.Update(criticObs);
         var mean = actor.forward(policyObs);
         var std = actor.Std(mean);
-        var actions = mean + std * randn(mean.shape, generator: generator, device: mean.device);
+        var actions = mean + std * HostRandom.Randn(mean.shape, generator, mean.device);
         storage.AddPolicyStep(policyObs, criticObs, actions, GaussianActor.LogProb(actions, mean, std), mean, std);
         return actions;
     }

@@ -1,3 +1,4 @@
+using Robotics.Training.Devices;
 using Robotics.Training.Models;
 using Robotics.Training.Storage;
 using TorchSharp;
@@ -53,7 +54,7 @@ public sealed class Grpo : IOnPolicyAlgorithm
         Reference.to(device);
         foreach (var p in Reference.parameters()) p.requires_grad = false;
         CopyActorToReference();
-        _generator = new Generator(seed, device);
+        _generator = new Generator(seed);
         _storage = new EpisodeStorage(maxEpisodeSteps, envs, policyDim, actionDim, device);
         _advantages = zeros(envs, device: device);
         _lr = config.LearningRate;
@@ -86,7 +87,7 @@ public sealed class Grpo : IOnPolicyAlgorithm
         Actor.Normalizer.Update(policyObs);
         var mean = Actor.forward(policyObs);
         var std = Actor.Std(mean);
-        var actions = mean + std * randn(mean.shape, generator: _generator, device: mean.device);
+        var actions = mean + std * HostRandom.Randn(mean.shape, _generator, mean.device);
         _storage.AddPolicyStep(policyObs, actions, GaussianActor.LogProb(actions, mean, std), mean, std);
         return actions;
     }
@@ -158,7 +159,7 @@ public sealed class Grpo : IOnPolicyAlgorithm
         int updates = 0;
         for (int epoch = 0; epoch < _c.Epochs && size > 0; epoch++)
         {
-            var order = randperm(b, generator: _generator, device: obs.device);
+            var order = HostRandom.Randperm(b, _generator, obs.device);
             for (int m = 0; m < _c.Minibatches; m++)
             {
                 using var scope = NewDisposeScope();

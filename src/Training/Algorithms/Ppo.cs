@@ -1,3 +1,4 @@
+using Robotics.Training.Devices;
 using Robotics.Training.Models;
 using Robotics.Training.Storage;
 using TorchSharp;
@@ -34,7 +35,7 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
         Actor.to(device);
         _critic.to(device);
         _regularizer = new Regularizer(Actor, policyDim, actionDim, network, new RegularizerConfig { EntropyCoef = config.EntropyCoef, BaseKlCoef = config.BaseKlCoef });
-        _generator = new Generator(seed, device);
+        _generator = new Generator(seed);
         _storage = new RolloutStorage(config.StepsPerEnv, envs, policyDim, criticDim, actionDim, device);
         if (config.ScaleRewards) _rewardScaler = new RewardScaler(envs, config.Gamma, device);
         _lr = config.LearningRate;
@@ -65,7 +66,7 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
         _critic.Normalizer.Update(criticObs);
         var mean = Actor.forward(policyObs);
         var std = Actor.Std(mean);
-        var actions = mean + std * randn(mean.shape, generator: _generator, device: mean.device);
+        var actions = mean + std * HostRandom.Randn(mean.shape, _generator, mean.device);
         // Values are computed for the whole rollout at once in ComputeReturns: one large batch instead of
         // T small ones, and the critic is off the collection path.
         _storage.AddPolicyStep(policyObs, criticObs, actions, GaussianActor.LogProb(actions, mean, std), mean, std);

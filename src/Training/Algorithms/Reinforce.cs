@@ -40,7 +40,7 @@ public sealed class Reinforce : IOnPolicyAlgorithm, ICheckpointable
         _critic = new Critic(criticDim, network);
         Actor.to(device);
         _critic.to(device);
-        _generator = new Generator(seed, device);
+        _generator = new Generator(seed);
         _storage = new RolloutStorage(config.StepsPerEnv, envs, policyDim, criticDim, actionDim, device);
         _optimizer = config.Optimizer == "sgd" ? optim.SGD(Actor.parameters(), config.LearningRate) : optim.Adam(Actor.parameters(), config.LearningRate);
         _valueFit = new CriticFitter(_critic, config.ValueFit);

@@ -43,7 +43,7 @@ public sealed class Trpo : IOnPolicyAlgorithm, ICheckpointable
         _critic = new Critic(criticDim, network);
         Actor.to(device);
         _critic.to(device);
-        _generator = new Generator(seed, device);
+        _generator = new Generator(seed);
         _storage = new RolloutStorage(config.StepsPerEnv, envs, policyDim, criticDim, actionDim, device);
         _valueFit = new CriticFitter(_critic, config.ValueFit);
         _regularizer = new Regularizer(Actor, policyDim, actionDim, network, config.Regularizers);

@@ -57,7 +57,8 @@ public sealed class OnPolicyRunner
     /// calling <paramref name="onIteration"/> after each. Schedules see the progress it / (<paramref name="totalIterations"/> − 1)
     /// (default: the iterations of this call), so a resumed run keeps the schedule of the whole run.
     /// </summary>
-    public void Learn(int iterations, Action<IterationStats>? onIteration = null, int firstIteration = 0, int? totalIterations = null)
+    public void Learn(int iterations, Action<IterationStats>? onIteration = null, int firstIteration = 0, int? totalIterations = null,
+        Func<IterationStats, bool>? stopAfter = null)
     {
         int total = totalIterations ?? firstIteration + iterations;
         int n = _env.NumEnvs;
@@ -108,9 +109,11 @@ public sealed class OnPolicyRunner
             long stepsThisIteration = (long)_steps * n;
             TotalSteps += stepsThisIteration;
             var terms = termNames.Select((name, k) => (name, episodes > 0 ? termSums[k] / episodes : double.NaN)).ToDictionary(x => x.name, x => x.Item2);
-            onIteration?.Invoke(new IterationStats(it, TotalSteps, stepsThisIteration / (collect + learn), collect, learn,
+            var stats = new IterationStats(it, TotalSteps, stepsThisIteration / (collect + learn), collect, learn,
                 rewardSum / stepsThisIteration, episodes > 0 ? returnSum / episodes : double.NaN, episodes > 0 ? lengthSum / episodes : double.NaN,
-                episodes, terms, update));
+                episodes, terms, update);
+            onIteration?.Invoke(stats);
+            if (stopAfter?.Invoke(stats) == true) return;
         }
     }
 

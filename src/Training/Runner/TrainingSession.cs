@@ -112,8 +112,11 @@ public sealed class TrainingSession : IDisposable
     /// <summary>The iteration the next call to <see cref="Learn"/> starts with (0 for a new run).</summary>
     public int NextIteration { get; private set; }
 
-    /// <summary>Runs the remaining iterations, calling <paramref name="onIteration"/> after each; returns the last checkpoint folder.</summary>
-    public string Learn(Action<IterationStats>? onIteration = null)
+    /// <summary>
+    /// Runs the remaining iterations, calling <paramref name="onIteration"/> after each; returns the last checkpoint folder.
+    /// When <paramref name="stopAfter"/> says so, the run stops early with a checkpoint at that iteration.
+    /// </summary>
+    public string Learn(Action<IterationStats>? onIteration = null, Func<IterationStats, bool>? stopAfter = null)
     {
         string last = "";
         int total = Options.Iterations;
@@ -124,7 +127,13 @@ public sealed class TrainingSession : IDisposable
             NextIteration = done;
             if (done % Options.CheckpointEvery == 0 || done == total) last = Checkpoint(done);
             onIteration?.Invoke(s);
-        }, NextIteration, total);
+        }, NextIteration, total, s =>
+        {
+            if (stopAfter?.Invoke(s) != true) return false;
+            int done = s.Iteration + 1;
+            if (done % Options.CheckpointEvery != 0 && done != total) last = Checkpoint(done);
+            return true;
+        });
         return last;
     }
 

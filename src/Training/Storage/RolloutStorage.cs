@@ -1,3 +1,4 @@
+using Robotics.Training.Devices;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -102,7 +103,7 @@ public sealed class RolloutStorage : IDisposable
         long total = (long)Steps * Envs;
         long size = total / count;
         if (size < 1) throw new ArgumentException($"{count} minibatches of {total} samples leaves them empty");
-        var order = randperm(total, generator: generator, device: PolicyObs.device);
+        var order = HostRandom.Randperm(total, generator, PolicyObs.device);
         for (int i = 0; i < count; i++) yield return order.narrow(0, i * size, size);
     }
 

@@ -101,6 +101,11 @@ public sealed record ManipulationConfig
     /// <summary>Push: success distance between cube and target [m].</summary>
     public double SuccessDistance { get; init; } = 0.03;
 
+    /// <summary>Push: width of RewardEeToCube's kernel 1 − tanh(d / w) [m]; wider reaches further from the cube.</summary>
+    public double EeToCubeStd { get; init; } = 0.1;
+    /// <summary>Push: width of RewardCubeToTarget's kernel 1 − tanh(d / w) [m]; wider pulls from further away.</summary>
+    public double CubeToTargetStd { get; init; } = 0.1;
+
     /// <summary>Episode length [s].</summary>
     public double EpisodeSeconds { get; init; } = 5;
     /// <summary>Reward scales (Reward* add, Cost* subtract), per second of policy time.</summary>
@@ -218,7 +223,13 @@ public sealed record ManipulationConfig
 
         var rewards = root.RequiredSection("rewards");
         var scales = new Dictionary<string, double>();
-        foreach (var key in rewards.Keys.ToList())
+        if (kind == ManipulationKind.Push)
+            config = config with
+            {
+                EeToCubeStd = rewards.Double("ee_to_cube_std", 0.1, 0.01, 2, "m"),
+                CubeToTargetStd = rewards.Double("cube_to_target_std", 0.1, 0.01, 2, "m"),
+            };
+        foreach (var key in rewards.Keys.Where(k => !k.EndsWith("_std")).ToList())
         {
             if (!ManipulationTerms.All.Contains(key))
                 throw rewards.Error(key, $"unknown reward term; known terms: {string.Join(", ", ManipulationTerms.All)}");

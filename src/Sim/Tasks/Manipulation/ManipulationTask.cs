@@ -325,8 +325,8 @@ public sealed class ManipulationTask : IMjTask, IPolicyContractSource, IDisposab
             {
                 0 => 1 - Math.Tanh(_distance[env] / 0.1),
                 1 => 1 - Math.Tanh(OrientationError(env) / 0.5),
-                2 => 1 - Math.Tanh(_eeToCube[env] / 0.1),
-                3 => 1 - Math.Tanh(_distance[env] / 0.1),
+                2 => 1 - Math.Tanh(_eeToCube[env] / _c.EeToCubeStd),
+                3 => 1 - Math.Tanh(_distance[env] / _c.CubeToTargetStd),
                 4 => _success[env] ? 1 : 0,
                 5 => Tasks.RewardTerms.ActionRate(action, _prevAction.AsSpan(env * _n, _n)),
                 _ => JointVelSquared(env),
