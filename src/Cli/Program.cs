@@ -12,6 +12,7 @@ root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ExportCommand.CreateInspect());
 root.Subcommands.Add(HilCommand.Create());
 root.Subcommands.Add(RenderCommand.Create());
+root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(SimRobotCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 return root.Parse(args).Invoke();

@@ -41,7 +41,10 @@ public static class LearnBenchmark
         if (fraction is <= 0 or > 1) throw new ArgumentException($"fraction {fraction}: must be in (0, 1]");
         if (budgetSeconds <= 0) throw new ArgumentException($"budget {budgetSeconds} s: must be positive");
         if (window < 1) throw new ArgumentException($"window {window}: must be at least 1");
-        var config = LocomotionConfig.Load(TaskCatalog.Resolve(options.Task));
+        var file = TaskCatalog.Resolve(options.Task);
+        if (TaskCatalog.Kind(file) != "locomotion")
+            throw new ArgumentException($"task {options.Task}: the learning benchmark needs a locomotion task, whose {LocomotionTerms.RewardTrackLinVel} it measures");
+        var config = LocomotionConfig.Load(file);
         if (!config.RewardScales.TryGetValue(LocomotionTerms.RewardTrackLinVel, out double scale) || scale <= 0)
             throw new ArgumentException($"task {options.Task}: no positive {LocomotionTerms.RewardTrackLinVel} scale to measure tracking by");
         double dt = config.PhysicsDt * config.Decimation;

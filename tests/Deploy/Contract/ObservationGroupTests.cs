@@ -54,16 +54,10 @@ public class ObservationGroupTests
         var refs = typeof(ObservationGroup).Assembly.GetReferencedAssemblies().Select(a => a.Name!).ToList();
         Assert.DoesNotContain(refs, r => r.StartsWith("Robotics.", StringComparison.Ordinal));
         Assert.DoesNotContain(refs, r => r.Contains("TorchSharp", StringComparison.OrdinalIgnoreCase));
-        var csproj = File.ReadAllText(Path.Combine(RepoRoot(), "src/Deploy/Robotics.Deploy.csproj"));
+        var csproj = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "src/Deploy/Robotics.Deploy.csproj"));
         Assert.DoesNotContain("<ProjectReference", csproj);
         Assert.DoesNotContain("Include=\"TorchSharp", csproj);
         Assert.DoesNotContain("Include=\"libtorch", csproj);
     }
 
-    private static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Robotics.sln"))) return d.FullName;
-        throw new InvalidOperationException("Robotics.sln not found");
-    }
 }

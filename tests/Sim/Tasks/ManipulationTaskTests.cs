@@ -149,6 +149,47 @@ public class ManipulationTaskTests
         }
         finally { dir.Delete(true); }
     }
+
+    [Fact]
+    public void Push_reward_kernel_widths_come_from_the_task_file_and_are_checked()
+    {
+        var dir = Directory.CreateTempSubdirectory("robotics-push-");
+        try
+        {
+            File.Copy(TestPaths.Repo("urdf/panda_arm.urdf"), Path.Combine(dir.FullName, "panda_arm.urdf"));
+            string Write(Func<string, string> edit)
+            {
+                var text = edit(File.ReadAllText(Push).Replace("urdf = \"../../../../urdf/panda_arm.urdf\"", "urdf = \"panda_arm.urdf\""));
+                var path = Path.Combine(dir.FullName, "task.toml");
+                File.WriteAllText(path, text);
+                return path;
+            }
+            var c = ManipulationConfig.Load(Write(t => t));
+            Assert.Equal(0.3, c.EeToCubeStd);
+            Assert.Equal(0.2, c.CubeToTargetStd);
+            var defaults = ManipulationConfig.Load(Write(t => t.Replace("ee_to_cube_std = 0.3", "").Replace("cube_to_target_std = 0.2", "")));
+            Assert.Equal(0.1, defaults.EeToCubeStd);
+            var e = Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("cube_to_target_std = 0.2", "cube_to_target_std = 0"))));
+            Assert.Contains("cube_to_target_std", e.Message);
+        }
+        finally { dir.Delete(true); }
+    }
+
+    [Fact]
+    public void A_wider_cube_to_target_kernel_pays_more_for_the_same_distance()
+    {
+        // The same start (same seed, zero actions): only the kernel width differs.
+        float Reward(double std)
+        {
+            var config = ManipulationConfig.Load(Push) with { Randomization = new RandomizationConfig(), CubeToTargetStd = std,
+                RewardScales = new Dictionary<string, double> { [ManipulationTerms.RewardCubeToTarget] = 1 } };
+            using var env = new MjVecEnv(new ManipulationTask(config), 1, 1, seed: 3, ownsTask: true);
+            env.Step(new float[env.ActionDim]);
+            return env.Rewards[0];
+        }
+        float narrow = Reward(0.1), wide = Reward(0.3);
+        Assert.True(narrow > 0 && wide > narrow, $"narrow {narrow}, wide {wide}");
+    }
 }
 
 public class SceneBuilderTests

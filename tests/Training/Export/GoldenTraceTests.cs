@@ -34,19 +34,12 @@ public class GoldenTraceTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    private static string Repo(string relative)
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "Robotics.sln"))) return Path.Combine(d.FullName, relative);
-        throw new InvalidOperationException("Robotics.sln not found");
-    }
-
     [Fact]
     public void Deploy_reproduces_a_recorded_rollout()
     {
         // Training side. Sensor noise off (the robot adds its own); randomization stays on, so the
         // frames carry e.g. the gyro bias the policy must live with.
-        var config = LocomotionConfig.Load(Repo("src/Sim/Tasks/Configs/go1_velocity.toml")) with { ObservationNoise = new Dictionary<string, double>() };
+        var config = LocomotionConfig.Load(TestPaths.Repo("src/Sim/Tasks/Configs/go1_velocity.toml")) with { ObservationNoise = new Dictionary<string, double>() };
         using var task = new LocomotionTask(config);
         var contract = task.PolicyContract() with { Provenance = new Provenance { RunId = "golden", SourceCommit = "test" } };
         var group = task.ObservationGroups[0];

@@ -229,7 +229,7 @@ public sealed record ManipulationConfig
                 EeToCubeStd = rewards.Double("ee_to_cube_std", 0.1, 0.01, 2, "m"),
                 CubeToTargetStd = rewards.Double("cube_to_target_std", 0.1, 0.01, 2, "m"),
             };
-        foreach (var key in rewards.Keys.Where(k => !k.EndsWith("_std")).ToList())
+        foreach (var key in rewards.Keys.Where(k => kind != ManipulationKind.Push || k is not ("ee_to_cube_std" or "cube_to_target_std")).ToList())
         {
             if (!ManipulationTerms.All.Contains(key))
                 throw rewards.Error(key, $"unknown reward term; known terms: {string.Join(", ", ManipulationTerms.All)}");

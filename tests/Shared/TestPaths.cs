@@ -1,4 +1,4 @@
-namespace Robotics.Sim.Tests;
+namespace Robotics.Tests;
 
 /// <summary>Locations tests need: the repository root (found from the test binary upwards).</summary>
 internal static class TestPaths
@@ -12,5 +12,6 @@ internal static class TestPaths
         throw new InvalidOperationException($"Robotics.sln not found above {AppContext.BaseDirectory}");
     }
 
+    /// <summary>A path relative to the repository root.</summary>
     public static string Repo(string relative) => Path.Combine(RepoRoot, relative);
 }

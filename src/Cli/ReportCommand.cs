@@ -1,0 +1,163 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Robotics.Deploy.Runtime;
+using Robotics.Sim.Evaluation;
+using Robotics.Sim.Rendering;
+using Robotics.Sim.Tasks;
+using Robotics.Sim.Tasks.Locomotion;
+using Robotics.Sim.Tasks.Manipulation;
+using Robotics.Training.Runner;
+using Spectre.Console;
+
+namespace Robotics.Cli;
+
+/// <summary>
+/// <c>robotics report --policy models/X.onnx --run runs/DIR</c>: the report that sits next to a pretrained
+/// policy — how it was trained (command, seed, config, wall-clock, hardware), its learning curves, the
+/// exported file evaluated under nominal and held-out dynamics, and a short GIF of a rollout.
+/// </summary>
+internal static class ReportCommand
+{
+    public static Command Create()
+    {
+        var policy = new Option<string>("--policy") { Description = "the exported policy (.onnx with its contract)", Required = true };
+        var run = new Option<string>("--run") { Description = "the training run it was exported from (runs/task__algo__seed__time)", Required = true };
+        var output = new Option<string?>("--out") { Description = "report folder (default: next to the policy, named after it)" };
+        var episodes = new Option<int>("--episodes") { Description = "evaluation episodes per condition", DefaultValueFactory = _ => 32 };
+        var envs = new Option<int>("--envs") { Description = "parallel evaluation environments", DefaultValueFactory = _ => 16 };
+        var threads = new Option<int>("--threads") { Description = "worker threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var hardware = new Option<string?>("--hardware") { Description = "the machine the run trained on, in words (default: this one)" };
+        var trainCommand = new Option<string?>("--train-command") { Description = "the exact training command (default: rebuilt from the run's config)" };
+        var command = new Option<string?>("--command") { Description = "locomotion: the velocity command 'vx,vy,yaw_rate' the GIF holds", DefaultValueFactory = _ => "0.6,0,0.3" };
+        var seconds = new Option<double>("--seconds") { Description = "GIF length [s] of simulated time", DefaultValueFactory = _ => 4 };
+        var report = new Command("report", "Write a pretrained policy's report: training command, config, wall-clock and hardware; learning curves; evaluation nominal and held-out; a GIF.")
+        {
+            policy, run, output, episodes, envs, threads, hardware, trainCommand, command, seconds,
+        };
+        report.SetAction(r =>
+        {
+            var onnxPath = r.GetValue(policy)!;
+            var dir = r.GetValue(output) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(onnxPath))!, Path.GetFileNameWithoutExtension(onnxPath));
+            try
+            {
+                return Write(onnxPath, r.GetValue(run)!, dir, r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads),
+                    r.GetValue(hardware) ?? ThisMachine(), r.GetValue(trainCommand), r.GetValue(command), r.GetValue(seconds));
+            }
+            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or JsonException or TaskFileException
+                or Robotics.Deploy.Contract.PolicyContractException or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+                return 2;
+            }
+        });
+        return report;
+    }
+
+    private static int Write(string onnxPath, string runDir, string outDir, int episodes, int envs, int threads, string hardware,
+        string? trainCommand, string? heldCommand, double gifSeconds)
+    {
+        // The run: its options and its per-iteration record.
+        var options = TrainingRun.ReadOptions(runDir);
+        var csv = Path.Combine(runDir, "progress.csv");
+        if (!File.Exists(csv)) throw new FileNotFoundException($"{csv}: the run has no progress.csv");
+        var lines = File.ReadAllLines(csv);
+        if (lines.Length < 2) throw new InvalidDataException($"{csv}: no iterations recorded");
+        var rows = lines.Skip(1).Select(l => Robotics.Training.Runner.OnPolicyRunner.ParseCsvRow(lines[0], l)).ToList();
+        double wall = rows.Sum(x => x.CollectSeconds + x.LearnSeconds);
+        Directory.CreateDirectory(outDir);
+
+        // The exported file, checked against its robot as the deploy node checks it, is what gets evaluated.
+        var (onnx, taskName) = PolicyFiles.Open(onnxPath);
+        using var _ = onnx;
+        var file = TaskCatalog.Resolve(taskName);
+        var batch = Policies.Batch(onnx);
+        AnsiConsole.MarkupLineInterpolated($"evaluating [bold]{Path.GetFileName(onnxPath)}[/] on {taskName}: {episodes} episodes per condition");
+        var md = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        md.AppendLine(inv, $"# {Path.GetFileName(onnxPath)}: {taskName}").AppendLine();
+        md.AppendLine(inv, $"Policy contract: robot `{onnx.Contract.Robot}`, {onnx.ActionDim} joints, {onnx.ObservationDim} observations, run `{onnx.Contract.Provenance.RunId}`, commit `{onnx.Contract.Provenance.SourceCommit}`.").AppendLine();
+        md.AppendLine("## Training").AppendLine();
+        md.AppendLine("```").AppendLine(trainCommand ?? RebuiltCommand(options)).AppendLine("```").AppendLine();
+        md.AppendLine("| | |").AppendLine("|---|---|");
+        md.AppendLine(inv, $"| algorithm | {options.Algorithm}, seed {options.Seed} |");
+        md.AppendLine(inv, $"| environments × steps | {options.Envs} × {options.Ppo.StepsPerEnv} per iteration, {options.Threads} simulation threads, device {options.Device} |");
+        md.AppendLine(inv, $"| iterations | {rows.Count} (of {options.Iterations} asked{(rows.Count < options.Iterations ? "; stopped by its wall-clock budget" : "")}) |");
+        md.AppendLine(inv, $"| environment steps | {rows[^1].TotalSteps:N0} |");
+        md.AppendLine(inv, $"| wall-clock (collect + learn) | {wall / 60:0.0} min ({rows.Sum(x => x.LearnSeconds) / wall:P0} learning) |");
+        md.AppendLine(inv, $"| hardware | {hardware} |");
+        md.AppendLine(inv, $"| network | actor/critic {string.Join("-", options.Network.Hidden)} |");
+        md.AppendLine(inv, $"| config | [config.json](config.json) (the run's whole configuration), task file `{Path.GetRelativePath(TaskCatalog.Home, file)}` |").AppendLine();
+        File.Copy(Path.Combine(runDir, "config.json"), Path.Combine(outDir, "config.json"), overwrite: true);
+        foreach (var png in new[] { "returns.png", "reward_terms.png" })
+        {
+            var from = Path.Combine(runDir, png);
+            if (!File.Exists(from)) continue;
+            File.Copy(from, Path.Combine(outDir, png), overwrite: true);
+            md.AppendLine(inv, $"![{png}]({png})").AppendLine();
+        }
+
+        // Evaluation: nominal dynamics, then held-out (1.5× every randomization range, +20 ms latency).
+        md.AppendLine("## Evaluation of the exported file").AppendLine();
+        md.AppendLine(inv, $"`robotics eval --policy {onnxPath} --episodes {episodes}`; held-out: every randomization range 1.5× wider and 20 ms more action latency.").AppendLine();
+        string kind = TaskCatalog.Kind(file);
+        if (kind == "locomotion")
+        {
+            var c = LocomotionConfig.Load(file);
+            var results = new[]
+            {
+                LocomotionEvaluator.Run(c, batch, "nominal", episodes, envs, threads),
+                LocomotionEvaluator.Run(LocomotionEvaluator.HeldOut(c), batch, "held-out", episodes, envs, threads),
+            };
+            md.AppendLine("| condition | episodes | lin vel error [m/s] | yaw-rate error [rad/s] | falls | mean episode [s] | return |").AppendLine("|---|---|---|---|---|---|---|");
+            foreach (var x in results)
+                md.AppendLine(inv, $"| {x.Condition} | {x.Episodes} | {x.LinVelError:0.000} | {x.YawRateError:0.000} | {x.Falls} | {x.MeanSeconds:0.0} | {x.MeanReturn:0.00} |");
+            md.AppendLine().AppendLine(inv, $"Commands: vx ∈ [{c.CommandVx.Low}, {c.CommandVx.High}] m/s, vy ∈ [{c.CommandVy.Low}, {c.CommandVy.High}] m/s, yaw rate ∈ [{c.CommandYawRate.Low}, {c.CommandYawRate.High}] rad/s. " +
+                $"Acceptance: lin vel error ≤ 0.15 m/s nominal and ≤ 0.225 held-out, no falls nominal: {(results[0].LinVelError <= 0.15 && results[1].LinVelError <= 0.225 && results[0].Falls == 0 ? "**met**" : "**not met**")}.");
+        }
+        else
+        {
+            var c = ManipulationConfig.Load(file);
+            var results = new[]
+            {
+                ManipulationEvaluator.Run(c, batch, "nominal", episodes, envs, threads),
+                ManipulationEvaluator.Run(ManipulationEvaluator.HeldOut(c), batch, "held-out", episodes, envs, threads),
+            };
+            bool push = c.Kind == ManipulationKind.Push;
+            double threshold = push ? c.SuccessDistance : c.SuccessPosition;
+            md.AppendLine(inv, $"| condition | episodes | success (within {threshold * 100:0.#} cm{(push ? "" : $" and {c.SuccessOrientation} rad")}) | final distance [m] | final orientation error [rad] | {(push ? "cube fell" : "early ends")} | return |")
+              .AppendLine("|---|---|---|---|---|---|---|");
+            foreach (var x in results)
+                md.AppendLine(inv, $"| {x.Condition} | {x.Episodes} | {x.SuccessRate:P0} | {x.FinalDistance:0.000} | {x.FinalOrientationError:0.000} | {x.Failures} | {x.MeanReturn:0.00} |");
+            if (!push)
+                md.AppendLine().AppendLine(inv, $"Acceptance: success ≥ 95% within 2 cm: {(results[0].SuccessRate >= 0.95 && c.SuccessPosition <= 0.02 ? "**met**" : "**not met**")}.");
+        }
+        md.AppendLine();
+
+        // A short GIF of the exported policy.
+        var gif = Path.Combine(outDir, "rollout.gif");
+        var settings = new RenderCommand.Settings(gifSeconds, 12, gif, 1, kind == "locomotion" ? heldCommand : null,
+            new RenderOptions { Width = 320, Height = 240, ShadowSize = 512, Distance = kind == "locomotion" ? 1.8 : 1.9, TrackBody = kind == "locomotion" ? null : "link1", Elevation = kind == "locomotion" ? -20 : -25 });
+        if (RenderCommand.Run(taskName, batch, onnx.ObservationDim, Path.GetFileName(onnxPath), settings) == 0)
+            md.AppendLine("## Rollout").AppendLine().AppendLine(inv, $"{(kind == "locomotion" ? $"Holding the command {heldCommand} (vx, vy, yaw rate). " : "")}`robotics render --policy {onnxPath} --out rollout.gif`")
+              .AppendLine().AppendLine("![rollout](rollout.gif)").AppendLine();
+        var reportPath = Path.Combine(outDir, "README.md");
+        File.WriteAllText(reportPath, md.ToString());
+        AnsiConsole.MarkupLineInterpolated($"wrote {reportPath}");
+        return 0;
+    }
+
+    // The training command as the run's configuration records it.
+    private static string RebuiltCommand(TrainOptions o) =>
+        $"robotics train --task {o.Task} --algo {o.Algorithm} --envs {o.Envs} --threads {o.Threads} --device {o.Device} --seed {o.Seed} " +
+        $"--iterations {o.Iterations} --steps {o.Ppo.StepsPerEnv} --hidden {string.Join(",", o.Network.Hidden)} --checkpoint-every {o.CheckpointEvery}";
+
+    private static string ThisMachine()
+    {
+        string cpu = "";
+        try { cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name"))?.Split(':', 2)[1].Trim() ?? ""; }
+        catch (IOException) { }
+        return $"{Environment.ProcessorCount} cores{(cpu.Length > 0 ? $" ({cpu})" : "")}, {System.Runtime.InteropServices.RuntimeInformation.OSDescription}";
+    }
+}
