@@ -127,53 +127,45 @@ public class ManipulationTaskTests
         Assert.Equal(Run(1), Run(2));
     }
 
-    [Fact]
-    public void Arm_task_file_errors_name_the_field()
+    // A temporary copy of an arm task file next to a copy of its URDF: Write(edit) writes the edited text, returns its path.
+    private static void WithTaskCopy(string source, Action<Func<Func<string, string>, string>> body)
     {
         var dir = Directory.CreateTempSubdirectory("robotics-arm-");
         try
         {
             File.Copy(TestPaths.Repo("urdf/panda_arm.urdf"), Path.Combine(dir.FullName, "panda_arm.urdf"));
-            string Write(Func<string, string> edit)
+            body(edit =>
             {
-                var text = edit(File.ReadAllText(Reach).Replace("urdf = \"../../../../urdf/panda_arm.urdf\"", "urdf = \"panda_arm.urdf\""));
+                var text = edit(File.ReadAllText(source).Replace("urdf = \"../../../../urdf/panda_arm.urdf\"", "urdf = \"panda_arm.urdf\""));
                 var path = Path.Combine(dir.FullName, "task.toml");
                 File.WriteAllText(path, text);
                 return path;
-            }
-            Assert.Equal("panda_reach", ManipulationConfig.Load(Write(t => t)).Name);
-            Assert.Contains("does not apply to a reach task", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("RewardSuccess = 1.0", "RewardCubeToTarget = 1.0")))).Message);
-            Assert.Contains("needs the cube", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("\"ee_to_target\", \"orientation_error\", \"last_action\"]", "\"cube_pos\", \"last_action\"]")))).Message);
-            Assert.Contains("floating-base robots only", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t + "base_payload = \"+U(0, 1)\"\n"))).Message);
-            Assert.Contains("matches no actuated joint", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("joint7 = 0.785", "wrist = 0.785")))).Message);
+            });
         }
         finally { dir.Delete(true); }
     }
 
     [Fact]
-    public void Push_reward_kernel_widths_come_from_the_task_file_and_are_checked()
+    public void Arm_task_file_errors_name_the_field() => WithTaskCopy(Reach, Write =>
     {
-        var dir = Directory.CreateTempSubdirectory("robotics-push-");
-        try
-        {
-            File.Copy(TestPaths.Repo("urdf/panda_arm.urdf"), Path.Combine(dir.FullName, "panda_arm.urdf"));
-            string Write(Func<string, string> edit)
-            {
-                var text = edit(File.ReadAllText(Push).Replace("urdf = \"../../../../urdf/panda_arm.urdf\"", "urdf = \"panda_arm.urdf\""));
-                var path = Path.Combine(dir.FullName, "task.toml");
-                File.WriteAllText(path, text);
-                return path;
-            }
-            var c = ManipulationConfig.Load(Write(t => t));
-            Assert.Equal(0.3, c.EeToCubeStd);
-            Assert.Equal(0.2, c.CubeToTargetStd);
-            var defaults = ManipulationConfig.Load(Write(t => t.Replace("ee_to_cube_std = 0.3", "").Replace("cube_to_target_std = 0.2", "")));
-            Assert.Equal(0.1, defaults.EeToCubeStd);
-            var e = Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("cube_to_target_std = 0.2", "cube_to_target_std = 0"))));
-            Assert.Contains("cube_to_target_std", e.Message);
-        }
-        finally { dir.Delete(true); }
-    }
+        Assert.Equal("panda_reach", ManipulationConfig.Load(Write(t => t)).Name);
+        Assert.Contains("does not apply to a reach task", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("RewardSuccess = 1.0", "RewardCubeToTarget = 1.0")))).Message);
+        Assert.Contains("needs the cube", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("\"ee_to_target\", \"orientation_error\", \"last_action\"]", "\"cube_pos\", \"last_action\"]")))).Message);
+        Assert.Contains("floating-base robots only", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t + "base_payload = \"+U(0, 1)\"\n"))).Message);
+        Assert.Contains("matches no actuated joint", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("joint7 = 0.785", "wrist = 0.785")))).Message);
+    });
+
+    [Fact]
+    public void Push_reward_kernel_widths_come_from_the_task_file_and_are_checked() => WithTaskCopy(Push, Write =>
+    {
+        var c = ManipulationConfig.Load(Write(t => t));
+        Assert.Equal(0.3, c.EeToCubeStd);
+        Assert.Equal(0.2, c.CubeToTargetStd);
+        var defaults = ManipulationConfig.Load(Write(t => t.Replace("ee_to_cube_std = 0.3", "").Replace("cube_to_target_std = 0.2", "")));
+        Assert.Equal(0.1, defaults.EeToCubeStd);
+        var e = Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("cube_to_target_std = 0.2", "cube_to_target_std = 0"))));
+        Assert.Contains("cube_to_target_std", e.Message);
+    });
 
     [Fact]
     public void A_wider_cube_to_target_kernel_pays_more_for_the_same_distance()
