@@ -22,15 +22,33 @@ internal static class DeployCommand
         var seconds = new Option<double>("--seconds") { Description = "run time [s]; 0 = until Ctrl+C", DefaultValueFactory = _ => 0.0 };
         var autostart = new Option<bool>("--autostart") { Description = "request a start once joint states and IMU are live" };
         var loopback = new Option<bool>("--loopback") { Description = "keep DDS traffic on the loopback interface" };
+        var renames = new Option<string?>("--joint-names") { Description = "the driver's names for the policy's joints where they differ: policy=robot,… (e.g. FR_hip_joint=fr_hip)" };
+        var commandsTopic = new Option<string>("--commands-topic") { Description = "topic of the joint commands (e.g. /position_controller/commands for ros2_control)", DefaultValueFactory = _ => "joint_commands" };
         var deploy = new Command("deploy", "The real-time ROS 2 deploy node: policy + safety layer between the robot's topics and its joint commands.")
         {
-            policy, domain, mode, lockstep, seconds, autostart, loopback,
+            policy, domain, mode, lockstep, seconds, autostart, loopback, renames, commandsTopic,
         };
-        deploy.SetAction(r => Run(r.GetValue(policy)!, r.GetValue(domain), r.GetValue(mode)!, r.GetValue(lockstep), r.GetValue(seconds), r.GetValue(autostart), r.GetValue(loopback)));
+        deploy.SetAction(r => Run(r.GetValue(policy)!, r.GetValue(domain), r.GetValue(mode)!, r.GetValue(lockstep), r.GetValue(seconds), r.GetValue(autostart), r.GetValue(loopback),
+            r.GetValue(renames), r.GetValue(commandsTopic)!));
         return deploy;
     }
 
-    private static int Run(string path, uint domain, string mode, bool lockstep, double seconds, bool autostart, bool loopback)
+    /// <summary>Parses <c>policy=robot,…</c>; throws <see cref="ArgumentException"/> naming the bad pair.</summary>
+    internal static IReadOnlyDictionary<string, string> ParseRenames(string? text)
+    {
+        var renames = new Dictionary<string, string>();
+        if (string.IsNullOrWhiteSpace(text)) return renames;
+        foreach (var pair in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = pair.Split('=', StringSplitOptions.TrimEntries);
+            if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
+                throw new ArgumentException($"--joint-names: '{pair}' is not policy_joint=robot_joint");
+            if (!renames.TryAdd(parts[0], parts[1])) throw new ArgumentException($"--joint-names: '{parts[0]}' is renamed twice");
+        }
+        return renames;
+    }
+
+    private static int Run(string path, uint domain, string mode, bool lockstep, double seconds, bool autostart, bool loopback, string? renames, string commandsTopic)
     {
         DeployNode node;
         try
@@ -44,7 +62,7 @@ internal static class DeployCommand
             node = new DeployNode(new DeployNodeOptions
             {
                 PolicyPath = path, DomainId = domain, Loopback = loopback, LockStep = lockstep, Seconds = seconds, AutoStart = autostart,
-                Io = new DdsRobotIoOptions { CommandMode = commandMode },
+                Io = new DdsRobotIoOptions { CommandMode = commandMode, JointRenames = ParseRenames(renames), JointCommandsTopic = commandsTopic },
             });
         }
         catch (Exception e) when (e is ArgumentException or PolicyContractException or Robotics.RobotBridge.Dds.DdsException)
@@ -61,7 +79,7 @@ internal static class DeployCommand
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv, $"deploy: {node.Contract.Task} policy {Path.GetFileName(path)}, {c.Joints} joints, control {1 / c.ControlPeriod:0} Hz, policy {1 / c.PolicyPeriod:0} Hz, " +
                 $"{(lockstep ? "lock-step" : "real time")}, domain {domain}{(loopback ? " (loopback)" : "")}, commands {mode}"));
-            Console.WriteLine($"joint order of joint_commands: {string.Join(", ", c.JointNames)}");
+            Console.WriteLine($"joint order of joint_commands: {string.Join(", ", node.Io.RobotJointNames)}");
             var r = node.Run(line => Console.WriteLine(line), cancel.Token);
             if (node.Setup is { } setup) Console.WriteLine(setup.ToString());
             Console.WriteLine($"final state {r.FinalState} ({r.LastCause}); ticks {r.Ticks}; policy runs {r.PolicyRuns}");

@@ -21,6 +21,7 @@ namespace Robotics.RobotBridge.Node;
 public sealed class DdsRobotIo : IRobotIo
 {
     private readonly string[] _joints;            // [n] policy action order
+    private readonly string[] _robotNames;        // [n] the driver's name of each, after JointRenames
     private readonly DdsRobotIoOptions _o;
     private readonly Ros2Subscription<JointState> _jointSub;
     private readonly Ros2Subscription<Imu> _imuSub;
@@ -55,6 +56,12 @@ public sealed class DdsRobotIo : IRobotIo
         if (joints.Distinct().Count() != joints.Count) throw new ArgumentException($"DdsRobotIo: a joint appears twice in [{string.Join(", ", joints)}]", nameof(joints));
         _o = (options ?? new DdsRobotIoOptions()).Validate();
         _joints = joints.ToArray();
+        foreach (var from in _o.JointRenames.Keys)
+            if (!_joints.Contains(from))
+                throw new ArgumentException($"DdsRobotIoOptions.JointRenames renames '{from}', which is not one of the policy's joints [{string.Join(", ", _joints)}]", nameof(options));
+        _robotNames = _joints.Select(j => _o.JointRenames.TryGetValue(j, out var r) ? r : j).ToArray();
+        if (_robotNames.Distinct().Count() != _robotNames.Length)
+            throw new ArgumentException($"DdsRobotIoOptions.JointRenames gives two joints one name: [{string.Join(", ", _robotNames)}]", nameof(options));
         int n = _joints.Length;
         _index = new int[n];
         _pos = new double[n]; _vel = new double[n]; _eff = new double[n];
@@ -78,6 +85,9 @@ public sealed class DdsRobotIo : IRobotIo
 
     /// <summary>The policy's joints in action order.</summary>
     public IReadOnlyList<string> JointNames => _joints;
+
+    /// <summary>The driver's names of the policy's joints, in action order (<see cref="DdsRobotIoOptions.JointRenames"/> applied).</summary>
+    public IReadOnlyList<string> RobotJointNames => _robotNames;
 
     /// <summary>The options in force.</summary>
     public DdsRobotIoOptions Options => _o;
@@ -168,8 +178,8 @@ public sealed class DdsRobotIo : IRobotIo
         var missing = new List<string>();
         for (int i = 0; i < _joints.Length; i++)
         {
-            _index[i] = names.IndexOf(_joints[i]);
-            if (_index[i] < 0) missing.Add(_joints[i]);
+            _index[i] = names.IndexOf(_robotNames[i]);
+            if (_index[i] < 0) missing.Add(_robotNames[i] == _joints[i] ? _joints[i] : $"{_robotNames[i]} (the policy's {_joints[i]})");
         }
         if (missing.Count > 0)
         {

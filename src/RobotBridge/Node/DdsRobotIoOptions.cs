@@ -19,6 +19,12 @@ public sealed record DdsRobotIoOptions
     public string StatusTopic { get; init; } = "deploy_status";
     /// <summary>Command format: full PD commands or position targets only.</summary>
     public JointCommandMode CommandMode { get; init; } = JointCommandMode.Pd;
+    /// <summary>
+    /// Policy joint → the robot driver's name for it, for drivers that name joints differently from the URDF the
+    /// policy was trained on (e.g. <c>FR_hip_joint</c> → <c>fr_hip</c>). Joints not listed keep their name. The
+    /// mapping is explicit, never guessed.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> JointRenames { get; init; } = new Dictionary<string, string>();
     /// <summary>QoS of the sensor subscriptions: sensor data (best effort, keep-last 5) matches best-effort and reliable publishers alike.</summary>
     public QosProfile SensorQos { get; init; } = QosProfile.SensorData;
     /// <summary>QoS of cmd_vel, estop, joint commands and status: ROS 2's default (reliable, keep-last 10).</summary>
@@ -30,6 +36,10 @@ public sealed record DdsRobotIoOptions
         foreach (var (name, value) in new[] { (nameof(JointStatesTopic), JointStatesTopic), (nameof(ImuTopic), ImuTopic), (nameof(CmdVelTopic), CmdVelTopic),
                      (nameof(EStopTopic), EStopTopic), (nameof(JointCommandsTopic), JointCommandsTopic), (nameof(StatusTopic), StatusTopic) })
             if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"DdsRobotIoOptions.{name} is empty", name);
+        if (JointRenames is null) throw new ArgumentException("DdsRobotIoOptions.JointRenames is missing", nameof(JointRenames));
+        foreach (var (from, to) in JointRenames)
+            if (string.IsNullOrWhiteSpace(from) || string.IsNullOrWhiteSpace(to))
+                throw new ArgumentException($"DdsRobotIoOptions.JointRenames: '{from}' → '{to}' has an empty name", nameof(JointRenames));
         if (!Enum.IsDefined(CommandMode)) throw new ArgumentException($"DdsRobotIoOptions.CommandMode {CommandMode} is not defined", nameof(CommandMode));
         (SensorQos ?? throw new ArgumentException("DdsRobotIoOptions.SensorQos is missing", nameof(SensorQos))).Validate();
         (ControlQos ?? throw new ArgumentException("DdsRobotIoOptions.ControlQos is missing", nameof(ControlQos))).Validate();

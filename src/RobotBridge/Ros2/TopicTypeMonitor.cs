@@ -91,7 +91,8 @@ internal sealed unsafe class TopicTypeMonitor
     private void Check(Guid key, string topic, string type, bool isWriter)
     {
         if (!_ours.TryGetValue(topic, out var ours) || ours.Type == type || !_reported.Add((key, ours.Type))) return;
-        foreach (var a in ours.OnMismatch) a();
+        // The node's record first: whoever sees an endpoint's counter move finds the report already there.
         _report(new WrongTypeReport(topic, ours.Type, type, isWriter));
+        foreach (var a in ours.OnMismatch) a();
     }
 }

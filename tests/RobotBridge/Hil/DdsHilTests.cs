@@ -140,11 +140,21 @@ public sealed class DdsHilTests(ITestOutputHelper output)
                 Assert.Equal(0, r.GetProperty("commands_rejected").GetInt64());
                 // 8 s at the 50 Hz policy rate is 400 samples; the operator's first command lands a tick or two late.
                 Assert.InRange(samples, 390, 401);
-                // A policy that ignores the command scores ≈ 0.5 m/s; the in-process run ≈ 0.08–0.09.
-                Assert.True(Math.Abs(lin - reference.LinVelError) <= 0.05 * reference.LinVelError,
-                    $"lin vel error over DDS {lin:0.0000} vs in-process {reference.LinVelError:0.0000} m/s: more than 5% apart");
-                Assert.True(Math.Abs(yaw - reference.YawRateError) <= 0.05 * reference.YawRateError,
-                    $"yaw rate error over DDS {yaw:0.0000} vs in-process {reference.YawRateError:0.0000} rad/s: more than 5% apart");
+                // A policy that ignores the command scores ≈ 0.5 m/s; the in-process run ≈ 0.08–0.10. Allowed: 5 %, plus
+                // what the operator's timing alone explains: each command switch landing up to two policy ticks off
+                // the in-process schedule adds |Δcommand| to those samples' error.
+                double lateLin = 0, lateYaw = 0;
+                var before = new CommandStep(0, 0, 0, 0);   // the node holds a zero command until the first arrives
+                foreach (var step in schedule)
+                {
+                    lateLin += 2 * Math.Sqrt(Math.Pow(step.Vx - before.Vx, 2) + Math.Pow(step.Vy - before.Vy, 2)) / samples;
+                    lateYaw += 2 * Math.Abs(step.YawRate - before.YawRate) / samples;
+                    before = step;
+                }
+                Assert.True(Math.Abs(lin - reference.LinVelError) <= 0.05 * reference.LinVelError + lateLin,
+                    $"lin vel error over DDS {lin:0.0000} vs in-process {reference.LinVelError:0.0000} m/s: more than 5% + {lateLin:0.0000} apart");
+                Assert.True(Math.Abs(yaw - reference.YawRateError) <= 0.05 * reference.YawRateError + lateYaw,
+                    $"yaw rate error over DDS {yaw:0.0000} vs in-process {reference.YawRateError:0.0000} rad/s: more than 5% + {lateYaw:0.0000} apart");
                 Assert.Contains("final state Running", deploy.Output);
             }
             catch { Dump(sim, deploy); throw; }

@@ -56,6 +56,28 @@ public sealed class DdsRobotIoTests : IDisposable
     }
 
     [Fact]
+    public void A_driver_that_names_joints_differently_is_mapped_through_explicit_renames()
+    {
+        // The driver says "knee" for the policy's "calf"; without the rename the joint is missing, with it the data maps.
+        var renamed = _topics with { JointRenames = new Dictionary<string, string> { ["calf"] = "knee" } };
+        var io = new DdsRobotIo(_deploy, PolicyJoints, renamed);
+        Assert.Equal(["hip", "thigh", "knee"], io.RobotJointNames);
+        Assert.Equal(PolicyJoints, io.JointNames);
+        Assert.True(TestDomain.WaitUntil(() => _joints.MatchedSubscriptions == 1), "no match");
+        var js = DriverState();
+        js.Name.Set(["knee", "extra", "hip", "thigh"]);
+        _joints.Publish(js);
+        var frame = new SensorFrame(3, 3);
+        Assert.True(TestDomain.WaitUntil(() => { io.Read(frame); return frame.Sequence > 0 || io.JointStateError is not null; }), "nothing arrived");
+        Assert.Null(io.JointStateError);
+        Assert.Equal([1.0, 2.0, 3.0], frame.JointPos);
+
+        // Bad renames are refused by name before anything runs.
+        Assert.Contains("'ankle'", Assert.Throws<ArgumentException>(() => new DdsRobotIo(_deploy, PolicyJoints, _topics with { JointRenames = new Dictionary<string, string> { ["ankle"] = "x" } })).Message);
+        Assert.Contains("two joints one name", Assert.Throws<ArgumentException>(() => new DdsRobotIo(_deploy, PolicyJoints, _topics with { JointRenames = new Dictionary<string, string> { ["calf"] = "hip" } })).Message);
+    }
+
+    [Fact]
     public void Joint_states_are_mapped_by_name_and_the_imu_quaternion_is_reordered()
     {
         var io = Io();
