@@ -17,8 +17,6 @@ mkdir -p "$stage/pub/mujoco"
 for f in libmujoco.so.2.2.2 libccd.so.2 liblodepng.so.0 libqhull_r.so.8.0 libtinyxml2.so.9; do
   cp -L "$(ldconfig -p | awk -v f="$f" '$1 == f { print $NF; exit }')" "$stage/pub/mujoco/"
 done
-# The interop resolves exported variables (mju_user_error) by the plain name, as libmujoco-dev's link provides it.
-ln -s libmujoco.so.2.2.2 "$stage/pub/mujoco/libmujoco.so"
 mkdir -p "$(dirname "$out")"
 tar cf - -C "$stage" pub | xz -T0 -6 > "$out"
 echo "$out: $(du -h "$out" | cut -f1)"

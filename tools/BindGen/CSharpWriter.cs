@@ -50,9 +50,15 @@ internal static class CSharpWriter
             sb.Append($"    public static {g.PointerType} {g.Name} => ({g.PointerType})Export(\"{g.Name}\");\n\n");
         }
         sb.Append("""
+                /// <summary>
+                /// The handle the assembly's DllImport resolver loaded the library as (it sets this): exported variables
+                /// resolve through it, since NativeLibrary.Load by name does not consult that resolver. 0: load by name.
+                /// </summary>
+                public static nint LibraryHandle { get; set; }
+
                 /// <summary>Resolves an exported variable's address; the library is loaded by the first call into it.</summary>
                 private static nint Export(string name) =>
-                    NativeLibrary.GetExport(NativeLibrary.Load(LibraryName, typeof(MuJoCoNative).Assembly, null), name);
+                    NativeLibrary.GetExport(LibraryHandle != 0 ? LibraryHandle : NativeLibrary.Load(LibraryName, typeof(MuJoCoNative).Assembly, null), name);
             }
 
             """.Replace("MuJoCoNative", className));

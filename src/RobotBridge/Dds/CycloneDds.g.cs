@@ -875,9 +875,15 @@ public static unsafe partial class CycloneDdsNative
     [LibraryImport(LibraryName)]
     public static partial int dds_free_typeinfo(dds_typeinfo_t* type_info);
 
+    /// <summary>
+    /// The handle the assembly's DllImport resolver loaded the library as (it sets this): exported variables
+    /// resolve through it, since NativeLibrary.Load by name does not consult that resolver. 0: load by name.
+    /// </summary>
+    public static nint LibraryHandle { get; set; }
+
     /// <summary>Resolves an exported variable's address; the library is loaded by the first call into it.</summary>
     private static nint Export(string name) =>
-        NativeLibrary.GetExport(NativeLibrary.Load(LibraryName, typeof(CycloneDdsNative).Assembly, null), name);
+        NativeLibrary.GetExport(LibraryHandle != 0 ? LibraryHandle : NativeLibrary.Load(LibraryName, typeof(CycloneDdsNative).Assembly, null), name);
 }
 public enum dds_free_op_t
 {

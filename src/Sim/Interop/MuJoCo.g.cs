@@ -1286,9 +1286,15 @@ public static unsafe partial class MuJoCoNative
     /// <summary>Address of the exported variable mjRNDSTRING (its first element for arrays).</summary>
     public static byte** mjRNDSTRING => (byte**)Export("mjRNDSTRING");
 
+    /// <summary>
+    /// The handle the assembly's DllImport resolver loaded the library as (it sets this): exported variables
+    /// resolve through it, since NativeLibrary.Load by name does not consult that resolver. 0: load by name.
+    /// </summary>
+    public static nint LibraryHandle { get; set; }
+
     /// <summary>Resolves an exported variable's address; the library is loaded by the first call into it.</summary>
     private static nint Export(string name) =>
-        NativeLibrary.GetExport(NativeLibrary.Load(LibraryName, typeof(MuJoCoNative).Assembly, null), name);
+        NativeLibrary.GetExport(LibraryHandle != 0 ? LibraryHandle : NativeLibrary.Load(LibraryName, typeof(MuJoCoNative).Assembly, null), name);
 }
 /// <summary>disable default feature bitflags</summary>
 public enum mjtDisableBit

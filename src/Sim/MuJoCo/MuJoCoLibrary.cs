@@ -25,7 +25,7 @@ public static unsafe class MuJoCoLibrary
         {
             if (name != MuJoCoNative.LibraryName) return 0;
             foreach (var c in Candidates)
-                if (NativeLibrary.TryLoad(c, asm, path, out var h)) return h;
+                if (NativeLibrary.TryLoad(c, asm, path, out var h)) return MuJoCoNative.LibraryHandle = h;
             throw new DllNotFoundException(
                 "libmujoco (MuJoCo 2.2.2) was not found. Install it with: apt-get install libmujoco-dev, " +
                 "or put libmujoco.so.2.2.2 on LD_LIBRARY_PATH.");

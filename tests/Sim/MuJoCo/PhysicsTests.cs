@@ -4,6 +4,17 @@ namespace Robotics.Sim.Tests.MuJoCo;
 
 public class PhysicsTests
 {
+    [Fact]
+    public void Exported_variables_resolve_through_the_library_the_resolver_loaded()
+    {
+        // NativeLibrary.Load by name skips the assembly's resolver, which finds libmujoco.so.2.2.2 where only the
+        // runtime package is installed (no libmujoco.so link); the error handler's address must come from that handle.
+        MuJoCoLibrary.EnsureInitialized();
+        Assert.NotEqual(0, Robotics.Sim.Interop.MuJoCoNative.LibraryHandle);
+        Assert.True(System.Runtime.InteropServices.NativeLibrary.TryGetExport(Robotics.Sim.Interop.MuJoCoNative.LibraryHandle, "mj_version", out _));
+        Assert.Equal(222, MuJoCoLibrary.Version);
+    }
+
     [Theory]
     [InlineData(1.0)]
     [InlineData(2.5)]
