@@ -3,6 +3,7 @@ using System.Globalization;
 using Robotics.Deploy.Contract;
 using Robotics.Sim.Envs;
 using Robotics.Training.Algorithms;
+using Robotics.Training.Devices;
 using static TorchSharp.torch;
 
 namespace Robotics.Training.Runner;
@@ -118,12 +119,7 @@ public sealed class OnPolicyRunner
     }
 
     // A [N, dim] (or [N] for dim 0) float tensor on the training device, copied from an environment buffer.
-    private Tensor Tensor(ReadOnlySpan<float> values, int dim)
-    {
-        var shape = dim == 0 ? new long[] { values.Length } : new long[] { values.Length / dim, dim };
-        var t = tensor(values.ToArray(), shape);
-        return _device.type == TorchSharp.DeviceType.CPU ? t : t.to(_device);
-    }
+    private Tensor Tensor(ReadOnlySpan<float> values, int dim) => HostTensors.FromSpan(values, dim, _device);
 
     /// <summary>One CSV header and row per iteration, culture-invariant.</summary>
     public static string CsvHeader(IReadOnlyList<string> terms) =>
