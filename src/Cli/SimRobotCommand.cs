@@ -8,14 +8,15 @@ using Robotics.Sim.Tasks.Locomotion;
 namespace Robotics.Cli;
 
 /// <summary>
-/// <c>robotics sim-robot --task go1_velocity</c>: the simulated robot behind ROS 2 (joint states and IMU out, joint
+/// <c>robotics sim-robot --robot urdf/go1.urdf</c> (or <c>--task go1_velocity</c>): the simulated robot behind ROS 2 (joint states and IMU out, joint
 /// commands and cmd_vel in), wall-clock paced or lock-step; prints and optionally writes the tracking score.
 /// </summary>
 internal static class SimRobotCommand
 {
     public static Command Create()
     {
-        var task = new Option<string>("--task") { Description = "legged task (name or .toml) whose robot to simulate", DefaultValueFactory = _ => "go1_velocity" };
+        var task = new Option<string?>("--task") { Description = "legged task (name or .toml) whose robot to simulate (default: go1_velocity)" };
+        var robot = new Option<string?>("--robot") { Description = "the robot's URDF; its legged task file in src/Sim/Tasks/Configs supplies the actuator model" };
         var domain = new Option<uint>("--domain") { Description = "ROS_DOMAIN_ID (0–232)", DefaultValueFactory = _ => 0u };
         var latency = new Option<double>("--latency") { Description = "command latency [s]", DefaultValueFactory = _ => 0.0 };
         var lockstep = new Option<bool>("--lockstep") { Description = "advance one control period per joint command received" };
@@ -25,18 +26,24 @@ internal static class SimRobotCommand
         var loopback = new Option<bool>("--loopback") { Description = "keep DDS traffic on the loopback interface" };
         var cmd = new Command("sim-robot", "The simulated robot behind ROS 2: publishes joint_states and imu, applies joint_commands, scores cmd_vel tracking from ground truth.")
         {
-            task, domain, latency, lockstep, seconds, silence, report, loopback,
+            task, robot, domain, latency, lockstep, seconds, silence, report, loopback,
         };
-        cmd.SetAction(r => Run(r.GetValue(task)!, r.GetValue(domain), r.GetValue(latency), r.GetValue(lockstep), r.GetValue(seconds), r.GetValue(silence), r.GetValue(report), r.GetValue(loopback)));
+        cmd.SetAction(r => Run(r.GetValue(task), r.GetValue(robot), r.GetValue(domain), r.GetValue(latency), r.GetValue(lockstep), r.GetValue(seconds), r.GetValue(silence), r.GetValue(report), r.GetValue(loopback)));
         return cmd;
     }
 
-    private static int Run(string taskName, uint domain, double latency, bool lockstep, double seconds, double? silence, string? report, bool loopback)
+    private static int Run(string? taskArg, string? robotArg, uint domain, double latency, bool lockstep, double seconds, double? silence, string? report, bool loopback)
     {
         LocomotionTask task;
         SimRobotNode node;
+        string taskName = taskArg ?? "go1_velocity";
         try
         {
+            if (robotArg is not null)
+            {
+                if (taskArg is not null) throw new ArgumentException("--robot and --task both name the robot; give one");
+                taskName = Path.GetFileNameWithoutExtension(TaskCatalog.ForRobot(robotArg, "locomotion"));
+            }
             task = TaskCatalog.Load(taskName) as LocomotionTask ?? throw new ArgumentException($"--task {taskName}: not a legged task; the simulated robot stands in for legged robots");
             try
             {

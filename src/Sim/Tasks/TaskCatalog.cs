@@ -37,6 +37,33 @@ public static class TaskCatalog
         };
     }
 
+    /// <summary>
+    /// The task file of <paramref name="kind"/> whose <c>[robot] urdf</c> is <paramref name="urdfPath"/>: a URDF names
+    /// the robot, its task file holds what the URDF lacks (actuator gains, control period, IMU and base links).
+    /// </summary>
+    /// <exception cref="TaskFileException">The URDF does not exist, or no task file or more than one uses it; the message says which and what to do.</exception>
+    public static string ForRobot(string urdfPath, string kind)
+    {
+        // Relative to the working directory, else to the repository root.
+        var urdf = File.Exists(urdfPath) ? Path.GetFullPath(urdfPath)
+            : !Path.IsPathRooted(urdfPath) && File.Exists(Path.Combine(Home, urdfPath)) ? Path.GetFullPath(Path.Combine(Home, urdfPath))
+            : throw new TaskFileException($"--robot {urdfPath}: no such URDF file");
+        var matches = new List<string>();
+        foreach (var name in Names())
+        {
+            var file = Path.Combine(Home, ConfigDir, name + ".toml");
+            var toml = TomlSection.Parse(File.ReadAllText(file), file);
+            if (toml.String("kind", "") != kind || toml.Section("robot")?.String("urdf", "") is not { Length: > 0 } rel) continue;
+            if (Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, rel)) == urdf) matches.Add(file);
+        }
+        return matches.Count switch
+        {
+            1 => matches[0],
+            0 => throw new TaskFileException($"--robot {urdfPath}: no {kind} task file in {ConfigDir} uses this URDF; copy one (the README's 'Bring your own robot') and pass it with --task"),
+            _ => throw new TaskFileException($"--robot {urdfPath}: {matches.Count} {kind} task files use this URDF ({string.Join(", ", matches.Select(Path.GetFileNameWithoutExtension))}); pick one with --task"),
+        };
+    }
+
     /// <summary>Names of the task files in <see cref="ConfigDir"/>.</summary>
     public static IReadOnlyList<string> Names()
     {

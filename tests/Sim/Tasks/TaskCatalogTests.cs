@@ -1,0 +1,31 @@
+using Robotics.Sim.Tasks;
+
+namespace Robotics.Sim.Tests.Tasks;
+
+public class TaskCatalogTests
+{
+    // What ./robotics exports; the task files are found under it.
+    public TaskCatalogTests() => Environment.SetEnvironmentVariable("ROBOTICS_HOME", TestPaths.RepoRoot);
+
+    [Theory]
+    [InlineData("urdf/go1.urdf", "locomotion", "go1_velocity")]
+    [InlineData("urdf/panda_arm.urdf", "reach", "panda_reach")]
+    [InlineData("urdf/panda_arm.urdf", "push", "panda_push")]
+    public void A_urdf_finds_the_task_file_of_its_kind_that_uses_it(string urdf, string kind, string expected)
+    {
+        // Relative to the repository root and as an absolute path alike.
+        Assert.Equal(expected, Path.GetFileNameWithoutExtension(TaskCatalog.ForRobot(urdf, kind)));
+        Assert.Equal(expected, Path.GetFileNameWithoutExtension(TaskCatalog.ForRobot(TestPaths.Repo(urdf), kind)));
+    }
+
+    [Fact]
+    public void A_urdf_no_task_file_uses_is_refused_with_what_to_do()
+    {
+        var ex = Assert.Throws<TaskFileException>(() => TaskCatalog.ForRobot("urdf/panda_arm.urdf", "locomotion"));
+        Assert.Contains("no locomotion task file", ex.Message);
+        Assert.Contains("--task", ex.Message);
+
+        var missing = Assert.Throws<TaskFileException>(() => TaskCatalog.ForRobot("urdf/no_such_robot.urdf", "locomotion"));
+        Assert.Contains("urdf/no_such_robot.urdf: no such URDF file", missing.Message);
+    }
+}
