@@ -22,7 +22,7 @@ internal static class ExportCommand
     {
         var checkpoint = new Option<string>("--checkpoint") { Description = "a run folder (its newest checkpoint_N) or a checkpoint_N folder", Required = true };
         var output = new Option<string?>("--out") { Description = "the ONNX file to write (default: policy.onnx in the checkpoint folder)" };
-        var commit = new Option<string?>("--commit") { Description = "source commit to record (default: git describe --always --dirty of the repository)" };
+        var commit = new Option<string?>("--commit") { Description = "source commit to record (default: the one the checkpoint records, the commit of the binary that trained it; else git describe --always --dirty of the repository)" };
         var export = new Command("export", "Export a trained policy to ONNX (opset 17) with its policy contract in the metadata.") { checkpoint, output, commit };
         export.SetAction(r => Run(r.GetValue(checkpoint)!, r.GetValue(output), r.GetValue(commit)));
         return export;
@@ -74,7 +74,7 @@ internal static class ExportCommand
                 }
                 var contract = source.PolicyContract() with
                 {
-                    Provenance = new Provenance { RunId = runId, SourceCommit = commit ?? GitHead() },
+                    Provenance = new Provenance { RunId = runId, SourceCommit = commit ?? trained.SourceCommit ?? GitHead() },
                 };
                 var path = Path.GetFullPath(output ?? Path.Combine(dir, "policy.onnx"));
                 OnnxExporter.Export(trained.Actor, contract, path);

@@ -12,8 +12,9 @@ public sealed class CheckpointPolicy : IDisposable
 {
     private readonly GaussianActor _actor;
 
-    private CheckpointPolicy(GaussianActor actor, string task, int policyDim, int actionDim)
+    private CheckpointPolicy(GaussianActor actor, string task, int policyDim, int actionDim, string? sourceCommit)
     {
+        SourceCommit = sourceCommit;
         _actor = actor;
         Task = task;
         PolicyDim = policyDim;
@@ -28,6 +29,8 @@ public sealed class CheckpointPolicy : IDisposable
     public int PolicyDim { get; }
     /// <summary>Width of the action.</summary>
     public int ActionDim { get; }
+    /// <summary>The commit of the binary that wrote this checkpoint, or null when the checkpoint does not say.</summary>
+    public string? SourceCommit { get; }
 
     /// <summary>Loads <c>checkpoint_N/actor.pt</c> with the network described by the run's config.json (one folder up).</summary>
     /// <exception cref="InvalidDataException">The folder is not a checkpoint of a run, or its files do not fit together.</exception>
@@ -52,7 +55,9 @@ public sealed class CheckpointPolicy : IDisposable
             throw new InvalidDataException($"{actorPath} does not fit the network in {configPath} ({policyDim} → [{string.Join(", ", net.Hidden)}] → {actionDim}): {e.Message}", e);
         }
         actor.eval();
-        return new CheckpointPolicy(actor, root.GetProperty("Task").GetString() ?? "", policyDim, actionDim);
+        var commitPath = Path.Combine(dir, TrainingRun.SourceCommitFile);
+        var commit = File.Exists(commitPath) ? File.ReadAllText(commitPath).Trim() : null;
+        return new CheckpointPolicy(actor, root.GetProperty("Task").GetString() ?? "", policyDim, actionDim, commit is { Length: > 0 } ? commit : null);
     }
 
     /// <summary>

@@ -65,7 +65,7 @@ public sealed class TrainingRun
         var config = new
         {
             options.Task, options.Algorithm, options.Envs, options.Threads, options.Device, options.Seed, options.Iterations, options.CheckpointEvery,
-            options.Ppo, options.Network, TaskName = taskName,
+            options.Ppo, options.Network, TaskName = taskName, BuildInfo.SourceCommit,
             ObservationGroups = env.ObservationGroups.Select(g => new { g.Name, g.Dim, Terms = g.Terms.Select(t => new { t.Name, t.Width, t.Scale, t.Noise, t.Clip }) }),
             env.ActionDim, env.StepDt,
         };
@@ -119,6 +119,9 @@ public sealed class TrainingRun
     /// <summary>The file in a checkpoint that says where the run was: iteration and total steps.</summary>
     public const string RunStateFile = "run.json";
 
+    /// <summary>The file in a checkpoint naming the commit of the binary that wrote it (absent when that binary did not know).</summary>
+    public const string SourceCommitFile = "source_commit.txt";
+
     /// <summary>The run directory.</summary>
     public string Directory { get; }
     /// <summary>The options it was started with.</summary>
@@ -141,7 +144,8 @@ public sealed class TrainingRun
 
     /// <summary>
     /// Writes checkpoint <paramref name="iteration"/> (the iterations done so far) atomically: the algorithm's whole state
-    /// (actor.pt and critic.pt with their normalizers, optimizer, generator, learning rate) and run.json (iteration, total steps).
+    /// (actor.pt and critic.pt with their normalizers, optimizer, generator, learning rate), run.json (iteration, total steps)
+    /// and the commit of the binary that trained up to here (<see cref="SourceCommitFile"/>; a resumed run may change binaries).
     /// </summary>
     public string Checkpoint(ICheckpointable algorithm, int iteration, long totalSteps)
     {
@@ -151,6 +155,7 @@ public sealed class TrainingRun
         System.IO.Directory.CreateDirectory(temp);
         algorithm.SaveState(temp);
         CheckpointFiles.Save(temp, Path.GetFileNameWithoutExtension(RunStateFile), new Dictionary<string, double> { ["iteration"] = iteration, ["total_steps"] = totalSteps });
+        if (BuildInfo.SourceCommit is { } commit) File.WriteAllText(Path.Combine(temp, SourceCommitFile), commit + "\n");
         if (System.IO.Directory.Exists(dir)) System.IO.Directory.Delete(dir, true);
         System.IO.Directory.Move(temp, dir);   // a reader never sees half a checkpoint
         return dir;

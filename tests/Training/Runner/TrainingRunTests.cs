@@ -52,9 +52,22 @@ public class TrainingRunTests
             policy.Act(x.data<float>().ToArray(), actions);
             Assert.Equal(ppo.Actor.forward(x).reshape(3).data<float>().ToArray(), actions);
             Assert.Throws<InvalidDataException>(() => CheckpointPolicy.Load(run.Directory));   // not a checkpoint folder
+
+            // Provenance: the checkpoint names the commit of the binary that trained it (this build's, from git).
+            Assert.Matches("^[0-9a-f]{40}$", BuildInfo.SourceCommit);
+            Assert.Equal(BuildInfo.SourceCommit, policy.SourceCommit);
+            Assert.Contains($"\"SourceCommit\": \"{BuildInfo.SourceCommit}\"", File.ReadAllText(Path.Combine(run.Directory, "config.json")));
         }
         finally { root.Delete(true); }
     }
+
+    [Theory]
+    [InlineData("1.0.0+676e4745b07954d996df4d057dc0837ecd5785b9", "676e4745b07954d996df4d057dc0837ecd5785b9")]
+    [InlineData("1.0.0", null)]
+    [InlineData("1.0.0+local-build", null)]
+    [InlineData(null, null)]
+    public void The_build_commit_is_read_from_the_informational_version(string? version, string? commit) =>
+        Assert.Equal(commit, BuildInfo.Parse(version));
 
     [Fact]
     public void Bad_options_name_the_flag()
