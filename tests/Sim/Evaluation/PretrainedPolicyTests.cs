@@ -1,0 +1,44 @@
+using Robotics.Deploy.Runtime;
+using Robotics.Sim.Evaluation;
+using Robotics.Sim.Tasks.Locomotion;
+using Robotics.Sim.Tasks.Manipulation;
+
+namespace Robotics.Sim.Tests.Evaluation;
+
+/// <summary>
+/// The policies in models/ still meet their acceptance when evaluated from the exported file under
+/// nominal dynamics: a change to a task's observations, actuators or timing that would silently break a
+/// shipped policy fails here. Fewer episodes than the reports (a CI budget), fixed seeds, and bounds with
+/// room for that: each report's figure over 64 (arm) or 32 (Go1) episodes sits well inside them.
+/// </summary>
+public class PretrainedPolicyTests
+{
+    private static string Config(string task) => TestPaths.Repo($"src/Sim/Tasks/Configs/{task}.toml");
+
+    // DESIGN: the acceptance asks for no nominal falls; the shipped policy falls in about 2.5 % of nominal
+    // episodes (8 of 320 over seeds 1–5, pushes of up to 1 m/s included), so this allows one in 16 rather
+    // than pretend. A policy that regressed to the previous export's 4.7 % would still mostly pass; the
+    // tracking bound is the sharper guard.
+    [Fact]
+    public void Go1_tracks_its_commands_and_rarely_falls()
+    {
+        var config = LocomotionConfig.Load(Config("go1_velocity"));
+        using var task = new LocomotionTask(config);
+        using var policy = OnnxPolicy.Load(TestPaths.Repo("models/go1_velocity.onnx"), task.Actuators.JointNames);
+        var r = LocomotionEvaluator.Run(config, Policies.Batch(policy), "nominal", episodes: 16, envs: 16, threads: 2, seed: 11);
+        Assert.True(r.Falls <= 1, $"{r.Falls} falls in {r.Episodes} nominal episodes");
+        Assert.True(r.LinVelError <= 0.12, $"lin vel error {r.LinVelError:0.000} m/s (acceptance ≤ 0.15; 0.090–0.094 over 5 seeds × 64 episodes)");
+    }
+
+    [Theory]
+    [InlineData("panda_reach", 0.95)]   // acceptance ≥ 95 % within 2 cm; report 100 %
+    [InlineData("panda_push", 0.75)]    // no acceptance figure; report 92 % within 3 cm
+    public void An_arm_policy_succeeds(string name, double minSuccess)
+    {
+        var config = ManipulationConfig.Load(Config(name));
+        using var task = new ManipulationTask(config);
+        using var policy = OnnxPolicy.Load(TestPaths.Repo($"models/{name}.onnx"), task.Actuators.JointNames);
+        var r = ManipulationEvaluator.Run(config, Policies.Batch(policy), "nominal", episodes: 32, envs: 16, threads: 2, seed: 11);
+        Assert.True(r.SuccessRate >= minSuccess, $"{name}: {r.SuccessRate:P0} success over {r.Episodes} episodes (bound {minSuccess:P0})");
+    }
+}
