@@ -15,10 +15,10 @@ public class PretrainedPolicyTests
 {
     private static string Config(string task) => TestPaths.Repo($"src/Sim/Tasks/Configs/{task}.toml");
 
-    // DESIGN: the acceptance asks for no nominal falls; the shipped policy falls in about 2.5 % of nominal
-    // episodes (8 of 320 over seeds 1–5, pushes of up to 1 m/s included), so this allows one in 16 rather
-    // than pretend. A policy that regressed to the previous export's 4.7 % would still mostly pass; the
-    // tracking bound is the sharper guard.
+    // DESIGN: the acceptance asks for no nominal falls; the shipped policy falls in about 3 % of nominal
+    // episodes (11 of 320 over seeds 0–4 in its report, pushes of up to 1 m/s included), so this allows one
+    // in 16 rather than pretend. A policy that regressed to the previous export's 4.7 % would still mostly
+    // pass; the tracking bound is the sharper guard.
     [Fact]
     public void Go1_tracks_its_commands_and_rarely_falls()
     {
@@ -27,7 +27,7 @@ public class PretrainedPolicyTests
         using var policy = OnnxPolicy.Load(TestPaths.Repo("models/go1_velocity.onnx"), task.Actuators.JointNames);
         var r = LocomotionEvaluator.Run(config, Policies.Batch(policy), "nominal", episodes: 16, envs: 16, threads: 2, seed: 11);
         Assert.True(r.Falls <= 1, $"{r.Falls} falls in {r.Episodes} nominal episodes");
-        Assert.True(r.LinVelError <= 0.12, $"lin vel error {r.LinVelError:0.000} m/s (acceptance ≤ 0.15; 0.090–0.094 over 5 seeds × 64 episodes)");
+        Assert.True(r.LinVelError <= 0.12, $"lin vel error {r.LinVelError:0.000} m/s (acceptance ≤ 0.15; report 0.094 over 5 seeds × 64 episodes)");
     }
 
     [Theory]
