@@ -13,16 +13,10 @@ namespace Robotics.Training.Devices;
 public static class HostRandom
 {
     /// <summary>Standard normal samples of <paramref name="shape"/> on <paramref name="device"/>, drawn with <paramref name="generator"/> on the CPU.</summary>
-    public static Tensor Randn(long[] shape, Generator generator, Device device)
-    {
-        var t = randn(shape, generator: generator);
-        return device.type == DeviceType.CPU ? t : t.to(device);
-    }
+    public static Tensor Randn(long[] shape, Generator generator, Device device) =>
+        HostTensors.OnDevice(randn(shape, generator: generator), device);
 
     /// <summary>A random permutation of 0..n−1 on <paramref name="device"/>, drawn with <paramref name="generator"/> on the CPU.</summary>
-    public static Tensor Randperm(long n, Generator generator, Device device)
-    {
-        var t = randperm(n, generator: generator);
-        return device.type == DeviceType.CPU ? t : t.to(device);
-    }
+    public static Tensor Randperm(long n, Generator generator, Device device) =>
+        HostTensors.OnDevice(randperm(n, generator: generator), device);
 }

@@ -27,6 +27,9 @@ public static class HostTensors
         var shape = dim == 0 ? new long[] { values.Length } : new long[] { values.Length / dim, dim };
         var t = empty(shape, ScalarType.Float32);
         if (values.Length > 0) t.data<float>().CopyFrom(values);
-        return device.type == DeviceType.CPU ? t : t.to(device);
+        return OnDevice(t, device);
     }
+
+    /// <summary><paramref name="host"/> itself when <paramref name="device"/> is the CPU, else a copy on <paramref name="device"/>.</summary>
+    public static Tensor OnDevice(Tensor host, Device device) => device.type == DeviceType.CPU ? host : host.to(device);
 }
