@@ -63,8 +63,10 @@ internal static class ExportCommand
             TorchRuntime.Initialize("cpu");
             using var trained = CheckpointPolicy.Load(dir);
 
-            // The contract comes from the task the run trained on.
-            var task = TaskCatalog.Load(trained.Task);
+            // The contract comes from the task the run trained on, with the settings it applied over the file: the
+            // observation layout and scales the network saw. Where those differ from the task file, eval and deploy
+            // refuse the policy against the plain task with the contract's own error.
+            var task = TaskCatalog.Load(trained.Task, trained.TaskOverrides);
             try
             {
                 if (task is not IPolicyContractSource source)

@@ -177,7 +177,9 @@ internal static class ReportCommand
     // The training command as the run's configuration records it.
     private static string RebuiltCommand(TrainOptions o) =>
         $"robotics train --task {o.Task} --algo {o.Algorithm} --envs {o.Envs} --threads {o.Threads} --device {o.Device} --seed {o.Seed} " +
-        $"--iterations {o.Iterations} --steps {o.Ppo.StepsPerEnv} --hidden {string.Join(",", o.Network.Hidden)} --checkpoint-every {o.CheckpointEvery}";
+        $"--iterations {o.Iterations} --steps {o.Ppo.StepsPerEnv} --hidden {string.Join(",", o.Network.Hidden)} --checkpoint-every {o.CheckpointEvery}" +
+        (o.InitFrom is { } init ? $" --init-from {Path.GetRelativePath(TaskCatalog.Home, init)}" : "") +
+        string.Concat(o.TaskOverrides.Select(s => $" --set '{s}'"));
 
     private static string ThisMachine()
     {

@@ -27,9 +27,11 @@ internal static class TrainCommand
         var hidden = new Option<string>("--hidden") { Description = "hidden layer widths, comma-separated", DefaultValueFactory = _ => "512,256,128" };
         var steps = new Option<int>("--steps") { Description = "steps per environment per iteration", DefaultValueFactory = _ => 24 };
         var minutes = new Option<double?>("--minutes") { Description = "wall-clock budget [min]: stop early (with a checkpoint and the plots) once it is spent" };
+        var set = new Option<string[]>("--set") { Description = "a task-file setting over the file, dotted.key=value with a TOML value (repeatable): --set 'randomization.push_interval_s=\"=U(2, 6)\"'" };
+        var initFrom = new Option<string?>("--init-from") { Description = "a checkpoint_N folder: start from its networks, normalizers and optimizer (fine-tuning) as a new run at iteration 0" };
         var train = new Command("train", "Train a policy with PPO (asymmetric critic) and write runs/task__algo__seed__time/.")
         {
-            task, algo, envs, threads, device, seed, iterations, hidden, steps, every, resume, minutes,
+            task, algo, envs, threads, device, seed, iterations, hidden, steps, every, resume, minutes, set, initFrom,
         };
         train.SetAction(r =>
         {
@@ -56,6 +58,8 @@ internal static class TrainCommand
                 RunsDirectory = Path.Combine(TaskCatalog.Home, "runs"),
                 Ppo = new PpoConfig { StepsPerEnv = r.GetValue(steps) },
                 Network = new Robotics.Training.Models.NetworkConfig { Hidden = r.GetValue(hidden)!.Split(',').Select(int.Parse).ToArray() },
+                TaskOverrides = r.GetValue(set) ?? Array.Empty<string>(),
+                InitFrom = r.GetValue(initFrom) is { } from ? Path.GetFullPath(from) : null,
             };
             return Run(d => TrainingSession.Start(options, d), deviceName, budget);
         });

@@ -22,17 +22,19 @@ public static class TaskCatalog
     /// <summary>The <c>kind</c> of a task file: locomotion, reach or push.</summary>
     public static string Kind(string file) => TomlSection.Parse(File.ReadAllText(file), file).String("kind");
 
-    /// <summary>Builds the task a file describes, whatever its kind.</summary>
-    public static Envs.IMjTask Load(string nameOrPath)
+    /// <summary>Builds the task a file describes, whatever its kind, with <paramref name="overrides"/> (<c>dotted.key=value</c>) applied over the file.</summary>
+    public static Envs.IMjTask Load(string nameOrPath, IReadOnlyList<string>? overrides = null)
     {
         // The built-in cart-pole (MJCF embedded in the assembly, no task file).
+        bool cartPole = nameOrPath is "cartpole_swingup" or "cartpole_balance";
+        if (cartPole && overrides is { Count: > 0 }) throw new TaskFileException($"{nameOrPath} is built in and has no task file to override ({overrides[0]})");
         if (nameOrPath == "cartpole_swingup") return new CartPole(new CartPoleConfig { SwingUp = true });
         if (nameOrPath == "cartpole_balance") return new CartPole(new CartPoleConfig { SwingUp = false, TerminateAngle = 0.4 });
         var file = Resolve(nameOrPath);
         return Kind(file) switch
         {
-            "locomotion" => Locomotion.LocomotionTask.Load(file),
-            "reach" or "push" => Manipulation.ManipulationTask.Load(file),
+            "locomotion" => Locomotion.LocomotionTask.Load(file, overrides),
+            "reach" or "push" => Manipulation.ManipulationTask.Load(file, overrides),
             var k => throw new TaskFileException($"{file}: kind: '{k}' is not one of locomotion, reach, push"),
         };
     }

@@ -30,15 +30,39 @@ internal sealed class TomlSection
     /// <summary>The dotted path of this table ("" for the root).</summary>
     public string Path { get; }
 
-    /// <summary>Parses TOML text.</summary>
-    public static TomlSection Parse(string text, string file)
+    /// <summary>
+    /// Parses TOML text, then applies <paramref name="overrides"/> in order: each <c>dotted.key=value</c> with a
+    /// TOML value (<c>rewards.CostTermination=100</c>, <c>randomization.push_interval_s="=U(2, 6)"</c>), replacing
+    /// the file's value or adding the key; missing tables on the way are created. The loader then reads and checks
+    /// the result as if the file had said it.
+    /// </summary>
+    public static TomlSection Parse(string text, string file, IReadOnlyList<string>? overrides = null)
     {
-        try
-        {
-            var table = (TomlTable)TomlSerializer.Deserialize(text, typeof(TomlTable), (TomlSerializerOptions?)null)!;
-            return new TomlSection(table, file, "");
-        }
+        TomlTable table;
+        try { table = (TomlTable)TomlSerializer.Deserialize(text, typeof(TomlTable), (TomlSerializerOptions?)null)!; }
         catch (TomlException e) { throw new TaskFileException($"{file}: not valid TOML: {e.Message}"); }
+        foreach (var o in overrides ?? Array.Empty<string>()) Override(table, o, file);
+        return new TomlSection(table, file, "");
+    }
+
+    // One "a.b.c=value" into the parsed tree.
+    private static void Override(TomlTable root, string assignment, string file)
+    {
+        int eq = assignment.IndexOf('=');
+        var keys = eq > 0 ? assignment[..eq].Trim().Split('.') : Array.Empty<string>();
+        if (keys.Length == 0 || keys.Any(k => k.Trim().Length == 0))
+            throw new TaskFileException($"{file}: override '{assignment}': expected dotted.key=value");
+        object? value;
+        try { value = ((TomlTable)TomlSerializer.Deserialize("v = " + assignment[(eq + 1)..].Trim(), typeof(TomlTable), (TomlSerializerOptions?)null)!)["v"]; }
+        catch (TomlException) { throw new TaskFileException($"{file}: override '{assignment}': the value is not a TOML value (strings need quotes)"); }
+        var table = root;
+        for (int i = 0; i < keys.Length - 1; i++)
+        {
+            var key = keys[i].Trim();
+            if (!table.TryGetValue(key, out var next)) table[key] = next = new TomlTable();
+            table = next as TomlTable ?? throw new TaskFileException($"{file}: override '{assignment}': {string.Join('.', keys[..(i + 1)])} is not a table");
+        }
+        table[keys[^1].Trim()] = value!;
     }
 
     private string Field(string key) => Path.Length == 0 ? key : $"{Path}.{key}";

@@ -12,9 +12,10 @@ public sealed class CheckpointPolicy : IDisposable
 {
     private readonly GaussianActor _actor;
 
-    private CheckpointPolicy(GaussianActor actor, string task, int policyDim, int actionDim, string? sourceCommit)
+    private CheckpointPolicy(GaussianActor actor, string task, string[] taskOverrides, int policyDim, int actionDim, string? sourceCommit)
     {
         SourceCommit = sourceCommit;
+        TaskOverrides = taskOverrides;
         _actor = actor;
         Task = task;
         PolicyDim = policyDim;
@@ -25,6 +26,8 @@ public sealed class CheckpointPolicy : IDisposable
     public GaussianActor Actor => _actor;
     /// <summary>The task the run trained on (name or file, as given to train).</summary>
     public string Task { get; }
+    /// <summary>The task-file settings the run applied over its task file (<c>train --set</c>); empty when none.</summary>
+    public string[] TaskOverrides { get; }
     /// <summary>Width of the policy observation.</summary>
     public int PolicyDim { get; }
     /// <summary>Width of the action.</summary>
@@ -57,7 +60,9 @@ public sealed class CheckpointPolicy : IDisposable
         actor.eval();
         var commitPath = Path.Combine(dir, TrainingRun.SourceCommitFile);
         var commit = File.Exists(commitPath) ? File.ReadAllText(commitPath).Trim() : null;
-        return new CheckpointPolicy(actor, root.GetProperty("Task").GetString() ?? "", policyDim, actionDim, commit is { Length: > 0 } ? commit : null);
+        var overrides = root.TryGetProperty("TaskOverrides", out var o) && o.ValueKind == JsonValueKind.Array
+            ? o.EnumerateArray().Select(x => x.GetString() ?? "").ToArray() : Array.Empty<string>();
+        return new CheckpointPolicy(actor, root.GetProperty("Task").GetString() ?? "", overrides, policyDim, actionDim, commit is { Length: > 0 } ? commit : null);
     }
 
     /// <summary>

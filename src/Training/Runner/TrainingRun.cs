@@ -31,6 +31,16 @@ public sealed record TrainOptions
     public PpoConfig Ppo { get; init; } = new();
     /// <summary>Network settings.</summary>
     public NetworkConfig Network { get; init; } = new();
+    /// <summary>
+    /// Task-file settings applied over the file for this run, <c>dotted.key=value</c> (<c>train --set</c>): a
+    /// fine-tuning stage's curriculum, say, without a second copy of the task file.
+    /// </summary>
+    public string[] TaskOverrides { get; init; } = Array.Empty<string>();
+    /// <summary>
+    /// A checkpoint folder whose networks, normalizers and optimizer state this run starts from (<c>train --init-from</c>);
+    /// the run itself counts from iteration 0. Null: fresh networks.
+    /// </summary>
+    public string? InitFrom { get; init; }
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
     public TrainOptions Validate()
@@ -41,6 +51,8 @@ public sealed record TrainOptions
         if (Device is not ("cpu" or "cuda")) throw new ArgumentException($"--device {Device}: cpu or cuda");
         if (Iterations < 1) throw new ArgumentException($"--iterations {Iterations}: must be ≥ 1");
         if (CheckpointEvery < 1) throw new ArgumentException($"CheckpointEvery {CheckpointEvery}: must be ≥ 1");
+        if (InitFrom is { } init && !File.Exists(Path.Combine(init, TrainingRun.RunStateFile)))
+            throw new ArgumentException($"--init-from {init}: not a complete checkpoint folder (no {TrainingRun.RunStateFile})");
         Ppo.Validate();
         Network.Validate();
         return this;
@@ -65,7 +77,7 @@ public sealed class TrainingRun
         var config = new
         {
             options.Task, options.Algorithm, options.Envs, options.Threads, options.Device, options.Seed, options.Iterations, options.CheckpointEvery,
-            options.Ppo, options.Network, TaskName = taskName, BuildInfo.SourceCommit,
+            options.Ppo, options.Network, options.TaskOverrides, options.InitFrom, TaskName = taskName, BuildInfo.SourceCommit,
             ObservationGroups = env.ObservationGroups.Select(g => new { g.Name, g.Dim, Terms = g.Terms.Select(t => new { t.Name, t.Width, t.Scale, t.Noise, t.Clip }) }),
             env.ActionDim, env.StepDt,
         };

@@ -34,7 +34,7 @@ public sealed class TrainingSession : IDisposable
     {
         Options = options;
         Device = device;
-        var task = TaskCatalog.Load(options.Task);
+        var task = TaskCatalog.Load(options.Task, options.TaskOverrides);
         _simSeed = Rng.Derive(options.Seed, "sim");
         _env = new MjVecEnv(task, options.Envs, options.Threads, _simSeed, ownsTask: true);
         try
@@ -48,6 +48,15 @@ public sealed class TrainingSession : IDisposable
             _runner = new OnPolicyRunner(_env, _algorithm, options.Ppo.StepsPerEnv, device);
             Run = continued ?? new TrainingRun(options, task.Name, _env);
             NextIteration = firstIteration;
+            // A fine-tuning run starts from another run's networks, normalizers and optimizer, at its own iteration 0.
+            if (checkpoint is null && options.InitFrom is { } init)
+            {
+                try { ((ICheckpointable)_algorithm).LoadState(init); }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    throw new InvalidDataException($"--init-from {init}: does not fit {task.Name} with these network settings: {e.Message}", e);
+                }
+            }
             if (checkpoint is not null)
             {
                 ((ICheckpointable)_algorithm).LoadState(checkpoint);

@@ -89,7 +89,7 @@ public class LocomotionTaskTests
     {
         using var env = new MjVecEnv(Nominal(), 2, 1, seed: 5, ownsTask: true);
         Assert.True(((LocomotionTask)env.Task).Config.OnlyPositiveRewards);
-        Assert.Equal(LocomotionTerms.All, env.RewardTermNames);
+        Assert.Equal(LocomotionTerms.All.Where(t => t != LocomotionTerms.CostTermination), env.RewardTermNames);   // the file does not scale it
         var rng = Robotics.Sim.Random.Rng.For(5, "test");
         var a = new float[24];
         for (int t = 0; t < 20; t++)
@@ -108,6 +108,38 @@ public class LocomotionTaskTests
         int torque = Array.IndexOf(LocomotionTerms.All, LocomotionTerms.CostTorques);
         Assert.True(env.RewardTermValues[lin] > 0);
         Assert.True(env.RewardTermValues[torque] < 0);
+    }
+}
+
+/// <summary>The termination cost: paid once, on the step that falls, whatever the clip at zero did to the rest.</summary>
+public class TerminationCostTests
+{
+    [Fact]
+    public void A_fall_costs_its_scale_after_the_clip_and_nothing_before()
+    {
+        var c = LocomotionTaskTests.Nominal().Config;
+        var scales = new Dictionary<string, double>(c.RewardScales) { [LocomotionTerms.CostTermination] = 250 };
+        using var env = new MjVecEnv(new LocomotionTask(c with { RewardScales = scales }), 1, 1, seed: 6, ownsTask: true);
+        int term = env.RewardTermNames.ToList().IndexOf(LocomotionTerms.CostTermination);
+        Assert.True(term >= 0);
+        var flail = Enumerable.Range(0, 12).Select(i => i % 3 == 2 ? 8f : -8f).ToArray();   // folds the legs: a fall
+        int n = env.RewardTermNames.Count;
+        for (int t = 0; t < 300; t++)
+        {
+            env.Step(flail);
+            float others = 0;
+            for (int k = 0; k < n; k++) if (k != term) others += env.RewardTermValues[k];
+            float cost = env.RewardTermValues[term];
+            Assert.Equal(Math.Max(0, others) + cost, env.Rewards[0], 4);
+            if (!env.Terminated[0])
+            {
+                Assert.Equal(0f, cost);
+                continue;
+            }
+            Assert.Equal(-250 * 0.02, cost, 4);   // scale × policy dt
+            return;
+        }
+        Assert.Fail("the flailing robot never fell");
     }
 }
 

@@ -29,6 +29,32 @@ public class TaskFileErrorTests : IDisposable
     public void The_unedited_copy_loads() => Assert.Equal("go1_velocity", LocomotionConfig.Load(Write(t => t)).Name);
 
     [Fact]
+    public void Overrides_replace_and_add_settings_as_if_the_file_said_them()
+    {
+        var plain = LocomotionConfig.Load(Write(t => t));
+        var c = LocomotionConfig.Load(Write(t => t), new[] { "randomization.push_interval_s=\"=U(2, 6)\"", "rewards.CostTermination = 250", "control.kp=30" });
+        Assert.Equal((5.0, 15.0), (plain.Randomization.PushInterval!.Low, plain.Randomization.PushInterval.High));
+        Assert.Equal((2.0, 6.0), (c.Randomization.PushInterval!.Low, c.Randomization.PushInterval.High));
+        Assert.Equal(250, c.RewardScales[LocomotionTerms.CostTermination]);
+        Assert.False(plain.RewardScales.ContainsKey(LocomotionTerms.CostTermination));
+        Assert.Equal(30, c.Kp);
+        Assert.Equal(plain.Kd, c.Kd);   // untouched settings keep the file's values
+        Assert.Equal(plain.Randomization.PushVelocity, c.Randomization.PushVelocity);
+    }
+
+    [Fact]
+    public void Bad_overrides_are_named()
+    {
+        var file = Write(t => t);
+        TaskFileException Bad(string o) => Assert.Throws<TaskFileException>(() => LocomotionConfig.Load(file, new[] { o }));
+        Assert.Contains("rewards.CostTermnation", Bad("rewards.CostTermnation=1").Message);            // the loader's own check
+        Assert.Contains("[0, 1000]", Bad("control.kp=-3").Message);                                     // and its ranges
+        Assert.Contains("not a TOML value", Bad("rewards.CostTermination=abc").Message);
+        Assert.Contains("control.kp is not a table", Bad("control.kp.x=1").Message);
+        Assert.Contains("dotted.key=value", Bad("=3").Message);
+    }
+
+    [Fact]
     public void Unknown_reward_term_is_named_with_the_known_ones()
     {
         var e = Fails(t => t.Replace("CostJointLimits = 10.0", "CostJointLimits = 10.0\nCostWiggle = 1.0"));

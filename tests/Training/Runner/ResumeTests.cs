@@ -76,6 +76,41 @@ public class ResumeTests
     }
 
     [Fact]
+    public void A_fine_tuning_run_starts_from_the_checkpoints_networks_at_iteration_zero()
+    {
+        var root = Directory.CreateTempSubdirectory("robotics-init-");
+        try
+        {
+            string checkpoint;
+            float[] trained;
+            using (var a = TrainingSession.Start(Options(root.FullName, 2), CPU))
+            {
+                checkpoint = a.Learn();
+                trained = State(a);
+            }
+            Thread.Sleep(1100);   // run directories are stamped to the second
+            var options = Options(root.FullName, 2) with { Seed = 12, Envs = 4, InitFrom = checkpoint };
+            using (var b = TrainingSession.Start(options, CPU))
+            {
+                Assert.Equal(0, b.NextIteration);
+                Assert.Equal(0L, b.TotalSteps);
+                Assert.Equal(trained, State(b));   // networks, normalizers, learning rate; on 4 environments instead of 8
+                Assert.Equal(checkpoint, TrainingRun.ReadOptions(b.Run.Directory).InitFrom);
+                b.Learn();
+                Assert.NotEqual(trained, State(b));
+            }
+            using (var fresh = TrainingSession.Start(Options(root.FullName, 2) with { Seed = 12 }, CPU))
+                Assert.NotEqual(trained, State(fresh));
+
+            // Not a checkpoint, or one whose networks do not fit: refused before anything trains.
+            Assert.Contains("--init-from", Assert.Throws<ArgumentException>(() => TrainingSession.Start(options with { InitFrom = root.FullName }, CPU)).Message);
+            var e = Assert.Throws<InvalidDataException>(() => TrainingSession.Start(options with { Network = new NetworkConfig { Hidden = new[] { 16 } } }, CPU));
+            Assert.Contains("--init-from", e.Message);
+        }
+        finally { root.Delete(true); }
+    }
+
+    [Fact]
     public void Resuming_something_that_is_not_a_run_says_what_is_missing()
     {
         var root = Directory.CreateTempSubdirectory("robotics-resume-");

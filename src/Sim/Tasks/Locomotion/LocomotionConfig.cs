@@ -27,11 +27,17 @@ public static class LocomotionTerms
     /// <summary>Σ distance beyond the soft joint limits [rad].</summary>
     public const string CostJointLimits = nameof(CostJointLimits);
 
+    /// <summary>
+    /// 1 on the step an episode terminates (a fall), else 0. Added after the only_positive_rewards clip, as
+    /// legged_gym does, so a fall costs its full scale even when the step's other terms clip to zero.
+    /// </summary>
+    public const string CostTermination = nameof(CostTermination);
+
     /// <summary>All terms in a fixed order.</summary>
     public static readonly string[] All =
     {
         RewardTrackLinVel, RewardTrackAngVel, CostLinVelZ, CostAngVelXY, CostOrientation, CostTorques,
-        CostActionRate, RewardFeetAirTime, CostCollision, CostJointLimits,
+        CostActionRate, RewardFeetAirTime, CostCollision, CostJointLimits, CostTermination,
     };
 }
 
@@ -130,11 +136,13 @@ public sealed record LocomotionConfig
 
     /// <summary>Reads and validates a task file of kind "locomotion".</summary>
     /// <exception cref="TaskFileException">Anything wrong, with the file and field named.</exception>
-    public static LocomotionConfig Load(string path)
+    /// <param name="path">The task file.</param>
+    /// <param name="overrides"><c>dotted.key=value</c> settings applied over the file (<c>train --set</c>).</param>
+    public static LocomotionConfig Load(string path, IReadOnlyList<string>? overrides = null)
     {
         var file = Path.GetFullPath(path);
         if (!File.Exists(file)) throw new TaskFileException($"task file not found: {file}");
-        var root = TomlSection.Parse(File.ReadAllText(file), file);
+        var root = TomlSection.Parse(File.ReadAllText(file), file, overrides);
         var name = root.String("name");
         var kind = root.String("kind");
         if (kind != "locomotion") throw root.Error("kind", $"'{kind}' is not 'locomotion'");

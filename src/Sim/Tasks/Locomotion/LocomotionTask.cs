@@ -125,7 +125,7 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
         };
 
     /// <summary>Loads a task file and builds the task.</summary>
-    public static LocomotionTask Load(string path) => new(LocomotionConfig.Load(path));
+    public static LocomotionTask Load(string path, IReadOnlyList<string>? overrides = null) => new(LocomotionConfig.Load(path, overrides));
 
     /// <summary>The task's settings.</summary>
     public LocomotionConfig Config => _c;
@@ -405,6 +405,7 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
         }
         if (Math.Sqrt(cmd[0] * cmd[0] + cmd[1] * cmd[1]) <= 0.1) airReward = 0;
 
+        double afterClip = 0;   // CostTermination: not clipped
         for (int k = 0; k < _termIds.Length; k++)
         {
             double value = _termIds[k] switch
@@ -418,13 +419,15 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
                 6 => Tasks.RewardTerms.ActionRate(action, _prevAction.AsSpan(env * n, n)),
                 7 => airReward,
                 8 => _collisions[env],
-                _ => JointLimitExcess(data),
+                9 => JointLimitExcess(data),
+                _ => IsTerminated(env, data) ? 1 : 0,
             };
             double contribution = _termScale[k] * value * dt;
             terms[k] = (float)contribution;
-            total += contribution;
+            if (_termIds[k] == 10) afterClip += contribution;
+            else total += contribution;
         }
-        return (float)(_c.OnlyPositiveRewards ? Math.Max(0, total) : total);
+        return (float)((_c.OnlyPositiveRewards ? Math.Max(0, total) : total) + afterClip);
     }
 
     private static double SumSquares(ReadOnlySpan<double> x)

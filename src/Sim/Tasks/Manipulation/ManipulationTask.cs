@@ -97,7 +97,7 @@ public sealed class ManipulationTask : IMjTask, IPolicyContractSource, IDisposab
     };
 
     /// <summary>Loads a task file and builds the task.</summary>
-    public static ManipulationTask Load(string path) => new(ManipulationConfig.Load(path));
+    public static ManipulationTask Load(string path, IReadOnlyList<string>? overrides = null) => new(ManipulationConfig.Load(path, overrides));
 
     /// <summary>The task's settings.</summary>
     public ManipulationConfig Config => _c;
