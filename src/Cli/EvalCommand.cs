@@ -133,6 +133,7 @@ internal static class EvalCommand
             table.AddRow(r.Condition, $"{r.Episodes}", $"{r.MeanReturn:0.00}", $"{r.MeanSeconds:0.0}", $"{r.LinVelError:0.000}", $"{r.YawRateError:0.000}", $"{r.Falls}");
         AnsiConsole.MarkupLineInterpolated($"[bold]{config.Name}[/], policy '{policyName}'");
         AnsiConsole.Write(table);
+        foreach (var r in results.Where(r => r.Falls > 0)) AnsiConsole.MarkupLineInterpolated($"{r.Condition}: {r.DescribeFalls()}");
         Terms(results.Select(r => (r.Condition, r.Terms)).ToList());
         if (csv is not null)
         {

@@ -63,7 +63,8 @@ internal static class ReportCommand
         int n = r.Sum(x => x.Episodes);
         double Mean(Func<EvaluationResult, double> f) => r.Sum(x => f(x) * x.Episodes) / n;
         return new EvaluationResult($"{condition}, all {r.Count} seeds", n, Mean(x => x.MeanReturn), Mean(x => x.MeanSeconds),
-            Mean(x => x.LinVelError), Mean(x => x.YawRateError), r.Sum(x => x.Falls), new Dictionary<string, double>());
+            Mean(x => x.LinVelError), Mean(x => x.YawRateError), r.Sum(x => x.Falls), new Dictionary<string, double>(),
+            r.SelectMany(x => x.FallDetails ?? Array.Empty<Fall>()).ToList());
     }
 
     private static ManipulationResult Pool(IReadOnlyList<ManipulationResult> r, string condition)
@@ -108,6 +109,7 @@ internal static class ReportCommand
         md.AppendLine(inv, $"| hardware | {hardware} |");
         md.AppendLine(inv, $"| network | actor/critic {string.Join("-", options.Network.Hidden)} |");
         md.AppendLine(inv, $"| config | [config.json](config.json) (the run's whole configuration), task file `{Path.GetRelativePath(TaskCatalog.Home, file)}` |").AppendLine();
+        AppendEarlierStages(md, options);
         File.Copy(Path.Combine(runDir, "config.json"), Path.Combine(outDir, "config.json"), overwrite: true);
         foreach (var png in new[] { "returns.png", "reward_terms.png" })
         {
@@ -137,6 +139,7 @@ internal static class ReportCommand
             md.AppendLine("| condition | episodes | lin vel error [m/s] | yaw-rate error [rad/s] | falls | mean episode [s] | return |").AppendLine("|---|---|---|---|---|---|---|");
             foreach (var x in seeds == 1 ? perSeed : perSeed.Concat(results))
                 md.AppendLine(inv, $"| {x.Condition} | {x.Episodes} | {x.LinVelError:0.000} | {x.YawRateError:0.000} | {x.Falls} | {x.MeanSeconds:0.0} | {x.MeanReturn:0.00} |");
+            foreach (var x in results.Where(x => x.Falls > 0)) md.AppendLine().AppendLine(inv, $"{x.Condition}: {x.DescribeFalls()}.");
             md.AppendLine().AppendLine(inv, $"Commands: vx ∈ [{c.CommandVx.Low}, {c.CommandVx.High}] m/s, vy ∈ [{c.CommandVy.Low}, {c.CommandVy.High}] m/s, yaw rate ∈ [{c.CommandYawRate.Low}, {c.CommandYawRate.High}] rad/s. " +
                 $"Acceptance: lin vel error ≤ 0.15 m/s nominal and ≤ 0.225 held-out, no falls nominal: {(results[0].LinVelError <= 0.15 && results[1].LinVelError <= 0.225 && results[0].Falls == 0 ? "**met**" : "**not met**")}.");
         }
@@ -172,6 +175,43 @@ internal static class ReportCommand
         File.WriteAllText(reportPath, md.ToString());
         AnsiConsole.MarkupLineInterpolated($"wrote {reportPath}");
         return 0;
+    }
+
+    // A fine-tuning run (--init-from) names the checkpoint it started from; follow that chain back to a run that
+    // started fresh, and say what each stage added, so the report's figures cover the policy's whole training.
+    private static void AppendEarlierStages(StringBuilder md, TrainOptions options)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var stages = new List<string>();
+        long steps = 0;
+        double seconds = 0;
+        for (var init = options.InitFrom; init is not null && stages.Count < 16;)
+        {
+            var runDir = Path.GetDirectoryName(Path.GetFullPath(init))!;
+            var csv = Path.Combine(runDir, "progress.csv");
+            var state = Path.Combine(init, TrainingRun.RunStateFile);
+            if (!File.Exists(csv) || !File.Exists(state))
+            {
+                stages.Add($"| {init} | (not found here: its record is missing) | | | |");
+                break;
+            }
+            int upTo = (int)Robotics.Training.Algorithms.CheckpointFiles.LoadScalars(init, Path.GetFileNameWithoutExtension(TrainingRun.RunStateFile))["iteration"];
+            var lines = File.ReadAllLines(csv);
+            var rows = lines.Skip(1).Where(l => l.Length > 0).Select(l => Robotics.Training.Runner.OnPolicyRunner.ParseCsvRow(lines[0], l))
+                .Where(r => r.Iteration < upTo).ToList();
+            var parent = TrainingRun.ReadOptions(runDir);
+            double wall = rows.Sum(r => r.CollectSeconds + r.LearnSeconds);
+            long stageSteps = rows.Count > 0 ? rows[^1].TotalSteps : 0;
+            steps += stageSteps;
+            seconds += wall;
+            stages.Add($"| `{Path.GetRelativePath(TaskCatalog.Home, init)}` | {rows.Count} | {stageSteps:N0} | {wall / 60:0.0} min | `{RebuiltCommand(parent)}` |");
+            init = parent.InitFrom;
+        }
+        if (stages.Count == 0) return;
+        md.AppendLine("This run fine-tuned an earlier checkpoint (`--init-from`). The stages before it, latest first:").AppendLine();
+        md.AppendLine("| started from | iterations | environment steps | wall-clock | command |").AppendLine("|---|---|---|---|---|");
+        foreach (var row in stages) md.AppendLine(row);
+        md.AppendLine().AppendLine(inv, $"Before this run: {steps:N0} environment steps and {seconds / 60:0.0} min of collect + learn.").AppendLine();
     }
 
     // The training command as the run's configuration records it.

@@ -17,8 +17,30 @@ public delegate void BatchPolicy(ReadOnlySpan<float> observations, Span<float> a
 /// <param name="YawRateError">Mean |ω*z − ωz| over all steps [rad/s].</param>
 /// <param name="Falls">Episodes that terminated (base contact or tilt) rather than reaching the time limit.</param>
 /// <param name="Terms">Mean per-episode sum of each reward term.</param>
+/// <param name="FallDetails">How each fall ended, in the order they happened (empty when not recorded).</param>
 public sealed record EvaluationResult(string Condition, int Episodes, double MeanReturn, double MeanSeconds,
-    double LinVelError, double YawRateError, int Falls, IReadOnlyDictionary<string, double> Terms);
+    double LinVelError, double YawRateError, int Falls, IReadOnlyDictionary<string, double> Terms, IReadOnlyList<Fall>? FallDetails = null)
+{
+    /// <summary>
+    /// The falls in words: how many by base contact and by tilt, and how soon after a push
+    /// ("3 falls: 3 tilted past 1.0 rad; 3 within 0.4–1.3 s of a push"); empty without falls.
+    /// </summary>
+    public string DescribeFalls()
+    {
+        var f = FallDetails ?? Array.Empty<Fall>();
+        if (f.Count == 0) return "";
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        int contact = f.Count(x => x.BaseContact), tilt = f.Count - contact;
+        var pushed = f.Where(x => !double.IsNaN(x.SecondsSincePush)).Select(x => x.SecondsSincePush).Order().ToList();
+        var parts = new List<string>();
+        if (contact > 0) parts.Add($"{contact} by base contact");
+        if (tilt > 0) parts.Add(string.Create(inv, $"{tilt} tilted past {f.Where(x => !x.BaseContact).Min(x => x.Tilt):0.0} rad"));
+        var within2 = pushed.Count(t => t <= 2);
+        parts.Add(within2 == 0 ? "none within 2 s of a push"
+            : string.Create(inv, $"{within2} within 2 s of a push ({pushed[0]:0.0}–{pushed.Where(t => t <= 2).Max():0.0} s after it)"));
+        return $"{f.Count} fall{(f.Count == 1 ? "" : "s")}: {string.Join("; ", parts)}";
+    }
+}
 
 /// <summary>
 /// Runs a policy on a legged task for N episodes under nominal dynamics (the task's training
@@ -38,7 +60,11 @@ public static class LocomotionEvaluator
         var task = new LocomotionTask(config);
         using var env = new MjVecEnv(task, envs, Math.Min(threads, envs), seed, ownsTask: true);
         double linErr = 0, yawErr = 0, samples = 0;
-        var totals = EpisodeLoop.Run(env, policy, episodes, afterStep: i =>
+        var falls = new List<Fall>();
+        var totals = EpisodeLoop.Run(env, policy, episodes, episodeEnded: i =>
+        {
+            if (env.Terminated[i]) falls.Add(task.LastFall(i));
+        }, afterStep: i =>
         {
             var cmd = task.Command(i);
             var v = task.BaseLinVel(i);
@@ -48,7 +74,7 @@ public static class LocomotionEvaluator
             samples++;
         });
         return new EvaluationResult(condition, totals.Episodes, totals.MeanReturn, totals.MeanLength * env.StepDt,
-            linErr / samples, yawErr / samples, totals.Terminated, totals.Terms);
+            linErr / samples, yawErr / samples, totals.Terminated, totals.Terms, falls);
     }
 
     /// <summary>Writes results as CSV: one row per condition, one column per figure and term.</summary>

@@ -38,6 +38,36 @@ public class LocomotionEvaluatorTests
     }
 }
 
+public class FallDetailTests
+{
+    [Fact]
+    public void Each_fall_says_how_it_ended_and_how_soon_after_a_push()
+    {
+        // A standing robot kicked sideways at 4 m/s half a second in: it goes over, and the record says so.
+        var c = LocomotionConfig.Load(LocomotionTaskTests.TaskFile) with
+        {
+            EpisodeSeconds = 3.0,
+            Randomization = new RandomizationConfig { PushInterval = Sampled.Parse("=U(0.5, 0.5)", "push_interval_s"), PushVelocity = Sampled.Parse("=U(4, 4)", "push_velocity") },
+        };
+        var r = LocomotionEvaluator.Run(c, (_, a) => a.Clear(), "pushed", episodes: 4, envs: 2, threads: 1, seed: 3);
+        Assert.True(r.Falls > 0);
+        Assert.Equal(r.Falls, r.FallDetails!.Count);
+        foreach (var f in r.FallDetails)
+        {
+            Assert.InRange(f.SecondsSincePush, 0, 2.5);
+            Assert.True(f.BaseContact || f.Tilt > c.MaxTilt);
+        }
+        Assert.StartsWith($"{r.Falls} fall", r.DescribeFalls());
+        Assert.Contains("of a push", r.DescribeFalls());
+
+        // Without pushes there is nothing to describe.
+        var calm = LocomotionEvaluator.Run(c with { Randomization = new RandomizationConfig(), EpisodeSeconds = 1.0 }, (_, a) => a.Clear(), "calm", episodes: 2, envs: 2, threads: 1, seed: 3);
+        Assert.Equal(0, calm.Falls);
+        Assert.Empty(calm.FallDetails!);
+        Assert.Equal("", calm.DescribeFalls());
+    }
+}
+
 public class ManipulationEvaluatorTests
 {
     [Fact]
