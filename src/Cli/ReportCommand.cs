@@ -103,7 +103,7 @@ internal static class ReportCommand
         md.AppendLine("| | |").AppendLine("|---|---|");
         md.AppendLine(inv, $"| algorithm | {options.Algorithm}, seed {options.Seed} |");
         md.AppendLine(inv, $"| environments × steps | {options.Envs} × {options.Ppo.StepsPerEnv} per iteration, {options.Threads} simulation threads, device {options.Device} |");
-        md.AppendLine(inv, $"| iterations | {rows.Count} (of {options.Iterations} asked{(rows.Count < options.Iterations ? "; stopped by its wall-clock budget" : "")}) |");
+        md.AppendLine(inv, $"| iterations | {rows.Count} (of {options.Iterations} asked{(rows.Count < options.Iterations ? "; stopped early: its wall-clock budget, or by hand" : "")}) |");
         md.AppendLine(inv, $"| environment steps | {rows[^1].TotalSteps:N0} |");
         md.AppendLine(inv, $"| wall-clock (collect + learn) | {wall / 60:0.0} min ({rows.Sum(x => x.LearnSeconds) / wall:P0} learning) |");
         md.AppendLine(inv, $"| hardware | {hardware} |");
@@ -111,6 +111,8 @@ internal static class ReportCommand
         md.AppendLine(inv, $"| config | [config.json](config.json) (the run's whole configuration), task file `{Path.GetRelativePath(TaskCatalog.Home, file)}` |").AppendLine();
         AppendEarlierStages(md, options);
         File.Copy(Path.Combine(runDir, "config.json"), Path.Combine(outDir, "config.json"), overwrite: true);
+        // A run stopped from outside (killed, not by --minutes) never drew its curves: draw them from its progress.csv.
+        if (!File.Exists(Path.Combine(runDir, "returns.png"))) TrainingRun.Continue(runDir, options, int.MaxValue).Plot();
         foreach (var png in new[] { "returns.png", "reward_terms.png" })
         {
             var from = Path.Combine(runDir, png);
