@@ -54,7 +54,7 @@ public class TrainingRunTests
             Assert.Throws<InvalidDataException>(() => CheckpointPolicy.Load(run.Directory));   // not a checkpoint folder
 
             // Provenance: the checkpoint names the commit of the binary that trained it (this build's, from git).
-            Assert.Matches("^[0-9a-f]{40}$", BuildInfo.SourceCommit);
+            Assert.Matches("^[0-9a-f]{40}(-dirty)?$", BuildInfo.SourceCommit);   // dirty when the tree under test has uncommitted changes
             Assert.Equal(BuildInfo.SourceCommit, policy.SourceCommit);
             Assert.Contains($"\"SourceCommit\": \"{BuildInfo.SourceCommit}\"", File.ReadAllText(Path.Combine(run.Directory, "config.json")));
         }
@@ -63,8 +63,10 @@ public class TrainingRunTests
 
     [Theory]
     [InlineData("1.0.0+676e4745b07954d996df4d057dc0837ecd5785b9", "676e4745b07954d996df4d057dc0837ecd5785b9")]
+    [InlineData("1.0.0+676e4745b07954d996df4d057dc0837ecd5785b9-dirty", "676e4745b07954d996df4d057dc0837ecd5785b9-dirty")]
     [InlineData("1.0.0", null)]
     [InlineData("1.0.0+local-build", null)]
+    [InlineData("1.0.0+-dirty", null)]
     [InlineData(null, null)]
     public void The_build_commit_is_read_from_the_informational_version(string? version, string? commit) =>
         Assert.Equal(commit, BuildInfo.Parse(version));
