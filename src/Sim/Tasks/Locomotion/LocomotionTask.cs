@@ -9,6 +9,12 @@ using Robotics.Sim.Robots;
 
 namespace Robotics.Sim.Tasks.Locomotion;
 
+/// <summary>How an episode ended in a fall.</summary>
+/// <param name="BaseContact">A terminal link (trunk, hips) touched the ground; otherwise the base tilted past the task's limit.</param>
+/// <param name="Tilt">Angle between the base's z axis and the vertical at the end [rad].</param>
+/// <param name="SecondsSincePush">Time since the last push [s]; NaN when the episode had none.</param>
+public readonly record struct Fall(bool BaseContact, double Tilt, double SecondsSincePush);
+
 /// <summary>
 /// Velocity tracking for a legged robot described by a URDF and a task file: commands (vx, vy, yaw
 /// rate) sampled per episode and resampled mid-episode, a PD actuator model at the physics rate with
@@ -17,15 +23,10 @@ namespace Robotics.Sim.Tasks.Locomotion;
 /// real robot measures, built by <see cref="ObservationWriter"/> (the code the deploy node runs); the
 /// critic observes the same without noise plus privileged state.
 /// </summary>
-/// <summary>How an episode ended in a fall.</summary>
-/// <param name="BaseContact">A terminal link (trunk, hips) touched the ground; otherwise the base tilted past the task's limit.</param>
-/// <param name="Tilt">Angle between the base's z axis and the vertical at the end [rad].</param>
-/// <param name="SecondsSincePush">Time since the last push [s]; NaN when the episode had none.</param>
-public readonly record struct Fall(bool BaseContact, double Tilt, double SecondsSincePush);
-
 public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
 {
     private const double PushVisibleSeconds = 0.2;   // the critic sees a push for this long
+    private static readonly int TerminationTerm = Array.IndexOf(LocomotionTerms.All, LocomotionTerms.CostTermination);
 
     private readonly LocomotionConfig _c;
     private readonly PdActuators _pd;
@@ -51,9 +52,8 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
     private const int LatencyDepth = 4;
     private double[] _targets = Array.Empty<double>();          // [N, LatencyDepth, n]
     private double[] _torque = Array.Empty<double>();           // [N, n]
-    private int[] _pushTimer = Array.Empty<int>(), _pushAge = Array.Empty<int>();             // [N]
+    private int[] _pushTimer = Array.Empty<int>(), _pushAge = Array.Empty<int>();             // [N]; age: policy steps since the last push, −1 before the first
     private double[] _push = Array.Empty<double>();             // [N, 3]
-    private int[] _sincePush = Array.Empty<int>();              // [N] policy steps since the last push, −1 before the first
     private Fall[] _lastFall = Array.Empty<Fall>();             // [N] how the last terminated episode ended
     private double[] _airTime = Array.Empty<double>(), _footForce = Array.Empty<double>(), _footHeight = Array.Empty<double>(); // [N, F]
     private bool[] _footContact = Array.Empty<bool>();          // [N, F]
@@ -211,7 +211,6 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
         _torque = new double[numEnvs * n];
         _pushTimer = new int[numEnvs];
         _pushAge = new int[numEnvs];
-        _sincePush = new int[numEnvs];
         _lastFall = new Fall[numEnvs];
         _push = new double[numEnvs * 3];
         _airTime = new double[numEnvs * f];
@@ -253,8 +252,7 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
         Array.Clear(_torque, env * n, n);
         Array.Clear(_airTime, env * _feet, _feet);
         Array.Clear(_push, env * 3, 3);
-        _pushAge[env] = 0;
-        _sincePush[env] = -1;
+        _pushAge[env] = -1;
         _pushTimer[env] = NextPushSteps(ref rng);
         data.Forward();
         Measure(env, data);
@@ -311,14 +309,9 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
             qvel[0] += push[0];
             qvel[1] += push[1];
             _pushAge[env] = 0;
-            _sincePush[env] = 0;
             _pushTimer[env] = NextPushSteps(ref rng);
         }
-        else
-        {
-            if (++_pushAge[env] * PolicyDt > PushVisibleSeconds) push.Clear();
-            if (_sincePush[env] >= 0) _sincePush[env]++;
-        }
+        else if (_pushAge[env] >= 0 && ++_pushAge[env] * PolicyDt > PushVisibleSeconds) push.Clear();   // zero before the first push anyway
 
         if (--_cmdTimer[env] <= 0) SampleCommand(env, ref rng);
         Measure(env, data);
@@ -436,11 +429,11 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
                 7 => airReward,
                 8 => _collisions[env],
                 9 => JointLimitExcess(data),
-                _ => IsTerminated(env, data) ? 1 : 0,
+                _ => Fell(env) ? 1 : 0,
             };
             double contribution = _termScale[k] * value * dt;
             terms[k] = (float)contribution;
-            if (_termIds[k] == 10) afterClip += contribution;
+            if (_termIds[k] == TerminationTerm) afterClip += contribution;
             else total += contribution;
         }
         return (float)((_c.OnlyPositiveRewards ? Math.Max(0, total) : total) + afterClip);
@@ -468,12 +461,14 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
     /// <inheritdoc/>
     public bool IsTerminated(int env, MjData data)
     {
-        bool tilted = _gravity[3 * env + 2] > -Math.Cos(_c.MaxTilt);
-        if (!_baseContact[env] && !tilted) return false;
+        if (!Fell(env)) return false;
         _lastFall[env] = new Fall(_baseContact[env], Math.Acos(Math.Clamp(-_gravity[3 * env + 2], -1, 1)),
-            _sincePush[env] < 0 ? double.NaN : _sincePush[env] * PolicyDt);
+            _pushAge[env] < 0 ? double.NaN : _pushAge[env] * PolicyDt);
         return true;
     }
+
+    // A terminal link on the ground, or the base tilted past the limit: from the state Measure left.
+    private bool Fell(int env) => _baseContact[env] || _gravity[3 * env + 2] > -Math.Cos(_c.MaxTilt);
 
     /// <summary>How environment <paramref name="env"/>'s last terminated episode ended (valid after a termination, until the next).</summary>
     public Fall LastFall(int env) => _lastFall[env];
