@@ -8,7 +8,7 @@ using Spectre.Console;
 namespace Robotics.Cli;
 
 /// <summary>
-/// <c>robotics eval --task T --policy zero|random</c>: a policy on N episodes, nominal and held-out.
+/// <c>robotics eval --task T --policy zero|random</c>: a policy on N episodes per condition: nominal dynamics, the training randomization, held-out randomization.
 /// Until the Training issue lands, the policies are the two reference callables: hold the default
 /// pose (zero action) and uniform random actions; ONNX policies plug in through the same delegate.
 /// </summary>
@@ -24,7 +24,7 @@ internal static class EvalCommand
         var csv = new Option<string?>("--csv") { Description = "also write the table as CSV to this file" };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 0UL };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "a run's checkpoint_N folder: evaluate that trained policy (its task unless --task is given)" };
-        var eval = new Command("eval", "Evaluate a policy on a task (locomotion, reach, push) under nominal and held-out dynamics (1.5× ranges, +20 ms latency).")
+        var eval = new Command("eval", "Evaluate a policy on a task (locomotion, reach, push) under nominal dynamics (no randomization, no pushes), the training randomization, and held-out randomization (1.5× ranges, +20 ms latency).")
         {
             task, policy, episodes, envs, threads, csv, seed, checkpoint,
         };
@@ -98,11 +98,7 @@ internal static class EvalCommand
     private static int Manipulation(Robotics.Sim.Tasks.Manipulation.ManipulationConfig config, BatchPolicy policy, string policyName,
         int episodes, int envs, int threads, ulong seed)
     {
-        var results = new[]
-        {
-            ManipulationEvaluator.Run(config, policy, "nominal", episodes, envs, threads, seed),
-            ManipulationEvaluator.Run(ManipulationEvaluator.HeldOut(config), policy, "held-out", episodes, envs, threads, seed),
-        };
+        var results = ManipulationEvaluator.RunAll(config, policy, episodes, envs, threads, seed);
         AnsiConsole.MarkupLineInterpolated($"[bold]{config.Name}[/] ({config.Kind}), policy '{policyName}'");
         var table = new Table().AddColumns("condition", "episodes", "success", "return", "final distance [[m]]", "final orientation [[rad]]", "cube fell");
         foreach (var r in results)
@@ -123,11 +119,7 @@ internal static class EvalCommand
 
     private static int Locomotion(LocomotionConfig config, BatchPolicy policy, string policyName, int episodes, int envs, int threads, string? csv, ulong seed)
     {
-        var results = new[]
-        {
-            LocomotionEvaluator.Run(config, policy, "nominal", episodes, envs, threads, seed),
-            LocomotionEvaluator.Run(LocomotionEvaluator.HeldOut(config), policy, "held-out", episodes, envs, threads, seed),
-        };
+        var results = LocomotionEvaluator.RunAll(config, policy, episodes, envs, threads, seed);
         var table = new Table().AddColumns("condition", "episodes", "return", "length [[s]]", "lin vel err [[m/s]]", "yaw err [[rad/s]]", "falls");
         foreach (var r in results)
             table.AddRow(r.Condition, $"{r.Episodes}", $"{r.MeanReturn:0.00}", $"{r.MeanSeconds:0.0}", $"{r.LinVelError:0.000}", $"{r.YawRateError:0.000}", $"{r.Falls}");

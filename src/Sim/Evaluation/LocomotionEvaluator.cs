@@ -9,7 +9,7 @@ namespace Robotics.Sim.Evaluation;
 public delegate void BatchPolicy(ReadOnlySpan<float> observations, Span<float> actions);
 
 /// <summary>What one evaluation condition gave, averaged over its episodes.</summary>
-/// <param name="Condition">e.g. "nominal" or "held-out".</param>
+/// <param name="Condition">e.g. "nominal", "randomized" or "held-out" (<see cref="EvaluationConditions"/>).</param>
 /// <param name="Episodes">Episodes finished.</param>
 /// <param name="MeanReturn">Mean undiscounted return.</param>
 /// <param name="MeanSeconds">Mean episode length [s].</param>
@@ -43,15 +43,23 @@ public sealed record EvaluationResult(string Condition, int Episodes, double Mea
 }
 
 /// <summary>
-/// Runs a policy on a legged task for N episodes under nominal dynamics (the task's training
-/// randomization) and under a held-out set (every range widened, extra action latency), and reports
-/// tracking error, falls and per-term rewards.
+/// Runs a policy on a legged task for N episodes under each of <see cref="EvaluationConditions"/> (nominal
+/// dynamics, the training randomization, held-out randomization), and reports tracking error, falls and
+/// per-term rewards.
 /// </summary>
 public static class LocomotionEvaluator
 {
-    /// <summary>The held-out condition: ranges × <paramref name="widen"/> and <paramref name="extraLatencySteps"/> more physics steps of latency.</summary>
-    public static LocomotionConfig HeldOut(LocomotionConfig c, double widen = 1.5, int extraLatencySteps = 4)
-        => c with { Randomization = c.Randomization.HeldOut(widen, extraLatencySteps) };
+    /// <summary>The task <paramref name="c"/> under <paramref name="condition"/> (one of <see cref="EvaluationConditions.All"/>).</summary>
+    public static LocomotionConfig Under(string condition, LocomotionConfig c)
+        => c with { Randomization = EvaluationConditions.Randomization(condition, c.Randomization, c.PhysicsDt) };
+
+    /// <summary>The held-out condition: every range × 1.5 and 20 ms more latency.</summary>
+    public static LocomotionConfig HeldOut(LocomotionConfig c) => Under(EvaluationConditions.HeldOut, c);
+
+    /// <summary>Evaluates <paramref name="policy"/> under every condition of <see cref="EvaluationConditions.All"/>, in that order.</summary>
+    public static IReadOnlyList<EvaluationResult> RunAll(LocomotionConfig config, BatchPolicy policy, int episodes,
+        int envs = 16, int threads = 1, ulong seed = 0, Func<string, string>? label = null)
+        => EvaluationConditions.All.Select(k => Run(Under(k, config), policy, label?.Invoke(k) ?? k, episodes, envs, threads, seed)).ToList();
 
     /// <summary>Evaluates <paramref name="policy"/> on <paramref name="episodes"/> episodes.</summary>
     public static EvaluationResult Run(LocomotionConfig config, BatchPolicy policy, string condition, int episodes,

@@ -6,7 +6,7 @@ using Robotics.Sim.Tasks.Manipulation;
 namespace Robotics.Sim.Evaluation;
 
 /// <summary>What one evaluation condition of an arm task gave, averaged over its episodes.</summary>
-/// <param name="Condition">e.g. "nominal" or "held-out".</param>
+/// <param name="Condition">e.g. "nominal", "randomized" or "held-out" (<see cref="EvaluationConditions"/>).</param>
 /// <param name="Episodes">Episodes finished.</param>
 /// <param name="SuccessRate">Fraction of episodes whose last step met the success condition.</param>
 /// <param name="MeanReturn">Mean undiscounted return.</param>
@@ -17,12 +17,20 @@ namespace Robotics.Sim.Evaluation;
 public sealed record ManipulationResult(string Condition, int Episodes, double SuccessRate, double MeanReturn,
     double FinalDistance, double FinalOrientationError, int Failures, IReadOnlyDictionary<string, double> Terms);
 
-/// <summary>Runs a policy on an arm task, nominal and held-out, and reports success rate and final errors.</summary>
+/// <summary>Runs a policy on an arm task under each of <see cref="EvaluationConditions"/> and reports success rate and final errors.</summary>
 public static class ManipulationEvaluator
 {
-    /// <summary>The held-out condition: ranges × <paramref name="widen"/> and <paramref name="extraLatencySteps"/> more physics steps of latency (20 ms at 2 ms steps by default).</summary>
-    public static ManipulationConfig HeldOut(ManipulationConfig c, double widen = 1.5, int extraLatencySteps = 10)
-        => c with { Randomization = c.Randomization.HeldOut(widen, extraLatencySteps) };
+    /// <summary>The task <paramref name="c"/> under <paramref name="condition"/> (one of <see cref="EvaluationConditions.All"/>).</summary>
+    public static ManipulationConfig Under(string condition, ManipulationConfig c)
+        => c with { Randomization = EvaluationConditions.Randomization(condition, c.Randomization, c.PhysicsDt) };
+
+    /// <summary>The held-out condition: every range × 1.5 and 20 ms more latency.</summary>
+    public static ManipulationConfig HeldOut(ManipulationConfig c) => Under(EvaluationConditions.HeldOut, c);
+
+    /// <summary>Evaluates <paramref name="policy"/> under every condition of <see cref="EvaluationConditions.All"/>, in that order.</summary>
+    public static IReadOnlyList<ManipulationResult> RunAll(ManipulationConfig config, BatchPolicy policy, int episodes,
+        int envs = 16, int threads = 1, ulong seed = 0, Func<string, string>? label = null)
+        => EvaluationConditions.All.Select(k => Run(Under(k, config), policy, label?.Invoke(k) ?? k, episodes, envs, threads, seed)).ToList();
 
     /// <summary>Evaluates <paramref name="policy"/> on <paramref name="episodes"/> episodes.</summary>
     public static ManipulationResult Run(ManipulationConfig config, BatchPolicy policy, string condition, int episodes,
