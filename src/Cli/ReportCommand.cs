@@ -125,14 +125,15 @@ internal static class ReportCommand
         }
 
         // Evaluation: nominal dynamics, the training randomization, held-out (1.5× every range, +20 ms latency).
+        string kind = TaskCatalog.Kind(file);
         md.AppendLine("## Evaluation of the exported file").AppendLine();
         md.AppendLine(inv, $"`robotics eval --policy {onnxPath} --episodes {episodes} --seed S`{(seeds > 1 ? $" for S = 0…{seeds - 1}" : "")}.")
-          .AppendLine("Nominal: the robot's nominal dynamics, no randomization and no pushes; randomized: the training randomization, pushes included; " +
-            "held-out: every randomization range 1.5× wider and 20 ms more action latency. Observation noise in all three.").AppendLine();
+          .Append("Nominal: the robot's nominal dynamics, no randomization").Append(kind == "locomotion" ? " and no pushes" : "")
+          .Append("; randomized: the training randomization").Append(kind == "locomotion" ? ", pushes included" : "")
+          .AppendLine("; held-out: every randomization range 1.5× wider and 20 ms more action latency. Observation noise in all three.").AppendLine();
         // A row per condition and seed; with several seeds, one more row per condition over all of them (one seed's
         // episodes can hide a rare fall: the first Go1 export showed 0 of 32 on seed 0 and 15 of 320 over seeds 1–5).
         string Row(string condition, int seed) => seeds == 1 ? condition : $"{condition}, seed {seed}";
-        string kind = TaskCatalog.Kind(file);
         if (kind == "locomotion")
         {
             var c = LocomotionConfig.Load(file);
