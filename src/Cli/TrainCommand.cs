@@ -111,6 +111,7 @@ internal static class TrainCommand
         string from = session.NextIteration > 0 ? $"resumed at iteration {session.NextIteration}, " : "";
         AnsiConsole.MarkupLineInterpolated($"[bold]{env.Task.Name}[/]: {from}{options.Envs} envs × {options.Ppo.StepsPerEnv} steps on {env.Threads} threads, {deviceName}, seed {options.Seed} → {run.Directory}");
         foreach (var g in env.ObservationGroups) AnsiConsole.MarkupLineInterpolated($"  {g}");
+        if (session.CheckpointWarning is { } warning) AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
         if (!AnsiConsole.Profile.Capabilities.Interactive)
             AnsiConsole.MarkupLine("  sps: steps/s; c/l: collect/learn seconds; r: reward per step; R: episode return; vl: value loss; σ: policy noise");
 

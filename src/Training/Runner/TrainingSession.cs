@@ -47,6 +47,13 @@ public sealed class TrainingSession : IDisposable
                 throw new ArgumentException($"--algo {options.Algorithm}: its state cannot be checkpointed");
             _runner = new OnPolicyRunner(_env, _algorithm, options.Ppo.StepsPerEnv, device);
             Run = continued ?? new TrainingRun(options, task.Name, _env);
+            // The checkpoint reset cuts every episode: with a period shorter than the task's episode, no episode
+            // reaches its time limit, and the states late in an episode are never trained on.
+            int period = options.CheckpointEvery * options.Ppo.StepsPerEnv;
+            if (period < task.MaxEpisodeSteps)
+                CheckpointWarning = $"--checkpoint-every {options.CheckpointEvery}: {options.CheckpointEvery} × {options.Ppo.StepsPerEnv} steps = {period} " +
+                    $"is shorter than {task.Name}'s episode ({task.MaxEpisodeSteps} steps), and every checkpoint resets all environments: " +
+                    $"no episode will reach its time limit (--checkpoint-every ≥ {(task.MaxEpisodeSteps + options.Ppo.StepsPerEnv - 1) / options.Ppo.StepsPerEnv} avoids that)";
             NextIteration = firstIteration;
             // A fine-tuning run starts from another run's networks, normalizers and optimizer, at its own iteration 0.
             if (checkpoint is null && options.InitFrom is { } init)
@@ -118,6 +125,12 @@ public sealed class TrainingSession : IDisposable
     public IOnPolicyAlgorithm Algorithm => _algorithm;
     /// <summary>Environment steps so far, over the whole run.</summary>
     public long TotalSteps => _runner.TotalSteps;
+    /// <summary>
+    /// Why this run's checkpoints will cut every episode short (its checkpoint period is shorter than the task's
+    /// episode), or null when they do not. A warning, not an error: tests and short runs checkpoint often on purpose.
+    /// </summary>
+    public string? CheckpointWarning { get; }
+
     /// <summary>The iteration the next call to <see cref="Learn"/> starts with (0 for a new run).</summary>
     public int NextIteration { get; private set; }
 

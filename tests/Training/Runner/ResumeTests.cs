@@ -128,4 +128,23 @@ public class ResumeTests
         }
         finally { root.Delete(true); }
     }
+
+    [Fact]
+    public void A_checkpoint_period_shorter_than_the_episode_is_warned_about()
+    {
+        // The cart-pole's episode is 500 steps: 2 × 16 steps between checkpoints cut every one; 32 × 16 do not.
+        var root = Directory.CreateTempSubdirectory("robotics-resume-");
+        try
+        {
+            using (var s = TrainingSession.Start(Options(root.FullName, 2), CPU))
+            {
+                Assert.NotNull(s.CheckpointWarning);
+                Assert.Contains("--checkpoint-every 2", s.CheckpointWarning);
+                Assert.Contains("≥ 32", s.CheckpointWarning);
+            }
+            using (var s = TrainingSession.Start(Options(root.FullName, 2) with { CheckpointEvery = 32 }, CPU))
+                Assert.Null(s.CheckpointWarning);
+        }
+        finally { root.Delete(true); }
+    }
 }
