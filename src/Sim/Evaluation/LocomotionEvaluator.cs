@@ -22,8 +22,9 @@ public sealed record EvaluationResult(string Condition, int Episodes, double Mea
     double LinVelError, double YawRateError, int Falls, IReadOnlyDictionary<string, double> Terms, IReadOnlyList<Fall>? FallDetails = null)
 {
     /// <summary>
-    /// The falls in words: how many by base contact and by tilt, and how soon after a push
-    /// ("3 falls: 3 tilted past 1.0 rad; 3 within 0.4–1.3 s of a push"); empty without falls.
+    /// The falls in words: how many by base contact and by tilt, how soon after a push and after a command change
+    /// ("3 falls: 3 tilted past 1.0 rad; 3 within 2 s of a push (0.4–1.3 s after it); 2 within 2 s of a command
+    /// change (0.5–0.7 s after it)"); empty without falls.
     /// </summary>
     public string DescribeFalls()
     {
@@ -38,6 +39,9 @@ public sealed record EvaluationResult(string Condition, int Episodes, double Mea
         var within2 = pushed.Count(t => t <= 2);
         parts.Add(within2 == 0 ? "none within 2 s of a push"
             : string.Create(inv, $"{within2} within 2 s of a push ({pushed[0]:0.0}–{pushed.Where(t => t <= 2).Max():0.0} s after it)"));
+        var commanded = f.Select(x => x.SecondsSinceCommand).Where(t => t <= 2).Order().ToList();
+        parts.Add(commanded.Count == 0 ? "none within 2 s of a command change"
+            : string.Create(inv, $"{commanded.Count} within 2 s of a command change ({commanded[0]:0.0}–{commanded[^1]:0.0} s after it)"));
         return $"{f.Count} fall{(f.Count == 1 ? "" : "s")}: {string.Join("; ", parts)}";
     }
 }

@@ -41,12 +41,13 @@ public class LocomotionEvaluatorTests
 public class FallDetailTests
 {
     [Fact]
-    public void Each_fall_says_how_it_ended_and_how_soon_after_a_push()
+    public void Each_fall_says_how_it_ended_and_how_soon_after_a_push_and_a_command_change()
     {
         // A standing robot kicked sideways at 4 m/s half a second in: it goes over, and the record says so.
         var c = LocomotionConfig.Load(LocomotionTaskTests.TaskFile) with
         {
             EpisodeSeconds = 3.0,
+            CommandResampleSeconds = 100,   // the first command holds: its age is the episode's time
             Randomization = new RandomizationConfig { PushInterval = Sampled.Parse("=U(0.5, 0.5)", "push_interval_s"), PushVelocity = Sampled.Parse("=U(4, 4)", "push_velocity") },
         };
         var r = LocomotionEvaluator.Run(c, (_, a) => a.Clear(), "pushed", episodes: 4, envs: 2, threads: 1, seed: 3);
@@ -55,10 +56,14 @@ public class FallDetailTests
         foreach (var f in r.FallDetails)
         {
             Assert.InRange(f.SecondsSincePush, 0, 2.5);
+            // Pushes come every 0.5 s (25 policy steps) from the start, when the command was set.
+            double pushesBefore = (f.SecondsSinceCommand - f.SecondsSincePush) / 0.5;
+            Assert.True(pushesBefore > 1 - 1e-9 && Math.Abs(pushesBefore - Math.Round(pushesBefore)) < 1e-9, $"{f}");
             Assert.True(f.BaseContact || f.Tilt > c.MaxTilt);
         }
         Assert.StartsWith($"{r.Falls} fall", r.DescribeFalls());
         Assert.Contains("of a push", r.DescribeFalls());
+        Assert.Contains("of a command change", r.DescribeFalls());
 
         // Without pushes there is nothing to describe.
         var calm = LocomotionEvaluator.Run(c with { Randomization = new RandomizationConfig(), EpisodeSeconds = 1.0 }, (_, a) => a.Clear(), "calm", episodes: 2, envs: 2, threads: 1, seed: 3);

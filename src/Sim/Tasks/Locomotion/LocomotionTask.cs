@@ -13,7 +13,8 @@ namespace Robotics.Sim.Tasks.Locomotion;
 /// <param name="BaseContact">A terminal link (trunk, hips) touched the ground; otherwise the base tilted past the task's limit.</param>
 /// <param name="Tilt">Angle between the base's z axis and the vertical at the end [rad].</param>
 /// <param name="SecondsSincePush">Time since the last push [s]; NaN when the episode had none.</param>
-public readonly record struct Fall(bool BaseContact, double Tilt, double SecondsSincePush);
+/// <param name="SecondsSinceCommand">Time since the velocity command last changed [s]: the episode's first command, a resample, or <see cref="LocomotionTask.SetCommand"/>.</param>
+public readonly record struct Fall(bool BaseContact, double Tilt, double SecondsSincePush, double SecondsSinceCommand);
 
 /// <summary>
 /// Velocity tracking for a legged robot described by a URDF and a task file: commands (vx, vy, yaw
@@ -47,6 +48,7 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
     private SensorFrame[] _measuredFrame = Array.Empty<SensorFrame>(), _trueFrame = Array.Empty<SensorFrame>();
     private double[] _cmd = Array.Empty<double>();              // [N, 3]
     private int[] _cmdTimer = Array.Empty<int>();               // [N] policy steps to the next resample
+    private int[] _cmdAge = Array.Empty<int>();                 // [N] policy steps since the command last changed
     private float[] _lastAction = Array.Empty<float>(), _prevAction = Array.Empty<float>();   // [N, n]
     // Joint targets of the last LatencyDepth policy steps, newest first: the actuator path's delay line.
     private const int LatencyDepth = 4;
@@ -180,6 +182,7 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
     public void SetCommand(int env, double vx, double vy, double yawRate)
     {
         _cmd[3 * env] = vx; _cmd[3 * env + 1] = vy; _cmd[3 * env + 2] = yawRate;
+        _cmdAge[env] = 0;
         _trueFrame[env].Command[0] = _measuredFrame[env].Command[0] = vx;
         _trueFrame[env].Command[1] = _measuredFrame[env].Command[1] = vy;
         _trueFrame[env].Command[2] = _measuredFrame[env].Command[2] = yawRate;
@@ -205,6 +208,7 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
         _trueFrame = Enumerable.Range(0, numEnvs).Select(_ => new SensorFrame(n, n)).ToArray();
         _cmd = new double[numEnvs * 3];
         _cmdTimer = new int[numEnvs];
+        _cmdAge = new int[numEnvs];
         _lastAction = new float[numEnvs * n];
         _prevAction = new float[numEnvs * n];
         _targets = new double[numEnvs * LatencyDepth * n];
@@ -313,6 +317,7 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
         }
         else if (_pushAge[env] >= 0 && ++_pushAge[env] * PolicyDt > PushVisibleSeconds) push.Clear();   // zero before the first push anyway
 
+        _cmdAge[env]++;
         if (--_cmdTimer[env] <= 0) SampleCommand(env, ref rng);
         Measure(env, data);
     }
@@ -463,7 +468,7 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
     {
         if (!Fell(env)) return false;
         _lastFall[env] = new Fall(_baseContact[env], Math.Acos(Math.Clamp(-_gravity[3 * env + 2], -1, 1)),
-            _pushAge[env] < 0 ? double.NaN : _pushAge[env] * PolicyDt);
+            _pushAge[env] < 0 ? double.NaN : _pushAge[env] * PolicyDt, _cmdAge[env] * PolicyDt);
         return true;
     }
 
