@@ -26,6 +26,7 @@ public sealed partial class MjVecEnv : IVecEnv
     private readonly bool[] _terminated, _truncated; // [N]
     private readonly float[] _episodeReturn, _doneReturn; // [N]
     private readonly int[] _episodeLength, _doneLength;   // [N]
+    private readonly int[] _episodeLimit;          // [N] steps at which the current episode is truncated
     private readonly float[] _terms, _episodeTerms, _doneTerms;   // [N, nTerms]
     private readonly int _nTerms;
     private readonly Exception?[] _errors;         // per worker: its lowest-index failure of the last run
@@ -67,6 +68,8 @@ public sealed partial class MjVecEnv : IVecEnv
         _doneReturn = new float[numEnvs];
         _episodeLength = new int[numEnvs];
         _doneLength = new int[numEnvs];
+        _episodeLimit = new int[numEnvs];
+        Array.Fill(_episodeLimit, task.MaxEpisodeSteps);
 
         RewardTermNames = task.RewardTerms;
         _nTerms = RewardTermNames.Count;
@@ -144,6 +147,21 @@ public sealed partial class MjVecEnv : IVecEnv
         Run(_resetSlice);
     }
 
+    /// <summary>
+    /// Truncates each environment's current episode after a uniformly drawn 1…MaxEpisodeSteps steps (the stream
+    /// (seed, "stagger", i)), so that environments reset together do not reach their time limit together, and
+    /// the episodes after it (which run the whole length) do not go through the same moments (a command
+    /// resample, a push) in step. Call it right after <see cref="Reset"/>. The first episodes are cut short,
+    /// not started late: the lengths they report are the steps they ran.
+    /// </summary>
+    // DESIGN: rsl_rl sets each episode's step counter to a random value instead; that reports the first
+    // episodes' lengths wrong and does not change what they do, so a shorter first limit is used here.
+    public void StaggerEpisodes(ulong seed)
+    {
+        int max = _task.MaxEpisodeSteps;
+        for (int i = 0; i < NumEnvs; i++) _episodeLimit[i] = 1 + Rng.For(seed, "stagger", i).NextInt(max);
+    }
+
     /// <inheritdoc/>
     public void Step(ReadOnlySpan<float> actions)
     {
@@ -198,7 +216,7 @@ public sealed partial class MjVecEnv : IVecEnv
 
     private void StepSlice(int worker)
     {
-        int a = ActionDim, maxSteps = _task.MaxEpisodeSteps;
+        int a = ActionDim;
         while (Claim(out int begin, out int end))
         for (int i = begin; i < end; i++)
         {
@@ -214,7 +232,7 @@ public sealed partial class MjVecEnv : IVecEnv
                 for (int k = 0; k < terms.Length; k++) episodeTerms[k] += terms[k];
                 bool terminated = data.Diverged || _task.IsTerminated(i, data);
                 int length = ++_episodeLength[i];
-                bool truncated = !terminated && length >= maxSteps;
+                bool truncated = !terminated && length >= _episodeLimit[i];
                 _rewards[i] = reward;
                 _terminated[i] = terminated;
                 _truncated[i] = truncated;
@@ -246,6 +264,7 @@ public sealed partial class MjVecEnv : IVecEnv
         _task.Reset(i, data, ref _rng[i]);
         _episodeReturn[i] = 0;
         _episodeLength[i] = 0;
+        _episodeLimit[i] = _task.MaxEpisodeSteps;
         Array.Clear(_episodeTerms, i * _nTerms, _nTerms);
         Observe(i);
     }

@@ -14,7 +14,7 @@ namespace Robotics.Training.Runner;
 /// </summary>
 /// <remarks>
 /// Every checkpoint is followed by a reset of all environments from the stream (seed, "checkpoint",
-/// iteration). A checkpoint therefore holds the whole state a run continues from — the algorithm's
+/// iteration), their first episodes staggered (<see cref="MjVecEnv.StaggerEpisodes"/>), as at the start. A checkpoint therefore holds the whole state a run continues from — the algorithm's
 /// networks, normalizers, optimizer moments, learning rate and generator, plus the iteration and step
 /// counters — and <see cref="Resume"/> continues bit-identically on CPU to a run that was never stopped.
 /// </remarks>
@@ -37,6 +37,7 @@ public sealed class TrainingSession : IDisposable
         var task = TaskCatalog.Load(options.Task, options.TaskOverrides);
         _simSeed = Rng.Derive(options.Seed, "sim");
         _env = new MjVecEnv(task, options.Envs, options.Threads, _simSeed, ownsTask: true);
+        _env.StaggerEpisodes(_simSeed);
         try
         {
             int policyDim = _env.ObservationGroups.Single(g => g.Name == ObservationGroup.Policy).Dim;
@@ -69,7 +70,7 @@ public sealed class TrainingSession : IDisposable
                 ((ICheckpointable)_algorithm).LoadState(checkpoint);
                 var state = CheckpointFiles.LoadScalars(checkpoint, Path.GetFileNameWithoutExtension(TrainingRun.RunStateFile));
                 _runner.TotalSteps = (long)state["total_steps"];
-                _env.Reset(CheckpointSeed(firstIteration));
+                ResetEnvironments(firstIteration);
             }
         }
         catch
@@ -163,11 +164,18 @@ public sealed class TrainingSession : IDisposable
     private string Checkpoint(int done)
     {
         var dir = Run.Checkpoint((ICheckpointable)_algorithm, done, _runner.TotalSteps);
-        _env.Reset(CheckpointSeed(done));
+        ResetEnvironments(done);
         return dir;
     }
 
-    private ulong CheckpointSeed(int iteration) => Rng.Derive(_simSeed, "checkpoint", iteration);
+    // All environments from the stream (seed, "checkpoint", iteration), their first episodes cut at random
+    // lengths so that their time limits do not fall together (rsl_rl's init_at_random_ep_len).
+    private void ResetEnvironments(int iteration)
+    {
+        ulong seed = Rng.Derive(_simSeed, "checkpoint", iteration);
+        _env.Reset(seed);
+        _env.StaggerEpisodes(seed);
+    }
 
     /// <inheritdoc/>
     public void Dispose()
