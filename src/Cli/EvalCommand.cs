@@ -24,17 +24,19 @@ internal static class EvalCommand
         var csv = new Option<string?>("--csv") { Description = "also write the table as CSV to this file" };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 0UL };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "a run's checkpoint_N folder: evaluate that trained policy (its task unless --task is given)" };
+        var set = new Option<string[]>("--set") { Description = "a task-file setting over the file for all three conditions, dotted.key=value with a TOML value (repeatable), e.g. a stress test: --set commands.resample_s=2.5" };
         var eval = new Command("eval", "Evaluate a policy on a task (locomotion, reach, push) under nominal dynamics (no randomization, no pushes), the training randomization, and held-out randomization (1.5× ranges, +20 ms latency).")
         {
-            task, policy, episodes, envs, threads, csv, seed, checkpoint,
+            task, policy, episodes, envs, threads, csv, seed, checkpoint, set,
         };
         eval.SetAction(r =>
         {
             var cp = r.GetValue(checkpoint);
+            var overrides = r.GetValue(set) ?? Array.Empty<string>();
             if (cp is null && PolicyFiles.IsOnnx(r.GetValue(policy)!))
                 return RunOnnx(r.GetValue(policy)!, r.GetResult(task) is { Implicit: false } ? r.GetValue(task) : null,
-                    r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed));
-            if (cp is null) return Run(r.GetValue(task)!, r.GetValue(policy)!, r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed));
+                    r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed), overrides);
+            if (cp is null) return Run(r.GetValue(task)!, r.GetValue(policy)!, r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed), overrides);
             Robotics.Training.Devices.TorchRuntime.Initialize("cpu");
             Robotics.Training.Runner.CheckpointPolicy trained;
             try { trained = Robotics.Training.Runner.CheckpointPolicy.Load(cp); }
@@ -42,14 +44,14 @@ internal static class EvalCommand
             using (trained)
             {
                 var taskName = r.GetResult(task) is { Implicit: false } ? r.GetValue(task)! : trained.Task;
-                return Run(taskName, "checkpoint", r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed), trained.Act);
+                return Run(taskName, "checkpoint", r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed), overrides, trained.Act);
             }
         });
         return eval;
     }
 
     // An exported policy, checked against its task's robot as the deploy node checks it, run once per environment.
-    private static int RunOnnx(string path, string? taskName, int episodes, int envs, int threads, string? csv, ulong seed)
+    private static int RunOnnx(string path, string? taskName, int episodes, int envs, int threads, string? csv, ulong seed, IReadOnlyList<string> overrides)
     {
         Robotics.Deploy.Runtime.OnnxPolicy onnx;
         try { (onnx, taskName) = PolicyFiles.Open(path, taskName); }
@@ -59,10 +61,11 @@ internal static class EvalCommand
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 2;
         }
-        using (onnx) return Run(taskName, Path.GetFileName(path), episodes, envs, threads, csv, seed, Policies.Batch(onnx));
+        using (onnx) return Run(taskName, Path.GetFileName(path), episodes, envs, threads, csv, seed, overrides, Policies.Batch(onnx));
     }
 
-    private static int Run(string taskName, string policyName, int episodes, int envs, int threads, string? csv, ulong seed, BatchPolicy? given = null)
+    private static int Run(string taskName, string policyName, int episodes, int envs, int threads, string? csv, ulong seed,
+        IReadOnlyList<string> overrides, BatchPolicy? given = null)
     {
         string file, kind;
         if (taskName.StartsWith("cartpole", StringComparison.Ordinal))
@@ -85,8 +88,8 @@ internal static class EvalCommand
         try
         {
             return kind == "locomotion"
-                ? Locomotion(LocomotionConfig.Load(file), policy, policyName, episodes, envs, threads, csv, seed)
-                : Manipulation(Robotics.Sim.Tasks.Manipulation.ManipulationConfig.Load(file), policy, policyName, episodes, envs, threads, seed);
+                ? Locomotion(LocomotionConfig.Load(file, overrides), policy, policyName, episodes, envs, threads, csv, seed)
+                : Manipulation(Robotics.Sim.Tasks.Manipulation.ManipulationConfig.Load(file, overrides), policy, policyName, episodes, envs, threads, seed);
         }
         catch (Exception e) when (e is TaskFileException or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
         {
