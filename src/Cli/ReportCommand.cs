@@ -57,8 +57,8 @@ internal static class ReportCommand
         return report;
     }
 
-    private static IReadOnlyList<string> Conditions => EvaluationConditions.All;
-    private static int Condition(string name) => Conditions.ToList().IndexOf(name);
+    // Results come in EvaluationConditions.All's order: the index of a condition's row.
+    private static int Condition(string name) => EvaluationConditions.All.ToList().IndexOf(name);
 
     // Several seeds' results as one: episode-weighted means, summed counts; per-term means are not pooled.
     private static EvaluationResult Pool(IReadOnlyList<EvaluationResult> r, string condition)
@@ -139,7 +139,7 @@ internal static class ReportCommand
             var c = LocomotionConfig.Load(file);
             var perSeed = Enumerable.Range(0, seeds).SelectMany(seed =>
                 LocomotionEvaluator.RunAll(c, batch, episodes, envs, threads, (ulong)seed, k => Row(k, seed))).ToList();
-            var results = Conditions.Select((k, j) => seeds == 1 ? perSeed[j] : Pool(perSeed.Where((_, i) => i % Conditions.Count == j).ToList(), k)).ToList();
+            var results = EvaluationConditions.All.Select((k, j) => seeds == 1 ? perSeed[j] : Pool(perSeed.Where((_, i) => i % EvaluationConditions.All.Count == j).ToList(), k)).ToList();
             var (nominal, heldOut) = (results[Condition(EvaluationConditions.Nominal)], results[Condition(EvaluationConditions.HeldOut)]);
             md.AppendLine("| condition | episodes | lin vel error [m/s] | yaw-rate error [rad/s] | falls | mean episode [s] | return |").AppendLine("|---|---|---|---|---|---|---|");
             foreach (var x in seeds == 1 ? perSeed : perSeed.Concat(results))
@@ -153,7 +153,7 @@ internal static class ReportCommand
             var c = ManipulationConfig.Load(file);
             var perSeed = Enumerable.Range(0, seeds).SelectMany(seed =>
                 ManipulationEvaluator.RunAll(c, batch, episodes, envs, threads, (ulong)seed, k => Row(k, seed))).ToList();
-            var results = Conditions.Select((k, j) => seeds == 1 ? perSeed[j] : Pool(perSeed.Where((_, i) => i % Conditions.Count == j).ToList(), k)).ToList();
+            var results = EvaluationConditions.All.Select((k, j) => seeds == 1 ? perSeed[j] : Pool(perSeed.Where((_, i) => i % EvaluationConditions.All.Count == j).ToList(), k)).ToList();
             bool push = c.Kind == ManipulationKind.Push;
             double threshold = push ? c.SuccessDistance : c.SuccessPosition;
             md.AppendLine(inv, $"| condition | episodes | success (within {threshold * 100:0.#} cm{(push ? "" : $" and {c.SuccessOrientation} rad")}) | final distance [m] | final orientation error [rad] | {(push ? "cube fell" : "early ends")} | return |")

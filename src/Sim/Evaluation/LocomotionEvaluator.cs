@@ -32,17 +32,20 @@ public sealed record EvaluationResult(string Condition, int Episodes, double Mea
         if (f.Count == 0) return "";
         var inv = System.Globalization.CultureInfo.InvariantCulture;
         int contact = f.Count(x => x.BaseContact), tilt = f.Count - contact;
-        var pushed = f.Where(x => !double.IsNaN(x.SecondsSincePush)).Select(x => x.SecondsSincePush).Order().ToList();
         var parts = new List<string>();
         if (contact > 0) parts.Add($"{contact} by base contact");
         if (tilt > 0) parts.Add(string.Create(inv, $"{tilt} tilted past {f.Where(x => !x.BaseContact).Min(x => x.Tilt):0.0} rad"));
-        var within2 = pushed.Count(t => t <= 2);
-        parts.Add(within2 == 0 ? "none within 2 s of a push"
-            : string.Create(inv, $"{within2} within 2 s of a push ({pushed[0]:0.0}–{pushed.Where(t => t <= 2).Max():0.0} s after it)"));
-        var commanded = f.Select(x => x.SecondsSinceCommand).Where(t => t <= 2).Order().ToList();
-        parts.Add(commanded.Count == 0 ? "none within 2 s of a command change"
-            : string.Create(inv, $"{commanded.Count} within 2 s of a command change ({commanded[0]:0.0}–{commanded[^1]:0.0} s after it)"));
+        parts.Add(Within2s("a push", f.Select(x => x.SecondsSincePush)));
+        parts.Add(Within2s("a command change", f.Select(x => x.SecondsSinceCommand)));
         return $"{f.Count} fall{(f.Count == 1 ? "" : "s")}: {string.Join("; ", parts)}";
+
+        // How many falls came within 2 s of an event, and the range of those delays (NaN, "never", drops out).
+        string Within2s(string evt, IEnumerable<double> secondsSince)
+        {
+            var near = secondsSince.Where(t => t <= 2).Order().ToList();
+            return near.Count == 0 ? $"none within 2 s of {evt}"
+                : string.Create(inv, $"{near.Count} within 2 s of {evt} ({near[0]:0.0}–{near[^1]:0.0} s after it)");
+        }
     }
 }
 
