@@ -1,7 +1,10 @@
 using System.CommandLine;
+using Robotics;
 using Robotics.Cli;
 
-// The `robotics` command. Each verb lives in its own file; this file only wires them together.
+// The `robotics` command. Each verb lives in its own file; this file wires them together and holds the
+// one handler for bad input: a UserError from any layer is printed on one line and exits 2. Anything else
+// is a bug and keeps its stack trace (exit 1).
 var root = new RootCommand("Robotics: a C# sim-to-real control stack (MuJoCo simulation, policy-gradient training, ONNX deployment, ROS 2).");
 root.Subcommands.Add(AblateCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
@@ -15,4 +18,12 @@ root.Subcommands.Add(RenderCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(SimRobotCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
-return root.Parse(args).Invoke();
+try
+{
+    return root.Parse(args).Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (UserError e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 2;
+}
