@@ -57,6 +57,41 @@ public class CdrBytesTests
     }
 
     [Fact]
+    public void PoseStamped_matches_hand_computed_bytes()
+    {
+        var pose = new PoseStamped();
+        pose.Header.Stamp.Sec = 3;
+        pose.Header.FrameId = "base";
+        pose.Pose.Position.X = 0.5;
+        pose.Pose.Position.Y = -0.25;
+        pose.Pose.Position.Z = 1.0;
+        byte[] expected =
+        [
+            0x00, 0x01, 0x00, 0x00,                         // encapsulation CDR_LE, payload 80 bytes: no padding
+            0x03, 0x00, 0x00, 0x00,                         //  0: header.stamp.sec = 3
+            0x00, 0x00, 0x00, 0x00,                         //  4: header.stamp.nanosec = 0
+            0x05, 0x00, 0x00, 0x00,                         //  8: frame_id length 5
+            (byte)'b', (byte)'a', (byte)'s', (byte)'e', 0,  // 12: "base\0"
+            0, 0, 0, 0, 0, 0, 0,                            // 17: pad to 24 (doubles are 8-aligned)
+            0, 0, 0, 0, 0, 0, 0xE0, 0x3F,                   // 24: position.x = 0.5
+            0, 0, 0, 0, 0, 0, 0xD0, 0xBF,                   // 32: position.y = -0.25
+            0, 0, 0, 0, 0, 0, 0xF0, 0x3F,                   // 40: position.z = 1
+            0, 0, 0, 0, 0, 0, 0, 0,                         // 48: orientation.x = 0
+            0, 0, 0, 0, 0, 0, 0, 0,                         // 56: orientation.y = 0
+            0, 0, 0, 0, 0, 0, 0, 0,                         // 64: orientation.z = 0
+            0, 0, 0, 0, 0, 0, 0xF0, 0x3F,                   // 72: orientation.w = 1 (the default); payload ends at 80
+        ];
+        var bytes = RosMessage.Serialize(pose, new CdrWriter()).ToArray();
+        Assert.Equal(expected, bytes);
+
+        var back = new PoseStamped();
+        RosMessage.Deserialize(bytes, back);
+        Assert.Equal("base", back.Header.FrameId);
+        Assert.Equal((0.5, -0.25, 1.0), (back.Pose.Position.X, back.Pose.Position.Y, back.Pose.Position.Z));
+        Assert.Equal(1.0, back.Pose.Orientation.W);
+    }
+
+    [Fact]
     public void Padding_to_four_bytes_is_recorded_in_the_options()
     {
         // Bool: a 1-byte payload, padded with 3 zeros; options byte = 3 (as Cyclone writes it).
