@@ -4,7 +4,7 @@ using Spectre.Console;
 
 namespace Robotics.Cli;
 
-/// <summary><c>robotics bench sim --model FILE --envs N --threads K [--seconds S]</c>.</summary>
+/// <summary><c>robotics bench sim|task|train|learn|inference|loop|dds</c>: each layer against its floor in the same run.</summary>
 internal static class BenchCommand
 {
     public static Command Create()
@@ -104,7 +104,7 @@ internal static class BenchCommand
         return 0;
     }
 
-    // robotics bench learn: wall-clock until the tracking reward reaches 80% of its maximum (issue 4's learning benchmark).
+    // robotics bench learn: wall-clock until the tracking reward reaches 80% of its maximum.
     private static Command LearnCommand()
     {
         var task = new Option<string>("--task") { Description = "legged task name or file", DefaultValueFactory = _ => "go1_velocity" };
@@ -193,7 +193,7 @@ internal static class BenchCommand
         else AnsiConsole.MarkupLineInterpolated($"(d) skipped: {r.TestspeedNote}");
     }
 
-    // ------------------------------------------------ bench inference, bench loop (issue 6's benchmarks)
+    // ------------------------------------------------ bench inference, bench loop (the deploy side's benchmarks)
 
     // robotics bench inference [--policy FILE] [--calls N] [--cpu K] [--fifo P]: ONNX Runtime against the SIMD floor.
     private static Command InferenceCommand()

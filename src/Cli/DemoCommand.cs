@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace Robotics.Cli;
 
 /// <summary>
-/// <c>robotics demo</c>, the README's main job: the pretrained quadruped policy (models/go1_velocity.onnx)
+/// <c>robotics demo</c>: the pretrained quadruped policy (models/go1_velocity.onnx)
 /// deployed as on the robot — ONNX Runtime, the policy contract, the observation builder, the safety layer —
 /// drives the simulated Go1 through a command sequence: in one process (lock-step), then over ROS 2 with the
 /// simulated robot and the deploy node as separate processes on DDS; it prints tracking error and loop timing

@@ -54,7 +54,7 @@ public sealed record LatencyStats(long Calls, double P50Us, double P99Us, double
 /// <param name="Setup">What the OS granted the measuring thread.</param>
 public sealed record InferenceBenchmarkResult(InferenceBenchmarkConfig Config, LatencyStats Candidate, LatencyStats Floor, double MaxAbsActionDifference, RealTimeSetup Setup)
 {
-    /// <summary>The goal of issue 6: candidate p99 ≤ this × floor p99.</summary>
+    /// <summary>The goal: candidate p99 ≤ this × floor p99.</summary>
     public const double GoalRatio = 1.5;
 
     /// <summary>Candidate p99 / floor p99.</summary>

@@ -24,18 +24,18 @@ namespace Robotics.RobotBridge.Ros2;
 /// cmd.Publish(command);
 /// </code>
 /// </summary>
-// DESIGN: design (c) of the issue, C# owns XCDR1 and Cyclone carries opaque bytes through the raw-CDR
-// sertype of native/ddsraw (what rmw_cyclonedds_cpp does). Rejected: (a), topic descriptors built at run
+// DESIGN: C# owns XCDR1 and Cyclone carries opaque bytes through the raw-CDR
+// sertype of native/ddsraw (what rmw_cyclonedds_cpp does). Rejected: topic descriptors built at run
 // time with samples in C layout. It needs only the public API, but every message would exist twice (the C#
 // class and a C-layout mirror with native sequences and strings to fill and free on each sample), the
 // opcode programs are a second serializer to get right per type, and decoding malformed input would
-// happen in C, where we cannot bound allocations or count drops per topic. With (c) the one serializer
+// happen in C, where we cannot bound allocations or count drops per topic. With raw CDR the one serializer
 // is generated, fuzzed and allocation-free in C#; the price is a 200-line C shim that touches Cyclone's
 // internal ddsi_sertype/ddsi_serdata structs, compiled against the installed headers so layouts match.
 // DESIGN: the per-message path (receive loop, take, decode, latest-value handoff, publish, the generated
 // serializers) is [MethodImpl(AggressiveOptimization)]: jitted fully optimized on first call and never
 // re-jitted, so no tier-0 code or background tier-up lands in the middle of operation (the ~2 ms p99.9 tail
-// FACTS.md saw with tiered JIT). Rejected: ReadyToRun for the whole assembly (R2R code is still re-jitted
+// measured with tiered JIT by bench dds). Rejected: ReadyToRun for the whole assembly (R2R code is still re-jitted
 // when hot) and DOTNET_TieredCompilation=0 (process-wide, the user's choice, not the library's).
 // DESIGN: a waitset thread instead of Cyclone listeners: listeners would run managed callbacks on
 // Cyclone's receive threads (GC suspensions and exceptions there stall all DDS traffic).

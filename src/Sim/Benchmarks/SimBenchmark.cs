@@ -62,7 +62,7 @@ public sealed record SimBenchmarkResult(SimBenchmarkConfig Config, string ModelS
     /// <summary>(c) environment over raw throughput.</summary>
     public double EnvOverRaw => Env.StepsPerSecond / Raw.StepsPerSecond;
 
-    /// <summary>Environment over mujoco-testspeed throughput (the goal: ≥ 0.9 per core).</summary>
+    /// <summary>Environment over mujoco-testspeed throughput (goal: ≥ 0.9 per core).</summary>
     public double? EnvOverTestspeed => Testspeed is null ? null : Env.StepsPerSecond / Testspeed.StepsPerSecond;
 }
 

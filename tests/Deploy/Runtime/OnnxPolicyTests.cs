@@ -175,7 +175,7 @@ public class OnnxPolicyTests : IDisposable
     [Fact]
     public void Run_allocates_nothing()
     {
-        // The actor size: 45 → 512 → 256 → 128 → 12, ELU.
+        // The shipped Go1 actor's size: 45 → 512 → 256 → 128 → 12, ELU.
         var path = TestPolicies.Write(Path.Combine(_dir, "big.onnx"), TestPolicies.Contract(12, 45).ToJson(), TestPolicies.RandomMlp(1, 45, 512, 256, 128, 12));
         using var policy = OnnxPolicy.Load(path, TestPolicies.Contract(12, 45).JointNames);
         var obs = new float[45];

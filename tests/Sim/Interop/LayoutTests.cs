@@ -44,7 +44,7 @@ public class LayoutTests
         var mismatches = expected.Where(e => !actual.TryGetValue(e.Key, out var v) || v != e.Value)
             .Select(e => $"{e.Key}: C# {e.Value}, C {(actual.TryGetValue(e.Key, out var v) ? v : "missing")}").ToList();
         Assert.True(mismatches.Count == 0, "layout mismatches:\n" + string.Join("\n", mismatches));
-        // The issue names these; make sure the generator did not drop any.
+        // The structs the interop must cover; make sure the generator did not drop any.
         foreach (var name in new[] { "mjModel", "mjData", "mjOption", "mjContact", "mjStatistic", "mjLROpt", "mjVisual", "mjvScene", "mjrContext" })
             Assert.Contains(Structs, t => t.Name == name);
         Assert.True(expected.Count > 1000, $"only {expected.Count} layout facts checked");
