@@ -39,7 +39,10 @@ public class GoldenTraceTests : IDisposable
     {
         // Training side. Sensor noise off (the robot adds its own); randomization stays on, so the
         // frames carry e.g. the gyro bias the policy must live with.
-        var config = LocomotionConfig.Load(TestPaths.Repo("src/Sim/Tasks/Configs/go1_velocity.toml")) with { ObservationNoise = new Dictionary<string, double>() };
+        var config = LocomotionConfig.Load(TestPaths.Repo("src/Sim/Tasks/Configs/go1_velocity.toml")) with
+        {
+            Observations = LocomotionConfig.Load(TestPaths.Repo("src/Sim/Tasks/Configs/go1_velocity.toml")).Observations with { Noise = new Dictionary<string, double>() },
+        };
         using var task = new LocomotionTask(config);
         var contract = task.PolicyContract() with { Provenance = new Provenance { RunId = "golden", SourceCommit = "test" } };
         var group = task.ObservationGroups[0];
