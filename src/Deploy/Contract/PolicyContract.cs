@@ -53,15 +53,21 @@ public sealed record JointLimits
     public required double[] Velocity { get; init; }
 }
 
-/// <summary>How actions become joint targets: see <see cref="ActionReference"/>.</summary>
+/// <summary>How actions become joint targets: see <see cref="ActionReference"/>; <see cref="ActionMap"/> runs it.</summary>
 public sealed record ActionSpec
 {
+    /// <summary>The clip of contracts that predate <see cref="Clip"/>, and of task files that do not set one.</summary>
+    public const double DefaultClip = 10;
+
+
     /// <summary>Scale [rad per unit action]. [n]</summary>
     public required double[] Scale { get; init; }
     /// <summary>Offset [rad]. [n]</summary>
     public required double[] Offset { get; init; }
     /// <summary>What the scaled action is added to.</summary>
     public required ActionReference Reference { get; init; }
+    /// <summary>Symmetric clip of each action before the map [action units], in training and on the robot alike.</summary>
+    public double Clip { get; init; } = DefaultClip;
 }
 
 /// <summary>Timing: the policy runs every <see cref="PolicyPeriod"/>; the PD law <see cref="Decimation"/> times per policy step.</summary>
@@ -96,7 +102,7 @@ public sealed record PolicyContract
     public const string MetadataKey = "robotics.policy_contract";
 
     /// <summary>The version this code writes. A reader accepts the same major version (newer minors add optional fields only).</summary>
-    public const string CurrentVersion = "1.0";
+    public const string CurrentVersion = "1.1";   // 1.1: action.clip
 
     /// <summary>"major.minor" of the contract's format.</summary>
     public string ContractVersion { get; init; } = CurrentVersion;
@@ -108,7 +114,7 @@ public sealed record PolicyContract
     public required string[] JointNames { get; init; }
     /// <summary>Default joint positions [rad], subtracted from joint_pos observations. [n]</summary>
     public required double[] DefaultJointPos { get; init; }
-    /// <summary>Action → target mapping.</summary>
+    /// <summary>Action → target mapping (run by <see cref="ActionMap"/>).</summary>
     public required ActionSpec Action { get; init; }
     /// <summary>PD gains and torque limits.</summary>
     public required DriveSpec Drive { get; init; }
@@ -126,6 +132,9 @@ public sealed record PolicyContract
     /// <summary>The observation layout as an <see cref="ObservationGroup"/> named <c>policy</c>.</summary>
     public ObservationGroup PolicyGroup() => new(ObservationGroup.Policy, Observation);
 
+    /// <summary>The map that turns this contract's actions into joint targets.</summary>
+    public ActionMap BuildActionMap() => new(Action, Limits);
+
     /// <summary>Number of joints (= action width).</summary>
     [JsonIgnore]
     public int JointCount => JointNames.Length;
@@ -133,31 +142,6 @@ public sealed record PolicyContract
     /// <summary>Width of the observation.</summary>
     [JsonIgnore]
     public int ObservationDim => Observation.Sum(t => t.Width);
-
-    /// <summary>
-    /// Joint position targets for an action, as the simulator formed them in training: offset + scale · a,
-    /// or for <see cref="ActionReference.MeasuredPosition"/> clamp(q + offset + scale · a) to the position
-    /// limits. Spans in action order, [n]; allocates nothing. Safety limits (clamping, rate limits) are the
-    /// safety layer's, on top of this.
-    /// </summary>
-    /// <param name="action">Policy output. [n]</param>
-    /// <param name="measured">Measured joint positions q [rad] (read only for MeasuredPosition). [n]</param>
-    /// <param name="targets">q* [rad], overwritten. [n]</param>
-    public void JointTargets(ReadOnlySpan<float> action, ReadOnlySpan<double> measured, Span<double> targets)
-    {
-        var scale = Action.Scale;
-        var offset = Action.Offset;
-        if (Action.Reference == ActionReference.Offset)
-        {
-            for (int i = 0; i < targets.Length; i++) targets[i] = offset[i] + scale[i] * action[i];
-            return;
-        }
-        for (int i = 0; i < targets.Length; i++)
-        {
-            double t = measured[i] + offset[i] + scale[i] * action[i];
-            targets[i] = Limits is { } l ? Math.Clamp(t, l.PositionLower[i], l.PositionUpper[i]) : t;
-        }
-    }
 
     /// <summary>Throws <see cref="PolicyContractException"/> naming the first field that does not fit.</summary>
     public PolicyContract Validate()
@@ -177,6 +161,7 @@ public sealed record PolicyContract
         Width("default_joint_pos", DefaultJointPos);
         Width("action.scale", Action.Scale);
         Width("action.offset", Action.Offset);
+        if (!(Action.Clip > 0 && double.IsFinite(Action.Clip))) throw Bad("action.clip", $"= {Action.Clip}: must be positive and finite");
         Width("drive.kp", Drive.Kp);
         Width("drive.kd", Drive.Kd);
         Width("drive.torque_limit", Drive.TorqueLimit);

@@ -10,8 +10,8 @@ namespace Robotics.Deploy.RealTime;
 /// <item>Read the robot into the preallocated <see cref="SensorFrame"/> (plus the last action);</item>
 /// <item>the <see cref="SafetyLayer"/> checks requests, the e-stop, the watchdog and the measured triggers;</item>
 /// <item>every <see cref="ControllerConfig.PolicyDecimation"/> ticks while Running: build the observation
-/// with the training code (<see cref="ObservationBuilder"/>), run the policy, clamp the action and map it to
-/// joint targets, default + offset + scale · action (held until the next policy tick);</item>
+/// with the training code (<see cref="ObservationBuilder"/>), run the policy, clip the action and map it to
+/// joint targets with the training code (<see cref="ActionMap"/>; held until the next policy tick);</item>
 /// <item>the safety layer writes the command of its state (limits, rate limit), which goes to the robot.</item>
 /// </list>
 /// </summary>
@@ -22,11 +22,11 @@ public sealed class Controller
     private readonly IRobotIo _robot;
     private readonly ObservationBuilder _observationBuilder;
     private readonly float[] _observation;   // [obsDim]
-    private readonly float[] _action;        // [n] clamped
-    private readonly float[] _lastAction;    // [n] what the policy sent last (zero at each start)
-    private readonly double[] _zero;         // [n] default + offset: the joint targets of action 0
+    private readonly ActionMap _actionMap;
+    private readonly float[] _raw;           // [n] the policy's output
+    private readonly float[] _action;        // [n] clipped
+    private readonly float[] _lastAction;    // [n] what the policy sent last, clipped (zero at each start)
     private readonly double[] _targets;      // [n] policy targets, held between policy ticks
-    private readonly float _clip;
     private long _tick, _runTicks, _policyRuns;
     private bool _wasRunning;
 
@@ -55,12 +55,12 @@ public sealed class Controller
         Frame = new SensorFrame(n, n);
         Command = new JointCommand(n);
         _observation = new float[_observationBuilder.Dim];
+        _actionMap = new ActionMap(config.Action);
+        _raw = new float[n];
         _action = new float[n];
         _lastAction = new float[n];
-        _zero = new double[n];
-        for (int i = 0; i < n; i++) _zero[i] = config.DefaultJointPos[i] + (config.ActionOffset?[i] ?? 0);
-        _targets = (double[])_zero.Clone();
-        _clip = (float)config.Safety.ActionClip;
+        _targets = new double[n];
+        _actionMap.Zero(Frame.JointPos, _targets);
     }
 
     /// <summary>The configuration.</summary>
@@ -81,7 +81,7 @@ public sealed class Controller
     /// <summary>The observation built last. [obsDim]</summary>
     public ReadOnlySpan<float> Observation => _observation;
 
-    /// <summary>The clamped action of the last policy run. [n]</summary>
+    /// <summary>The clipped action of the last policy run. [n]</summary>
     public ReadOnlySpan<float> Action => _action;
 
     /// <summary>The policy's joint targets before the safety limiter [rad]. [n]</summary>
@@ -110,7 +110,7 @@ public sealed class Controller
             // A fresh start, as at the start of a training episode: no last action, targets at action 0.
             Array.Clear(_lastAction);
             _lastAction.CopyTo(Frame.LastAction, 0);
-            _zero.CopyTo(_targets, 0);
+            _actionMap.Zero(Frame.JointPos, _targets);
             _runTicks = 0;
         }
         if (running && _runTicks++ % _c.PolicyDecimation == 0) RunPolicy();
@@ -128,19 +128,12 @@ public sealed class Controller
         int bad = FirstNonFinite(_observation);
         if (bad >= 0) { Safety.Trip(SafetyCause.NonFiniteObservation, bad, _observation[bad]); return; }
 
-        _policy.Run(_observation, _action);
+        _policy.Run(_observation, _raw);
         _policyRuns++;
-        bad = FirstNonFinite(_action);
-        if (bad >= 0) { Safety.Trip(SafetyCause.NonFiniteAction, bad, _action[bad]); return; }
-
-        // Clamp (always on), remember as the next observation's last action, map to joint targets.
-        for (int i = 0; i < _action.Length; i++)
-        {
-            float a = Math.Clamp(_action[i], -_clip, _clip);
-            _action[i] = a;
-            _lastAction[i] = a;
-            _targets[i] = _zero[i] + _c.ActionScale[i] * a;
-        }
+        // Clip (always on) and map as in training; the clipped action is the next observation's last action.
+        bad = _actionMap.Map(_raw, Frame.JointPos, _action, _targets);
+        if (bad >= 0) { Safety.Trip(SafetyCause.NonFiniteAction, bad, _raw[bad]); return; }
+        _action.CopyTo(_lastAction, 0);
     }
 
     private static int FirstNonFinite(ReadOnlySpan<float> values)

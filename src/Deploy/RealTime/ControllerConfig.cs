@@ -14,14 +14,11 @@ public sealed record ControllerConfig
     /// <summary>Joint names in action order. [n]</summary>
     public required string[] JointNames { get; init; }
 
-    /// <summary>Default joint positions [rad]: the soft start's goal and the zero of the action. [n]</summary>
+    /// <summary>Default joint positions [rad]: the soft start's goal. [n]</summary>
     public required double[] DefaultJointPos { get; init; }
 
-    /// <summary>Action scale [rad per action unit]: target = default + offset + scale · action. [n]</summary>
-    public required double[] ActionScale { get; init; }
-
-    /// <summary>Action offset [rad] added to the default pose; null = zeros. [n]</summary>
-    public double[]? ActionOffset { get; init; }
+    /// <summary>How an action becomes joint targets: the contract's action section, run by <see cref="ActionMap"/> as in training.</summary>
+    public required ActionSpec Action { get; init; }
 
     /// <summary>Position gains Kp [N·m/rad] in SoftStart and Running. [n]</summary>
     public required double[] Kp { get; init; }
@@ -59,8 +56,12 @@ public sealed record ControllerConfig
             if (!seen.Add(JointNames[i])) throw Bad($"{nameof(JointNames)}[{i}] = '{JointNames[i]}' appears twice");
         }
         Finite(DefaultJointPos, nameof(DefaultJointPos), n, min: double.NegativeInfinity);
-        Finite(ActionScale, nameof(ActionScale), n, min: 0, strict: true);
-        if (ActionOffset is not null) Finite(ActionOffset, nameof(ActionOffset), n, min: double.NegativeInfinity);
+        if (Action is null) throw Bad($"{nameof(Action)} is missing");
+        Finite(Action.Scale, $"{nameof(Action)}.{nameof(ActionSpec.Scale)}", n, min: 0, strict: true);
+        Finite(Action.Offset, $"{nameof(Action)}.{nameof(ActionSpec.Offset)}", n, min: double.NegativeInfinity);
+        if (!(Action.Clip > 0 && double.IsFinite(Action.Clip))) throw Bad($"{nameof(Action)}.{nameof(ActionSpec.Clip)} = {Action.Clip}: must be positive and finite");
+        if (Action.Reference != ActionReference.Offset)
+            throw Bad($"{nameof(Action)}.{nameof(ActionSpec.Reference)} = {Action.Reference}: the real-time controller maps actions about a fixed offset (reference Offset)");
         Finite(Kp, nameof(Kp), n, min: 0);
         Finite(Kd, nameof(Kd), n, min: 0);
         if (!(ControlPeriod >= 1e-4 && ControlPeriod <= 1)) throw Bad($"{nameof(ControlPeriod)} = {ControlPeriod} s: allowed [0.0001, 1] (10 kHz to 1 Hz)");
@@ -71,9 +72,10 @@ public sealed record ControllerConfig
         if (Safety.PositionLower.Length != n) throw Bad($"{nameof(Safety)}.{nameof(SafetyConfig.PositionLower)} has {Safety.PositionLower.Length} values for {n} joints");
         for (int i = 0; i < n; i++)
         {
-            double target = DefaultJointPos[i] + (ActionOffset?[i] ?? 0);
+            // The targets of action 0 must be reachable.
+            double target = Action.Offset[i];
             if (target < Safety.PositionLower[i] || target > Safety.PositionUpper[i])
-                throw Bad($"{nameof(DefaultJointPos)}[{i}] ('{JointNames[i]}') + offset = {target} rad lies outside the position limits [{Safety.PositionLower[i]}, {Safety.PositionUpper[i]}]");
+                throw Bad($"{nameof(Action)}.{nameof(ActionSpec.Offset)}[{i}] ('{JointNames[i]}') = {target} rad lies outside the position limits [{Safety.PositionLower[i]}, {Safety.PositionUpper[i]}]");
         }
         return this;
     }
@@ -85,22 +87,19 @@ public sealed record ControllerConfig
     /// safety settings from <paramref name="safety"/> (defaults otherwise).
     /// </summary>
     /// <exception cref="ArgumentException">The contract's actions are relative to the measured position (arm policies run through
-    /// <see cref="PolicyContract.JointTargets"/>, not this controller), or it has no joint limits for the safety layer.</exception>
+    /// <see cref="ActionMap"/> with their own measured positions, not this controller), or it has no joint limits for the safety layer.</exception>
     public static ControllerConfig FromContract(PolicyContract contract, SafetyConfig? safety = null)
     {
         ArgumentNullException.ThrowIfNull(contract);
         if (contract.Action.Reference != ActionReference.Offset)
             throw new ArgumentException($"policy contract of '{contract.Task}': action.reference = {contract.Action.Reference}; the real-time controller maps actions about the default pose (reference Offset)");
         var limits = contract.Limits ?? throw new ArgumentException($"policy contract of '{contract.Task}' has no joint limits; the safety layer needs position and velocity limits");
-        int n = contract.JointCount;
         var template = safety ?? new SafetyConfig { PositionLower = limits.PositionLower, PositionUpper = limits.PositionUpper, VelocityLimits = limits.Velocity, TorqueLimits = contract.Drive.TorqueLimit };
         return new ControllerConfig
         {
             JointNames = contract.JointNames,
             DefaultJointPos = contract.DefaultJointPos,
-            ActionScale = contract.Action.Scale,
-            // The contract's target is offset + scale · a with the offset holding the default pose; here it is default + offset + scale · a.
-            ActionOffset = Enumerable.Range(0, n).Select(i => contract.Action.Offset[i] - contract.DefaultJointPos[i]).ToArray(),
+            Action = contract.Action,
             Kp = contract.Drive.Kp,
             Kd = contract.Drive.Kd,
             ControlPeriod = contract.Control.PolicyPeriod / contract.Control.Decimation,

@@ -98,7 +98,8 @@ public static class LoopBenchmark
         return new ControllerConfig
         {
             JointNames = Enumerable.Range(0, n).Select(i => $"joint{i}").ToArray(),
-            DefaultJointPos = Fill(0.1), ActionScale = Fill(0.25), Kp = Fill(20), Kd = Fill(0.5),
+            DefaultJointPos = Fill(0.1), Kp = Fill(20), Kd = Fill(0.5),
+            Action = new ActionSpec { Scale = Fill(0.25), Offset = Fill(0.1), Reference = ActionReference.Offset },
             ControlPeriod = period, PolicyDecimation = Math.Max(1, (int)Math.Round(0.02 / period)),
             Observation = group,
             Safety = new SafetyConfig

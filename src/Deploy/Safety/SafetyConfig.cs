@@ -44,9 +44,6 @@ public sealed record SafetyConfig
     /// <summary>Consecutive control periods without a new sensor sequence after which data counts as stale.</summary>
     public int WatchdogPeriods { get; init; } = 5;
 
-    /// <summary>Symmetric clamp on the policy's raw action [action units], always on.</summary>
-    public double ActionClip { get; init; } = 10;
-
     /// <summary>Largest change of a position target per second [rad/s], always on (SoftStart and Running).</summary>
     public double RateLimit { get; init; } = 20;
 
@@ -74,7 +71,6 @@ public sealed record SafetyConfig
         if (!(TiltLimit > 0 && TiltLimit <= Math.PI)) throw Bad($"{nameof(TiltLimit)} = {TiltLimit} rad: allowed (0, π]");
         if (!(SoftStartTime > 0 && SoftStartTime <= 60)) throw Bad($"{nameof(SoftStartTime)} = {SoftStartTime} s: allowed (0, 60]");
         if (WatchdogPeriods < 1) throw Bad($"{nameof(WatchdogPeriods)} = {WatchdogPeriods}: must be ≥ 1");
-        if (!(ActionClip > 0 && double.IsFinite(ActionClip))) throw Bad($"{nameof(ActionClip)} = {ActionClip}: must be positive and finite");
         if (!(RateLimit > 0 && double.IsFinite(RateLimit))) throw Bad($"{nameof(RateLimit)} = {RateLimit} rad/s: must be positive and finite");
         if (!(DampingKd >= 0 && double.IsFinite(DampingKd))) throw Bad($"{nameof(DampingKd)} = {DampingKd} N·m·s/rad: must be ≥ 0 and finite");
         return this;

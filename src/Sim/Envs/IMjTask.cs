@@ -40,7 +40,7 @@ public interface IMjTask
     MjModel ModelFor(int env) => Model;
 
     /// <summary>
-    /// Applies one action (in [-1, 1]) and advances the physics by <see cref="Decimation"/> steps, running
+    /// Applies one action (tasks with an action map clip it to the contract's action.clip) and advances the physics by <see cref="Decimation"/> steps, running
     /// whatever the actuators do at the physics rate; <paramref name="rng"/> serves latency, noise and pushes.
     /// </summary>
     void Simulate(int env, MjData data, ReadOnlySpan<float> action, ref Rng rng);

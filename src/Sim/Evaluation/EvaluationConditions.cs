@@ -45,4 +45,8 @@ public static class EvaluationConditions
         HeldOut => training.HeldOut(HeldOutWiden, (int)Math.Round(HeldOutExtraLatency / physicsDt)),
         _ => throw new ArgumentException($"evaluation condition '{condition}': expected one of {string.Join(", ", All)}", nameof(condition)),
     };
+
+    /// <summary>Runs <paramref name="run"/> (condition, label) once per condition of <see cref="All"/>, in that order; the label is the condition's name unless <paramref name="label"/> says otherwise.</summary>
+    public static IReadOnlyList<TResult> ForEach<TResult>(Func<string, string, TResult> run, Func<string, string>? label = null) =>
+        All.Select(k => run(k, label?.Invoke(k) ?? k)).ToList();
 }

@@ -24,13 +24,10 @@ public static class ManipulationEvaluator
     public static ManipulationConfig Under(string condition, ManipulationConfig c)
         => c with { Randomization = EvaluationConditions.Randomization(condition, c.Randomization, c.PhysicsDt) };
 
-    /// <summary>The held-out condition: every range × 1.5 and 20 ms more latency.</summary>
-    public static ManipulationConfig HeldOut(ManipulationConfig c) => Under(EvaluationConditions.HeldOut, c);
-
     /// <summary>Evaluates <paramref name="policy"/> under every condition of <see cref="EvaluationConditions.All"/>, in that order.</summary>
     public static IReadOnlyList<ManipulationResult> RunAll(ManipulationConfig config, BatchPolicy policy, int episodes,
         int envs = 16, int threads = 1, ulong seed = 0, Func<string, string>? label = null)
-        => EvaluationConditions.All.Select(k => Run(Under(k, config), policy, label?.Invoke(k) ?? k, episodes, envs, threads, seed)).ToList();
+        => EvaluationConditions.ForEach((k, name) => Run(Under(k, config), policy, name, episodes, envs, threads, seed), label);
 
     /// <summary>Evaluates <paramref name="policy"/> on <paramref name="episodes"/> episodes.</summary>
     public static ManipulationResult Run(ManipulationConfig config, BatchPolicy policy, string condition, int episodes,

@@ -21,40 +21,31 @@ internal static class PolicyContracts
 {
     private static readonly Provenance Unknown = new() { RunId = "", SourceCommit = "" };
 
+    /// <summary>A legged robot's action map: target = default pose + scale · clip(action).</summary>
+    public static ActionSpec LocomotionAction(LocomotionConfig c, int n) =>
+        new() { Scale = Fill(n, c.ActionScale), Offset = c.DefaultJointPos.ToArray(), Reference = ActionReference.Offset, Clip = c.ActionClip };
+
+    /// <summary>An arm's action map: target = clamp(measured position + scale · clip(action), limits).</summary>
+    public static ActionSpec ManipulationAction(ManipulationConfig c, int n) =>
+        new() { Scale = Fill(n, c.ActionScale), Offset = new double[n], Reference = ActionReference.MeasuredPosition, Clip = c.ActionClip };
+
     /// <summary>A legged robot: target = default pose + scale · action; commands vx, vy, yaw rate.</summary>
     public static PolicyContract Locomotion(LocomotionTask task)
     {
         var c = task.Config;
-        var pd = task.Actuators;
-        int n = pd.Count;
-        return new PolicyContract
+        return Contract(task, new[]
         {
-            Robot = task.Robot.Name,
-            Task = c.Name,
-            JointNames = pd.JointNames.ToArray(),
-            DefaultJointPos = c.DefaultJointPos.ToArray(),
-            Action = new ActionSpec { Scale = Fill(n, c.ActionScale), Offset = c.DefaultJointPos.ToArray(), Reference = ActionReference.Offset },
-            Drive = new DriveSpec { Kp = Fill(n, c.Kp), Kd = Fill(n, c.Kd), TorqueLimit = pd.Effort.ToArray() },
-            Limits = Limits(pd),
-            Control = new ControlTiming { PolicyPeriod = c.PhysicsDt * c.Decimation, Decimation = c.Decimation },
-            Observation = Policy(task.ObservationGroups),
-            Commands = new[]
-            {
-                new CommandRange("vx", "m/s", c.CommandVx.Low, c.CommandVx.High),
-                new CommandRange("vy", "m/s", c.CommandVy.Low, c.CommandVy.High),
-                new CommandRange("yaw_rate", "rad/s", c.CommandYawRate.Low, c.CommandYawRate.High),
-            },
-            Provenance = Unknown,
-        }.Validate();
+            new CommandRange("vx", "m/s", c.CommandVx.Low, c.CommandVx.High),
+            new CommandRange("vy", "m/s", c.CommandVy.Low, c.CommandVy.High),
+            new CommandRange("yaw_rate", "rad/s", c.CommandYawRate.Low, c.CommandYawRate.High),
+        });
     }
 
     /// <summary>An arm: target = clamp(measured position + scale · action, limits); the goal is the command.</summary>
     public static PolicyContract Manipulation(ManipulationTask task)
     {
         var c = task.Config;
-        var pd = task.Actuators;
-        int n = pd.Count;
-        var commands = c.Kind == ManipulationKind.Reach
+        return Contract(task, c.Kind == ManipulationKind.Reach
             ? new[]
             {
                 new CommandRange("target_x", "m", c.TargetMin[0], c.TargetMax[0]),
@@ -66,18 +57,25 @@ internal static class PolicyContracts
             {
                 new CommandRange("target_x", "m", c.PushTargetMin[0], c.PushTargetMax[0]),
                 new CommandRange("target_y", "m", c.PushTargetMin[1], c.PushTargetMax[1]),
-            };
+            });
+    }
+
+    // What every PD task states alike: joints, the action map it trains with, drive, limits, timing, the policy group.
+    private static PolicyContract Contract<T>(PdTask<T> task, CommandRange[] commands) where T : PdTask<T>
+    {
+        var s = task.Settings;
+        var pd = task.Actuators;
         return new PolicyContract
         {
             Robot = task.Robot.Name,
-            Task = c.Name,
+            Task = s.Name,
             JointNames = pd.JointNames.ToArray(),
-            DefaultJointPos = c.DefaultJointPos.ToArray(),
-            Action = new ActionSpec { Scale = Fill(n, c.ActionScale), Offset = new double[n], Reference = ActionReference.MeasuredPosition },
-            Drive = new DriveSpec { Kp = c.Kp.ToArray(), Kd = c.Kd.ToArray(), TorqueLimit = pd.Effort.ToArray(), GravityCompensation = c.GravityCompensation },
+            DefaultJointPos = s.DefaultJointPos.ToArray(),
+            Action = task.ActionMap.Spec,
+            Drive = new DriveSpec { Kp = s.Kp.ToArray(), Kd = s.Kd.ToArray(), TorqueLimit = pd.Effort.ToArray(), GravityCompensation = s.GravityCompensation },
             Limits = Limits(pd),
-            Control = new ControlTiming { PolicyPeriod = c.PhysicsDt * c.Decimation, Decimation = c.Decimation },
-            Observation = Policy(task.ObservationGroups),
+            Control = new ControlTiming { PolicyPeriod = task.PolicyDt, Decimation = s.Decimation },
+            Observation = task.ObservationGroups.Single(g => g.Name == ObservationGroup.Policy).Terms.ToArray(),   // the training noise is kept: it documents what the policy was hardened against
             Commands = commands,
             Provenance = Unknown,
         }.Validate();
@@ -85,12 +83,9 @@ internal static class PolicyContracts
 
     private static double[] Fill(int n, double value) => Enumerable.Repeat(value, n).ToArray();
 
-    private static JointLimits Limits(PdActuators pd) => new()
+    /// <summary>The joint limits of the actuators, in action order.</summary>
+    internal static JointLimits Limits(PdActuators pd) => new()
     {
         PositionLower = pd.Lower.ToArray(), PositionUpper = pd.Upper.ToArray(), Velocity = pd.VelocityLimit.ToArray(),
     };
-
-    // The policy group's terms; the training noise is kept (it documents what the policy was hardened against).
-    private static ObservationTerm[] Policy(IReadOnlyList<ObservationGroup> groups) =>
-        groups.Single(g => g.Name == ObservationGroup.Policy).Terms.ToArray();
 }

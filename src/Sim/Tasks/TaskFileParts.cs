@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Robotics.Deploy.Contract;
 using Robotics.Sim.Randomization;
 using Robotics.Sim.Robots;
 
@@ -82,4 +83,53 @@ internal static class TaskFileParts
         }
         return d;
     }
+
+    /// <summary>
+    /// The scales of <paramref name="rewards"/> (every key but <paramref name="settings"/>), in file order: the
+    /// order the task computes and reports its terms in. A name not in <paramref name="table"/>, or one of another kind, is an error.
+    /// </summary>
+    public static Dictionary<string, double> RewardScales<T>(TomlSection rewards, IReadOnlyList<RewardTermDef<T>> table, string kind, IReadOnlyCollection<string> settings)
+    {
+        var scales = new Dictionary<string, double>();
+        foreach (var key in rewards.Keys.Where(k => !settings.Contains(k)).ToList())
+        {
+            var term = table.FirstOrDefault(t => t.Name == key)
+                ?? throw rewards.Error(key, $"unknown reward term; known terms: {string.Join(", ", table.Where(t => t.Only is null || t.Only == kind).Select(t => t.Name))}");
+            if (term.Only is { } only && only != kind) throw rewards.Error(key, $"does not apply to a {kind} task (only to {only})");
+            scales[key] = rewards.Double(key, null, 0, 1e4);
+        }
+        return scales;
+    }
+
+    /// <summary>
+    /// <c>[observations]</c>: the policy and critic lists (terms of <paramref name="table"/> for <paramref name="kind"/>;
+    /// no privileged term in the policy's), scales, noise (policy terms only) and clip.
+    /// </summary>
+    public static ObservationSettings Observations<T>(TomlSection obs, IReadOnlyList<ObservationTermDef<T>> table, string kind)
+    {
+        var policy = obs.Strings("policy");
+        var critic = obs.Strings("critic");
+        var known = table.Where(t => t.Only is null || t.Only == kind).ToList();
+        void Check(string group, string name, bool privilegedAllowed)
+        {
+            var term = table.FirstOrDefault(t => t.Name == name)
+                ?? throw obs.Error(group, $"unknown term '{name}'; known: {string.Join(", ", known.Where(t => privilegedAllowed || !t.Privileged).Select(t => t.Name))}");
+            if (term.Only is { } only && only != kind) throw obs.Error(group, $"'{name}' belongs to a {only} task, not {kind}");
+            if (term.Privileged && !privilegedAllowed) throw obs.Error(group, $"'{name}' is privileged (a real robot cannot measure it); put it in the critic group");
+        }
+        foreach (var t in policy) Check(ObservationGroup.Policy, t, false);
+        foreach (var t in critic) Check(ObservationGroup.Critic, t, true);
+        var settings = new ObservationSettings
+        {
+            PolicyTerms = policy, CriticTerms = critic,
+            Clip = obs.Double("clip", ObservationSettings.DefaultClip, 0, 1e6),
+            Scales = TermNumbers(obs.Section("scale"), policy.Concat(critic).ToHashSet(), 0, 1e4),
+            Noise = TermNumbers(obs.Section("noise"), policy.ToHashSet(), 0, 1e3),
+        };
+        obs.EnsureAllRead();
+        return settings;
+    }
+
+    /// <summary><c>[control] action_clip</c>: the symmetric clip of actions in training, written into the contract for the robot.</summary>
+    public static double ActionClip(TomlSection control) => control.Double("action_clip", ActionSpec.DefaultClip, 1e-3, 1e3);
 }

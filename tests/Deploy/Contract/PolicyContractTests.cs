@@ -39,7 +39,8 @@ public class PolicyContractTests
         Assert.Equal(new CommandRange("vx", "m/s", -1, 1), back.Commands.Single());
         Assert.Equal("abc123", back.Provenance.SourceCommit);
         // The wire format: snake_case names, the version first-class, enums as words.
-        Assert.Contains("\"contract_version\": \"1.0\"", json);
+        Assert.Contains($"\"contract_version\": \"{PolicyContract.CurrentVersion}\"", json);
+        Assert.Equal(ActionSpec.DefaultClip, back.Action.Clip);
         Assert.Contains("\"joint_names\"", json);
         Assert.Contains("\"measured_position\"", json);
         Assert.Contains("\"torque_limit\"", json);
@@ -96,20 +97,50 @@ public class PolicyContractTests
     }
 
     [Fact]
+    public void A_contract_without_an_action_clip_reads_as_the_default_clip()
+    {
+        var c = PolicyContract.FromJson(Edit(o => { o["contract_version"] = "1.0"; o["action"]!.AsObject().Remove("clip"); }), "old.onnx");
+        Assert.Equal(10, c.Action.Clip);
+        Assert.Equal(ActionSpec.DefaultClip, c.Action.Clip);
+        var e = Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["action"]!["clip"] = -1), "p"));
+        Assert.Contains("action.clip", e.Message);
+    }
+
+    [Fact]
     public void Joint_targets_follow_the_action_reference()
     {
         var t = new double[2];
+        var clipped = new float[2];
         // Offset (legged): offset + 0.25 · a = (0.9 + 0.25 · 1, −1.8 + 0.25 · (−2)) = (1.15, −2.3); q is ignored.
         var legged = TestPolicies.Contract(2, 3) with
         {
             Action = new ActionSpec { Scale = new[] { 0.25, 0.25 }, Offset = new[] { 0.9, -1.8 }, Reference = ActionReference.Offset },
         };
-        legged.JointTargets(new[] { 1f, -2f }, new[] { 5.0, 5.0 }, t);
+        Assert.Equal(-1, legged.BuildActionMap().Map(new[] { 1f, -2f }, new[] { 5.0, 5.0 }, clipped, t));
         Assert.Equal(1.15, t[0], 12);
         Assert.Equal(-2.3, t[1], 12);
         // MeasuredPosition (arm): q + 0.05 · a, clamped to [−1, 1]: (0.5 + 0.05 · 2, 0.98 + 0.05 · 1 → 1.03 → 1).
-        Sample.JointTargets(new[] { 2f, 1f }, new[] { 0.5, 0.98 }, t);
+        Assert.Equal(-1, Sample.BuildActionMap().Map(new[] { 2f, 1f }, new[] { 0.5, 0.98 }, clipped, t));
         Assert.Equal(0.6, t[0], 12);
         Assert.Equal(1.0, t[1], 12);
+    }
+
+    [Fact]
+    public void Actions_are_clipped_before_the_map_and_a_non_finite_one_writes_nothing()
+    {
+        // Clip 2: a = (5, −3) → (2, −2); targets 0.9 + 0.25 · 2 = 1.4, −1.8 − 0.25 · 2 = −2.3.
+        var map = new ActionMap(new ActionSpec { Scale = new[] { 0.25, 0.25 }, Offset = new[] { 0.9, -1.8 }, Reference = ActionReference.Offset, Clip = 2 });
+        var t = new double[2];
+        var clipped = new float[2];
+        Assert.Equal(-1, map.Map(new[] { 5f, -3f }, new double[2], clipped, t));
+        Assert.Equal(new[] { 2f, -2f }, clipped);
+        Assert.Equal(1.4, t[0], 12);
+        Assert.Equal(-2.3, t[1], 12);
+        // NaN in the second: its index comes back, the first is not written either.
+        Assert.Equal(1, map.Map(new[] { 0f, float.NaN }, new double[2], clipped, t));
+        Assert.Equal(new[] { 2f, -2f }, clipped);
+        Assert.Equal(1.4, t[0], 12);
+        map.Zero(new double[2], t);
+        Assert.Equal(new[] { 0.9, -1.8 }, t);
     }
 }

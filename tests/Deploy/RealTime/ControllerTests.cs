@@ -86,15 +86,15 @@ public class ControllerTests
     }
 
     [Fact]
-    public void Action_is_clamped_then_mapped_to_default_plus_offset_plus_scale_times_action()
+    public void Action_is_clipped_at_the_contract_bound_then_mapped_to_offset_plus_scale_times_action()
     {
-        var config = TestConfig.Create(2) with { ActionOffset = new[] { 0.05, -0.05 } };
+        var config = TestConfig.Create(2) with { Action = new ActionSpec { Scale = new[] { 0.25, 0.25 }, Offset = new[] { 0.15, 0.05 }, Reference = ActionReference.Offset, Clip = 10 } };
         var (c, robot, policy) = TestConfig.Running(config);
-        policy.Output = new[] { 0.4f, -50f };   // the second is clamped to −ActionClip = −10
+        policy.Output = new[] { 0.4f, -50f };   // the second is clipped to −action.clip = −10
         RunUntilPolicy(c);
         Assert.Equal(new[] { 0.4f, -10f }, c.Action.ToArray());
-        // targets: 0.1 + 0.05 + 0.25·0.4 = 0.25 (0.4 as a float is 0.4000000059…);  0.1 − 0.05 + 0.25·(−10) = −2.45
-        Assert.Equal(0.1 + 0.05 + 0.25 * (double)0.4f, c.PolicyTargets[0], 15);
+        // targets: 0.15 + 0.25·0.4 = 0.25 (0.4 as a float is 0.4000000059…);  0.05 + 0.25·(−10) = −2.45
+        Assert.Equal(0.15 + 0.25 * (double)0.4f, c.PolicyTargets[0], 15);
         Assert.Equal(0.25, c.PolicyTargets[0], 7);
         Assert.Equal(-2.45, c.PolicyTargets[1], 12);
         // What goes to the motors is then limited: −2.45 is clamped to the lower limit −1 and further by the
@@ -103,6 +103,21 @@ public class ControllerTests
         Assert.Equal(new[] { 20.0, 20.0 }, robot.Last.Kp);
         Assert.Equal(new[] { 0.5, 0.5 }, robot.Last.Kd);
         Assert.Equal(new[] { 0.0, 0.0 }, robot.Last.Torque);
+    }
+
+    [Fact]
+    public void A_non_finite_action_trips_and_holds_the_targets_and_the_last_action()
+    {
+        var (c, _, policy) = TestConfig.Running(mirror: false);
+        policy.Output = new[] { 0.4f, -0.8f };
+        RunUntilPolicy(c);
+        var held = c.PolicyTargets.ToArray();
+        policy.Output = new[] { 0.2f, float.NaN };
+        RunUntilPolicy(c);
+        Assert.Equal(SafetyState.Damping, c.Safety.State);
+        Assert.Equal(SafetyCause.NonFiniteAction, c.Safety.LastCause);
+        Assert.Equal(held, c.PolicyTargets.ToArray());
+        Assert.Equal(new[] { 0.4f, -0.8f }, c.Action.ToArray());
     }
 
     [Fact]

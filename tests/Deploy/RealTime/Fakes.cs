@@ -111,7 +111,7 @@ internal static class TestConfig
     {
         JointNames = Enumerable.Range(0, n).Select(i => $"j{i}").ToArray(),
         DefaultJointPos = Fill(n, 0.1),
-        ActionScale = Fill(n, 0.25),
+        Action = new ActionSpec { Scale = Fill(n, 0.25), Offset = Fill(n, 0.1), Reference = ActionReference.Offset },
         Kp = Fill(n, 20),
         Kd = Fill(n, 0.5),
         ControlPeriod = 0.002,
@@ -128,7 +128,6 @@ internal static class TestConfig
             TiltLimit = 0.8,
             SoftStartTime = 0.1,   // 50 ticks at 2 ms
             WatchdogPeriods = 3,
-            ActionClip = 10,
             RateLimit = 100,       // 0.2 rad per tick: loose unless a test tightens it
             DampingKd = 1.5,
         },

@@ -166,7 +166,7 @@ public class OnnxPolicyTests : IDisposable
     public void A_model_without_a_contract_or_with_a_newer_one_is_refused()
     {
         Assert.Contains("no policy contract", Assert.Throws<PolicyContractException>(() => OnnxPolicy.Load(Linear("bare.onnx", null), TwoJoints)).Message);
-        var newer = TestPolicies.Contract(2, 3).ToJson().Replace("\"contract_version\": \"1.0\"", "\"contract_version\": \"2.0\"");
+        var newer = (TestPolicies.Contract(2, 3) with { ContractVersion = "2.0" }).ToJson();
         var e = Assert.Throws<PolicyContractException>(() => OnnxPolicy.Load(Linear("newer.onnx", newer), TwoJoints));
         Assert.Contains("newer.onnx", e.Message);
         Assert.Contains("version 2.0 is newer", e.Message);

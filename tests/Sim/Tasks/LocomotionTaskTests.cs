@@ -104,8 +104,8 @@ public class LocomotionTaskTests
             }
         }
         // Tracking terms are positive, costs negative.
-        int lin = Array.IndexOf(LocomotionTerms.All, LocomotionTerms.RewardTrackLinVel);
-        int torque = Array.IndexOf(LocomotionTerms.All, LocomotionTerms.CostTorques);
+        int lin = env.RewardTermNames.ToList().IndexOf(LocomotionTerms.RewardTrackLinVel);
+        int torque = env.RewardTermNames.ToList().IndexOf("CostTorques");
         Assert.True(env.RewardTermValues[lin] > 0);
         Assert.True(env.RewardTermValues[torque] < 0);
     }

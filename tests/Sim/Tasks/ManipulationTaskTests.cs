@@ -150,7 +150,7 @@ public class ManipulationTaskTests
     {
         Assert.Equal("panda_reach", ManipulationConfig.Load(Write(t => t)).Name);
         Assert.Contains("does not apply to a reach task", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("RewardSuccess = 1.0", "RewardCubeToTarget = 1.0")))).Message);
-        Assert.Contains("needs the cube", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("\"ee_to_target\", \"orientation_error\", \"last_action\"]", "\"cube_pos\", \"last_action\"]")))).Message);
+        Assert.Contains("'cube_pos' belongs to a push task", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("\"ee_to_target\", \"orientation_error\", \"last_action\"]", "\"cube_pos\", \"last_action\"]")))).Message);
         Assert.Contains("floating-base robots only", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t + "base_payload = \"+U(0, 1)\"\n"))).Message);
         Assert.Contains("matches no actuated joint", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("joint7 = 0.785", "wrist = 0.785")))).Message);
     });
@@ -174,7 +174,7 @@ public class ManipulationTaskTests
         float Reward(double std)
         {
             var config = ManipulationConfig.Load(Push) with { Randomization = new RandomizationConfig(), CubeToTargetStd = std,
-                RewardScales = new Dictionary<string, double> { [ManipulationTerms.RewardCubeToTarget] = 1 } };
+                RewardScales = new Dictionary<string, double> { ["RewardCubeToTarget"] = 1 } };
             using var env = new MjVecEnv(new ManipulationTask(config), 1, 1, seed: 3, ownsTask: true);
             env.Step(new float[env.ActionDim]);
             return env.Rewards[0];

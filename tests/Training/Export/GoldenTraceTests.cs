@@ -12,13 +12,14 @@ namespace Robotics.Training.Tests.Export;
 
 /// <summary>One control period of a rollout: what the robot measured, what the policy saw and did.</summary>
 public sealed record GoldenStep(double[] Gyro, double[] Orientation, double[] JointPos, double[] JointVel, double[] Command, float[] LastAction,
-    float[] Observation, float[] Action);
+    float[] Observation, float[] Action, double[] Targets);
 
 /// <summary>
 /// Golden-trace parity: a Go1 rollout in training code (MuJoCo task + TorchSharp actor) is recorded to
 /// a file as raw sensor frames, observations and actions; the deploy side (ObservationBuilder +
-/// OnnxPolicy on the exported file) then reproduces every observation bit for bit from the frames and
-/// every action within 1e-5.
+/// OnnxPolicy on the exported file) then reproduces every observation bit for bit from the frames,
+/// every action within 1e-5, and through the contract's <see cref="ActionMap"/> every joint target the
+/// simulator drove its PD law with.
 /// </summary>
 public class GoldenTraceTests : IDisposable
 {
@@ -39,7 +40,10 @@ public class GoldenTraceTests : IDisposable
     {
         // Training side. Sensor noise off (the robot adds its own); randomization stays on, so the
         // frames carry e.g. the gyro bias the policy must live with.
-        var config = LocomotionConfig.Load(TestPaths.Repo("src/Sim/Tasks/Configs/go1_velocity.toml")) with { ObservationNoise = new Dictionary<string, double>() };
+        var config = LocomotionConfig.Load(TestPaths.Repo("src/Sim/Tasks/Configs/go1_velocity.toml")) with
+        {
+            Observations = LocomotionConfig.Load(TestPaths.Repo("src/Sim/Tasks/Configs/go1_velocity.toml")).Observations with { Noise = new Dictionary<string, double>() },
+        };
         using var task = new LocomotionTask(config);
         var contract = task.PolicyContract() with { Provenance = new Provenance { RunId = "golden", SourceCommit = "test" } };
         var group = task.ObservationGroups[0];
@@ -83,9 +87,10 @@ public class GoldenTraceTests : IDisposable
             using (no_grad())
             using (var scope = NewDisposeScope())
                 actor.forward(tensor(obs, new long[] { 1, obsDim })).data<float>().CopyTo(action, 0, 0);
-            trace.Add(new GoldenStep(f.Gyro.ToArray(), f.Orientation.ToArray(), f.JointPos.ToArray(), f.JointVel.ToArray(), f.Command.ToArray(),
-                f.LastAction.ToArray(), obs.ToArray(), action.ToArray()));
+            var frame0 = (f.Gyro.ToArray(), f.Orientation.ToArray(), f.JointPos.ToArray(), f.JointVel.ToArray(), f.Command.ToArray(), f.LastAction.ToArray());
             task.Simulate(0, data, action, ref rng);
+            trace.Add(new GoldenStep(frame0.Item1, frame0.Item2, frame0.Item3, frame0.Item4, frame0.Item5, frame0.Item6, obs.ToArray(), action.ToArray(),
+                task.JointTargets(0).ToArray()));
             if (task.IsTerminated(0, data)) task.Reset(0, data, ref rng);
         }
         var tracePath = Path.Combine(_dir, "golden.json");
@@ -101,7 +106,10 @@ public class GoldenTraceTests : IDisposable
         var frame = new SensorFrame(n, n);
         var o = new float[policy.ObservationDim];
         var a = new float[policy.ActionDim];
-        double maxDiff = 0;
+        var map = policy.Contract.BuildActionMap();
+        var targets = new double[n];
+        var clipped = new float[n];
+        double maxDiff = 0, maxTargetDiff = 0;
         var distinct = new HashSet<float>();
         foreach (var (s, t) in recorded.Select((s, t) => (s, t)))
         {
@@ -117,9 +125,15 @@ public class GoldenTraceTests : IDisposable
                     $"step {t}, observation {k} ({Term(group, k)}): deploy {o[k]:R} vs training {s.Observation[k]:R}");
             policy.Run(o, a);
             for (int k = 0; k < a.Length; k++) maxDiff = Math.Max(maxDiff, Math.Abs(a[k] - s.Action[k]));
+            // The recorded action through the robot's map gives the simulator's targets exactly; the deploy action within its tolerance.
+            Assert.Equal(-1, map.Map(s.Action, s.JointPos, clipped, targets));
+            Assert.Equal(s.Targets, targets);
+            Assert.Equal(-1, map.Map(a, s.JointPos, clipped, targets));
+            for (int k = 0; k < n; k++) maxTargetDiff = Math.Max(maxTargetDiff, Math.Abs(targets[k] - s.Targets[k]));
             distinct.Add(s.Action[0]);
         }
         Assert.True(maxDiff < 1e-5, $"max |deploy action − training action| = {maxDiff:E2}");
+        Assert.True(maxTargetDiff < 1e-5, $"max |deploy target − training target| = {maxTargetDiff:E2} rad");
         _out.WriteLine($"{recorded.Count} steps: observations bit-identical; max |deploy action − training action| = {maxDiff:E2}");
         Assert.True(distinct.Count > 100, "the rollout barely changed; the trace would not test much");
     }

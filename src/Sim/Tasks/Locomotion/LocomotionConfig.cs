@@ -1,44 +1,19 @@
+using Robotics.Deploy.Contract;
 using Robotics.Sim.Randomization;
 using Robotics.Sim.Robots;
 
 namespace Robotics.Sim.Tasks.Locomotion;
 
-/// <summary>Reward terms of velocity tracking, named like their scales in the task file.</summary>
+/// <summary>Names of velocity tracking's reward terms that code refers to; <see cref="LocomotionTask"/>'s table defines them all.</summary>
 public static class LocomotionTerms
 {
-    /// <summary>exp(−|v*xy − vxy|² / σ): planar velocity tracking in the base frame.</summary>
+    /// <summary>Planar velocity tracking, the term a run's progress is measured by.</summary>
     public const string RewardTrackLinVel = nameof(RewardTrackLinVel);
-    /// <summary>exp(−(ω*z − ωz)² / σ): yaw-rate tracking.</summary>
-    public const string RewardTrackAngVel = nameof(RewardTrackAngVel);
-    /// <summary>vz² [m²/s²]: vertical base velocity.</summary>
-    public const string CostLinVelZ = nameof(CostLinVelZ);
-    /// <summary>ωx² + ωy² [rad²/s²]: roll and pitch rates.</summary>
-    public const string CostAngVelXY = nameof(CostAngVelXY);
-    /// <summary>gx² + gy²: tilt, from the projected gravity.</summary>
-    public const string CostOrientation = nameof(CostOrientation);
-    /// <summary>Σ τ² [N²·m²]: joint torques.</summary>
-    public const string CostTorques = nameof(CostTorques);
-    /// <summary>Σ (aₜ − aₜ₋₁)²: action rate.</summary>
-    public const string CostActionRate = nameof(CostActionRate);
-    /// <summary>Σ (air time − target) at touchdown [s], while commanded to move.</summary>
-    public const string RewardFeetAirTime = nameof(RewardFeetAirTime);
-    /// <summary>Number of penalized links (thighs, calves) touching the ground.</summary>
-    public const string CostCollision = nameof(CostCollision);
-    /// <summary>Σ distance beyond the soft joint limits [rad].</summary>
-    public const string CostJointLimits = nameof(CostJointLimits);
-
-    /// <summary>
-    /// 1 on the step an episode terminates (a fall), else 0. Added after the only_positive_rewards clip, as
-    /// legged_gym does, so a fall costs its full scale even when the step's other terms clip to zero.
-    /// </summary>
+    /// <summary>The fall cost, added after the only_positive_rewards clip.</summary>
     public const string CostTermination = nameof(CostTermination);
 
-    /// <summary>All terms in a fixed order.</summary>
-    public static readonly string[] All =
-    {
-        RewardTrackLinVel, RewardTrackAngVel, CostLinVelZ, CostAngVelXY, CostOrientation, CostTorques,
-        CostActionRate, RewardFeetAirTime, CostCollision, CostJointLimits, CostTermination,
-    };
+    /// <summary>Every term's name, in the table's order.</summary>
+    public static IReadOnlyList<string> All { get; } = LocomotionTask.RewardTable.Select(t => t.Name).ToArray();
 }
 
 /// <summary>
@@ -81,6 +56,8 @@ public sealed record LocomotionConfig
     public double Kd { get; init; } = 0.5;
     /// <summary>Joint target = default + ActionScale · action [rad per unit].</summary>
     public double ActionScale { get; init; } = 0.25;
+    /// <summary>Symmetric clip of each action before the map [action units], in training and on the robot.</summary>
+    public double ActionClip { get; init; } = ActionSpec.DefaultClip;
 
     /// <summary>Forward velocity command range [m/s].</summary>
     public (double Low, double High) CommandVx { get; init; } = (-1, 1);
@@ -111,16 +88,8 @@ public sealed record LocomotionConfig
     /// <summary>Air time a foot should reach before touchdown [s].</summary>
     public double FeetAirTimeTarget { get; init; } = 0.5;
 
-    /// <summary>Policy observation terms, in order.</summary>
-    public required IReadOnlyList<string> PolicyTerms { get; init; }
-    /// <summary>Critic observation terms, in order.</summary>
-    public required IReadOnlyList<string> CriticTerms { get; init; }
-    /// <summary>Per-term scales (default 1).</summary>
-    public IReadOnlyDictionary<string, double> ObservationScales { get; init; } = new Dictionary<string, double>();
-    /// <summary>Per-term noise half-widths in raw units (policy group only).</summary>
-    public IReadOnlyDictionary<string, double> ObservationNoise { get; init; } = new Dictionary<string, double>();
-    /// <summary>Symmetric clip of scaled observations; 0 = none.</summary>
-    public double ObservationClip { get; init; } = 100;
+    /// <summary>Observation groups: term lists, scales, noise, clip.</summary>
+    public required ObservationSettings Observations { get; init; }
 
     /// <summary>Domain randomization.</summary>
     public RandomizationConfig Randomization { get; init; } = new();
@@ -128,11 +97,8 @@ public sealed record LocomotionConfig
     /// <summary>Episode length in policy steps (derived).</summary>
     public int MaxEpisodeSteps => (int)Math.Round(EpisodeSeconds / (PhysicsDt * Decimation));
 
-    /// <summary>Terms the policy may observe (what a robot measures) and those only the critic may.</summary>
-    public static readonly string[] MeasuredTerms = { "base_ang_vel", "projected_gravity", "commands", "joint_pos", "joint_vel", "last_action" };
-    /// <summary>Privileged terms, for the critic.</summary>
-    public static readonly string[] PrivilegedTerms =
-        { "base_lin_vel", "friction", "added_mass", "motor_strength", "contact_forces", "foot_heights", "push", "action_latency" };
+    /// <summary>The task-file kind.</summary>
+    public const string Kind = "locomotion";
 
     /// <summary>Reads and validates a task file of kind "locomotion".</summary>
     /// <exception cref="TaskFileException">Anything wrong, with the file and field named.</exception>
@@ -145,7 +111,7 @@ public sealed record LocomotionConfig
         var root = TomlSection.Parse(File.ReadAllText(file), file, overrides);
         var name = root.String("name");
         var kind = root.String("kind");
-        if (kind != "locomotion") throw root.Error("kind", $"'{kind}' is not 'locomotion'");
+        if (kind != Kind) throw root.Error("kind", $"'{kind}' is not '{Kind}'");
 
         // [robot]: the URDF, relative to the task file, and which links play which part.
         var robot = root.RequiredSection("robot");
@@ -167,7 +133,7 @@ public sealed record LocomotionConfig
             ResetJointNoise = robot.Double("reset_joint_noise", 0.1, 0, 1, "rad"),
             DefaultJointPos = defaults,
             RewardScales = new Dictionary<string, double>(),
-            PolicyTerms = Array.Empty<string>(), CriticTerms = Array.Empty<string>(),
+            Observations = new ObservationSettings { PolicyTerms = Array.Empty<string>(), CriticTerms = Array.Empty<string>() },
         };
         robot.EnsureAllRead();
 
@@ -179,6 +145,7 @@ public sealed record LocomotionConfig
             Kp = control.Double("kp", 20, 0, 1000, "N·m/rad"),
             Kd = control.Double("kd", 0.5, 0, 100, "N·m·s/rad"),
             ActionScale = control.Double("action_scale", 0.25, 0.001, 10, "rad"),
+            ActionClip = TaskFileParts.ActionClip(control),
         };
         control.EnsureAllRead();
 
@@ -203,9 +170,8 @@ public sealed record LocomotionConfig
             episode.EnsureAllRead();
         }
 
-        // [rewards]: known settings, then one scale per term; an unknown term is an error.
+        // [rewards]: known settings, then one scale per term of the table, in file order.
         var rewards = root.RequiredSection("rewards");
-        var scales = new Dictionary<string, double>();
         config = config with
         {
             TrackingSigma = rewards.Double("tracking_sigma", 0.25, 1e-4, 100),
@@ -213,35 +179,12 @@ public sealed record LocomotionConfig
             FeetAirTimeTarget = rewards.Double("feet_air_time_target", 0.5, 0, 5, "s"),
             OnlyPositiveRewards = rewards.Bool("only_positive_rewards", true),
         };
-        foreach (var key in rewards.Keys.ToList())
-        {
-            if (key is "tracking_sigma" or "soft_joint_limit" or "feet_air_time_target" or "only_positive_rewards") continue;
-            if (!LocomotionTerms.All.Contains(key))
-                throw rewards.Error(key, $"unknown reward term; known terms: {string.Join(", ", LocomotionTerms.All)}");
-            scales[key] = rewards.Double(key, null, 0, 1e4);
-        }
-        config = config with { RewardScales = scales };
-
-        // [observations]: ordered term lists, scales, noise.
-        var obs = root.RequiredSection("observations");
-        var policy = obs.Strings("policy");
-        var critic = obs.Strings("critic");
-        foreach (var t in policy)
-            if (!MeasuredTerms.Contains(t))
-                throw obs.Error("policy", PrivilegedTerms.Contains(t)
-                    ? $"'{t}' is privileged (a real robot cannot measure it); put it in the critic group"
-                    : $"unknown term '{t}'; the policy may use {string.Join(", ", MeasuredTerms)}");
-        foreach (var t in critic)
-            if (!MeasuredTerms.Contains(t) && !PrivilegedTerms.Contains(t))
-                throw obs.Error("critic", $"unknown term '{t}'; known: {string.Join(", ", MeasuredTerms.Concat(PrivilegedTerms))}");
         config = config with
         {
-            PolicyTerms = policy, CriticTerms = critic,
-            ObservationClip = obs.Double("clip", 100, 0, 1e6),
-            ObservationScales = TaskFileParts.TermNumbers(obs.Section("scale"), policy.Concat(critic).ToHashSet(), 0, 1e4),
-            ObservationNoise = TaskFileParts.TermNumbers(obs.Section("noise"), policy.ToHashSet(), 0, 1e3),
+            RewardScales = TaskFileParts.RewardScales(rewards, LocomotionTask.RewardTable, Kind,
+                new[] { "tracking_sigma", "soft_joint_limit", "feet_air_time_target", "only_positive_rewards" }),
+            Observations = TaskFileParts.Observations(root.RequiredSection("observations"), LocomotionTask.ObservationTable, Kind),
         };
-        obs.EnsureAllRead();
 
         if (root.Section("randomization") is { } dr)
             config = config with { Randomization = TaskFileParts.Randomization(dr, config.Decimation, floatingBase: true) };

@@ -24,60 +24,99 @@ public readonly record struct Fall(bool BaseContact, double Tilt, double Seconds
 /// real robot measures, built by <see cref="ObservationWriter"/> (the code the deploy node runs); the
 /// critic observes the same without noise plus privileged state.
 /// </summary>
-public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
+public sealed class LocomotionTask : PdTask<LocomotionTask>
 {
     private const double PushVisibleSeconds = 0.2;   // the critic sees a push for this long
-    private static readonly int TerminationTerm = Array.IndexOf(LocomotionTerms.All, LocomotionTerms.CostTermination);
+
+    /// <summary>The reward terms of velocity tracking; the task file's <c>[rewards]</c> scales select and order them.</summary>
+    internal static readonly RewardTermDef<LocomotionTask>[] RewardTable =
+    {
+        new(LocomotionTerms.RewardTrackLinVel, "exp(−|v*xy − vxy|² / σ): planar velocity tracking in the base frame",
+            static (t, env, _) => t.TrackLinVel(env)),
+        new("RewardTrackAngVel", "exp(−(ω*z − ωz)² / σ): yaw-rate tracking",
+            static (t, env, _) => t.TrackAngVel(env)),
+        new("CostLinVelZ", "vz² [m²/s²]: vertical base velocity",
+            static (t, env, _) => t._linVel[3 * env + 2] * t._linVel[3 * env + 2]),
+        new("CostAngVelXY", "ωx² + ωy² [rad²/s²]: roll and pitch rates",
+            static (t, env, _) => t._angVel[3 * env] * t._angVel[3 * env] + t._angVel[3 * env + 1] * t._angVel[3 * env + 1]),
+        new("CostOrientation", "gx² + gy²: tilt, from the projected gravity",
+            static (t, env, _) => t._gravity[3 * env] * t._gravity[3 * env] + t._gravity[3 * env + 1] * t._gravity[3 * env + 1]),
+        new("CostTorques", "Σ τ² [N²·m²]: joint torques",
+            static (t, env, _) => SumSquares(t.Torque(env))),
+        new("CostActionRate", "Σ (aₜ − aₜ₋₁)²: action rate",
+            static (t, env, _) => Tasks.RewardTerms.ActionRate(t.LastAction(env), t.PreviousAction(env))),
+        new("RewardFeetAirTime", "Σ (air time − target) at touchdown [s], while commanded to move",
+            static (t, env, _) => t._airReward[env]),
+        new("CostCollision", "number of penalized links (thighs, calves) touching the ground",
+            static (t, env, _) => t._collisions[env]),
+        new("CostJointLimits", "Σ distance beyond the soft joint limits [rad]",
+            static (t, _, data) => t.JointLimitExcess(data)),
+        // legged_gym adds it after the only_positive_rewards clip, so a fall costs its full scale even when the
+        // step's other terms clip to zero.
+        new(LocomotionTerms.CostTermination, "1 on the step an episode terminates (a fall), else 0",
+            static (t, env, _) => t.Fell(env) ? 1 : 0) { AfterClip = true },
+    };
+
+    /// <summary>The observation terms of velocity tracking; the task file's group lists select and order them.</summary>
+    internal static readonly ObservationTermDef<LocomotionTask>[] ObservationTable =
+    {
+        Measured("base_ang_vel", "IMU angular velocity [rad/s]"),
+        Measured("projected_gravity", "unit gravity vector in the IMU frame"),
+        Measured("commands", "vx [m/s], vy [m/s], yaw rate [rad/s]"),
+        Measured("joint_pos", "joint positions relative to the default pose [rad]"),
+        Measured("joint_vel", "joint velocities [rad/s]"),
+        Measured("last_action", "the previous (clipped) action"),
+        new("base_lin_vel", "base linear velocity in the base frame [m/s]", static _ => 3,
+            static (t, env, _, _, s) => Copy(t._linVel.AsSpan(3 * env, 3), s)) { Privileged = true },
+        new("friction", "ground friction coefficient", static _ => 1,
+            static (t, env, _, _, s) => s[0] = (float)t.Sample(env).Friction) { Privileged = true },
+        new("added_mass", "payload added to the base [kg]", static _ => 1,
+            static (t, env, _, _, s) => s[0] = (float)t.Sample(env).AddedMass) { Privileged = true },
+        new("motor_strength", "torque multiplier per joint", static t => t.ActionDim,
+            static (t, env, _, _, s) => Copy(t.Sample(env).Strength, s)) { Privileged = true },
+        new("contact_forces", "normal force per foot [N]", static t => t._feet,
+            static (t, env, _, _, s) => Copy(t._footForce.AsSpan(env * t._feet, t._feet), s)) { Privileged = true },
+        new("foot_heights", "height of each foot [m]", static t => t._feet,
+            static (t, env, _, _, s) => Copy(t._footHeight.AsSpan(env * t._feet, t._feet), s)) { Privileged = true },
+        new("push", "velocity of the last push while it is fresh [m/s]", static _ => 3,
+            static (t, env, _, _, s) => Copy(t._push.AsSpan(3 * env, 3), s)) { Privileged = true },
+        new("action_latency", "action latency [s]", static _ => 1,
+            static (t, env, _, _, s) => s[0] = (float)(t.Sample(env).Latency * t._c.PhysicsDt)) { Privileged = true },
+    };
 
     private readonly LocomotionConfig _c;
-    private readonly PdActuators _pd;
     private readonly RandomizerIndices _ix;
     private readonly int _n, _feet, _baseBody, _gyroAdr, _quatAdr;
     private readonly int[] _footOfBody;          // [nbody] foot index or -1
     private readonly bool[] _penalized, _terminal; // [nbody]
-    private readonly int[] _termIds;             // reward terms with a scale, indices into LocomotionTerms.All
-    private readonly double[] _termScale;        // signed: + for Reward*, − for Cost*
-    private readonly MeasuredTerm[][] _measured; // [group][term]
-    private readonly int[][] _privileged;        // [group][term] index into LocomotionConfig.PrivilegedTerms, or -1
     private readonly double[] _softLower, _softUpper; // [n]
-    private readonly double[] _kp, _kd;               // [n] nominal gains
 
-    // Per environment, preallocated by Initialize.
-    private MjModel[] _models = Array.Empty<MjModel>();
-    private EnvSample[] _sample = Array.Empty<EnvSample>();
+    // Per environment, preallocated by InitializeTask.
     private SensorFrame[] _measuredFrame = Array.Empty<SensorFrame>(), _trueFrame = Array.Empty<SensorFrame>();
     private double[] _cmd = Array.Empty<double>();              // [N, 3]
     private int[] _cmdTimer = Array.Empty<int>();               // [N] policy steps to the next resample
     private int[] _cmdAge = Array.Empty<int>();                 // [N] policy steps since the command last changed
-    private float[] _lastAction = Array.Empty<float>(), _prevAction = Array.Empty<float>();   // [N, n]
-    // Joint targets of the last LatencyDepth policy steps, newest first: the actuator path's delay line.
-    private const int LatencyDepth = 4;
-    private double[] _targets = Array.Empty<double>();          // [N, LatencyDepth, n]
-    private double[] _torque = Array.Empty<double>();           // [N, n]
     private int[] _pushTimer = Array.Empty<int>(), _pushAge = Array.Empty<int>();             // [N]; age: policy steps since the last push, −1 before the first
     private double[] _push = Array.Empty<double>();             // [N, 3]
     private Fall[] _lastFall = Array.Empty<Fall>();             // [N] how the last terminated episode ended
     private double[] _airTime = Array.Empty<double>(), _footForce = Array.Empty<double>(), _footHeight = Array.Empty<double>(); // [N, F]
+    private double[] _airReward = Array.Empty<double>();        // [N] RewardFeetAirTime's value this step
     private bool[] _footContact = Array.Empty<bool>();          // [N, F]
     private int[] _collisions = Array.Empty<int>();             // [N]
     private bool[] _baseContact = Array.Empty<bool>();          // [N]
-    private long[] _physicsTicks = Array.Empty<long>();         // [N] Stopwatch ticks spent in mj_step
     private double[] _linVel = Array.Empty<double>(), _angVel = Array.Empty<double>(), _gravity = Array.Empty<double>(); // [N, 3] base frame
 
     /// <summary>Builds the scene from the config's URDF and prepares every index.</summary>
-    public LocomotionTask(LocomotionConfig config)
-    {
-        _c = config;
-        Robot = UrdfRobot.Load(config.Urdf);
-        Model = SceneBuilder.Build(Robot, Assets.Read("scene_flat.xml"), new SceneOptions
+    public LocomotionTask(LocomotionConfig config) : this(config, UrdfRobot.Load(config.Urdf)) { }
+
+    private LocomotionTask(LocomotionConfig config, UrdfRobot robot) : base(CoreSettings(config, robot), robot,
+        SceneBuilder.Build(robot, Assets.Read("scene_flat.xml"), new SceneOptions
         {
             FloatingBase = true, BasePosition = new[] { 0, 0, config.InitialHeight }, ImuLink = config.ImuLink, Armature = config.Armature,
-        });
-        Model.Timestep = config.PhysicsDt;
-        _pd = new PdActuators(Model, Robot);
-        _n = _pd.Count;
-        _kp = Enumerable.Repeat(config.Kp, _n).ToArray();
-        _kd = Enumerable.Repeat(config.Kd, _n).ToArray();
+        }))
+    {
+        _c = config;
+        _n = Actuators.Count;
         _feet = config.Feet.Count;
         _baseBody = Model.BodyId(config.BaseLink);
         _gyroAdr = Model.SensorAdr[Model.SensorId(SceneBuilder.Gyro)];
@@ -94,80 +133,50 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
         var geomBody = Model.GeomBodyid.ToArray();
         var frictionGeoms = Enumerable.Range(0, Model.Ngeom).Where(g => geomBody[g] == 0 || _footOfBody[geomBody[g]] >= 0).ToArray();
         if (frictionGeoms.Length == 0 || geomBody[frictionGeoms[0]] != 0) throw new MjException($"{Model.Source}: the scene has no ground geom");
-        _ix = new RandomizerIndices(robotBodies, _baseBody, frictionGeoms, _pd.DofAddress);
+        _ix = new RandomizerIndices(robotBodies, _baseBody, frictionGeoms, Actuators.DofAddress);
 
         // Soft joint limits: a fraction of the range about its middle.
+        var pd = Actuators;
         _softLower = new double[_n];
         _softUpper = new double[_n];
         for (int i = 0; i < _n; i++)
         {
-            double mid = (_pd.Lower[i] + _pd.Upper[i]) / 2, half = (_pd.Upper[i] - _pd.Lower[i]) / 2 * config.SoftJointLimit;
+            double mid = (pd.Lower[i] + pd.Upper[i]) / 2, half = (pd.Upper[i] - pd.Lower[i]) / 2 * config.SoftJointLimit;
             _softLower[i] = mid - half;
             _softUpper[i] = mid + half;
         }
-
-        // Reward terms that have a scale, in the fixed order.
-        string[] termNames;
-        (_termIds, _termScale, termNames) = Tasks.RewardTerms.Select(LocomotionTerms.All, config.RewardScales);
-        RewardTerms = termNames;
-
-        ObservationGroups = new[]
-        {
-            Group(ObservationGroup.Policy, config.PolicyTerms, noisy: true),
-            Group(ObservationGroup.Critic, config.CriticTerms, noisy: false),
-        };
-        _measured = ObservationGroups.Select(g => g.Terms.Select(t => ObservationWriter.Resolve(t.Name)).ToArray()).ToArray();
-        _privileged = ObservationGroups.Select(g => g.Terms.Select(t => Array.IndexOf(LocomotionConfig.PrivilegedTerms, t.Name)).ToArray()).ToArray();
+        Prepare(RewardTable, ObservationTable, PolicyContracts.LocomotionAction(config, _n));
     }
 
-    private ObservationGroup Group(string name, IReadOnlyList<string> terms, bool noisy) =>
-        TaskObservations.Group(name, terms, Width, _c.ObservationScales, _c.ObservationNoise, _c.ObservationClip, noisy);
-
-    private int Width(string term) => ObservationWriter.Resolve(term) is var m && m != MeasuredTerm.None
-        ? ObservationWriter.Width(m, _n)
-        : term switch
+    private static PdTaskSettings CoreSettings(LocomotionConfig c, UrdfRobot robot)
+    {
+        int n = robot.Actuated.Count;
+        return new PdTaskSettings
         {
-            "base_lin_vel" or "push" => 3,
-            "friction" or "added_mass" or "action_latency" => 1,
-            "motor_strength" => _n,
-            "contact_forces" or "foot_heights" => _feet,
-            _ => throw new ArgumentException($"unknown observation term '{term}'"),
+            Name = c.Name, Kind = LocomotionConfig.Kind, PhysicsDt = c.PhysicsDt, Decimation = c.Decimation, MaxEpisodeSteps = c.MaxEpisodeSteps,
+            DefaultJointPos = c.DefaultJointPos, ResetJointNoise = c.ResetJointNoise,
+            Kp = Enumerable.Repeat(c.Kp, n).ToArray(), Kd = Enumerable.Repeat(c.Kd, n).ToArray(),
+            OnlyPositiveRewards = c.OnlyPositiveRewards, Randomization = c.Randomization, RewardScales = c.RewardScales, Observations = c.Observations,
         };
+    }
 
     /// <summary>Loads a task file and builds the task.</summary>
     public static LocomotionTask Load(string path, IReadOnlyList<string>? overrides = null) => new(LocomotionConfig.Load(path, overrides));
 
     /// <summary>The task's settings.</summary>
     public LocomotionConfig Config => _c;
-    /// <summary>The robot description.</summary>
-    public UrdfRobot Robot { get; }
-    /// <summary>The PD actuators (joint ↔ motor mapping, limits).</summary>
-    public PdActuators Actuators => _pd;
-    /// <inheritdoc/>
-    public string Name => _c.Name;
-    /// <summary>The nominal (unrandomized) scene.</summary>
-    public MjModel Model { get; }
-    /// <inheritdoc/>
-    public int ActionDim => _n;
-    /// <inheritdoc/>
-    public int Decimation => _c.Decimation;
-    /// <inheritdoc/>
-    public int MaxEpisodeSteps => _c.MaxEpisodeSteps;
-    /// <inheritdoc/>
-    public IReadOnlyList<ObservationGroup> ObservationGroups { get; }
-    /// <inheritdoc/>
-    public IReadOnlyList<string> RewardTerms { get; }
-    /// <summary>Policy period [s].</summary>
-    public double PolicyDt => _c.PhysicsDt * _c.Decimation;
 
     /// <inheritdoc/>
-    public PolicyContract PolicyContract() => PolicyContracts.Locomotion(this);
+    public override PolicyContract PolicyContract() => PolicyContracts.Locomotion(this);
+
+    /// <inheritdoc/>
+    protected override RandomizerIndices RandomizerIndices => _ix;
 
     /// <summary>What the robot of environment <paramref name="env"/> measured after the last step (gyro with its bias, no added noise): the policy group's source.</summary>
     public SensorFrame MeasuredFrame(int env) => _measuredFrame[env];
 
-    /// <summary>The randomized parameters of environment <paramref name="env"/> in its current episode.</summary>
-    public EnvSample Sample(int env) => _sample[env];
+    /// <inheritdoc/>
+    protected override SensorFrame Frame(int env, bool noisy) => noisy ? _measuredFrame[env] : _trueFrame[env];
 
     /// <summary>The command environment <paramref name="env"/> is tracking: vx, vy, yaw rate. [3]</summary>
     public ReadOnlySpan<double> Command(int env) => _cmd.AsSpan(3 * env, 3);
@@ -189,41 +198,25 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
     }
 
     /// <inheritdoc/>
-    public MjModel ModelFor(int env) => _models[env];
-
-    /// <summary>Seconds all environments spent inside mj_step since <see cref="ResetPhysicsTime"/>, summed over environments (the benchmark's raw-physics share).</summary>
-    public double PhysicsSeconds => (double)_physicsTicks.Sum() / Stopwatch.Frequency;
-
-    /// <summary>Zeroes <see cref="PhysicsSeconds"/>.</summary>
-    public void ResetPhysicsTime() => Array.Clear(_physicsTicks);
-
-    /// <inheritdoc/>
-    public void Initialize(int numEnvs)
+    protected override void InitializeTask(int numEnvs)
     {
-        foreach (var m in _models) m.Dispose();
         int n = _n, f = _feet;
-        _models = Enumerable.Range(0, numEnvs).Select(_ => Model.Clone()).ToArray();
-        _sample = Enumerable.Range(0, numEnvs).Select(_ => new EnvSample(n)).ToArray();
         _measuredFrame = Enumerable.Range(0, numEnvs).Select(_ => new SensorFrame(n, n)).ToArray();
         _trueFrame = Enumerable.Range(0, numEnvs).Select(_ => new SensorFrame(n, n)).ToArray();
         _cmd = new double[numEnvs * 3];
         _cmdTimer = new int[numEnvs];
         _cmdAge = new int[numEnvs];
-        _lastAction = new float[numEnvs * n];
-        _prevAction = new float[numEnvs * n];
-        _targets = new double[numEnvs * LatencyDepth * n];
-        _torque = new double[numEnvs * n];
         _pushTimer = new int[numEnvs];
         _pushAge = new int[numEnvs];
         _lastFall = new Fall[numEnvs];
         _push = new double[numEnvs * 3];
         _airTime = new double[numEnvs * f];
+        _airReward = new double[numEnvs];
         _footForce = new double[numEnvs * f];
         _footHeight = new double[numEnvs * f];
         _footContact = new bool[numEnvs * f];
         _collisions = new int[numEnvs];
         _baseContact = new bool[numEnvs];
-        _physicsTicks = new long[numEnvs];
         _linVel = new double[numEnvs * 3];
         _angVel = new double[numEnvs * 3];
         _gravity = new double[numEnvs * 3];
@@ -232,28 +225,15 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
     // ---------------------------------------------------------------- reset
 
     /// <inheritdoc/>
-    public void Reset(int env, MjData data, ref Rng rng)
+    protected override void ResetTask(int env, MjData data, ref Rng rng)
     {
-        int n = _n;
-        var sample = _sample[env];
-        Randomizer.Apply(_c.Randomization, _ix, Model, _models[env], _kp, _kd, ref rng, sample);
-
-        // Standing above the ground in the default pose, joints perturbed.
+        // Standing above the ground in the default pose (the joints are placed already).
         var qpos = data.Qpos;
         qpos[0] = 0; qpos[1] = 0; qpos[2] = _c.InitialHeight;
         qpos[3] = 1; qpos[4] = 0; qpos[5] = 0; qpos[6] = 0;
-        for (int i = 0; i < n; i++)
-        {
-            double q = _c.DefaultJointPos[i] + (_c.ResetJointNoise > 0 ? rng.Uniform(-_c.ResetJointNoise, _c.ResetJointNoise) : 0);
-            qpos[_pd.QposAddress[i]] = Math.Clamp(q, _pd.Lower[i], _pd.Upper[i]);
-        }
         data.Qvel.Clear();
 
         SampleCommand(env, ref rng);
-        Array.Clear(_lastAction, env * n, n);
-        Array.Clear(_prevAction, env * n, n);
-        for (int k = 0; k < LatencyDepth; k++) _c.DefaultJointPos.CopyTo(_targets, (env * LatencyDepth + k) * n);
-        Array.Clear(_torque, env * n, n);
         Array.Clear(_airTime, env * _feet, _feet);
         Array.Clear(_push, env * 3, 3);
         _pushAge[env] = -1;
@@ -277,31 +257,8 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
     // ---------------------------------------------------------------- step
 
     /// <inheritdoc/>
-    public void Simulate(int env, MjData data, ReadOnlySpan<float> action, ref Rng rng)
+    protected override void AfterPhysics(int env, MjData data, ref Rng rng)
     {
-        int n = _n;
-        var history = _targets.AsSpan(env * LatencyDepth * n, LatencyDepth * n);
-        history[..^n].CopyTo(history[n..]);   // shift: the newest target goes first
-        var target = history[..n];
-        for (int i = 0; i < n; i++) target[i] = _c.DefaultJointPos[i] + _c.ActionScale * action[i];
-        _lastAction.AsSpan(env * n, n).CopyTo(_prevAction.AsSpan(env * n, n));
-        action.CopyTo(_lastAction.AsSpan(env * n, n));
-
-        // The PD law at the physics rate. With a latency of L physics steps, physics step p still sees the
-        // target of ⌈(L − p) / decimation⌉ policy steps ago while p < L.
-        var sample = _sample[env];
-        var torque = _torque.AsSpan(env * n, n);
-        long physics = 0;
-        for (int p = 0; p < _c.Decimation; p++)
-        {
-            int age = PdActuators.TargetAge(p, sample.Latency, _c.Decimation, LatencyDepth);
-            _pd.Apply(data, history.Slice(age * n, n), sample.Kp, sample.Kd, sample.Strength, torque);
-            long start = Stopwatch.GetTimestamp();
-            data.Step();
-            physics += Stopwatch.GetTimestamp() - start;
-        }
-        _physicsTicks[env] += physics;
-
         // Pushes: a horizontal velocity kick in a random direction every few seconds.
         var push = _push.AsSpan(env * 3, 3);
         if (--_pushTimer[env] <= 0 && _c.Randomization.PushVelocity is { } pv)
@@ -346,19 +303,20 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
         var meas = _measuredFrame[env];
         var truth = _trueFrame[env];
         var sensors = data.SensorData;
-        var bias = _sample[env].ImuBias;
+        var bias = Sample(env).ImuBias;
         for (int i = 0; i < 3; i++)
         {
             truth.Gyro[i] = sensors[_gyroAdr + i];
             meas.Gyro[i] = sensors[_gyroAdr + i] + bias[i];
         }
         for (int i = 0; i < 4; i++) truth.Orientation[i] = meas.Orientation[i] = sensors[_quatAdr + i];
+        var pd = Actuators;
         for (int i = 0; i < _n; i++)
         {
-            truth.JointPos[i] = meas.JointPos[i] = qpos[_pd.QposAddress[i]];
-            truth.JointVel[i] = meas.JointVel[i] = qvel[_pd.DofAddress[i]];
+            truth.JointPos[i] = meas.JointPos[i] = qpos[pd.QposAddress[i]];
+            truth.JointVel[i] = meas.JointVel[i] = qvel[pd.DofAddress[i]];
         }
-        var last = _lastAction.AsSpan(env * _n, _n);
+        var last = LastAction(env);
         last.CopyTo(truth.LastAction);
         last.CopyTo(meas.LastAction);
 
@@ -397,18 +355,12 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
 
     // ---------------------------------------------------------------- reward, termination
 
+    // Feet air time: at touchdown, the time spent in the air beyond the target; only while asked to move.
     /// <inheritdoc/>
-    public float Reward(int env, MjData data, ReadOnlySpan<float> action, Span<float> terms)
+    protected override void BeforeReward(int env)
     {
-        int n = _n;
         var cmd = _cmd.AsSpan(3 * env, 3);
-        var lin = _linVel.AsSpan(3 * env, 3);
-        var ang = _angVel.AsSpan(3 * env, 3);
-        var grav = _gravity.AsSpan(3 * env, 3);
-        double dt = PolicyDt, sigma = _c.TrackingSigma, total = 0;
-
-        // Feet air time: at touchdown, the time spent in the air beyond the target; only while asked to move.
-        double airReward = 0;
+        double dt = PolicyDt, airReward = 0;
         var air = _airTime.AsSpan(env * _feet, _feet);
         var contact = _footContact.AsSpan(env * _feet, _feet);
         for (int f = 0; f < _feet; f++)
@@ -418,30 +370,20 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
             if (contact[f]) air[f] = 0;
         }
         if (Math.Sqrt(cmd[0] * cmd[0] + cmd[1] * cmd[1]) <= 0.1) airReward = 0;
+        _airReward[env] = airReward;
+    }
 
-        double afterClip = 0;   // CostTermination: not clipped
-        for (int k = 0; k < _termIds.Length; k++)
-        {
-            double value = _termIds[k] switch
-            {
-                0 => Math.Exp(-((cmd[0] - lin[0]) * (cmd[0] - lin[0]) + (cmd[1] - lin[1]) * (cmd[1] - lin[1])) / sigma),
-                1 => Math.Exp(-(cmd[2] - ang[2]) * (cmd[2] - ang[2]) / sigma),
-                2 => lin[2] * lin[2],
-                3 => ang[0] * ang[0] + ang[1] * ang[1],
-                4 => grav[0] * grav[0] + grav[1] * grav[1],
-                5 => SumSquares(_torque.AsSpan(env * n, n)),
-                6 => Tasks.RewardTerms.ActionRate(action, _prevAction.AsSpan(env * n, n)),
-                7 => airReward,
-                8 => _collisions[env],
-                9 => JointLimitExcess(data),
-                _ => Fell(env) ? 1 : 0,
-            };
-            double contribution = _termScale[k] * value * dt;
-            terms[k] = (float)contribution;
-            if (_termIds[k] == TerminationTerm) afterClip += contribution;
-            else total += contribution;
-        }
-        return (float)((_c.OnlyPositiveRewards ? Math.Max(0, total) : total) + afterClip);
+    private double TrackLinVel(int env)
+    {
+        var cmd = _cmd.AsSpan(3 * env, 3);
+        var lin = _linVel.AsSpan(3 * env, 3);
+        return Math.Exp(-((cmd[0] - lin[0]) * (cmd[0] - lin[0]) + (cmd[1] - lin[1]) * (cmd[1] - lin[1])) / _c.TrackingSigma);
+    }
+
+    private double TrackAngVel(int env)
+    {
+        double e = _cmd[3 * env + 2] - _angVel[3 * env + 2];
+        return Math.Exp(-e * e / _c.TrackingSigma);
     }
 
     private static double SumSquares(ReadOnlySpan<double> x)
@@ -454,17 +396,18 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
     private double JointLimitExcess(MjData data)
     {
         var qpos = data.Qpos;
+        var address = Actuators.QposAddress;
         double s = 0;
         for (int i = 0; i < _n; i++)
         {
-            double q = qpos[_pd.QposAddress[i]];
+            double q = qpos[address[i]];
             s += Math.Max(0, _softLower[i] - q) + Math.Max(0, q - _softUpper[i]);
         }
         return s;
     }
 
     /// <inheritdoc/>
-    public bool IsTerminated(int env, MjData data)
+    public override bool IsTerminated(int env, MjData data)
     {
         if (!Fell(env)) return false;
         _lastFall[env] = new Fall(_baseContact[env], Math.Acos(Math.Clamp(-_gravity[3 * env + 2], -1, 1)),
@@ -477,55 +420,4 @@ public sealed class LocomotionTask : IMjTask, IPolicyContractSource, IDisposable
 
     /// <summary>How environment <paramref name="env"/>'s last terminated episode ended (valid after a termination, until the next).</summary>
     public Fall LastFall(int env) => _lastFall[env];
-
-    // ---------------------------------------------------------------- observations
-
-    /// <inheritdoc/>
-    public void Observe(int env, MjData data, int group, Span<float> o, ref Rng rng)
-    {
-        var g = ObservationGroups[group];
-        bool policy = group == 0;
-        var frame = policy ? _measuredFrame[env] : _trueFrame[env];
-        var sample = _sample[env];
-        for (int t = 0; t < g.Terms.Count; t++)
-        {
-            var term = g.Terms[t];
-            var slice = o.Slice(g.Offset(t), term.Width);
-            var kind = _measured[group][t];
-            if (kind != MeasuredTerm.None) ObservationWriter.Write(kind, frame, _c.DefaultJointPos, slice);
-            else Privileged(_privileged[group][t], env, sample, slice);
-            if (term.Noise > 0)
-                for (int k = 0; k < slice.Length; k++) slice[k] += (float)rng.Uniform(-term.Noise, term.Noise);
-        }
-        g.ScaleAndClip(o);
-    }
-
-    // Indices into LocomotionConfig.PrivilegedTerms, resolved once.
-    private void Privileged(int term, int env, EnvSample sample, Span<float> slice)
-    {
-        switch (term)
-        {
-            case 0: Copy(_linVel.AsSpan(3 * env, 3), slice); break;                 // base_lin_vel [m/s]
-            case 1: slice[0] = (float)sample.Friction; break;                        // friction
-            case 2: slice[0] = (float)sample.AddedMass; break;                       // added_mass [kg]
-            case 3: Copy(sample.Strength, slice); break;                             // motor_strength
-            case 4: Copy(_footForce.AsSpan(env * _feet, _feet), slice); break;       // contact_forces [N]
-            case 5: Copy(_footHeight.AsSpan(env * _feet, _feet), slice); break;      // foot_heights [m]
-            case 6: Copy(_push.AsSpan(3 * env, 3), slice); break;                    // push [m/s]
-            case 7: slice[0] = (float)(sample.Latency * _c.PhysicsDt); break;       // action_latency [s]
-            default: throw new InvalidOperationException($"privileged term index {term}");
-        }
-    }
-
-    private static void Copy(ReadOnlySpan<double> from, Span<float> to)
-    {
-        for (int i = 0; i < to.Length; i++) to[i] = (float)from[i];
-    }
-
-    /// <summary>Frees the scene and every environment's randomized copy.</summary>
-    public void Dispose()
-    {
-        foreach (var m in _models) m.Dispose();
-        Model.Dispose();
-    }
 }

@@ -1,3 +1,4 @@
+using Robotics.Deploy.Contract;
 using Robotics.Sim.Randomization;
 
 namespace Robotics.Sim.Tasks.Manipulation;
@@ -9,36 +10,6 @@ public enum ManipulationKind
     Reach,
     /// <summary>Push the cube to a target on the table.</summary>
     Push,
-}
-
-/// <summary>Reward terms of the arm tasks, named like their scales in the task file.</summary>
-public static class ManipulationTerms
-{
-    /// <summary>1 − tanh(d / 0.1), d = end effector to target [m] (reach).</summary>
-    public const string RewardEePosition = nameof(RewardEePosition);
-    /// <summary>1 − tanh(θ / 0.5), θ = orientation error [rad] (reach).</summary>
-    public const string RewardEeOrientation = nameof(RewardEeOrientation);
-    /// <summary>1 − tanh(d / 0.1), d = end effector to cube [m] (push).</summary>
-    public const string RewardEeToCube = nameof(RewardEeToCube);
-    /// <summary>1 − tanh(d / 0.1), d = cube to target [m] (push).</summary>
-    public const string RewardCubeToTarget = nameof(RewardCubeToTarget);
-    /// <summary>1 while the success condition holds.</summary>
-    public const string RewardSuccess = nameof(RewardSuccess);
-    /// <summary>Σ (aₜ − aₜ₋₁)².</summary>
-    public const string CostActionRate = nameof(CostActionRate);
-    /// <summary>Σ q̇² [rad²/s²].</summary>
-    public const string CostJointVel = nameof(CostJointVel);
-
-    /// <summary>All terms in a fixed order.</summary>
-    public static readonly string[] All = { RewardEePosition, RewardEeOrientation, RewardEeToCube, RewardCubeToTarget, RewardSuccess, CostActionRate, CostJointVel };
-
-    /// <summary>Whether a term means something for a kind of task.</summary>
-    public static bool AppliesTo(string term, ManipulationKind kind) => term switch
-    {
-        RewardEePosition or RewardEeOrientation => kind == ManipulationKind.Reach,
-        RewardEeToCube or RewardCubeToTarget => kind == ManipulationKind.Push,
-        _ => true,
-    };
 }
 
 /// <summary>
@@ -77,6 +48,8 @@ public sealed record ManipulationConfig
     public required double[] Kd { get; init; }
     /// <summary>Joint target offset from the measured position per unit action [rad] (clamped to the joint range).</summary>
     public double ActionScale { get; init; } = 0.05;
+    /// <summary>Symmetric clip of each action before the map [action units], in training and on the robot.</summary>
+    public double ActionClip { get; init; } = ActionSpec.DefaultClip;
 
     /// <summary>Reach: lower corner of the target box in the world [m]. [3]</summary>
     public double[] TargetMin { get; init; } = { 0.3, -0.25, 0.55 };
@@ -111,29 +84,13 @@ public sealed record ManipulationConfig
     /// <summary>Reward scales (Reward* add, Cost* subtract), per second of policy time.</summary>
     public required IReadOnlyDictionary<string, double> RewardScales { get; init; }
 
-    /// <summary>Policy observation terms, in order.</summary>
-    public required IReadOnlyList<string> PolicyTerms { get; init; }
-    /// <summary>Critic observation terms, in order.</summary>
-    public required IReadOnlyList<string> CriticTerms { get; init; }
-    /// <summary>Per-term scales (default 1).</summary>
-    public IReadOnlyDictionary<string, double> ObservationScales { get; init; } = new Dictionary<string, double>();
-    /// <summary>Per-term noise half-widths in raw units (policy group only).</summary>
-    public IReadOnlyDictionary<string, double> ObservationNoise { get; init; } = new Dictionary<string, double>();
-    /// <summary>Symmetric clip of scaled observations; 0 = none.</summary>
-    public double ObservationClip { get; init; } = 100;
+    /// <summary>Observation groups: term lists, scales, noise, clip.</summary>
+    public required ObservationSettings Observations { get; init; }
     /// <summary>Domain randomization (friction applies to the table and the cube).</summary>
     public RandomizationConfig Randomization { get; init; } = new();
 
     /// <summary>Episode length in policy steps (derived).</summary>
     public int MaxEpisodeSteps => (int)Math.Round(EpisodeSeconds / (PhysicsDt * Decimation));
-
-    /// <summary>Terms a policy may observe: joint encoders, the last action, the end effector's pose (forward kinematics) and the task's targets and objects (perception).</summary>
-    public static readonly string[] MeasuredTerms =
-        { "joint_pos", "joint_vel", "last_action", "ee_pos", "target_pos", "ee_to_target", "orientation_error", "cube_pos", "cube_to_target", "ee_to_cube" };
-    /// <summary>Privileged terms, for the critic.</summary>
-    public static readonly string[] PrivilegedTerms = { "cube_vel", "friction", "motor_strength", "joint_torque" };
-    private static readonly string[] CubeTerms = { "cube_pos", "cube_to_target", "ee_to_cube", "cube_vel" };
-    private static readonly string[] ReachTerms = { "ee_to_target", "orientation_error" };
 
     /// <summary>Reads and validates a task file of kind "reach" or "push".</summary>
     /// <exception cref="TaskFileException">Anything wrong, with the file and field named.</exception>
@@ -164,7 +121,8 @@ public sealed record ManipulationConfig
             GravityCompensation = robot.Bool("gravity_compensation", true),
             ResetJointNoise = robot.Double("reset_joint_noise", 0.1, 0, 1, "rad"),
             Kp = Array.Empty<double>(), Kd = Array.Empty<double>(),
-            RewardScales = new Dictionary<string, double>(), PolicyTerms = Array.Empty<string>(), CriticTerms = Array.Empty<string>(),
+            RewardScales = new Dictionary<string, double>(),
+            Observations = new ObservationSettings { PolicyTerms = Array.Empty<string>(), CriticTerms = Array.Empty<string>() },
         };
         robot.EnsureAllRead();
 
@@ -180,6 +138,7 @@ public sealed record ManipulationConfig
             Kp = Gains("kp", 10_000, "N·m/rad"),
             Kd = Gains("kd", 1_000, "N·m·s/rad"),
             ActionScale = control.Double("action_scale", 0.05, 1e-4, 1, "rad"),
+            ActionClip = TaskFileParts.ActionClip(control),
         };
         control.EnsureAllRead();
 
@@ -224,43 +183,19 @@ public sealed record ManipulationConfig
         }
 
         var rewards = root.RequiredSection("rewards");
-        var scales = new Dictionary<string, double>();
+        var kindName = ManipulationTask.KindName(kind);
         if (kind == ManipulationKind.Push)
             config = config with
             {
                 EeToCubeStd = rewards.Double("ee_to_cube_std", 0.1, 0.01, 2, "m"),
                 CubeToTargetStd = rewards.Double("cube_to_target_std", 0.1, 0.01, 2, "m"),
             };
-        foreach (var key in rewards.Keys.Where(k => kind != ManipulationKind.Push || k is not ("ee_to_cube_std" or "cube_to_target_std")).ToList())
-        {
-            if (!ManipulationTerms.All.Contains(key))
-                throw rewards.Error(key, $"unknown reward term; known terms: {string.Join(", ", ManipulationTerms.All)}");
-            if (!ManipulationTerms.AppliesTo(key, kind)) throw rewards.Error(key, $"does not apply to a {kind.ToString().ToLowerInvariant()} task");
-            scales[key] = rewards.Double(key, null, 0, 1e4);
-        }
-        config = config with { RewardScales = scales };
-
-        var obs = root.RequiredSection("observations");
-        var policy = obs.Strings("policy");
-        var critic = obs.Strings("critic");
-        void Check(string group, string t, bool privilegedAllowed)
-        {
-            bool measured = MeasuredTerms.Contains(t), privileged = PrivilegedTerms.Contains(t);
-            if (!measured && !privileged) throw obs.Error(group, $"unknown term '{t}'; known: {string.Join(", ", MeasuredTerms.Concat(PrivilegedTerms))}");
-            if (privileged && !privilegedAllowed) throw obs.Error(group, $"'{t}' is privileged (a real robot cannot measure it); put it in the critic group");
-            if (kind == ManipulationKind.Reach && CubeTerms.Contains(t)) throw obs.Error(group, $"'{t}' needs the cube: a push task");
-            if (kind == ManipulationKind.Push && ReachTerms.Contains(t)) throw obs.Error(group, $"'{t}' belongs to a reach task");
-        }
-        foreach (var t in policy) Check("policy", t, false);
-        foreach (var t in critic) Check("critic", t, true);
         config = config with
         {
-            PolicyTerms = policy, CriticTerms = critic,
-            ObservationClip = obs.Double("clip", 100, 0, 1e6),
-            ObservationScales = TaskFileParts.TermNumbers(obs.Section("scale"), policy.Concat(critic).ToHashSet(), 0, 1e4),
-            ObservationNoise = TaskFileParts.TermNumbers(obs.Section("noise"), policy.ToHashSet(), 0, 1e3),
+            RewardScales = TaskFileParts.RewardScales(rewards, ManipulationTask.RewardTable, kindName,
+                kind == ManipulationKind.Push ? new[] { "ee_to_cube_std", "cube_to_target_std" } : Array.Empty<string>()),
+            Observations = TaskFileParts.Observations(root.RequiredSection("observations"), ManipulationTask.ObservationTable, kindName),
         };
-        obs.EnsureAllRead();
 
         if (root.Section("randomization") is { } dr)
             config = config with { Randomization = TaskFileParts.Randomization(dr, config.Decimation, floatingBase: false) };

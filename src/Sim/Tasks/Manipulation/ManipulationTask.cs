@@ -14,32 +14,71 @@ namespace Robotics.Sim.Tasks.Manipulation;
 /// physics rate through the action latency; randomization is applied per episode. Success: reach
 /// within 2 cm and 0.1 rad (by default), or the cube within 3 cm of the target.
 /// </summary>
-public sealed class ManipulationTask : IMjTask, IPolicyContractSource, IDisposable
+public sealed class ManipulationTask : PdTask<ManipulationTask>
 {
-    private const int LatencyDepth = 4;
     private const double TableTop = 0.4;   // m, from scene_table.xml
     private const double CubeHalf = 0.025; // m
+    private const string Reach = "reach", Push = "push";   // task-file kinds
+
+    /// <summary>The reward terms of the arm tasks; the task file's <c>[rewards]</c> scales select and order them.</summary>
+    internal static readonly RewardTermDef<ManipulationTask>[] RewardTable =
+    {
+        new("RewardEePosition", "1 − tanh(d / 0.1), d = end effector to target [m]",
+            static (t, env, _) => 1 - Math.Tanh(t._distance[env] / 0.1)) { Only = Reach },
+        new("RewardEeOrientation", "1 − tanh(θ / 0.5), θ = orientation error [rad]",
+            static (t, env, _) => 1 - Math.Tanh(t.OrientationError(env) / 0.5)) { Only = Reach },
+        new("RewardEeToCube", "1 − tanh(d / w), d = end effector to cube [m], w = ee_to_cube_std",
+            static (t, env, _) => 1 - Math.Tanh(t._eeToCube[env] / t._c.EeToCubeStd)) { Only = Push },
+        new("RewardCubeToTarget", "1 − tanh(d / w), d = cube to target [m], w = cube_to_target_std",
+            static (t, env, _) => 1 - Math.Tanh(t._distance[env] / t._c.CubeToTargetStd)) { Only = Push },
+        new("RewardSuccess", "1 while the success condition holds",
+            static (t, env, _) => t._success[env] ? 1 : 0),
+        new("CostActionRate", "Σ (aₜ − aₜ₋₁)²",
+            static (t, env, _) => Tasks.RewardTerms.ActionRate(t.LastAction(env), t.PreviousAction(env))),
+        new("CostJointVel", "Σ q̇² [rad²/s²]",
+            static (t, env, _) => t.JointVelSquared(env)),
+    };
+
+    /// <summary>
+    /// The observation terms of the arm tasks; the task file's group lists select and order them. Positions are
+    /// relative to the arm's base [m]: forward kinematics and perception give them on a robot.
+    /// </summary>
+    internal static readonly ObservationTermDef<ManipulationTask>[] ObservationTable =
+    {
+        Measured("joint_pos", "joint positions relative to the default pose [rad]"),
+        Measured("joint_vel", "joint velocities [rad/s]"),
+        Measured("last_action", "the previous (clipped) action"),
+        new("ee_pos", "end effector position [m]", static _ => 3,
+            static (t, env, _, _, s) => { for (int k = 0; k < 3; k++) s[k] = (float)(t._ee[3 * env + k] - t._c.BasePosition[k]); }),
+        new("target_pos", "goal position [m]", static _ => 3,
+            static (t, env, _, _, s) => { for (int k = 0; k < 3; k++) s[k] = (float)(t._goal[3 * env + k] - t._c.BasePosition[k]); }),
+        new("ee_to_target", "goal − end effector [m]", static _ => 3,
+            static (t, env, _, _, s) => { for (int k = 0; k < 3; k++) s[k] = (float)(t._goal[3 * env + k] - t._ee[3 * env + k]); }) { Only = Reach },
+        new("orientation_error", "rotation vector from the tool to the target orientation [rad]", static _ => 3,
+            static (t, env, _, _, s) => { for (int k = 0; k < 3; k++) s[k] = (float)t._orientationError[3 * env + k]; }) { Only = Reach },
+        new("cube_pos", "cube position [m]", static _ => 3,
+            static (t, env, data, _, s) => { var cube = t.Cube(data); for (int k = 0; k < 3; k++) s[k] = (float)(cube[k] - t._c.BasePosition[k]); }) { Only = Push },
+        new("cube_to_target", "goal − cube [m]", static _ => 3,
+            static (t, env, data, _, s) => { var cube = t.Cube(data); for (int k = 0; k < 3; k++) s[k] = (float)(t._goal[3 * env + k] - cube[k]); }) { Only = Push },
+        new("ee_to_cube", "cube − end effector [m]", static _ => 3,
+            static (t, env, data, _, s) => { var cube = t.Cube(data); for (int k = 0; k < 3; k++) s[k] = (float)(cube[k] - t._ee[3 * env + k]); }) { Only = Push },
+        new("cube_vel", "cube linear velocity [m/s]", static _ => 3,
+            static (t, _, data, _, s) => { for (int k = 0; k < 3; k++) s[k] = (float)data.Qvel[t._cubeDof + k]; }) { Privileged = true, Only = Push },
+        new("friction", "table and cube friction coefficient", static _ => 1,
+            static (t, env, _, _, s) => s[0] = (float)t.Sample(env).Friction) { Privileged = true },
+        new("motor_strength", "torque multiplier per joint", static t => t.ActionDim,
+            static (t, env, _, _, s) => Copy(t.Sample(env).Strength, s)) { Privileged = true },
+        new("joint_torque", "joint torques of the last physics step [N·m]", static t => t.ActionDim,
+            static (t, env, _, _, s) => Copy(t.Torque(env), s)) { Privileged = true },
+    };
 
     private readonly ManipulationConfig _c;
-    private readonly PdActuators _pd;
     private readonly RandomizerIndices _ix;
     private readonly int _n, _eeBody, _mocap, _cubeQpos, _cubeDof;
     private readonly double[] _eeRest = new double[9];   // end-effector orientation at the default pose, world from ee
-    private readonly int[] _termIds;
-    private readonly double[] _termScale;
-    private readonly MeasuredTerm[][] _measured;
-    private readonly int[][] _local;        // [group][term] index into LocalTerms, or -1 when measured by ObservationWriter
 
-    private static readonly string[] LocalTerms =
-        { "ee_pos", "target_pos", "ee_to_target", "orientation_error", "cube_pos", "cube_to_target", "ee_to_cube", "cube_vel", "friction", "motor_strength", "joint_torque" };
-
-    // Per environment.
-    private MjModel[] _models = Array.Empty<MjModel>();
-    private EnvSample[] _sample = Array.Empty<EnvSample>();
+    // Per environment, preallocated by InitializeTask.
     private SensorFrame[] _frame = Array.Empty<SensorFrame>();
-    private double[] _targets = Array.Empty<double>();      // [N, LatencyDepth, n] joint targets, newest first
-    private double[] _torque = Array.Empty<double>();       // [N, n]
-    private float[] _lastAction = Array.Empty<float>(), _prevAction = Array.Empty<float>();  // [N, n]
     private double[] _goal = Array.Empty<double>();         // [N, 3] reach: ee target; push: cube target
     private double[] _goalRot = Array.Empty<double>();      // [N, 9] reach: target orientation
     private double[] _ee = Array.Empty<double>();           // [N, 3]
@@ -50,17 +89,17 @@ public sealed class ManipulationTask : IMjTask, IPolicyContractSource, IDisposab
     private double[] _finalDistance = Array.Empty<double>(), _finalOrientation = Array.Empty<double>(); // [N]
 
     /// <summary>Builds the table scene with the arm from its URDF.</summary>
-    public ManipulationTask(ManipulationConfig config)
-    {
-        _c = config;
-        Robot = UrdfRobot.Load(config.Urdf);
-        Model = SceneBuilder.Build(Robot, Assets.Read("scene_table.xml"), new SceneOptions
+    public ManipulationTask(ManipulationConfig config) : this(config, UrdfRobot.Load(config.Urdf)) { }
+
+    private ManipulationTask(ManipulationConfig config, UrdfRobot robot) : base(CoreSettings(config), robot,
+        SceneBuilder.Build(robot, Assets.Read("scene_table.xml"), new SceneOptions
         {
             FloatingBase = false, BasePosition = config.BasePosition, Armature = config.Armature,
-        });
-        Model.Timestep = config.PhysicsDt;
-        _pd = new PdActuators(Model, Robot);
-        _n = _pd.Count;
+        }))
+    {
+        _c = config;
+        var pd = Actuators;
+        _n = pd.Count;
         _eeBody = Model.BodyId(config.EeLink);
         _mocap = Model.BodyMocapid[Model.BodyId("target")];
         int cube = Model.JointId("cube");
@@ -68,61 +107,39 @@ public sealed class ManipulationTask : IMjTask, IPolicyContractSource, IDisposab
         _cubeDof = Model.JntDofadr[cube];
 
         var robotBodies = Robot.Links.Where(l => Model.TryId(mjtObj.mjOBJ_BODY, l) >= 0).Select(l => Model.BodyId(l)).ToArray();
-        _ix = new RandomizerIndices(robotBodies, Model.BodyId(Robot.RootLink), new[] { Model.GeomId("table"), Model.GeomId("cube") }, _pd.DofAddress);
+        _ix = new RandomizerIndices(robotBodies, Model.BodyId(Robot.RootLink), new[] { Model.GeomId("table"), Model.GeomId("cube") }, pd.DofAddress);
 
         // The tool's orientation at the default pose: reach targets are yawed copies of it.
         using (var data = new MjData(Model))
         {
-            for (int i = 0; i < _n; i++) data.Qpos[_pd.QposAddress[i]] = config.DefaultJointPos[i];
+            for (int i = 0; i < _n; i++) data.Qpos[pd.QposAddress[i]] = config.DefaultJointPos[i];
             data.Forward();
             data.Xmat.Slice(9 * _eeBody, 9).CopyTo(_eeRest);
         }
-
-        string[] termNames;
-        (_termIds, _termScale, termNames) = Tasks.RewardTerms.Select(ManipulationTerms.All, config.RewardScales);
-        RewardTerms = termNames;
-        ObservationGroups = new[] { Group(ObservationGroup.Policy, config.PolicyTerms, true), Group(ObservationGroup.Critic, config.CriticTerms, false) };
-        _measured = ObservationGroups.Select(g => g.Terms.Select(t => ObservationWriter.Resolve(t.Name)).ToArray()).ToArray();
-        _local = ObservationGroups.Select(g => g.Terms.Select(t => Array.IndexOf(LocalTerms, t.Name)).ToArray()).ToArray();
+        Prepare(RewardTable, ObservationTable, PolicyContracts.ManipulationAction(config, _n));
     }
 
-    private ObservationGroup Group(string name, IReadOnlyList<string> terms, bool noisy) =>
-        TaskObservations.Group(name, terms, Width, _c.ObservationScales, _c.ObservationNoise, _c.ObservationClip, noisy);
-
-    private int Width(string term) => term switch
+    private static PdTaskSettings CoreSettings(ManipulationConfig c) => new()
     {
-        "joint_pos" or "joint_vel" or "last_action" or "motor_strength" or "joint_torque" => _n,
-        "friction" => 1,
-        _ => 3,
+        Name = c.Name, Kind = KindName(c.Kind), PhysicsDt = c.PhysicsDt, Decimation = c.Decimation, MaxEpisodeSteps = c.MaxEpisodeSteps,
+        DefaultJointPos = c.DefaultJointPos, ResetJointNoise = c.ResetJointNoise, Kp = c.Kp, Kd = c.Kd,
+        GravityCompensation = c.GravityCompensation, Randomization = c.Randomization, RewardScales = c.RewardScales, Observations = c.Observations,
     };
+
+    /// <summary>The task-file kind of <paramref name="kind"/>: <c>reach</c> or <c>push</c>.</summary>
+    internal static string KindName(ManipulationKind kind) => kind == ManipulationKind.Reach ? Reach : Push;
 
     /// <summary>Loads a task file and builds the task.</summary>
     public static ManipulationTask Load(string path, IReadOnlyList<string>? overrides = null) => new(ManipulationConfig.Load(path, overrides));
 
     /// <summary>The task's settings.</summary>
     public ManipulationConfig Config => _c;
-    /// <summary>The arm's description.</summary>
-    public UrdfRobot Robot { get; }
-    /// <summary>Joint ↔ motor mapping and limits.</summary>
-    public PdActuators Actuators => _pd;
     /// <inheritdoc/>
-    public string Name => _c.Name;
-    /// <summary>The nominal scene.</summary>
-    public MjModel Model { get; }
+    public override PolicyContract PolicyContract() => PolicyContracts.Manipulation(this);
     /// <inheritdoc/>
-    public int ActionDim => _n;
+    protected override RandomizerIndices RandomizerIndices => _ix;
     /// <inheritdoc/>
-    public int Decimation => _c.Decimation;
-    /// <inheritdoc/>
-    public int MaxEpisodeSteps => _c.MaxEpisodeSteps;
-    /// <inheritdoc/>
-    public IReadOnlyList<ObservationGroup> ObservationGroups { get; }
-    /// <inheritdoc/>
-    public IReadOnlyList<string> RewardTerms { get; }
-    /// <inheritdoc/>
-    public MjModel ModelFor(int env) => _models[env];
-    /// <inheritdoc/>
-    public PolicyContract PolicyContract() => PolicyContracts.Manipulation(this);
+    protected override SensorFrame Frame(int env, bool noisy) => _frame[env];
 
     /// <summary>Reach: end effector to target [m]; push: cube to target [m]; after the last step.</summary>
     public double Distance(int env) => _distance[env];
@@ -156,17 +173,10 @@ public sealed class ManipulationTask : IMjTask, IPolicyContractSource, IDisposab
     }
 
     /// <inheritdoc/>
-    public void Initialize(int numEnvs)
+    protected override void InitializeTask(int numEnvs)
     {
-        foreach (var m in _models) m.Dispose();
         int n = _n;
-        _models = Enumerable.Range(0, numEnvs).Select(_ => Model.Clone()).ToArray();
-        _sample = Enumerable.Range(0, numEnvs).Select(_ => new EnvSample(n)).ToArray();
         _frame = Enumerable.Range(0, numEnvs).Select(_ => new SensorFrame(n, n)).ToArray();
-        _targets = new double[numEnvs * LatencyDepth * n];
-        _torque = new double[numEnvs * n];
-        _lastAction = new float[numEnvs * n];
-        _prevAction = new float[numEnvs * n];
         _goal = new double[numEnvs * 3];
         _goalRot = new double[numEnvs * 9];
         _ee = new double[numEnvs * 3];
@@ -182,27 +192,18 @@ public sealed class ManipulationTask : IMjTask, IPolicyContractSource, IDisposab
     // ---------------------------------------------------------------- reset
 
     /// <inheritdoc/>
-    public void Reset(int env, MjData data, ref Rng rng)
+    protected override void BeforeReset(int env)
     {
         // What the episode that just ended achieved, kept for evaluation.
         _finalSuccess[env] = _success[env];
         _finalDistance[env] = _distance[env];
         _finalOrientation[env] = OrientationError(env);
-        Randomizer.Apply(_c.Randomization, _ix, Model, _models[env], _c.Kp, _c.Kd, ref rng, _sample[env]);
+    }
 
-        // The arm at its default pose, perturbed; its targets there.
+    /// <inheritdoc/>
+    protected override void ResetTask(int env, MjData data, ref Rng rng)
+    {
         var qpos = data.Qpos;
-        var history = _targets.AsSpan(env * LatencyDepth * _n, LatencyDepth * _n);
-        for (int i = 0; i < _n; i++)
-        {
-            double q = _c.DefaultJointPos[i] + (_c.ResetJointNoise > 0 ? rng.Uniform(-_c.ResetJointNoise, _c.ResetJointNoise) : 0);
-            qpos[_pd.QposAddress[i]] = Math.Clamp(q, _pd.Lower[i], _pd.Upper[i]);
-            for (int k = 0; k < LatencyDepth; k++) history[k * _n + i] = qpos[_pd.QposAddress[i]];
-        }
-        Array.Clear(_lastAction, env * _n, _n);
-        Array.Clear(_prevAction, env * _n, _n);
-        Array.Clear(_torque, env * _n, _n);
-
         if (_c.Kind == ManipulationKind.Reach)
         {
             // Parked cube out of the way; a target pose in the box, the tool yawed about the vertical.
@@ -231,28 +232,9 @@ public sealed class ManipulationTask : IMjTask, IPolicyContractSource, IDisposab
     // ---------------------------------------------------------------- step
 
     /// <inheritdoc/>
-    public void Simulate(int env, MjData data, ReadOnlySpan<float> action, ref Rng rng)
-    {
-        int n = _n;
-        var history = _targets.AsSpan(env * LatencyDepth * n, LatencyDepth * n);
-        history[..^n].CopyTo(history[n..]);
-        var target = history[..n];
-        // Targets are relative to the measured joint positions (no wind-up while the PD lags behind).
-        var qpos = data.Qpos;
-        for (int i = 0; i < n; i++) target[i] = Math.Clamp(qpos[_pd.QposAddress[i]] + _c.ActionScale * action[i], _pd.Lower[i], _pd.Upper[i]);
-        _lastAction.AsSpan(env * n, n).CopyTo(_prevAction.AsSpan(env * n, n));
-        action.CopyTo(_lastAction.AsSpan(env * n, n));
+    protected override void AfterPhysics(int env, MjData data, ref Rng rng) => Measure(env, data);
 
-        var sample = _sample[env];
-        var torque = _torque.AsSpan(env * n, n);
-        for (int p = 0; p < _c.Decimation; p++)
-        {
-            int age = PdActuators.TargetAge(p, sample.Latency, _c.Decimation, LatencyDepth);
-            _pd.Apply(data, history.Slice(age * n, n), sample.Kp, sample.Kd, sample.Strength, torque, _c.GravityCompensation);
-            data.Step();
-        }
-        Measure(env, data);
-    }
+    private ReadOnlySpan<double> Cube(MjData data) => data.Qpos.Slice(_cubeQpos, 3);
 
     private void Measure(int env, MjData data)
     {
@@ -262,12 +244,13 @@ public sealed class ManipulationTask : IMjTask, IPolicyContractSource, IDisposab
         var goal = _goal.AsSpan(3 * env, 3);
         var qpos = data.Qpos;
         var frame = _frame[env];
+        var pd = Actuators;
         for (int i = 0; i < _n; i++)
         {
-            frame.JointPos[i] = qpos[_pd.QposAddress[i]];
-            frame.JointVel[i] = data.Qvel[_pd.DofAddress[i]];
+            frame.JointPos[i] = qpos[pd.QposAddress[i]];
+            frame.JointVel[i] = data.Qvel[pd.DofAddress[i]];
         }
-        _lastAction.AsSpan(env * _n, _n).CopyTo(frame.LastAction);
+        LastAction(env).CopyTo(frame.LastAction);
 
         if (_c.Kind == ManipulationKind.Reach)
         {
@@ -313,30 +296,7 @@ public sealed class ManipulationTask : IMjTask, IPolicyContractSource, IDisposab
         error[2] = angle * sz / norm;
     }
 
-    // ---------------------------------------------------------------- reward, termination, observations
-
-    /// <inheritdoc/>
-    public float Reward(int env, MjData data, ReadOnlySpan<float> action, Span<float> terms)
-    {
-        double dt = _c.PhysicsDt * _c.Decimation, total = 0;
-        for (int k = 0; k < _termIds.Length; k++)
-        {
-            double value = _termIds[k] switch
-            {
-                0 => 1 - Math.Tanh(_distance[env] / 0.1),
-                1 => 1 - Math.Tanh(OrientationError(env) / 0.5),
-                2 => 1 - Math.Tanh(_eeToCube[env] / _c.EeToCubeStd),
-                3 => 1 - Math.Tanh(_distance[env] / _c.CubeToTargetStd),
-                4 => _success[env] ? 1 : 0,
-                5 => Tasks.RewardTerms.ActionRate(action, _prevAction.AsSpan(env * _n, _n)),
-                _ => JointVelSquared(env),
-            };
-            double contribution = _termScale[k] * value * dt;
-            terms[k] = (float)contribution;
-            total += contribution;
-        }
-        return (float)total;
-    }
+    // ---------------------------------------------------------------- reward, termination
 
     private double JointVelSquared(int env)
     {
@@ -346,53 +306,6 @@ public sealed class ManipulationTask : IMjTask, IPolicyContractSource, IDisposab
     }
 
     /// <summary>Push: the cube fell off the table. Reach: never (episodes end at the time limit).</summary>
-    public bool IsTerminated(int env, MjData data) =>
+    public override bool IsTerminated(int env, MjData data) =>
         _c.Kind == ManipulationKind.Push && data.Qpos[_cubeQpos + 2] < TableTop - 0.1;
-
-    /// <inheritdoc/>
-    public void Observe(int env, MjData data, int group, Span<float> o, ref Rng rng)
-    {
-        var g = ObservationGroups[group];
-        for (int t = 0; t < g.Terms.Count; t++)
-        {
-            var term = g.Terms[t];
-            var slice = o.Slice(g.Offset(t), term.Width);
-            if (_measured[group][t] is var m && m != MeasuredTerm.None) ObservationWriter.Write(m, _frame[env], _c.DefaultJointPos, slice);
-            else Local(_local[group][t], env, data, slice);
-            if (term.Noise > 0)
-                for (int k = 0; k < slice.Length; k++) slice[k] += (float)rng.Uniform(-term.Noise, term.Noise);
-        }
-        g.ScaleAndClip(o);
-    }
-
-    // Indices into LocalTerms, resolved once. Positions are relative to the arm's base [m].
-    private void Local(int term, int env, MjData data, Span<float> s)
-    {
-        var ee = _ee.AsSpan(3 * env, 3);
-        var goal = _goal.AsSpan(3 * env, 3);
-        var cube = data.Qpos.Slice(_cubeQpos, 3);
-        var b = _c.BasePosition;
-        switch (term)
-        {
-            case 0: for (int k = 0; k < 3; k++) s[k] = (float)(ee[k] - b[k]); break;                       // ee_pos
-            case 1: for (int k = 0; k < 3; k++) s[k] = (float)(goal[k] - b[k]); break;                     // target_pos
-            case 2: for (int k = 0; k < 3; k++) s[k] = (float)(goal[k] - ee[k]); break;                    // ee_to_target
-            case 3: for (int k = 0; k < 3; k++) s[k] = (float)_orientationError[3 * env + k]; break;       // orientation_error [rad]
-            case 4: for (int k = 0; k < 3; k++) s[k] = (float)(cube[k] - b[k]); break;                     // cube_pos
-            case 5: for (int k = 0; k < 3; k++) s[k] = (float)(goal[k] - cube[k]); break;                  // cube_to_target
-            case 6: for (int k = 0; k < 3; k++) s[k] = (float)(cube[k] - ee[k]); break;                    // ee_to_cube
-            case 7: for (int k = 0; k < 3; k++) s[k] = (float)data.Qvel[_cubeDof + k]; break;              // cube_vel [m/s]
-            case 8: s[0] = (float)_sample[env].Friction; break;                                             // friction
-            case 9: for (int k = 0; k < _n; k++) s[k] = (float)_sample[env].Strength[k]; break;           // motor_strength
-            case 10: for (int k = 0; k < _n; k++) s[k] = (float)_torque[env * _n + k]; break;             // joint_torque [N·m]
-            default: throw new InvalidOperationException($"observation term index {term}");
-        }
-    }
-
-    /// <summary>Frees the scene and every environment's randomized copy.</summary>
-    public void Dispose()
-    {
-        foreach (var m in _models) m.Dispose();
-        Model.Dispose();
-    }
 }
