@@ -237,14 +237,14 @@ public sealed class UrdfRobot
         if (reached.Count != links.Count)
             throw Error(source, robot, $"links {string.Join(", ", links.Where(l => !reached.Contains(l)))} are not connected to the root link '{roots[0]}': their joints form a loop");
 
-        var result = new UrdfRobot(source, name, links, joints, xml, info, roots[0], ForMuJoCo(doc, check.MeshPaths));
+        var result = new UrdfRobot(source, name, links, joints, xml, info, roots[0], PrepareForMuJoCo(doc, check.MeshPaths));
         foreach (var j in joints.Where(j => j.Moving))
             result.RequireInertia(j.Child, $"{j.Type} joint '{j.Name}'");
         return result;
     }
 
     // The copy MuJoCo imports; removed elements leave their newlines behind so every line number stays.
-    private static string ForMuJoCo(XDocument original, IReadOnlyDictionary<XElement, string> meshPaths)
+    private static string PrepareForMuJoCo(XDocument original, IReadOnlyDictionary<XElement, string> meshPaths)
     {
         var doc = new XDocument(original);   // deep copy: the original keeps its line info for the checks above
         var robot = doc.Root!;
