@@ -15,7 +15,7 @@ namespace Robotics.Cli;
 /// <summary>
 /// <c>robotics render --task T [--checkpoint DIR | --policy zero|random] --out walk.mp4</c>: one environment of
 /// a task under a policy, drawn by MuJoCo's renderer on a surfaceless EGL context and encoded by ffmpeg
-/// (MP4, GIF, or PNG frames in a folder). The policy is a <see cref="BatchPolicy"/>; any
+/// (MP4, GIF, one PNG image of the last frame, or PNG frames in a folder). The policy is a <see cref="BatchPolicy"/>; any
 /// <see cref="IPolicy"/> (an exported .onnx policy) runs through <see cref="Policies.Batch"/>.
 /// </summary>
 internal static class RenderCommand
@@ -29,7 +29,7 @@ internal static class RenderCommand
         var fps = new Option<double>("--fps") { Description = "video frame rate [frames/s]", DefaultValueFactory = _ => 30.0 };
         var width = new Option<int>("--width") { Description = "image width [pixels] (even for .mp4)", DefaultValueFactory = _ => 640 };
         var height = new Option<int>("--height") { Description = "image height [pixels] (even for .mp4)", DefaultValueFactory = _ => 480 };
-        var output = new Option<string>("--out") { Description = "walk.mp4, walk.gif, or a folder ending in / for PNG frames", DefaultValueFactory = _ => "render.mp4" };
+        var output = new Option<string>("--out") { Description = "walk.mp4, walk.gif, stand.png (one image: the last frame), or a folder ending in / for PNG frames", DefaultValueFactory = _ => "render.mp4" };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 0UL };
         var track = new Option<string?>("--track") { Description = "body the camera follows (default: the first body below the world, e.g. the trunk; 'world' for a still camera)" };
         var distance = new Option<double>("--distance") { Description = "camera distance [m]", DefaultValueFactory = _ => 1.8 };
@@ -111,7 +111,7 @@ internal static class RenderCommand
             using var renderer = new MjRenderer(env.Task.ModelFor(0), s.Options);
             using var video = VideoEncoder.Open(s.Out, s.Options.Width, s.Options.Height, s.Fps);
             AnsiConsole.MarkupLineInterpolated($"rendering [bold]{env.Task.Name}[/], policy {policyName}: {s.Seconds:0.##} s at {s.Fps:0.##} fps, {s.Options.Width}×{s.Options.Height}, on {renderer.Egl.Renderer} ({renderer.Egl.Platform})");
-            var stats = RolloutRecorder.Record(env, policy, renderer, s.Seconds, s.Fps, video.Write, beforeStep);
+            var stats = RolloutRecorder.Record(env, policy, renderer, s.Seconds, s.Fps, video.Write, beforeStep, onlyLast: format == VideoFormat.Png);
             video.Finish();
             AnsiConsole.MarkupLineInterpolated($"wrote {video.Path} ({format}): {stats.Frames} frames, {stats.Steps} policy steps, {stats.EpisodeEnds} episode end(s); the tracked body travelled {stats.Travel:0.00} m");
             AnsiConsole.MarkupLineInterpolated($"render {stats.RenderFps:0.0} frames/s ({stats.RenderSeconds:0.00} s), total {stats.TotalSeconds:0.00} s");

@@ -37,9 +37,10 @@ public static class RolloutRecorder
     /// <param name="env">The environment; environment 0 is rendered (all are stepped).</param>
     /// <param name="policy">Actions for the policy observations of all environments.</param>
     /// <param name="beforeStep">Called before every step (e.g. to hold a locomotion command).</param>
+    /// <param name="onlyLast">Step through the whole clip but render and hand over only its last frame (a still image).</param>
     /// <exception cref="ArgumentException">A duration or frame rate that is not positive and finite, or a renderer for another model.</exception>
     public static RolloutStats Record(MjVecEnv env, BatchPolicy policy, MjRenderer renderer, double seconds, double fps,
-        Action<ReadOnlySpan<byte>> frame, Action? beforeStep = null)
+        Action<ReadOnlySpan<byte>> frame, Action? beforeStep = null, bool onlyLast = false)
     {
         ArgumentNullException.ThrowIfNull(env);
         ArgumentNullException.ThrowIfNull(policy);
@@ -55,7 +56,7 @@ public static class RolloutRecorder
         var data = env.Data(0);
         var total = Stopwatch.StartNew();
         var rendering = new Stopwatch();
-        int steps = 0, episodeEnds = 0;
+        int steps = 0, episodeEnds = 0, rendered = 0;
 
         // The reset state has no derived quantities yet for every task: compute them before the first frame.
         data.Forward();
@@ -76,12 +77,14 @@ public static class RolloutRecorder
             }
             // A reset state may lack its derived quantities (a task need not run mj_forward in Reset).
             if (reset) data.Forward();
+            if (onlyLast && j < frames - 1) continue;
             rendering.Start();
             renderer.Render(data, rgb);
             rendering.Stop();
             frame(rgb);
+            rendered++;
         }
         double travel = Math.Sqrt(Math.Pow(data.Xpos[3 * body] - x0, 2) + Math.Pow(data.Xpos[3 * body + 1] - y0, 2));
-        return new RolloutStats(frames, steps, episodeEnds, rendering.Elapsed.TotalSeconds, total.Elapsed.TotalSeconds, travel);
+        return new RolloutStats(rendered, steps, episodeEnds, rendering.Elapsed.TotalSeconds, total.Elapsed.TotalSeconds, travel);
     }
 }

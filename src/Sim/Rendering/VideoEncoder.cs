@@ -13,6 +13,8 @@ public enum VideoFormat
     Gif,
     /// <summary>A folder of PNG files <c>frame_00000.png</c>, … (a path ending in <c>/</c>, or an existing folder).</summary>
     PngFrames,
+    /// <summary>One PNG image (<c>.png</c>): the last frame written.</summary>
+    Png,
 }
 
 /// <summary>
@@ -27,6 +29,7 @@ public sealed class VideoEncoder : IDisposable
     private readonly Stream _stdin;
     private readonly StringBuilder _stderr = new();
     private bool _finished;
+    private byte[]? _last;   // Png: the newest frame, handed to ffmpeg at Finish
 
     private VideoEncoder(Process ffmpeg, string path, VideoFormat format, int width, int height, double fps)
     {
@@ -57,7 +60,7 @@ public sealed class VideoEncoder : IDisposable
     /// <summary>Frames written so far.</summary>
     public int Frames { get; private set; }
 
-    /// <summary>The format a path asks for: <c>.mp4</c>, <c>.gif</c>, or a folder (trailing <c>/</c> or existing).</summary>
+    /// <summary>The format a path asks for: <c>.mp4</c>, <c>.gif</c>, <c>.png</c> (one image), or a folder (trailing <c>/</c> or existing).</summary>
     /// <exception cref="ArgumentException">Any other extension.</exception>
     public static VideoFormat FormatOf(string path)
     {
@@ -67,7 +70,8 @@ public sealed class VideoEncoder : IDisposable
         {
             ".mp4" => VideoFormat.Mp4,
             ".gif" => VideoFormat.Gif,
-            var e => throw new ArgumentException($"output '{path}': '{e}' is not a known video format; use .mp4, .gif, or a folder ending in / for PNG frames", nameof(path)),
+            ".png" => VideoFormat.Png,
+            var e => throw new ArgumentException($"output '{path}': '{e}' is not a known format; use .mp4, .gif, .png (one image), or a folder ending in / for PNG frames", nameof(path)),
         };
     }
 
@@ -90,6 +94,8 @@ public sealed class VideoEncoder : IDisposable
             VideoFormat.Mp4 => ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart", full],
             // One palette from all frames (palettegen), applied to each (paletteuse): far fewer bands than GIF's default palette.
             VideoFormat.Gif => ["-vf", "split[a][b];[a]palettegen[p];[b][p]paletteuse", "-loop", "0", full],
+            // One image: ffmpeg gets only the last frame (see Write), and writes it to this name, not a numbered sequence.
+            VideoFormat.Png => ["-frames:v", "1", "-update", "1", full],
             _ => ["-start_number", "0", System.IO.Path.Combine(full, "frame_%05d.png")],
         };
         if (format == VideoFormat.PngFrames) Directory.CreateDirectory(full);
@@ -122,7 +128,7 @@ public sealed class VideoEncoder : IDisposable
         return encoder;
     }
 
-    /// <summary>Appends one frame: [Height, Width, 3] RGB bytes, top row first.</summary>
+    /// <summary>Appends one frame: [Height, Width, 3] RGB bytes, top row first. For <see cref="VideoFormat.Png"/> it replaces the previous one.</summary>
     /// <exception cref="ArgumentException">The frame has the wrong length.</exception>
     /// <exception cref="RenderException">ffmpeg stopped (its error output is in the message).</exception>
     public void Write(ReadOnlySpan<byte> rgb)
@@ -130,6 +136,12 @@ public sealed class VideoEncoder : IDisposable
         if (_finished) throw new InvalidOperationException($"{Path}: the video is finished; no more frames");
         if (rgb.Length != Width * Height * 3)
             throw new ArgumentException($"a frame of {Height}×{Width}×3 = {Width * Height * 3} bytes expected, got {rgb.Length}", nameof(rgb));
+        if (Format == VideoFormat.Png)
+        {
+            rgb.CopyTo(_last ??= new byte[rgb.Length]);
+            Frames++;
+            return;
+        }
         try { _stdin.Write(rgb); }
         catch (IOException e)
         {
@@ -145,7 +157,12 @@ public sealed class VideoEncoder : IDisposable
     {
         if (_finished) return;
         _finished = true;
-        try { _stdin.Close(); } catch (IOException) { }
+        try
+        {
+            if (_last is not null) _stdin.Write(_last);
+            _stdin.Close();
+        }
+        catch (IOException) { }
         _ffmpeg.WaitForExit();
         if (_ffmpeg.ExitCode != 0)
             throw new RenderException($"ffmpeg failed writing {Path} (exit code {_ffmpeg.ExitCode}): {Errors()}");

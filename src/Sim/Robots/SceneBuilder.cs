@@ -32,9 +32,12 @@ public static class SceneBuilder
     public const string Gyro = "imu_gyro", Accelerometer = "imu_acc", Orientation = "imu_quat", Velocimeter = "imu_vel";
 
     /// <summary>The scene's MJCF text for <paramref name="robot"/> inside <paramref name="sceneXml"/>.</summary>
+    /// <exception cref="UrdfException">A floating base that is massless with everything fixed to it.</exception>
+    /// <exception cref="MjException">MuJoCo refuses the robot or the scene (its message names the file and line).</exception>
     public static string Compose(UrdfRobot robot, string sceneXml, SceneOptions options)
     {
-        var robotMjcf = XDocument.Parse(MjModel.ToMjcf(robot.Source));
+        if (options.FloatingBase) robot.RequireInertia(robot.RootLink, "it is the floating base");
+        var robotMjcf = XDocument.Parse(Import(robot));
         var scene = XDocument.Parse(sceneXml);
         var root = scene.Root!;
         var world = Section(root, "worldbody");
@@ -47,8 +50,12 @@ public static class SceneBuilder
         var bodies = rWorld.Elements("body").ToList();
         var geoms = rWorld.Elements().Where(e => e.Name != "body").ToList();
         if (bodies.Count != 1)
-            throw new MjException($"{robot.Source}: expected one root body under <worldbody>, MuJoCo wrote {bodies.Count}");
+            throw new MjException($"{robot.Source}: expected one root body under <worldbody>, MuJoCo wrote {bodies.Count} ({string.Join(", ", bodies.Select(b => (string?)b.Attribute("name")))})");
         var baseBody = bodies[0];
+        // MuJoCo writes a massless link back as a body without <inertial>, which the scene's compile would fill
+        // from its collision shapes at water's density (33 g for a 2 cm foot sphere). URDF says it is massless.
+        foreach (var body in baseBody.DescendantsAndSelf("body").Where(b => b.Element("inertial") is null))
+            body.AddFirst(new XElement("inertial", new XAttribute("pos", "0 0 0"), new XAttribute("mass", "0"), new XAttribute("diaginertia", "0 0 0")));
         baseBody.SetAttributeValue("pos", Vector(options.BasePosition));
         if (options.FloatingBase) baseBody.AddFirst(new XElement("freejoint", new XAttribute("name", "root")));
         // Detach before adding: XLinq copies an element that still has a parent, and the edits below
@@ -89,6 +96,17 @@ public static class SceneBuilder
     /// <summary>Composes and compiles the scene.</summary>
     public static MjModel Build(UrdfRobot robot, string sceneXml, SceneOptions options) =>
         MjModel.FromXml(Compose(robot, sceneXml, options), $"{robot.Name}_scene.xml");
+
+    // MuJoCo compiles the URDF as it should see it (UrdfRobot.ForMuJoCo) from a temporary file and writes it
+    // back as MJCF; its messages name the temporary file, so they are given the URDF's own name (lines match).
+    private static string Import(UrdfRobot robot)
+    {
+        var temp = Path.Combine(Path.GetTempPath(), $"robotics-urdf-{Environment.ProcessId}-{Guid.NewGuid():N}.urdf");
+        File.WriteAllText(temp, robot.ForMuJoCo());
+        try { return MjModel.ToMjcf(temp); }
+        catch (MjException e) { throw new MjException(e.Message.Replace(temp, robot.Source)); }
+        finally { File.Delete(temp); }
+    }
 
     private static XElement Section(XElement root, string name)
     {

@@ -38,6 +38,10 @@ internal sealed class TomlSection
     /// </summary>
     public static TomlSection Parse(string text, string file, IReadOnlyList<string>? overrides = null)
     {
+        // The deserializer lets a repeated key or table win silently; the syntax tree's validation refuses it, with its line.
+        var syntax = Tomlyn.Parsing.SyntaxParser.Parse(text, file, validate: true);
+        if (syntax.Diagnostics.FirstOrDefault(d => d.Kind == Tomlyn.Syntax.DiagnosticMessageKind.Error) is { } error)
+            throw new TaskFileException($"{file}:{error.Span.Start.Line + 1}: not valid TOML: {error.Message}");
         TomlTable table;
         try { table = (TomlTable)TomlSerializer.Deserialize(text, typeof(TomlTable), (TomlSerializerOptions?)null)!; }
         catch (TomlException e) { throw new TaskFileException($"{file}: not valid TOML: {e.Message}"); }

@@ -75,6 +75,36 @@ public class VideoEncoderTests
         }
     }
 
+    [FfmpegFact]
+    public void A_png_path_gets_one_image_of_the_last_frame()
+    {
+        const int width = 33, height = 21;
+        var png = Path.Combine(Path.GetTempPath(), $"robotics-render-{Guid.NewGuid():N}", "frame.png");
+        try
+        {
+            Assert.Equal(VideoFormat.Png, VideoEncoder.FormatOf(png));
+            using (var video = VideoEncoder.Open(png, width, height, fps: 10))
+            {
+                // Three greys; only the last (120) is kept.
+                for (int i = 1; i <= 3; i++) video.Write(Enumerable.Repeat((byte)(40 * i), width * height * 3).ToArray());
+                video.Finish();
+                Assert.Equal(3, video.Frames);
+            }
+            Assert.Equal((1, width, height), Probe(png));
+            Assert.Single(Directory.GetFiles(Path.GetDirectoryName(png)!));
+            // ffmpeg decodes it back to the last frame's grey.
+            var start = new ProcessStartInfo("ffmpeg") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "-v", "error", "-i", png, "-f", "rawvideo", "-pix_fmt", "rgb24", "-" }) start.ArgumentList.Add(a);
+            using var p = Process.Start(start)!;
+            using var pixels = new MemoryStream();
+            p.StandardOutput.BaseStream.CopyTo(pixels);
+            p.WaitForExit();
+            Assert.Equal(width * height * 3, pixels.Length);
+            Assert.All(pixels.ToArray(), b => Assert.Equal(120, b));
+        }
+        finally { Directory.Delete(Path.GetDirectoryName(png)!, recursive: true); }
+    }
+
     [Fact]
     public void Missing_ffmpeg_and_bad_outputs_are_clear_errors()
     {

@@ -93,6 +93,21 @@ public class TaskFileErrorTests : IDisposable
     }
 
     [Fact]
+    public void A_key_written_twice_is_named_with_the_file_and_line_not_silently_the_last()
+    {
+        var path = Write(t => t.Replace("kp = 35.0", "kp = 35.0\nkp = 20.0"));
+        int line = File.ReadAllLines(path).ToList().FindIndex(l => l.StartsWith("kp = 20.0", StringComparison.Ordinal)) + 1;
+        var e = Assert.Throws<TaskFileException>(() => LocomotionConfig.Load(path));
+        Assert.StartsWith($"{path}:{line}: ", e.Message);
+        Assert.Contains("kp", e.Message);
+
+        var table = Write(t => t + "\n[control]\nkd = 0.7\n");
+        var t2 = Assert.Throws<TaskFileException>(() => LocomotionConfig.Load(table));
+        Assert.Contains("control", t2.Message);
+        Assert.Contains(table, t2.Message);
+    }
+
+    [Fact]
     public void Broken_urdfs_are_named_with_file_and_line()
     {
         var urdf = File.ReadAllText(TestPaths.Repo("urdf/go1.urdf"));
