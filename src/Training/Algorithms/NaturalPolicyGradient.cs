@@ -22,57 +22,46 @@ public sealed record NaturalStep(Tensor Step, Tensor Direction, double Alpha, do
 /// states; the empirical Fisher samples the actions too, is noisier, and has rank at most the batch size.
 /// Both are positive semi-definite; double backprop costs about two extra backward passes per product.
 /// </remarks>
-public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm, ICheckpointable
+public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm
 {
     private readonly NpgConfig _c;
-    private readonly Critic _critic;
-    private readonly RolloutStorage _storage;
+    private readonly AlgorithmState _state;
     private readonly CriticFitter _valueFit;
-    private readonly Regularizer _regularizer;
-    private readonly Generator _generator;
 
-    /// <summary>Builds the actor, critic, value optimizer and storage; <paramref name="seed"/> fixes initialization and sampling.</summary>
-    public NaturalPolicyGradient(int policyDim, int criticDim, int actionDim, int envs, NpgConfig config, NetworkConfig network, Device device, ulong seed)
+    /// <summary>Builds the actor, critic, value optimizer and storage of <paramref name="spec"/>; its seed fixes initialization and sampling.</summary>
+    public NaturalPolicyGradient(AlgorithmSpec spec, NpgConfig config)
     {
         _c = config.Validate();
-        manual_seed((long)(seed & long.MaxValue));   // network initialization
-        Actor = new GaussianActor(policyDim, actionDim, network);
-        _critic = new Critic(criticDim, network);
-        Actor.to(device);
-        _critic.to(device);
-        _generator = new Generator(seed);
-        _storage = new RolloutStorage(config.StepsPerEnv, envs, policyDim, criticDim, actionDim, device);
-        _valueFit = new CriticFitter(_critic, config.ValueFit);
-        _regularizer = new Regularizer(Actor, policyDim, actionDim, network, config.Regularizers);
+        _state = AlgorithmState.ActorCritic(spec, config.Regularizers);
+        _valueFit = new CriticFitter(Critic, config.ValueFit);
+        _state.TrackOptimizer("value_optimizer", _valueFit.Optimizer);
     }
 
     /// <inheritdoc/>
-    public GaussianActor Actor { get; }
+    public AlgorithmState State => _state;
+    /// <inheritdoc/>
+    public GaussianActor Actor => _state.Actor;
     /// <summary>The value function.</summary>
-    public Critic Critic => _critic;
+    public Critic Critic => _state.Critic!;
     /// <summary>The rollout of the current iteration.</summary>
-    public RolloutStorage Storage => _storage;
+    public RolloutStorage Storage => _state.Rollout!;
     /// <summary>The entropy bonus and KL to the base policy.</summary>
-    public Regularizer Regularizer => _regularizer;
+    public Regularizer Regularizer => _state.Regularizer;
 
     /// <inheritdoc/>
-    public Tensor Act(Tensor policyObs, Tensor criticObs) => GaussianRollout.Act(Actor, _critic, _storage, _generator, policyObs, criticObs);
+    public Tensor Act(Tensor policyObs, Tensor criticObs) => GaussianRollout.Act(_state, policyObs, criticObs);
 
     /// <inheritdoc/>
     public void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs) =>
-        GaussianRollout.Step(_storage, _critic, _c.Gamma, rewards, terminated, truncated, finalCriticObs);
+        GaussianRollout.Step(_state, bootstrap: true, _c.Gamma, rewards, terminated, truncated, finalCriticObs);
 
     /// <inheritdoc/>
-    public void ComputeReturns(Tensor lastCriticObs)
-    {
-        using var scope = NewDisposeScope();
-        _storage.ComputeReturns(GaussianRollout.FillValues(_critic, _storage, lastCriticObs), _c.Gamma, _c.Lambda);
-    }
+    public void ComputeReturns(Tensor lastCriticObs) => GaussianRollout.ComputeReturns(_state, lastCriticObs, _c.Gamma, _c.Lambda);
 
     /// <inheritdoc/>
     public UpdateStats Update(double progress)
     {
-        var s = _storage;
+        var s = Storage;
         if (s.Count != s.Steps) throw new InvalidOperationException($"update after {s.Count} of {s.Steps} steps");
         long b = (long)s.Steps * s.Envs;
         using var scope = NewDisposeScope();
@@ -94,7 +83,7 @@ public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm, ICheckpointable
         }
 
         // The objective's gradient g = ∇ [mean(ρ·A) − penalty] at θ_old (ρ = 1 there).
-        var (objective, entropy, _) = Objective(Actor, _regularizer, obs, act, oldLogp, adv);
+        var (objective, entropy, _) = Objective(Actor, Regularizer, obs, act, oldLogp, adv);
         var g = FlatParameters.Gradient(objective, parameters);
 
         // Natural step: α·(F + λI)⁻¹g with α from the KL budget δ.
@@ -105,14 +94,14 @@ public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm, ICheckpointable
         double kl, after;
         using (no_grad())
         {
-            var (o, _, _) = Objective(Actor, _regularizer, obs, act, oldLogp, adv);
+            var (o, _, _) = Objective(Actor, Regularizer, obs, act, oldLogp, adv);
             after = o.ToDouble();
             var mean = Actor.forward(obs);
             kl = Regularizer.GaussianKl(oldMean, oldStd, mean, Actor.Std(mean)).mean().ToDouble();
         }
 
         // The value function, fitted separately to the GAE returns.
-        double valueLoss = _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), _generator);
+        double valueLoss = _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), _state.Generator);
 
         s.Clear();
         double noise;
@@ -175,32 +164,5 @@ public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm, ICheckpointable
     }
 
     /// <inheritdoc/>
-    public void SaveState(string directory)
-    {
-        CheckpointFiles.Save(directory, "actor", Actor);
-        CheckpointFiles.Save(directory, "critic", _critic);
-        CheckpointFiles.Save(directory, "value_optimizer", _valueFit.Optimizer);
-        CheckpointFiles.Save(directory, "generator", _generator);
-        _regularizer.SaveState(directory);
-    }
-
-    /// <inheritdoc/>
-    public void LoadState(string directory)
-    {
-        CheckpointFiles.Load(directory, "actor", Actor);
-        CheckpointFiles.Load(directory, "critic", _critic);
-        CheckpointFiles.Load(directory, "value_optimizer", _valueFit.Optimizer);
-        CheckpointFiles.Load(directory, "generator", _generator);
-        _regularizer.LoadState(directory);
-    }
-
-    /// <inheritdoc/>
-    public void Dispose()
-    {
-        _storage.Dispose();
-        _valueFit.Dispose();
-        _regularizer.Dispose();
-        Actor.Dispose();
-        _critic.Dispose();
-    }
+    public void Dispose() => _state.Dispose();
 }

@@ -13,14 +13,14 @@ public class ResumeTests
     private static TrainOptions Options(string runs, int iterations, bool scaleRewards = false, string algo = "ppo") => new()
     {
         Task = "cartpole_balance", Algorithm = algo, Envs = 8, Threads = 2, Seed = 11, Iterations = iterations, CheckpointEvery = 2, RunsDirectory = runs,
-        Ppo = new PpoConfig { StepsPerEnv = 16, ScaleRewards = scaleRewards }, Network = new NetworkConfig { Hidden = new[] { 32, 32 } },
+        StepsPerEnv = 16, AlgorithmSettings = scaleRewards ? new[] { "scale_rewards=true" } : Array.Empty<string>(), Network = new NetworkConfig { Hidden = new[] { 32, 32 } },
     };
 
     // Everything learned: parameters, normalizer statistics and Adam's moments (through the next update they drive).
     private static float[] State(TrainingSession s)
     {
         var actor = s.Algorithm.Actor;
-        var critic = AlgorithmCatalog.CriticOf(s.Algorithm)!;
+        var critic = s.Algorithm.Critic!;
         var state = actor.parameters().Concat(critic.parameters()).SelectMany(p => p.data<float>().ToArray())
             .Concat(actor.Normalizer.Mean.data<float>().ToArray()).Concat(critic.Normalizer.Variance.data<float>().ToArray());
         return (s.Algorithm is Ppo ppo ? state.Append((float)ppo.LearningRate) : state).ToArray();
