@@ -34,9 +34,9 @@ public sealed record AlgorithmSpec(int PolicyDim, int CriticDim, int ActionDim, 
 /// </remarks>
 public sealed class AlgorithmState : IDisposable, ICheckpointable
 {
-    private readonly List<(string Name, optim.Optimizer Optimizer)> _optimizers = new();
-    private readonly List<(string Name, nn.Module Module)> _modules = new();
-    private readonly List<(string Name, Func<IReadOnlyDictionary<string, double>> Save, Action<IReadOnlyDictionary<string, double>> Load)> _scalars = new();
+    // What a checkpoint holds, each part written and read by its own pair; and what else is disposed with the state.
+    private readonly List<(Action<string> Save, Action<string> Load)> _parts = new();
+    private readonly List<IDisposable> _tracked = new();
 
     private AlgorithmState(AlgorithmSpec spec, bool critic, RegularizerConfig regularizers, double? scaleRewardsGamma, bool episodes)
     {
@@ -52,7 +52,15 @@ public sealed class AlgorithmState : IDisposable, ICheckpointable
         if (episodes) Episodes = new EpisodeStorage(spec.MaxEpisodeSteps, spec.Envs, spec.PolicyDim, spec.ActionDim, spec.Device);
         else Rollout = new RolloutStorage(spec.StepsPerEnv, spec.Envs, spec.PolicyDim, spec.CriticDim, spec.ActionDim, spec.Device);
         if (scaleRewardsGamma is { } gamma) RewardScaler = new RewardScaler(spec.Envs, gamma, spec.Device);
+
+        Part(d => CheckpointFiles.Save(d, "actor", Actor), d => CheckpointFiles.Load(d, "actor", Actor));
+        if (Critic is { } c) Part(d => CheckpointFiles.Save(d, "critic", c), d => CheckpointFiles.Load(d, "critic", c));
+        Part(d => CheckpointFiles.Save(d, "generator", Generator), d => CheckpointFiles.Load(d, "generator", Generator));
+        if (RewardScaler is { } r) Part(d => r.SaveState(d, "reward_scaler"), d => r.LoadState(d, "reward_scaler"));
+        Part(Regularizer.SaveState, Regularizer.LoadState);
     }
+
+    private void Part(Action<string> save, Action<string> load) => _parts.Add((save, load));
 
     /// <summary>
     /// The state of an actor-critic algorithm on [T, N] rollouts: actor, critic, <see cref="RolloutStorage"/>, the
@@ -93,45 +101,33 @@ public sealed class AlgorithmState : IDisposable, ICheckpointable
     /// <summary>Adds an optimizer whose state goes into checkpoints as <c>name.pt</c>, and is disposed with the state.</summary>
     public T TrackOptimizer<T>(string name, T optimizer) where T : optim.Optimizer
     {
-        _optimizers.Add((name, optimizer));
+        Part(d => CheckpointFiles.Save(d, name, optimizer), d => CheckpointFiles.Load(d, name, optimizer));
+        _tracked.Add(optimizer);
         return optimizer;
     }
 
     /// <summary>Adds a module (e.g. a reference policy) saved as <c>name.pt</c> and disposed with the state.</summary>
     public T TrackModule<T>(string name, T module) where T : nn.Module
     {
-        _modules.Add((name, module));
+        Part(d => CheckpointFiles.Save(d, name, module), d => CheckpointFiles.Load(d, name, module));
+        _tracked.Add(module);
         return module;
     }
 
     /// <summary>Adds named scalars (a learning rate, a counter) saved as <c>name.json</c> and restored through <paramref name="load"/>.</summary>
     public void TrackScalars(string name, Func<IReadOnlyDictionary<string, double>> save, Action<IReadOnlyDictionary<string, double>> load) =>
-        _scalars.Add((name, save, load));
+        Part(d => CheckpointFiles.Save(d, name, save()), d => load(CheckpointFiles.LoadScalars(d, name)));
 
     /// <inheritdoc/>
     public void SaveState(string directory)
     {
-        CheckpointFiles.Save(directory, "actor", Actor);
-        if (Critic is not null) CheckpointFiles.Save(directory, "critic", Critic);
-        foreach (var (name, module) in _modules) CheckpointFiles.Save(directory, name, module);
-        foreach (var (name, optimizer) in _optimizers) CheckpointFiles.Save(directory, name, optimizer);
-        CheckpointFiles.Save(directory, "generator", Generator);
-        foreach (var (name, save, _) in _scalars) CheckpointFiles.Save(directory, name, save());
-        RewardScaler?.SaveState(directory, "reward_scaler");
-        Regularizer.SaveState(directory);
+        foreach (var (save, _) in _parts) save(directory);
     }
 
     /// <inheritdoc/>
     public void LoadState(string directory)
     {
-        CheckpointFiles.Load(directory, "actor", Actor);
-        if (Critic is not null) CheckpointFiles.Load(directory, "critic", Critic);
-        foreach (var (name, module) in _modules) CheckpointFiles.Load(directory, name, module);
-        foreach (var (name, optimizer) in _optimizers) CheckpointFiles.Load(directory, name, optimizer);
-        CheckpointFiles.Load(directory, "generator", Generator);
-        foreach (var (name, _, load) in _scalars) load(CheckpointFiles.LoadScalars(directory, name));
-        RewardScaler?.LoadState(directory, "reward_scaler");
-        Regularizer.LoadState(directory);
+        foreach (var (_, load) in _parts) load(directory);
     }
 
     /// <inheritdoc/>
@@ -140,8 +136,7 @@ public sealed class AlgorithmState : IDisposable, ICheckpointable
         Rollout?.Dispose();
         Episodes?.Dispose();
         RewardScaler?.Dispose();
-        foreach (var (_, optimizer) in _optimizers) optimizer.Dispose();
-        foreach (var (_, module) in _modules) module.Dispose();
+        foreach (var t in _tracked) t.Dispose();
         Regularizer.Dispose();
         Actor.Dispose();
         Critic?.Dispose();

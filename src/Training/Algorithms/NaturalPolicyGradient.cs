@@ -6,6 +6,12 @@ using static TorchSharp.torch;
 
 namespace Robotics.Training.Algorithms;
 
+/// <summary>
+/// A rollout flattened to B = T·N samples for a natural-gradient update, with the policy before the step, θ_old:
+/// obs [B, obsDim], actions [B, actionDim], advantages [B], the trainable parameters, and θ_old's μ, σ [B, actionDim] and log π [B].
+/// </summary>
+public sealed record NaturalBatch(long Size, Tensor Obs, Tensor Actions, Tensor Advantages, Parameter[] Parameters, Tensor OldMean, Tensor OldStd, Tensor OldLogp);
+
 /// <summary>A natural-gradient step: x ≈ (F + λI)⁻¹g from conjugate gradient, α = √(2δ / xᵀ(F + λI)x), Δθ = α·x.</summary>
 public sealed record NaturalStep(Tensor Step, Tensor Direction, double Alpha, double ExpectedImprovement, int CgIterations, double CgResidual);
 
@@ -22,65 +28,26 @@ public sealed record NaturalStep(Tensor Step, Tensor Direction, double Alpha, do
 /// states; the empirical Fisher samples the actions too, is noisier, and has rank at most the batch size.
 /// Both are positive semi-definite; double backprop costs about two extra backward passes per product.
 /// </remarks>
-public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm
+public sealed class NaturalPolicyGradient : ActorCriticAlgorithm
 {
     private readonly NpgConfig _c;
-    private readonly AlgorithmState _state;
     private readonly CriticFitter _valueFit;
 
     /// <summary>Builds the actor, critic, value optimizer and storage of <paramref name="spec"/>; its seed fixes initialization and sampling.</summary>
     public NaturalPolicyGradient(AlgorithmSpec spec, NpgConfig config)
+        : base(AlgorithmState.ActorCritic(spec, config.Validate().Regularizers), config.Gamma, config.Lambda)
     {
-        _c = config.Validate();
-        _state = AlgorithmState.ActorCritic(spec, config.Regularizers);
+        _c = config;
         _valueFit = new CriticFitter(Critic, config.ValueFit);
-        _state.TrackOptimizer("value_optimizer", _valueFit.Optimizer);
+        State.TrackOptimizer("value_optimizer", _valueFit.Optimizer);
     }
 
     /// <inheritdoc/>
-    public AlgorithmState State => _state;
-    /// <inheritdoc/>
-    public GaussianActor Actor => _state.Actor;
-    /// <summary>The value function.</summary>
-    public Critic Critic => _state.Critic!;
-    /// <summary>The rollout of the current iteration.</summary>
-    public RolloutStorage Storage => _state.Rollout!;
-    /// <summary>The entropy bonus and KL to the base policy.</summary>
-    public Regularizer Regularizer => _state.Regularizer;
-
-    /// <inheritdoc/>
-    public Tensor Act(Tensor policyObs, Tensor criticObs) => GaussianRollout.Act(_state, policyObs, criticObs);
-
-    /// <inheritdoc/>
-    public void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs) =>
-        GaussianRollout.Step(_state, bootstrap: true, _c.Gamma, rewards, terminated, truncated, finalCriticObs);
-
-    /// <inheritdoc/>
-    public void ComputeReturns(Tensor lastCriticObs) => GaussianRollout.ComputeReturns(_state, lastCriticObs, _c.Gamma, _c.Lambda);
-
-    /// <inheritdoc/>
-    public UpdateStats Update(double progress)
+    public override UpdateStats Update(double progress)
     {
         var s = Storage;
-        if (s.Count != s.Steps) throw new InvalidOperationException($"update after {s.Count} of {s.Steps} steps");
-        long b = (long)s.Steps * s.Envs;
         using var scope = NewDisposeScope();
-        var obs = s.PolicyObs.reshape(b, -1);
-        var act = s.Actions.reshape(b, -1);
-        var adv = s.Advantages.reshape(b);
-        if (_c.NormalizeAdvantages) adv = (adv - adv.mean()) / (adv.std() + 1e-8);
-        var parameters = FlatParameters.Trainable(Actor);
-
-        // The policy before the step, θ_old: the current network, not the stored collection-time μ, σ,
-        // which differ slightly because the observation normalizer moved during collection. Using the
-        // current one makes KL(θ_old ‖ θ_old) = 0 exactly, as the Fisher-vector product assumes.
-        Tensor oldMean, oldStd, oldLogp;
-        using (no_grad())
-        {
-            oldMean = Actor.forward(obs);
-            oldStd = Actor.Std(oldMean);
-            oldLogp = GaussianActor.LogProb(act, oldMean, oldStd);
-        }
+        var (b, obs, act, adv, parameters, oldMean, oldStd, oldLogp) = NaturalPolicyGradient.Batch(Actor, s, _c.NormalizeAdvantages);
 
         // The objective's gradient g = ∇ [mean(ρ·A) − penalty] at θ_old (ρ = 1 there).
         var (objective, entropy, _) = Objective(Actor, Regularizer, obs, act, oldLogp, adv);
@@ -101,7 +68,7 @@ public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm
         }
 
         // The value function, fitted separately to the GAE returns.
-        double valueLoss = _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), _state.Generator);
+        double valueLoss = _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), State.Generator);
 
         s.Clear();
         double noise;
@@ -114,6 +81,29 @@ public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm
                 ["improvement"] = after - objective.ToDouble(), ["cg_iterations"] = step.CgIterations, ["cg_residual"] = step.CgResidual,
             },
         };
+    }
+
+    /// <summary>
+    /// The full rollout as one batch at θ_old (advantages normalized when asked); call inside the update's dispose scope.
+    /// Shared with <see cref="Trpo"/>.
+    /// </summary>
+    public static NaturalBatch Batch(GaussianActor actor, RolloutStorage s, bool normalizeAdvantages)
+    {
+        if (s.Count != s.Steps) throw new InvalidOperationException($"update after {s.Count} of {s.Steps} steps");
+        long b = (long)s.Steps * s.Envs;
+        var obs = s.PolicyObs.reshape(b, -1);
+        var act = s.Actions.reshape(b, -1);
+        var adv = s.Advantages.reshape(b);
+        if (normalizeAdvantages) adv = (adv - adv.mean()) / (adv.std() + 1e-8);
+        var parameters = FlatParameters.Trainable(actor);
+
+        // The policy before the step, θ_old: the current network, not the stored collection-time μ, σ,
+        // which differ slightly because the observation normalizer moved during collection. Using the
+        // current one makes KL(θ_old ‖ θ_old) = 0 exactly, as the Fisher-vector product assumes.
+        using var _ = no_grad();
+        var oldMean = actor.forward(obs);
+        var oldStd = actor.Std(oldMean);
+        return new NaturalBatch(b, obs, act, adv, parameters, oldMean, oldStd, GaussianActor.LogProb(act, oldMean, oldStd));
     }
 
     /// <summary>
@@ -162,7 +152,4 @@ public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm
         using (no_grad()) expected = alpha * g.dot(cg.X).ToDouble();
         return new NaturalStep(cg.X * alpha, cg.X, alpha, expected, cg.Iterations, cg.ResidualNorm);
     }
-
-    /// <inheritdoc/>
-    public void Dispose() => _state.Dispose();
 }

@@ -12,54 +12,32 @@ namespace Robotics.Training.Algorithms;
 /// scaled by a running std of the discounted return (<see cref="PpoConfig.ScaleRewards"/>). Which of these
 /// "code-level optimizations" are on is set in one place by <see cref="CodeLevelOptimizations"/>.
 /// </summary>
-public sealed class Ppo : IOnPolicyAlgorithm
+public sealed class Ppo : ActorCriticAlgorithm
 {
     private readonly PpoConfig _c;
-    private readonly AlgorithmState _state;
     private readonly optim.Optimizer _optimizer;
     private double _lr;
 
     /// <summary>Builds the actor, critic, optimizer and storage of <paramref name="spec"/>; its seed fixes their initialization and all sampling.</summary>
     public Ppo(AlgorithmSpec spec, PpoConfig config)
+        : base(AlgorithmState.ActorCritic(spec, new RegularizerConfig { EntropyCoef = config.Validate().EntropyCoef, BaseKlCoef = config.BaseKlCoef },
+            config.ScaleRewards ? config.Gamma : null), config.Gamma, config.Lambda)
     {
-        _c = config.Validate();
-        _state = AlgorithmState.ActorCritic(spec, new RegularizerConfig { EntropyCoef = config.EntropyCoef, BaseKlCoef = config.BaseKlCoef },
-            config.ScaleRewards ? config.Gamma : null);
+        _c = config;
         _lr = config.LearningRate;
-        _optimizer = _state.TrackOptimizer("optimizer", optim.Adam(Actor.parameters().Concat(Critic.parameters()), _lr));
-        _state.TrackScalars("ppo", () => new Dictionary<string, double> { ["learning_rate"] = _lr }, s => SetLearningRate(s["learning_rate"]));
+        _optimizer = State.TrackOptimizer("optimizer", optim.Adam(Actor.parameters().Concat(Critic.parameters()), _lr));
+        State.TrackScalars("ppo", () => new Dictionary<string, double> { ["learning_rate"] = _lr }, s => SetLearningRate(s["learning_rate"]));
     }
 
-    /// <inheritdoc/>
-    public AlgorithmState State => _state;
-    /// <inheritdoc/>
-    public GaussianActor Actor => _state.Actor;
-    /// <summary>The value function.</summary>
-    public Critic Critic => _state.Critic!;
-    /// <summary>The entropy bonus and the KL to a base policy (<see cref="Regularizer.SetBase"/> sets a pretrained one).</summary>
-    public Regularizer Regularizer => _state.Regularizer;
-    /// <summary>The rollout of the current iteration.</summary>
-    public RolloutStorage Storage => _state.Rollout!;
     /// <summary>Where the networks live.</summary>
-    public Device Device => _state.Device;
+    public Device Device => State.Device;
     /// <summary>The optimizer (its state goes into checkpoints).</summary>
     public optim.Optimizer Optimizer => _optimizer;
     /// <summary>Current learning rate.</summary>
     public double LearningRate => _lr;
 
     /// <inheritdoc/>
-    public Tensor Act(Tensor policyObs, Tensor criticObs) => GaussianRollout.Act(_state, policyObs, criticObs);
-
-    /// <inheritdoc/>
-    /// <remarks>A time limit is not a terminal state: the truncated environments bootstrap from the value of the observation it cut off.</remarks>
-    public void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs) =>
-        GaussianRollout.Step(_state, bootstrap: true, _c.Gamma, rewards, terminated, truncated, finalCriticObs);
-
-    /// <inheritdoc/>
-    public void ComputeReturns(Tensor lastCriticObs) => GaussianRollout.ComputeReturns(_state, lastCriticObs, _c.Gamma, _c.Lambda);
-
-    /// <inheritdoc/>
-    public UpdateStats Update(double progress)
+    public override UpdateStats Update(double progress)
     {
         var s = Storage;
         if (s.Count != s.Steps) throw new InvalidOperationException($"update after {s.Count} of {s.Steps} steps");
@@ -81,7 +59,7 @@ public sealed class Ppo : IOnPolicyAlgorithm
         int updates = 0;
         for (int epoch = 0; epoch < _c.Epochs; epoch++)
         {
-            foreach (var idx in s.Minibatches(_c.Minibatches, _state.Generator))
+            foreach (var idx in s.Minibatches(_c.Minibatches, State.Generator))
             {
                 using var scope = NewDisposeScope();
                 var o = obs.index_select(0, idx);
@@ -160,7 +138,4 @@ public sealed class Ppo : IOnPolicyAlgorithm
         _lr = lr;
         foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
     }
-
-    /// <inheritdoc/>
-    public void Dispose() => _state.Dispose();
 }

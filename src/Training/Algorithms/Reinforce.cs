@@ -21,51 +21,38 @@ namespace Robotics.Training.Algorithms;
 /// DESIGN: we did not drop partial episodes (unbiased without a critic, but throws away up to a whole
 /// episode per environment and iteration, and nothing at all is left when T is shorter than an episode).
 /// </remarks>
-public sealed class Reinforce : IOnPolicyAlgorithm
+public sealed class Reinforce : ActorCriticAlgorithm
 {
     private readonly ReinforceConfig _c;
-    private readonly AlgorithmState _state;
     private readonly optim.Optimizer _optimizer;
     private readonly CriticFitter _valueFit;
 
     /// <summary>Builds the actor, critic (used only by the value baseline), optimizers and storage of <paramref name="spec"/>; its seed fixes initialization and sampling.</summary>
     public Reinforce(AlgorithmSpec spec, ReinforceConfig config)
+        : base(AlgorithmState.ActorCritic(spec, config.Validate().Regularizers), config.Gamma, lambda: 1)
     {
-        _c = config.Validate();
-        _state = AlgorithmState.ActorCritic(spec, config.Regularizers);
-        _optimizer = _state.TrackOptimizer<optim.Optimizer>("optimizer", config.Optimizer == "sgd" ? optim.SGD(Actor.parameters(), config.LearningRate) : optim.Adam(Actor.parameters(), config.LearningRate));
+        _c = config;
+        _optimizer = State.TrackOptimizer<optim.Optimizer>("optimizer", config.Optimizer == "sgd" ? optim.SGD(Actor.parameters(), config.LearningRate) : optim.Adam(Actor.parameters(), config.LearningRate));
         _valueFit = new CriticFitter(Critic, config.ValueFit);
-        _state.TrackOptimizer("value_optimizer", _valueFit.Optimizer);
+        State.TrackOptimizer("value_optimizer", _valueFit.Optimizer);
     }
 
-    /// <inheritdoc/>
-    public AlgorithmState State => _state;
-    /// <inheritdoc/>
-    public GaussianActor Actor => _state.Actor;
-    /// <summary>The value function (the baseline when <see cref="ReinforceConfig.Baseline"/> is <c>value</c>).</summary>
-    public Critic Critic => _state.Critic!;
-    /// <summary>The rollout of the current iteration.</summary>
-    public RolloutStorage Storage => _state.Rollout!;
-    /// <summary>The entropy bonus and KL to the base policy.</summary>
-    public Regularizer Regularizer => _state.Regularizer;
     private bool UsesValue => _c.Baseline == "value";
 
     /// <inheritdoc/>
-    public Tensor Act(Tensor policyObs, Tensor criticObs) => GaussianRollout.Act(_state, policyObs, criticObs);
+    /// <remarks>Without a value baseline there is nothing to bootstrap a truncation from: the return ends there.</remarks>
+    public override void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs) =>
+        GaussianRollout.Step(State, bootstrap: UsesValue, _c.Gamma, rewards, terminated, truncated, finalCriticObs);
 
     /// <inheritdoc/>
-    public void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs) =>
-        GaussianRollout.Step(_state, bootstrap: UsesValue, _c.Gamma, rewards, terminated, truncated, finalCriticObs);
-
-    /// <inheritdoc/>
-    public void ComputeReturns(Tensor lastCriticObs)
+    public override void ComputeReturns(Tensor lastCriticObs)
     {
         using var scope = NewDisposeScope();
         var s = Storage;
         // V(s_t) and V(s_T) from the critic before it sees this rollout; zeros without a value baseline
         // (then the return is truncated at the rollout's end).
         Tensor last;
-        if (UsesValue) last = GaussianRollout.FillValues(_state, lastCriticObs);
+        if (UsesValue) last = GaussianRollout.FillValues(State, lastCriticObs);
         else { s.Values.zero_(); last = zeros(s.Envs, device: s.Values.device); }
         var (returns, weights) = Weights(s.Rewards, s.Dones, s.Values, last, _c);
         s.Returns.copy_(returns);
@@ -128,7 +115,7 @@ public sealed class Reinforce : IOnPolicyAlgorithm
     }
 
     /// <inheritdoc/>
-    public UpdateStats Update(double progress)
+    public override UpdateStats Update(double progress)
     {
         var s = Storage;
         if (s.Count != s.Steps) throw new InvalidOperationException($"update after {s.Count} of {s.Steps} steps");
@@ -153,7 +140,7 @@ public sealed class Reinforce : IOnPolicyAlgorithm
         }
 
         // The value baseline is fitted after the step, to the reward-to-go.
-        double valueLoss = UsesValue ? _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), _state.Generator) : 0;
+        double valueLoss = UsesValue ? _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), State.Generator) : 0;
 
         s.Clear();
         double noise;
@@ -163,7 +150,4 @@ public sealed class Reinforce : IOnPolicyAlgorithm
             Extra = new Dictionary<string, double> { ["base_kl"] = baseKl },
         };
     }
-
-    /// <inheritdoc/>
-    public void Dispose() => _state.Dispose();
 }

@@ -24,66 +24,30 @@ public sealed record TrpoLineSearch(bool Accepted, int Backtracks, double StepFr
 /// improvement (the Armijo test of some implementations, e.g. rllab's 0.1·expected): the rule,
 /// and with a few thousand samples the measured improvement is itself noisy.
 /// </remarks>
-public sealed class Trpo : IOnPolicyAlgorithm
+public sealed class Trpo : ActorCriticAlgorithm
 {
     private readonly TrpoConfig _c;
-    private readonly AlgorithmState _state;
     private readonly CriticFitter _valueFit;
 
     /// <summary>Builds the actor, critic, value optimizer and storage of <paramref name="spec"/>; its seed fixes initialization and sampling.</summary>
     public Trpo(AlgorithmSpec spec, TrpoConfig config)
-    {
-        _c = config.Validate();
         // TRPO+ scales rewards by a running std of the return before the truncation bootstrap, as PPO does.
-        _state = AlgorithmState.ActorCritic(spec, config.Regularizers, config.ScaleRewards ? config.Gamma : null);
+        : base(AlgorithmState.ActorCritic(spec, config.Validate().Regularizers, config.ScaleRewards ? config.Gamma : null), config.Gamma, config.Lambda)
+    {
+        _c = config;
         _valueFit = new CriticFitter(Critic, config.ValueFit);
-        _state.TrackOptimizer("value_optimizer", _valueFit.Optimizer);
+        State.TrackOptimizer("value_optimizer", _valueFit.Optimizer);
     }
 
-    /// <inheritdoc/>
-    public AlgorithmState State => _state;
-    /// <inheritdoc/>
-    public GaussianActor Actor => _state.Actor;
-    /// <summary>The value function.</summary>
-    public Critic Critic => _state.Critic!;
-    /// <summary>The rollout of the current iteration.</summary>
-    public RolloutStorage Storage => _state.Rollout!;
-    /// <summary>The entropy bonus and KL to the base policy.</summary>
-    public Regularizer Regularizer => _state.Regularizer;
     /// <summary>The last update's line search (null before the first).</summary>
     public TrpoLineSearch? LastLineSearch { get; private set; }
 
     /// <inheritdoc/>
-    public Tensor Act(Tensor policyObs, Tensor criticObs) => GaussianRollout.Act(_state, policyObs, criticObs);
-
-    /// <inheritdoc/>
-    public void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs) =>
-        GaussianRollout.Step(_state, bootstrap: true, _c.Gamma, rewards, terminated, truncated, finalCriticObs);
-
-    /// <inheritdoc/>
-    public void ComputeReturns(Tensor lastCriticObs) => GaussianRollout.ComputeReturns(_state, lastCriticObs, _c.Gamma, _c.Lambda);
-
-    /// <inheritdoc/>
-    public UpdateStats Update(double progress)
+    public override UpdateStats Update(double progress)
     {
         var s = Storage;
-        if (s.Count != s.Steps) throw new InvalidOperationException($"update after {s.Count} of {s.Steps} steps");
-        long b = (long)s.Steps * s.Envs;
         using var scope = NewDisposeScope();
-        var obs = s.PolicyObs.reshape(b, -1);
-        var act = s.Actions.reshape(b, -1);
-        var adv = s.Advantages.reshape(b);
-        if (_c.NormalizeAdvantages) adv = (adv - adv.mean()) / (adv.std() + 1e-8);
-        var parameters = FlatParameters.Trainable(Actor);
-
-        // The policy before the step, θ_old.
-        Tensor oldMean, oldStd, oldLogp;
-        using (no_grad())
-        {
-            oldMean = Actor.forward(obs);
-            oldStd = Actor.Std(oldMean);
-            oldLogp = GaussianActor.LogProb(act, oldMean, oldStd);
-        }
+        var (b, obs, act, adv, parameters, oldMean, oldStd, oldLogp) = NaturalPolicyGradient.Batch(Actor, s, _c.NormalizeAdvantages);
 
         // The surrogate's gradient at θ_old and the full natural step (½·ΔθᵀFΔθ = δ).
         var (surrogate, entropy, baseKl) = NaturalPolicyGradient.Objective(Actor, Regularizer, obs, act, oldLogp, adv);
@@ -110,7 +74,7 @@ public sealed class Trpo : IOnPolicyAlgorithm
         LastLineSearch = search;
 
         // The value function, fitted separately to the GAE returns.
-        double valueLoss = _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), _state.Generator, s.Values.reshape(b), progress);
+        double valueLoss = _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), State.Generator, s.Values.reshape(b), progress);
 
         s.Clear();
         double noise;
@@ -134,7 +98,4 @@ public sealed class Trpo : IOnPolicyAlgorithm
         var mean = Actor.forward(obs);
         return (surrogate.ToDouble(), Regularizer.GaussianKl(oldMean, oldStd, mean, Actor.Std(mean)).mean().ToDouble());
     }
-
-    /// <inheritdoc/>
-    public void Dispose() => _state.Dispose();
 }

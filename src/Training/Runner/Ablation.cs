@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Robotics.Deploy.Contract;
 using Robotics.Sim.Envs;
-using Robotics.Sim.Random;
 using Robotics.Training.Algorithms;
 using Robotics.Training.Models;
 using static TorchSharp.torch;

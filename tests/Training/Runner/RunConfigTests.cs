@@ -104,7 +104,7 @@ public class RunConfigTests
                 """);
             var config = RunConfig.Read(path);
             Assert.Equal(16, config.StepsPerEnv);
-            Assert.Equal(new[] { "schedule=linear", "scale_rewards=true" }, config.AlgorithmSettings.Order());
+            Assert.Equal(new[] { "scale_rewards=true", "schedule=linear" }, config.AlgorithmSettings.Order());
             var ppo = (PpoConfig)config.AlgorithmConfig();
             Assert.True(ppo.ScaleRewards);
             Assert.Equal("linear", ppo.Schedule);
