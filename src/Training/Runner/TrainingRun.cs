@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Robotics.Sim.Envs;
 using Robotics.Sim.Random;
 using Robotics.Training.Algorithms;
@@ -109,14 +110,19 @@ public sealed record RunObservationGroup(string Name, int Dim, IReadOnlyList<Run
 public sealed record RunConfig : TrainOptions
 {
     /// <summary>The task's own name (<see cref="TrainOptions.Task"/> may be a file).</summary>
+    [JsonPropertyOrder(1)]   // after the options
     public string TaskName { get; init; } = "";
     /// <summary>The commit of the binary that started the run, when it knew.</summary>
+    [JsonPropertyOrder(1)]
     public string? SourceCommit { get; init; }
     /// <summary>The observation groups, in the environment's order.</summary>
+    [JsonPropertyOrder(1)]
     public IReadOnlyList<RunObservationGroup> ObservationGroups { get; init; } = Array.Empty<RunObservationGroup>();
     /// <summary>Width of an action.</summary>
+    [JsonPropertyOrder(1)]
     public int ActionDim { get; init; }
     /// <summary>Policy step [s].</summary>
+    [JsonPropertyOrder(1)]
     public double StepDt { get; init; }
 
     /// <summary>The width of group <paramref name="name"/>.</summary>
