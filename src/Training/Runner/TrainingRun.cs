@@ -87,7 +87,7 @@ public record TrainOptions
         if (Device is not ("cpu" or "cuda")) throw new ArgumentException($"--device {Device}: cpu or cuda");
         if (Iterations < 1) throw new ArgumentException($"--iterations {Iterations}: must be ≥ 1");
         if (CheckpointEvery < 1) throw new ArgumentException($"CheckpointEvery {CheckpointEvery}: must be ≥ 1");
-        if (StepsPerEnv < 1) throw new ArgumentException($"--steps {StepsPerEnv}: must be ≥ 1");
+        if (StepsPerEnv < 1) throw new UserError($"--steps {StepsPerEnv}: must be ≥ 1");
         if (InitFrom is { } init && !File.Exists(Path.Combine(init, TrainingRun.RunStateFile)))
             throw new ArgumentException($"--init-from {init}: not a complete checkpoint folder (no {TrainingRun.RunStateFile})");
         if (AlgorithmConfig() is GrpoConfig grpo && Envs % grpo.GroupSize != 0)
