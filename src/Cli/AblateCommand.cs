@@ -15,13 +15,14 @@ internal static class AblateCommand
 {
     public static Command Create()
     {
+        var defaults = new AblationOptions { Tasks = Array.Empty<string>() };
         var task = new Option<string>("--task") { Description = "task name(s), comma-separated (cartpole_balance, cartpole_swingup, go1_velocity, …)", Required = true };
-        var seeds = new Option<int>("--seeds") { Description = "seeds per variant (≥ 2 for a confidence interval)", DefaultValueFactory = _ => 3 };
-        var iterations = new Option<int>("--iterations") { Description = "PPO iterations per trial; the step budget of every variant is iterations × envs × steps", DefaultValueFactory = _ => 50 };
-        var envs = new Option<int>("--envs") { Description = "parallel environments per trial (a multiple of 8 for GRPO's groups)", DefaultValueFactory = _ => 32 };
-        var steps = new Option<int>("--steps") { Description = "steps per environment per PPO iteration", DefaultValueFactory = _ => 24 };
-        var threads = new Option<int>("--threads") { Description = "simulation threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var hidden = new Option<string>("--hidden") { Description = "hidden layer widths, comma-separated", DefaultValueFactory = _ => "64,64" };
+        var seeds = new Option<int>("--seeds") { Description = "seeds per variant (≥ 2 for a confidence interval)", DefaultValueFactory = _ => defaults.Seeds };
+        var iterations = new Option<int>("--iterations") { Description = "PPO iterations per trial; the step budget of every variant is iterations × envs × steps", DefaultValueFactory = _ => defaults.Iterations };
+        var envs = new Option<int>("--envs") { Description = "parallel environments per trial (a multiple of 8 for GRPO's groups)", DefaultValueFactory = _ => defaults.Envs };
+        var steps = new Option<int>("--steps") { Description = "steps per environment per PPO iteration", DefaultValueFactory = _ => defaults.StepsPerEnv };
+        var threads = new Option<int>("--threads") { Description = "simulation threads", DefaultValueFactory = _ => defaults.Threads };
+        var hidden = new Option<string>("--hidden") { Description = "hidden layer widths, comma-separated", DefaultValueFactory = _ => string.Join(",", defaults.Hidden) };
         var variants = new Option<string?>("--variants") { Description = $"variants to run, comma-separated (default all: {string.Join(", ", AblationVariants.All.Select(v => v.Name))})" };
         var device = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu" };
         var ablate = new Command("ablate", "Train each algorithm variant × seed on the task(s) with one step budget; print and plot final returns with 95% confidence intervals.")

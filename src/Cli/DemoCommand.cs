@@ -121,7 +121,7 @@ internal static class DemoCommand
         {
             Task = "cartpole_balance", Envs = 32, Threads = Math.Min(2, Environment.ProcessorCount), Iterations = 60, CheckpointEvery = 60, Seed = 3,
             RunsDirectory = Path.Combine(outDir, "runs"),
-            Ppo = new Robotics.Training.Algorithms.PpoConfig { StepsPerEnv = 32 },
+            StepsPerEnv = 32,
             Network = new Robotics.Training.Models.NetworkConfig { Hidden = new[] { 64, 64 } },
         };
         using var session = TrainingSession.Start(options, TorchSharp.torch.CPU);

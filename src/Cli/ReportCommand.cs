@@ -105,7 +105,7 @@ internal static class ReportCommand
         md.AppendLine("```").AppendLine(trainCommand ?? RebuiltCommand(options)).AppendLine("```").AppendLine();
         md.AppendLine("| | |").AppendLine("|---|---|");
         md.AppendLine(inv, $"| algorithm | {options.Algorithm}, seed {options.Seed} |");
-        md.AppendLine(inv, $"| environments × steps | {options.Envs} × {options.Ppo.StepsPerEnv} per iteration, {options.Threads} simulation threads, device {options.Device} |");
+        md.AppendLine(inv, $"| environments × steps | {options.Envs} × {options.StepsPerEnv} per iteration, {options.Threads} simulation threads, device {options.Device} |");
         md.AppendLine(inv, $"| iterations | {rows.Count} (of {options.Iterations} asked{(rows.Count < options.Iterations ? "; stopped early: its wall-clock budget, or by hand" : "")}) |");
         md.AppendLine(inv, $"| environment steps | {rows[^1].TotalSteps:N0} |");
         md.AppendLine(inv, $"| wall-clock (collect + learn) | {wall / 60:0.0} min ({rows.Sum(x => x.LearnSeconds) / wall:P0} learning) |");
@@ -218,9 +218,9 @@ internal static class ReportCommand
     // The training command as the run's configuration records it.
     private static string RebuiltCommand(TrainOptions o) =>
         $"robotics train --task {o.Task} --algo {o.Algorithm} --envs {o.Envs} --threads {o.Threads} --device {o.Device} --seed {o.Seed} " +
-        $"--iterations {o.Iterations} --steps {o.Ppo.StepsPerEnv} --hidden {string.Join(",", o.Network.Hidden)} --checkpoint-every {o.CheckpointEvery}" +
+        $"--iterations {o.Iterations} --steps {o.StepsPerEnv} --hidden {string.Join(",", o.Network.Hidden)} --checkpoint-every {o.CheckpointEvery}" +
         (o.InitFrom is { } init ? $" --init-from {Path.GetRelativePath(TaskCatalog.Home, init)}" : "") +
-        string.Concat(o.TaskOverrides.Select(s => $" --set '{s}'"));
+        string.Concat(o.TaskOverrides.Select(s => $" --set '{s}'")) + string.Concat(o.AlgorithmSettings.Select(s => $" --set '{TrainOptions.AlgorithmPrefix}{s}'"));
 
     private static string ThisMachine()
     {

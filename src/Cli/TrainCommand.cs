@@ -10,26 +10,38 @@ using Spectre.Console;
 
 namespace Robotics.Cli;
 
-/// <summary><c>robotics train --task T [--algo ppo] [--envs N] [--threads K] [--device cpu|cuda] [--seed S] [--iterations I] [--checkpoint-every C]</c>, or <c>robotics train --resume DIR [--iterations I]</c>.</summary>
+/// <summary>
+/// <c>robotics train --task T [--algo ppo] [--envs N] [--threads K] [--device cpu|cuda] [--seed S] [--iterations I] [--checkpoint-every C]
+/// [--set key=value …]</c>, or <c>robotics train --resume DIR [--iterations I]</c>. Option defaults are <see cref="TrainOptions.Defaults"/>.
+/// </summary>
 internal static class TrainCommand
 {
     public static Command Create()
     {
+        var defaults = TrainOptions.Defaults;
         var task = new Option<string>("--task") { Description = "task name (go1_velocity, panda_reach, panda_push, cartpole_balance, cartpole_swingup) or task file" };
         var resume = new Option<string>("--resume") { Description = "continue a run (its directory, or one of its checkpoint_N folders) bit-identically; --iterations then counts the whole run, --threads and --device may change" };
-        var every = new Option<int>("--checkpoint-every") { Description = "iterations between checkpoints (each followed by a reset of all environments)", DefaultValueFactory = _ => 50 };
-        var algo = new Option<string>("--algo") { Description = $"algorithm: {string.Join(", ", AlgorithmCatalog.Names)}", DefaultValueFactory = _ => "ppo" };
-        var envs = new Option<int>("--envs") { Description = "parallel environments", DefaultValueFactory = _ => 256 };
-        var threads = new Option<int>("--threads") { Description = "simulation threads", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var device = new Option<string>("--device") { Description = $"cpu or cuda (cuda: TorchSharp's CUDA package, or {TorchRuntime.LibTorchVariable}=/path/to/torch/lib)", DefaultValueFactory = _ => "cpu" };
-        var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 1UL };
-        var iterations = new Option<int>("--iterations") { DefaultValueFactory = _ => 100 };
-        var hidden = new Option<string>("--hidden") { Description = "hidden layer widths, comma-separated", DefaultValueFactory = _ => "512,256,128" };
-        var steps = new Option<int>("--steps") { Description = "steps per environment per iteration", DefaultValueFactory = _ => 24 };
+        var every = new Option<int>("--checkpoint-every") { Description = "iterations between checkpoints (each followed by a reset of all environments)", DefaultValueFactory = _ => defaults.CheckpointEvery };
+        var algo = new Option<string>("--algo")
+        {
+            Description = "algorithm: " + string.Join("; ", AlgorithmCatalog.All.Select(e => $"{e.Name} ({e.Description})")),
+            DefaultValueFactory = _ => defaults.Algorithm,
+        };
+        var envs = new Option<int>("--envs") { Description = "parallel environments", DefaultValueFactory = _ => defaults.Envs };
+        var threads = new Option<int>("--threads") { Description = "simulation threads", DefaultValueFactory = _ => defaults.Threads };
+        var device = new Option<string>("--device") { Description = $"cpu or cuda (cuda: TorchSharp's CUDA package, or {TorchRuntime.LibTorchVariable}=/path/to/torch/lib)", DefaultValueFactory = _ => defaults.Device };
+        var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => defaults.Seed };
+        var iterations = new Option<int>("--iterations") { DefaultValueFactory = _ => defaults.Iterations };
+        var hidden = new Option<string>("--hidden") { Description = "hidden layer widths, comma-separated", DefaultValueFactory = _ => string.Join(",", defaults.Network.Hidden) };
+        var steps = new Option<int>("--steps") { Description = "rollout length: steps per environment per iteration (GRPO runs whole episodes instead)", DefaultValueFactory = _ => defaults.StepsPerEnv };
         var minutes = new Option<double?>("--minutes") { Description = "wall-clock budget [min]: stop early (with a checkpoint and the plots) once it is spent" };
-        var set = new Option<string[]>("--set") { Description = "a task-file setting over the file, dotted.key=value with a TOML value (repeatable): --set 'randomization.push_interval_s=\"=U(2, 6)\"'" };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "a setting for this run (repeatable): a task-file key with a TOML value, --set 'randomization.push_interval_s=\"=U(2, 6)\"', " +
+                $"or one of the algorithm's, --set {TrainOptions.AlgorithmPrefix}clip_param=0.1 (keys: the config's fields in snake_case, nested ones dotted, e.g. value_fit.epochs)",
+        };
         var initFrom = new Option<string?>("--init-from") { Description = "a checkpoint_N folder: start from its networks, normalizers and optimizer (fine-tuning) as a new run at iteration 0" };
-        var train = new Command("train", "Train a policy with PPO (asymmetric critic) and write runs/task__algo__seed__time/.")
+        var train = new Command("train", $"Train a policy ({string.Join(", ", AlgorithmCatalog.Names)}) and write runs/task__algo__seed__time/.")
         {
             task, algo, envs, threads, device, seed, iterations, hidden, steps, every, resume, minutes, set, initFrom,
         };
@@ -56,11 +68,10 @@ internal static class TrainCommand
                 Task = taskName, Algorithm = r.GetValue(algo)!, Envs = r.GetValue(envs), Threads = r.GetValue(threads),
                 Device = deviceName, Seed = r.GetValue(seed), Iterations = r.GetValue(iterations), CheckpointEvery = r.GetValue(every),
                 RunsDirectory = Path.Combine(TaskCatalog.Home, "runs"),
-                Ppo = new PpoConfig { StepsPerEnv = r.GetValue(steps) },
+                StepsPerEnv = r.GetValue(steps),
                 Network = new Robotics.Training.Models.NetworkConfig { Hidden = r.GetValue(hidden)!.Split(',').Select(int.Parse).ToArray() },
-                TaskOverrides = r.GetValue(set) ?? Array.Empty<string>(),
                 InitFrom = r.GetValue(initFrom) is { } from ? Path.GetFullPath(from) : null,
-            };
+            }.WithSets(r.GetValue(set) ?? Array.Empty<string>());
             return Run(d => TrainingSession.Start(options, d), deviceName, budget);
         });
         return train;
@@ -97,7 +108,7 @@ internal static class TrainCommand
         {
             session = open(TorchRuntime.Initialize(deviceName));
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException or TaskFileException
+        catch (Exception e) when (e is UserError or ArgumentException or InvalidOperationException or InvalidDataException or TaskFileException
             or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException or FormatException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
@@ -109,7 +120,7 @@ internal static class TrainCommand
         var env = session.Env;
         var run = session.Run;
         string from = session.NextIteration > 0 ? $"resumed at iteration {session.NextIteration}, " : "";
-        AnsiConsole.MarkupLineInterpolated($"[bold]{env.Task.Name}[/]: {from}{options.Envs} envs × {options.Ppo.StepsPerEnv} steps on {env.Threads} threads, {deviceName}, seed {options.Seed} → {run.Directory}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]{env.Task.Name}[/]: {from}{options.Envs} envs × {(AlgorithmCatalog.Get(options.Algorithm).Episodic ? "whole episodes" : $"{options.StepsPerEnv} steps")} on {env.Threads} threads, {deviceName}, seed {options.Seed} → {run.Directory}");
         foreach (var g in env.ObservationGroups) AnsiConsole.MarkupLineInterpolated($"  {g}");
         if (session.CheckpointWarning is { } warning) AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
         if (!AnsiConsole.Profile.Capabilities.Interactive)

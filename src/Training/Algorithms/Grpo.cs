@@ -31,47 +31,48 @@ namespace Robotics.Training.Algorithms;
 public sealed class Grpo : IOnPolicyAlgorithm
 {
     private readonly GrpoConfig _c;
-    private readonly EpisodeStorage _storage;
+    private readonly AlgorithmState _state;
     private readonly optim.Optimizer _optimizer;
-    private readonly Generator _generator;
     private readonly Tensor _advantages;   // [N] of the current batch
     private double _lr;
     private int _iteration;
 
     /// <summary>
-    /// Builds the actor, its reference copy, the optimizer and storage for <paramref name="envs"/> environments and
-    /// episodes of up to <paramref name="maxEpisodeSteps"/> steps; <paramref name="seed"/> fixes initialization and all sampling.
+    /// Builds the actor, its reference copy, the optimizer and storage for <paramref name="spec"/>'s environments and
+    /// episodes of up to <see cref="AlgorithmSpec.MaxEpisodeSteps"/> steps; its seed fixes initialization and all sampling.
     /// </summary>
-    public Grpo(int policyDim, int actionDim, int envs, int maxEpisodeSteps, GrpoConfig config, NetworkConfig network, Device device, ulong seed)
+    public Grpo(AlgorithmSpec spec, GrpoConfig config)
     {
         _c = config.Validate();
-        if (envs % config.GroupSize != 0)
-            throw new ArgumentException($"GrpoConfig.GroupSize = {config.GroupSize} does not divide the {envs} environments");
-        manual_seed((long)(seed & long.MaxValue));   // network initialization
-        Actor = new GaussianActor(policyDim, actionDim, network);
-        Reference = new GaussianActor(policyDim, actionDim, network);
-        Actor.to(device);
-        Reference.to(device);
+        if (spec.Envs % config.GroupSize != 0)
+            throw new ArgumentException($"GrpoConfig.GroupSize = {config.GroupSize} does not divide the {spec.Envs} environments");
+        _state = AlgorithmState.ActorOnly(spec);
+        Reference = _state.TrackModule("reference", new GaussianActor(spec.PolicyDim, spec.ActionDim, spec.Network));
+        Reference.to(spec.Device);
         foreach (var p in Reference.parameters()) p.requires_grad = false;
         CopyActorToReference();
-        _generator = new Generator(seed);
-        _storage = new EpisodeStorage(maxEpisodeSteps, envs, policyDim, actionDim, device);
-        _advantages = zeros(envs, device: device);
+        _advantages = zeros(spec.Envs, device: spec.Device);
         _lr = config.LearningRate;
-        _optimizer = optim.Adam(Actor.parameters(), _lr);
-        Device = device;
+        _optimizer = _state.TrackOptimizer("optimizer", optim.Adam(Actor.parameters(), _lr));
+        _state.TrackScalars("grpo", () => new Dictionary<string, double> { ["learning_rate"] = _lr, ["iteration"] = _iteration },
+            s => { SetLearningRate(s["learning_rate"]); _iteration = (int)s["iteration"]; });
     }
 
     /// <inheritdoc/>
-    public GaussianActor Actor { get; }
+    public AlgorithmState State => _state;
+    /// <inheritdoc/>
+    public GaussianActor Actor => _state.Actor;
+    /// <inheritdoc/>
+    /// <remarks>Always null: GRPO has no critic.</remarks>
+    public Critic? Critic => null;
     /// <summary>The frozen reference policy of the KL penalty.</summary>
     public GaussianActor Reference { get; }
     /// <summary>The settings.</summary>
     public GrpoConfig Config => _c;
     /// <summary>The batch of episodes of the current iteration.</summary>
-    public EpisodeStorage Storage => _storage;
+    public EpisodeStorage Storage => _state.Episodes!;
     /// <summary>Where the network lives.</summary>
-    public Device Device { get; }
+    public Device Device => _state.Device;
     /// <summary>Current learning rate.</summary>
     public double LearningRate => _lr;
     /// <summary>Mean KL(π ‖ π_ref) over the last update's minibatches [nats].</summary>
@@ -87,8 +88,8 @@ public sealed class Grpo : IOnPolicyAlgorithm
         Actor.Normalizer.Update(policyObs);
         var mean = Actor.forward(policyObs);
         var std = Actor.Std(mean);
-        var actions = mean + std * HostRandom.Randn(mean.shape, _generator, mean.device);
-        _storage.AddPolicyStep(policyObs, actions, GaussianActor.LogProb(actions, mean, std), mean, std);
+        var actions = mean + std * HostRandom.Randn(mean.shape, _state.Generator, mean.device);
+        Storage.AddPolicyStep(policyObs, actions, GaussianActor.LogProb(actions, mean, std), mean, std);
         return actions;
     }
 
@@ -100,7 +101,7 @@ public sealed class Grpo : IOnPolicyAlgorithm
     public void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs)
     {
         using var _ = no_grad();
-        _storage.AddEnvStep(rewards, maximum(terminated, truncated));
+        Storage.AddEnvStep(rewards, maximum(terminated, truncated));
     }
 
     /// <inheritdoc/>
@@ -109,7 +110,7 @@ public sealed class Grpo : IOnPolicyAlgorithm
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        _advantages.copy_(GroupAdvantages(_storage.EpisodeReturns(), _c.GroupSize));
+        _advantages.copy_(GroupAdvantages(Storage.EpisodeReturns(), _c.GroupSize));
     }
 
     /// <summary>
@@ -133,7 +134,7 @@ public sealed class Grpo : IOnPolicyAlgorithm
     /// <inheritdoc/>
     public UpdateStats Update(double progress)
     {
-        var s = _storage;
+        var s = Storage;
         if (s.Count == 0) throw new InvalidOperationException("update with no steps collected");
         long steps = (long)s.Count * s.Envs;
 
@@ -159,7 +160,7 @@ public sealed class Grpo : IOnPolicyAlgorithm
         int updates = 0;
         for (int epoch = 0; epoch < _c.Epochs && size > 0; epoch++)
         {
-            var order = HostRandom.Randperm(b, _generator, obs.device);
+            var order = HostRandom.Randperm(b, _state.Generator, obs.device);
             for (int m = 0; m < _c.Minibatches; m++)
             {
                 using var scope = NewDisposeScope();
@@ -218,10 +219,7 @@ public sealed class Grpo : IOnPolicyAlgorithm
     /// <inheritdoc/>
     public void Dispose()
     {
-        _storage.Dispose();
         _advantages.Dispose();
-        _optimizer.Dispose();
-        Actor.Dispose();
-        Reference.Dispose();
+        _state.Dispose();
     }
 }

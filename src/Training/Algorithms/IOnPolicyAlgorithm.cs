@@ -12,12 +12,19 @@ public sealed record UpdateStats(double ValueLoss, double Surrogate, double Entr
 
 /// <summary>
 /// The small surface every on-policy algorithm shares with the runner: act on a step, take the
-/// environment's answer, compute returns at the end of a rollout, update.
+/// environment's answer, compute returns at the end of a rollout, update. What they own in common (networks,
+/// generator, storage, optimizers) is one <see cref="AlgorithmState"/>, which checkpoints and disposes it.
 /// </summary>
 public interface IOnPolicyAlgorithm : IDisposable
 {
+    /// <summary>Everything the algorithm learns and samples with, as one checkpointable object.</summary>
+    AlgorithmState State { get; }
+
     /// <summary>The policy (its deterministic path is what gets exported).</summary>
     GaussianActor Actor { get; }
+
+    /// <summary>The value function; null for an algorithm without one (GRPO).</summary>
+    Critic? Critic { get; }
 
     /// <summary>Samples actions [N, actionDim] for the current observations, and records the step.</summary>
     Tensor Act(Tensor policyObs, Tensor criticObs);

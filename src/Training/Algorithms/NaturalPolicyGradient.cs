@@ -6,6 +6,12 @@ using static TorchSharp.torch;
 
 namespace Robotics.Training.Algorithms;
 
+/// <summary>
+/// A rollout flattened to B = T·N samples for a natural-gradient update, with the policy before the step, θ_old:
+/// obs [B, obsDim], actions [B, actionDim], advantages [B], the trainable parameters, and θ_old's μ, σ [B, actionDim] and log π [B].
+/// </summary>
+public sealed record NaturalBatch(long Size, Tensor Obs, Tensor Actions, Tensor Advantages, Parameter[] Parameters, Tensor OldMean, Tensor OldStd, Tensor OldLogp);
+
 /// <summary>A natural-gradient step: x ≈ (F + λI)⁻¹g from conjugate gradient, α = √(2δ / xᵀ(F + λI)x), Δθ = α·x.</summary>
 public sealed record NaturalStep(Tensor Step, Tensor Direction, double Alpha, double ExpectedImprovement, int CgIterations, double CgResidual);
 
@@ -22,79 +28,29 @@ public sealed record NaturalStep(Tensor Step, Tensor Direction, double Alpha, do
 /// states; the empirical Fisher samples the actions too, is noisier, and has rank at most the batch size.
 /// Both are positive semi-definite; double backprop costs about two extra backward passes per product.
 /// </remarks>
-public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm, ICheckpointable
+public sealed class NaturalPolicyGradient : ActorCriticAlgorithm
 {
     private readonly NpgConfig _c;
-    private readonly Critic _critic;
-    private readonly RolloutStorage _storage;
     private readonly CriticFitter _valueFit;
-    private readonly Regularizer _regularizer;
-    private readonly Generator _generator;
 
-    /// <summary>Builds the actor, critic, value optimizer and storage; <paramref name="seed"/> fixes initialization and sampling.</summary>
-    public NaturalPolicyGradient(int policyDim, int criticDim, int actionDim, int envs, NpgConfig config, NetworkConfig network, Device device, ulong seed)
+    /// <summary>Builds the actor, critic, value optimizer and storage of <paramref name="spec"/>; its seed fixes initialization and sampling.</summary>
+    public NaturalPolicyGradient(AlgorithmSpec spec, NpgConfig config)
+        : base(AlgorithmState.ActorCritic(spec, config.Validate().Regularizers), config.Gamma, config.Lambda)
     {
-        _c = config.Validate();
-        manual_seed((long)(seed & long.MaxValue));   // network initialization
-        Actor = new GaussianActor(policyDim, actionDim, network);
-        _critic = new Critic(criticDim, network);
-        Actor.to(device);
-        _critic.to(device);
-        _generator = new Generator(seed);
-        _storage = new RolloutStorage(config.StepsPerEnv, envs, policyDim, criticDim, actionDim, device);
-        _valueFit = new CriticFitter(_critic, config.ValueFit);
-        _regularizer = new Regularizer(Actor, policyDim, actionDim, network, config.Regularizers);
+        _c = config;
+        _valueFit = new CriticFitter(Critic, config.ValueFit);
+        State.TrackOptimizer("value_optimizer", _valueFit.Optimizer);
     }
 
     /// <inheritdoc/>
-    public GaussianActor Actor { get; }
-    /// <summary>The value function.</summary>
-    public Critic Critic => _critic;
-    /// <summary>The rollout of the current iteration.</summary>
-    public RolloutStorage Storage => _storage;
-    /// <summary>The entropy bonus and KL to the base policy.</summary>
-    public Regularizer Regularizer => _regularizer;
-
-    /// <inheritdoc/>
-    public Tensor Act(Tensor policyObs, Tensor criticObs) => GaussianRollout.Act(Actor, _critic, _storage, _generator, policyObs, criticObs);
-
-    /// <inheritdoc/>
-    public void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs) =>
-        GaussianRollout.Step(_storage, _critic, _c.Gamma, rewards, terminated, truncated, finalCriticObs);
-
-    /// <inheritdoc/>
-    public void ComputeReturns(Tensor lastCriticObs)
+    public override UpdateStats Update(double progress)
     {
+        var s = Storage;
         using var scope = NewDisposeScope();
-        _storage.ComputeReturns(GaussianRollout.FillValues(_critic, _storage, lastCriticObs), _c.Gamma, _c.Lambda);
-    }
-
-    /// <inheritdoc/>
-    public UpdateStats Update(double progress)
-    {
-        var s = _storage;
-        if (s.Count != s.Steps) throw new InvalidOperationException($"update after {s.Count} of {s.Steps} steps");
-        long b = (long)s.Steps * s.Envs;
-        using var scope = NewDisposeScope();
-        var obs = s.PolicyObs.reshape(b, -1);
-        var act = s.Actions.reshape(b, -1);
-        var adv = s.Advantages.reshape(b);
-        if (_c.NormalizeAdvantages) adv = (adv - adv.mean()) / (adv.std() + 1e-8);
-        var parameters = FlatParameters.Trainable(Actor);
-
-        // The policy before the step, θ_old: the current network, not the stored collection-time μ, σ,
-        // which differ slightly because the observation normalizer moved during collection. Using the
-        // current one makes KL(θ_old ‖ θ_old) = 0 exactly, as the Fisher-vector product assumes.
-        Tensor oldMean, oldStd, oldLogp;
-        using (no_grad())
-        {
-            oldMean = Actor.forward(obs);
-            oldStd = Actor.Std(oldMean);
-            oldLogp = GaussianActor.LogProb(act, oldMean, oldStd);
-        }
+        var (b, obs, act, adv, parameters, oldMean, oldStd, oldLogp) = NaturalPolicyGradient.Batch(Actor, s, _c.NormalizeAdvantages);
 
         // The objective's gradient g = ∇ [mean(ρ·A) − penalty] at θ_old (ρ = 1 there).
-        var (objective, entropy, _) = Objective(Actor, _regularizer, obs, act, oldLogp, adv);
+        var (objective, entropy, _) = Objective(Actor, Regularizer, obs, act, oldLogp, adv);
         var g = FlatParameters.Gradient(objective, parameters);
 
         // Natural step: α·(F + λI)⁻¹g with α from the KL budget δ.
@@ -105,14 +61,14 @@ public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm, ICheckpointable
         double kl, after;
         using (no_grad())
         {
-            var (o, _, _) = Objective(Actor, _regularizer, obs, act, oldLogp, adv);
+            var (o, _, _) = Objective(Actor, Regularizer, obs, act, oldLogp, adv);
             after = o.ToDouble();
             var mean = Actor.forward(obs);
             kl = Regularizer.GaussianKl(oldMean, oldStd, mean, Actor.Std(mean)).mean().ToDouble();
         }
 
         // The value function, fitted separately to the GAE returns.
-        double valueLoss = _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), _generator);
+        double valueLoss = _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), State.Generator);
 
         s.Clear();
         double noise;
@@ -125,6 +81,29 @@ public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm, ICheckpointable
                 ["improvement"] = after - objective.ToDouble(), ["cg_iterations"] = step.CgIterations, ["cg_residual"] = step.CgResidual,
             },
         };
+    }
+
+    /// <summary>
+    /// The full rollout as one batch at θ_old (advantages normalized when asked); call inside the update's dispose scope.
+    /// Shared with <see cref="Trpo"/>.
+    /// </summary>
+    public static NaturalBatch Batch(GaussianActor actor, RolloutStorage s, bool normalizeAdvantages)
+    {
+        if (s.Count != s.Steps) throw new InvalidOperationException($"update after {s.Count} of {s.Steps} steps");
+        long b = (long)s.Steps * s.Envs;
+        var obs = s.PolicyObs.reshape(b, -1);
+        var act = s.Actions.reshape(b, -1);
+        var adv = s.Advantages.reshape(b);
+        if (normalizeAdvantages) adv = (adv - adv.mean()) / (adv.std() + 1e-8);
+        var parameters = FlatParameters.Trainable(actor);
+
+        // The policy before the step, θ_old: the current network, not the stored collection-time μ, σ,
+        // which differ slightly because the observation normalizer moved during collection. Using the
+        // current one makes KL(θ_old ‖ θ_old) = 0 exactly, as the Fisher-vector product assumes.
+        using var _ = no_grad();
+        var oldMean = actor.forward(obs);
+        var oldStd = actor.Std(oldMean);
+        return new NaturalBatch(b, obs, act, adv, parameters, oldMean, oldStd, GaussianActor.LogProb(act, oldMean, oldStd));
     }
 
     /// <summary>
@@ -172,35 +151,5 @@ public sealed class NaturalPolicyGradient : IOnPolicyAlgorithm, ICheckpointable
         double expected;
         using (no_grad()) expected = alpha * g.dot(cg.X).ToDouble();
         return new NaturalStep(cg.X * alpha, cg.X, alpha, expected, cg.Iterations, cg.ResidualNorm);
-    }
-
-    /// <inheritdoc/>
-    public void SaveState(string directory)
-    {
-        CheckpointFiles.Save(directory, "actor", Actor);
-        CheckpointFiles.Save(directory, "critic", _critic);
-        CheckpointFiles.Save(directory, "value_optimizer", _valueFit.Optimizer);
-        CheckpointFiles.Save(directory, "generator", _generator);
-        _regularizer.SaveState(directory);
-    }
-
-    /// <inheritdoc/>
-    public void LoadState(string directory)
-    {
-        CheckpointFiles.Load(directory, "actor", Actor);
-        CheckpointFiles.Load(directory, "critic", _critic);
-        CheckpointFiles.Load(directory, "value_optimizer", _valueFit.Optimizer);
-        CheckpointFiles.Load(directory, "generator", _generator);
-        _regularizer.LoadState(directory);
-    }
-
-    /// <inheritdoc/>
-    public void Dispose()
-    {
-        _storage.Dispose();
-        _valueFit.Dispose();
-        _regularizer.Dispose();
-        Actor.Dispose();
-        _critic.Dispose();
     }
 }

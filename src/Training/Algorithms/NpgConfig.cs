@@ -3,8 +3,6 @@ namespace Robotics.Training.Algorithms;
 /// <summary>Every switch of the natural policy gradient (Kakade 2001), with TRPO's step-size rule.</summary>
 public sealed record NpgConfig
 {
-    /// <summary>Steps per environment per iteration (T).</summary>
-    public int StepsPerEnv { get; init; } = 24;
     /// <summary>Trust-region size δ [nats]: the step is scaled so that ½·Δθᵀ(F + λI)Δθ = δ.</summary>
     public double MaxKl { get; init; } = 0.01;
     /// <summary>Conjugate-gradient steps for (F + λI)·x = g.</summary>
@@ -25,7 +23,6 @@ public sealed record NpgConfig
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
     public NpgConfig Validate()
     {
-        if (StepsPerEnv < 1) throw new ArgumentException($"NpgConfig.StepsPerEnv = {StepsPerEnv}: must be ≥ 1");
         if (!(MaxKl > 0 && MaxKl < 10)) throw new ArgumentException($"NpgConfig.MaxKl = {MaxKl}: allowed (0, 10) nats");
         if (CgIterations < 1) throw new ArgumentException($"NpgConfig.CgIterations = {CgIterations}: must be ≥ 1");
         if (!(Damping >= 0 && double.IsFinite(Damping))) throw new ArgumentException($"NpgConfig.Damping = {Damping}: must be ≥ 0");

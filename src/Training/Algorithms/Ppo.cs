@@ -1,4 +1,3 @@
-using Robotics.Training.Devices;
 using Robotics.Training.Models;
 using Robotics.Training.Storage;
 using TorchSharp;
@@ -13,93 +12,34 @@ namespace Robotics.Training.Algorithms;
 /// scaled by a running std of the discounted return (<see cref="PpoConfig.ScaleRewards"/>). Which of these
 /// "code-level optimizations" are on is set in one place by <see cref="CodeLevelOptimizations"/>.
 /// </summary>
-public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
+public sealed class Ppo : ActorCriticAlgorithm
 {
     private readonly PpoConfig _c;
-    private readonly Critic _critic;
-    private readonly RolloutStorage _storage;
     private readonly optim.Optimizer _optimizer;
-    private readonly Generator _generator;
-    private readonly RewardScaler? _rewardScaler;
-    private readonly Regularizer _regularizer;
     private double _lr;
 
-    /// <summary>Builds the actor, critic, optimizer and storage; <paramref name="seed"/> fixes their initialization and all sampling.</summary>
-    public Ppo(int policyDim, int criticDim, int actionDim, int envs, PpoConfig config, NetworkConfig network, Device device, ulong seed)
+    /// <summary>Builds the actor, critic, optimizer and storage of <paramref name="spec"/>; its seed fixes their initialization and all sampling.</summary>
+    public Ppo(AlgorithmSpec spec, PpoConfig config)
+        : base(AlgorithmState.ActorCritic(spec, new RegularizerConfig { EntropyCoef = config.Validate().EntropyCoef, BaseKlCoef = config.BaseKlCoef },
+            config.ScaleRewards ? config.Gamma : null), config.Gamma, config.Lambda)
     {
-        _c = config.Validate();
-        // Network initialization draws from libtorch's process-global generator: build one algorithm at a time.
-        manual_seed((long)(seed & long.MaxValue));
-        Actor = new GaussianActor(policyDim, actionDim, network);
-        _critic = new Critic(criticDim, network);
-        Actor.to(device);
-        _critic.to(device);
-        _regularizer = new Regularizer(Actor, policyDim, actionDim, network, new RegularizerConfig { EntropyCoef = config.EntropyCoef, BaseKlCoef = config.BaseKlCoef });
-        _generator = new Generator(seed);
-        _storage = new RolloutStorage(config.StepsPerEnv, envs, policyDim, criticDim, actionDim, device);
-        if (config.ScaleRewards) _rewardScaler = new RewardScaler(envs, config.Gamma, device);
+        _c = config;
         _lr = config.LearningRate;
-        _optimizer = optim.Adam(Actor.parameters().Concat(_critic.parameters()), _lr);
-        Device = device;
+        _optimizer = State.TrackOptimizer("optimizer", optim.Adam(Actor.parameters().Concat(Critic.parameters()), _lr));
+        State.TrackScalars("ppo", () => new Dictionary<string, double> { ["learning_rate"] = _lr }, s => SetLearningRate(s["learning_rate"]));
     }
 
-    /// <inheritdoc/>
-    public GaussianActor Actor { get; }
-    /// <summary>The value function.</summary>
-    public Critic Critic => _critic;
-    /// <summary>The entropy bonus and the KL to a base policy (<see cref="Regularizer.SetBase"/> sets a pretrained one).</summary>
-    public Regularizer Regularizer => _regularizer;
-    /// <summary>The rollout of the current iteration.</summary>
-    public RolloutStorage Storage => _storage;
     /// <summary>Where the networks live.</summary>
-    public Device Device { get; }
+    public Device Device => State.Device;
     /// <summary>The optimizer (its state goes into checkpoints).</summary>
     public optim.Optimizer Optimizer => _optimizer;
     /// <summary>Current learning rate.</summary>
     public double LearningRate => _lr;
 
     /// <inheritdoc/>
-    public Tensor Act(Tensor policyObs, Tensor criticObs)
+    public override UpdateStats Update(double progress)
     {
-        using var _ = no_grad();
-        Actor.Normalizer.Update(policyObs);
-        _critic.Normalizer.Update(criticObs);
-        var mean = Actor.forward(policyObs);
-        var std = Actor.Std(mean);
-        var actions = mean + std * HostRandom.Randn(mean.shape, _generator, mean.device);
-        // Values are computed for the whole rollout at once in ComputeReturns: one large batch instead of
-        // T small ones, and the critic is off the collection path.
-        _storage.AddPolicyStep(policyObs, criticObs, actions, GaussianActor.LogProb(actions, mean, std), mean, std);
-        return actions;
-    }
-
-    /// <inheritdoc/>
-    public void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs)
-    {
-        using var _ = no_grad();
-        // A time limit is not a terminal state: bootstrap from the value of the observation it cut off
-        // (evaluated for the truncated environments only). The critic learns returns of scaled rewards
-        // when they are scaled, so the bootstrap is added after scaling.
-        var r = _rewardScaler?.Apply(rewards, maximum(terminated, truncated)) ?? rewards.clone();
-        var cut = truncated.nonzero().squeeze(1);
-        if (cut.shape[0] > 0)
-            r.index_add_(0, cut, _critic.forward(finalCriticObs.index_select(0, cut)), _c.Gamma);
-        _storage.AddEnvStep(r, maximum(terminated, truncated));
-    }
-
-    /// <inheritdoc/>
-    public void ComputeReturns(Tensor lastCriticObs)
-    {
-        using var _ = no_grad();
-        var s = _storage;
-        s.Values.copy_(_critic.forward(s.CriticObs.reshape((long)s.Steps * s.Envs, -1)).reshape(s.Steps, s.Envs));
-        s.ComputeReturns(_critic.forward(lastCriticObs), _c.Gamma, _c.Lambda);
-    }
-
-    /// <inheritdoc/>
-    public UpdateStats Update(double progress)
-    {
-        var s = _storage;
+        var s = Storage;
         if (s.Count != s.Steps) throw new InvalidOperationException($"update after {s.Count} of {s.Steps} steps");
         long b = (long)s.Steps * s.Envs;
         // Flatten [T, N, …] into [T·N, …] once.
@@ -119,7 +59,7 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
         int updates = 0;
         for (int epoch = 0; epoch < _c.Epochs; epoch++)
         {
-            foreach (var idx in s.Minibatches(_c.Minibatches, _generator))
+            foreach (var idx in s.Minibatches(_c.Minibatches, State.Generator))
             {
                 using var scope = NewDisposeScope();
                 var o = obs.index_select(0, idx);
@@ -127,7 +67,7 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
                 var std = Actor.Std(mean);
                 var logp = GaussianActor.LogProb(act.index_select(0, idx), mean, std);
                 var entropy = GaussianActor.Entropy(std);
-                var value = _critic.forward(cobs.index_select(0, idx));
+                var value = Critic.forward(cobs.index_select(0, idx));
 
                 // KL(old ‖ new) of the two Gaussians, for the adaptive learning rate.
                 double kl;
@@ -147,12 +87,12 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
                 var (surrogate, clipped) = SurrogateLoss(logp, oldLogp.index_select(0, idx), a, _c.ClipParam);
                 var vl = ValueLoss(value, oldValues.index_select(0, idx), returns.index_select(0, idx), _c.ClipParam, _c.ClipValueLoss);
                 // The entropy bonus and the KL to a base policy, shared with the other algorithms.
-                var (penalty, _, _) = _regularizer.Penalty(o, mean, std);
+                var (penalty, _, _) = Regularizer.Penalty(o, mean, std);
                 var loss = surrogate + _c.ValueLossCoef * vl + penalty;
 
                 _optimizer.zero_grad();
                 loss.backward();
-                if (_c.MaxGradNorm > 0) nn.utils.clip_grad_norm_(Actor.parameters().Concat(_critic.parameters()), _c.MaxGradNorm);
+                if (_c.MaxGradNorm > 0) nn.utils.clip_grad_norm_(Actor.parameters().Concat(Critic.parameters()), _c.MaxGradNorm);
                 _optimizer.step();
 
                 valueLoss += vl.item<float>();
@@ -197,39 +137,5 @@ public sealed class Ppo : IOnPolicyAlgorithm, ICheckpointable
     {
         _lr = lr;
         foreach (var g in _optimizer.ParamGroups) g.LearningRate = lr;
-    }
-
-    /// <inheritdoc/>
-    public void SaveState(string directory)
-    {
-        CheckpointFiles.Save(directory, "actor", Actor);
-        CheckpointFiles.Save(directory, "critic", _critic);
-        CheckpointFiles.Save(directory, "optimizer", _optimizer);
-        CheckpointFiles.Save(directory, "generator", _generator);
-        CheckpointFiles.Save(directory, "ppo", new Dictionary<string, double> { ["learning_rate"] = _lr });
-        _rewardScaler?.SaveState(directory, "reward_scaler");
-        _regularizer.SaveState(directory);
-    }
-
-    /// <inheritdoc/>
-    public void LoadState(string directory)
-    {
-        CheckpointFiles.Load(directory, "actor", Actor);
-        CheckpointFiles.Load(directory, "critic", _critic);
-        CheckpointFiles.Load(directory, "optimizer", _optimizer);
-        CheckpointFiles.Load(directory, "generator", _generator);
-        SetLearningRate(CheckpointFiles.LoadScalars(directory, "ppo")["learning_rate"]);
-        _rewardScaler?.LoadState(directory, "reward_scaler");
-        _regularizer.LoadState(directory);
-    }
-
-    /// <inheritdoc/>
-    public void Dispose()
-    {
-        _storage.Dispose();
-        _rewardScaler?.Dispose();
-        _optimizer.Dispose();
-        Actor.Dispose();
-        _critic.Dispose();
     }
 }

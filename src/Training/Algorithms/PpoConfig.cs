@@ -2,12 +2,11 @@ namespace Robotics.Training.Algorithms;
 
 /// <summary>
 /// Every switch of PPO, with rsl_rl's defaults (legged_gym): lr 1e-3 adapted to a KL of 0.01, clip 0.2,
-/// entropy 0.01, 5 epochs × 4 minibatches, γ 0.99, λ 0.95, 24 steps per environment.
+/// entropy 0.01, 5 epochs × 4 minibatches, γ 0.99, λ 0.95 (the rollout length, 24 steps per environment, is the run's:
+/// <see cref="AlgorithmSpec.StepsPerEnv"/>).
 /// </summary>
 public sealed record PpoConfig
 {
-    /// <summary>Steps per environment per iteration (T).</summary>
-    public int StepsPerEnv { get; init; } = 24;
     /// <summary>Passes over the rollout per iteration.</summary>
     public int Epochs { get; init; } = 5;
     /// <summary>Minibatches per pass.</summary>
@@ -42,7 +41,6 @@ public sealed record PpoConfig
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
     public PpoConfig Validate()
     {
-        if (StepsPerEnv < 1) throw new ArgumentException($"PpoConfig.StepsPerEnv = {StepsPerEnv}: must be ≥ 1");
         if (Epochs < 1) throw new ArgumentException($"PpoConfig.Epochs = {Epochs}: must be ≥ 1");
         if (Minibatches < 1) throw new ArgumentException($"PpoConfig.Minibatches = {Minibatches}: must be ≥ 1");
         if (!(LearningRate > 0 && LearningRate < 1)) throw new ArgumentException($"PpoConfig.LearningRate = {LearningRate}: allowed (0, 1)");

@@ -21,58 +21,38 @@ namespace Robotics.Training.Algorithms;
 /// DESIGN: we did not drop partial episodes (unbiased without a critic, but throws away up to a whole
 /// episode per environment and iteration, and nothing at all is left when T is shorter than an episode).
 /// </remarks>
-public sealed class Reinforce : IOnPolicyAlgorithm, ICheckpointable
+public sealed class Reinforce : ActorCriticAlgorithm
 {
     private readonly ReinforceConfig _c;
-    private readonly Critic _critic;
-    private readonly RolloutStorage _storage;
     private readonly optim.Optimizer _optimizer;
     private readonly CriticFitter _valueFit;
-    private readonly Regularizer _regularizer;
-    private readonly Generator _generator;
 
-    /// <summary>Builds the actor, critic (used only by the value baseline), optimizers and storage; <paramref name="seed"/> fixes initialization and sampling.</summary>
-    public Reinforce(int policyDim, int criticDim, int actionDim, int envs, ReinforceConfig config, NetworkConfig network, Device device, ulong seed)
+    /// <summary>Builds the actor, critic (used only by the value baseline), optimizers and storage of <paramref name="spec"/>; its seed fixes initialization and sampling.</summary>
+    public Reinforce(AlgorithmSpec spec, ReinforceConfig config)
+        : base(AlgorithmState.ActorCritic(spec, config.Validate().Regularizers), config.Gamma, lambda: 1)
     {
-        _c = config.Validate();
-        manual_seed((long)(seed & long.MaxValue));   // network initialization
-        Actor = new GaussianActor(policyDim, actionDim, network);
-        _critic = new Critic(criticDim, network);
-        Actor.to(device);
-        _critic.to(device);
-        _generator = new Generator(seed);
-        _storage = new RolloutStorage(config.StepsPerEnv, envs, policyDim, criticDim, actionDim, device);
-        _optimizer = config.Optimizer == "sgd" ? optim.SGD(Actor.parameters(), config.LearningRate) : optim.Adam(Actor.parameters(), config.LearningRate);
-        _valueFit = new CriticFitter(_critic, config.ValueFit);
-        _regularizer = new Regularizer(Actor, policyDim, actionDim, network, config.Regularizers);
+        _c = config;
+        _optimizer = State.TrackOptimizer<optim.Optimizer>("optimizer", config.Optimizer == "sgd" ? optim.SGD(Actor.parameters(), config.LearningRate) : optim.Adam(Actor.parameters(), config.LearningRate));
+        _valueFit = new CriticFitter(Critic, config.ValueFit);
+        State.TrackOptimizer("value_optimizer", _valueFit.Optimizer);
     }
 
-    /// <inheritdoc/>
-    public GaussianActor Actor { get; }
-    /// <summary>The value function (the baseline when <see cref="ReinforceConfig.Baseline"/> is <c>value</c>).</summary>
-    public Critic Critic => _critic;
-    /// <summary>The rollout of the current iteration.</summary>
-    public RolloutStorage Storage => _storage;
-    /// <summary>The entropy bonus and KL to the base policy.</summary>
-    public Regularizer Regularizer => _regularizer;
     private bool UsesValue => _c.Baseline == "value";
 
     /// <inheritdoc/>
-    public Tensor Act(Tensor policyObs, Tensor criticObs) => GaussianRollout.Act(Actor, _critic, _storage, _generator, policyObs, criticObs);
+    /// <remarks>Without a value baseline there is nothing to bootstrap a truncation from: the return ends there.</remarks>
+    public override void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs) =>
+        GaussianRollout.Step(State, bootstrap: UsesValue, _c.Gamma, rewards, terminated, truncated, finalCriticObs);
 
     /// <inheritdoc/>
-    public void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs) =>
-        GaussianRollout.Step(_storage, UsesValue ? _critic : null, _c.Gamma, rewards, terminated, truncated, finalCriticObs);
-
-    /// <inheritdoc/>
-    public void ComputeReturns(Tensor lastCriticObs)
+    public override void ComputeReturns(Tensor lastCriticObs)
     {
         using var scope = NewDisposeScope();
-        var s = _storage;
+        var s = Storage;
         // V(s_t) and V(s_T) from the critic before it sees this rollout; zeros without a value baseline
         // (then the return is truncated at the rollout's end).
         Tensor last;
-        if (UsesValue) last = GaussianRollout.FillValues(_critic, s, lastCriticObs);
+        if (UsesValue) last = GaussianRollout.FillValues(State, lastCriticObs);
         else { s.Values.zero_(); last = zeros(s.Envs, device: s.Values.device); }
         var (returns, weights) = Weights(s.Rewards, s.Dones, s.Values, last, _c);
         s.Returns.copy_(returns);
@@ -124,20 +104,20 @@ public sealed class Reinforce : IOnPolicyAlgorithm, ICheckpointable
     /// </summary>
     public (Tensor Loss, double Entropy, double BaseKl) Loss()
     {
-        var s = _storage;
+        var s = Storage;
         long b = (long)s.Steps * s.Envs;
         var obs = s.PolicyObs.reshape(b, -1);
         var mean = Actor.forward(obs);
         var std = Actor.Std(mean);
         var logp = GaussianActor.LogProb(s.Actions.reshape(b, -1), mean, std);
-        var (penalty, entropy, kl) = _regularizer.Penalty(obs, mean, std);
+        var (penalty, entropy, kl) = Regularizer.Penalty(obs, mean, std);
         return (-(logp * s.Advantages.reshape(b)).mean() + penalty, entropy, kl);
     }
 
     /// <inheritdoc/>
-    public UpdateStats Update(double progress)
+    public override UpdateStats Update(double progress)
     {
-        var s = _storage;
+        var s = Storage;
         if (s.Count != s.Steps) throw new InvalidOperationException($"update after {s.Count} of {s.Steps} steps");
         long b = (long)s.Steps * s.Envs;
         using var scope = NewDisposeScope();
@@ -160,7 +140,7 @@ public sealed class Reinforce : IOnPolicyAlgorithm, ICheckpointable
         }
 
         // The value baseline is fitted after the step, to the reward-to-go.
-        double valueLoss = UsesValue ? _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), _generator) : 0;
+        double valueLoss = UsesValue ? _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), State.Generator) : 0;
 
         s.Clear();
         double noise;
@@ -169,38 +149,5 @@ public sealed class Reinforce : IOnPolicyAlgorithm, ICheckpointable
         {
             Extra = new Dictionary<string, double> { ["base_kl"] = baseKl },
         };
-    }
-
-    /// <inheritdoc/>
-    public void SaveState(string directory)
-    {
-        CheckpointFiles.Save(directory, "actor", Actor);
-        CheckpointFiles.Save(directory, "critic", _critic);
-        CheckpointFiles.Save(directory, "value_optimizer", _valueFit.Optimizer);
-        CheckpointFiles.Save(directory, "optimizer", _optimizer);
-        CheckpointFiles.Save(directory, "generator", _generator);
-        _regularizer.SaveState(directory);
-    }
-
-    /// <inheritdoc/>
-    public void LoadState(string directory)
-    {
-        CheckpointFiles.Load(directory, "actor", Actor);
-        CheckpointFiles.Load(directory, "critic", _critic);
-        CheckpointFiles.Load(directory, "value_optimizer", _valueFit.Optimizer);
-        CheckpointFiles.Load(directory, "optimizer", _optimizer);
-        CheckpointFiles.Load(directory, "generator", _generator);
-        _regularizer.LoadState(directory);
-    }
-
-    /// <inheritdoc/>
-    public void Dispose()
-    {
-        _storage.Dispose();
-        _optimizer.Dispose();
-        _valueFit.Dispose();
-        _regularizer.Dispose();
-        Actor.Dispose();
-        _critic.Dispose();
     }
 }

@@ -3,8 +3,6 @@ namespace Robotics.Training.Algorithms;
 /// <summary>Every switch of REINFORCE (Williams 1992) / the vanilla policy gradient.</summary>
 public sealed record ReinforceConfig
 {
-    /// <summary>Steps per environment per iteration (T).</summary>
-    public int StepsPerEnv { get; init; } = 64;
     /// <summary>
     /// What weights ∇log π(a_t|s_t): <c>reward_to_go</c> G_t = Σ_{k≥t} γ^{k−t} r_k (causality: an action
     /// cannot change the rewards before it), or <c>full</c>, the whole episode's return G_0 for every step.
@@ -30,7 +28,6 @@ public sealed record ReinforceConfig
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
     public ReinforceConfig Validate()
     {
-        if (StepsPerEnv < 1) throw new ArgumentException($"ReinforceConfig.StepsPerEnv = {StepsPerEnv}: must be ≥ 1");
         if (Return is not ("reward_to_go" or "full")) throw new ArgumentException($"ReinforceConfig.Return = '{Return}': reward_to_go or full");
         if (Baseline is not ("none" or "constant" or "value")) throw new ArgumentException($"ReinforceConfig.Baseline = '{Baseline}': none, constant or value");
         if (!(Gamma > 0 && Gamma <= 1)) throw new ArgumentException($"ReinforceConfig.Gamma = {Gamma}: allowed (0, 1]");

@@ -24,85 +24,33 @@ public sealed record TrpoLineSearch(bool Accepted, int Backtracks, double StepFr
 /// improvement (the Armijo test of some implementations, e.g. rllab's 0.1·expected): the rule,
 /// and with a few thousand samples the measured improvement is itself noisy.
 /// </remarks>
-public sealed class Trpo : IOnPolicyAlgorithm, ICheckpointable
+public sealed class Trpo : ActorCriticAlgorithm
 {
     private readonly TrpoConfig _c;
-    private readonly Critic _critic;
-    private readonly RolloutStorage _storage;
     private readonly CriticFitter _valueFit;
-    private readonly Regularizer _regularizer;
-    private readonly Generator _generator;
-    private readonly RewardScaler? _rewardScaler;
 
-    /// <summary>Builds the actor, critic, value optimizer and storage; <paramref name="seed"/> fixes initialization and sampling.</summary>
-    public Trpo(int policyDim, int criticDim, int actionDim, int envs, TrpoConfig config, NetworkConfig network, Device device, ulong seed)
+    /// <summary>Builds the actor, critic, value optimizer and storage of <paramref name="spec"/>; its seed fixes initialization and sampling.</summary>
+    public Trpo(AlgorithmSpec spec, TrpoConfig config)
+        // TRPO+ scales rewards by a running std of the return before the truncation bootstrap, as PPO does.
+        : base(AlgorithmState.ActorCritic(spec, config.Validate().Regularizers, config.ScaleRewards ? config.Gamma : null), config.Gamma, config.Lambda)
     {
-        _c = config.Validate();
-        manual_seed((long)(seed & long.MaxValue));   // network initialization
-        Actor = new GaussianActor(policyDim, actionDim, network);
-        _critic = new Critic(criticDim, network);
-        Actor.to(device);
-        _critic.to(device);
-        _generator = new Generator(seed);
-        _storage = new RolloutStorage(config.StepsPerEnv, envs, policyDim, criticDim, actionDim, device);
-        _valueFit = new CriticFitter(_critic, config.ValueFit);
-        _regularizer = new Regularizer(Actor, policyDim, actionDim, network, config.Regularizers);
-        if (config.ScaleRewards) _rewardScaler = new RewardScaler(envs, config.Gamma, device);
+        _c = config;
+        _valueFit = new CriticFitter(Critic, config.ValueFit);
+        State.TrackOptimizer("value_optimizer", _valueFit.Optimizer);
     }
 
-    /// <inheritdoc/>
-    public GaussianActor Actor { get; }
-    /// <summary>The value function.</summary>
-    public Critic Critic => _critic;
-    /// <summary>The rollout of the current iteration.</summary>
-    public RolloutStorage Storage => _storage;
-    /// <summary>The entropy bonus and KL to the base policy.</summary>
-    public Regularizer Regularizer => _regularizer;
     /// <summary>The last update's line search (null before the first).</summary>
     public TrpoLineSearch? LastLineSearch { get; private set; }
 
     /// <inheritdoc/>
-    public Tensor Act(Tensor policyObs, Tensor criticObs) => GaussianRollout.Act(Actor, _critic, _storage, _generator, policyObs, criticObs);
-
-    /// <inheritdoc/>
-    public void ProcessStep(Tensor rewards, Tensor terminated, Tensor truncated, Tensor finalCriticObs)
+    public override UpdateStats Update(double progress)
     {
-        // TRPO+ scales rewards by a running std of the return before the truncation bootstrap, as PPO does.
-        if (_rewardScaler is not null) rewards = _rewardScaler.Apply(rewards, maximum(terminated, truncated));
-        GaussianRollout.Step(_storage, _critic, _c.Gamma, rewards, terminated, truncated, finalCriticObs);
-    }
-
-    /// <inheritdoc/>
-    public void ComputeReturns(Tensor lastCriticObs)
-    {
+        var s = Storage;
         using var scope = NewDisposeScope();
-        _storage.ComputeReturns(GaussianRollout.FillValues(_critic, _storage, lastCriticObs), _c.Gamma, _c.Lambda);
-    }
-
-    /// <inheritdoc/>
-    public UpdateStats Update(double progress)
-    {
-        var s = _storage;
-        if (s.Count != s.Steps) throw new InvalidOperationException($"update after {s.Count} of {s.Steps} steps");
-        long b = (long)s.Steps * s.Envs;
-        using var scope = NewDisposeScope();
-        var obs = s.PolicyObs.reshape(b, -1);
-        var act = s.Actions.reshape(b, -1);
-        var adv = s.Advantages.reshape(b);
-        if (_c.NormalizeAdvantages) adv = (adv - adv.mean()) / (adv.std() + 1e-8);
-        var parameters = FlatParameters.Trainable(Actor);
-
-        // The policy before the step, θ_old.
-        Tensor oldMean, oldStd, oldLogp;
-        using (no_grad())
-        {
-            oldMean = Actor.forward(obs);
-            oldStd = Actor.Std(oldMean);
-            oldLogp = GaussianActor.LogProb(act, oldMean, oldStd);
-        }
+        var (b, obs, act, adv, parameters, oldMean, oldStd, oldLogp) = NaturalPolicyGradient.Batch(Actor, s, _c.NormalizeAdvantages);
 
         // The surrogate's gradient at θ_old and the full natural step (½·ΔθᵀFΔθ = δ).
-        var (surrogate, entropy, baseKl) = NaturalPolicyGradient.Objective(Actor, _regularizer, obs, act, oldLogp, adv);
+        var (surrogate, entropy, baseKl) = NaturalPolicyGradient.Objective(Actor, Regularizer, obs, act, oldLogp, adv);
         double before = surrogate.ToDouble();
         var g = FlatParameters.Gradient(surrogate, parameters);
         var step = NaturalPolicyGradient.Step(Actor, parameters, obs, oldMean, oldStd, g, _c.CgIterations, _c.Damping, _c.MaxKl);
@@ -126,7 +74,7 @@ public sealed class Trpo : IOnPolicyAlgorithm, ICheckpointable
         LastLineSearch = search;
 
         // The value function, fitted separately to the GAE returns.
-        double valueLoss = _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), _generator, s.Values.reshape(b), progress);
+        double valueLoss = _valueFit.Fit(s.CriticObs.reshape(b, -1), s.Returns.reshape(b), State.Generator, s.Values.reshape(b), progress);
 
         s.Clear();
         double noise;
@@ -146,41 +94,8 @@ public sealed class Trpo : IOnPolicyAlgorithm, ICheckpointable
     private (double Surrogate, double Kl) Evaluate(Tensor obs, Tensor act, Tensor oldLogp, Tensor adv, Tensor oldMean, Tensor oldStd)
     {
         using var _ = no_grad();
-        var (surrogate, _, _) = NaturalPolicyGradient.Objective(Actor, _regularizer, obs, act, oldLogp, adv);
+        var (surrogate, _, _) = NaturalPolicyGradient.Objective(Actor, Regularizer, obs, act, oldLogp, adv);
         var mean = Actor.forward(obs);
         return (surrogate.ToDouble(), Regularizer.GaussianKl(oldMean, oldStd, mean, Actor.Std(mean)).mean().ToDouble());
-    }
-
-    /// <inheritdoc/>
-    public void SaveState(string directory)
-    {
-        CheckpointFiles.Save(directory, "actor", Actor);
-        CheckpointFiles.Save(directory, "critic", _critic);
-        CheckpointFiles.Save(directory, "value_optimizer", _valueFit.Optimizer);
-        CheckpointFiles.Save(directory, "generator", _generator);
-        _regularizer.SaveState(directory);
-        _rewardScaler?.SaveState(directory, "reward_scaler");
-    }
-
-    /// <inheritdoc/>
-    public void LoadState(string directory)
-    {
-        CheckpointFiles.Load(directory, "actor", Actor);
-        CheckpointFiles.Load(directory, "critic", _critic);
-        CheckpointFiles.Load(directory, "value_optimizer", _valueFit.Optimizer);
-        CheckpointFiles.Load(directory, "generator", _generator);
-        _regularizer.LoadState(directory);
-        _rewardScaler?.LoadState(directory, "reward_scaler");
-    }
-
-    /// <inheritdoc/>
-    public void Dispose()
-    {
-        _storage.Dispose();
-        _valueFit.Dispose();
-        _regularizer.Dispose();
-        _rewardScaler?.Dispose();
-        Actor.Dispose();
-        _critic.Dispose();
     }
 }

@@ -6,8 +6,6 @@ namespace Robotics.Training.Algorithms;
 /// </summary>
 public sealed record TrpoConfig
 {
-    /// <summary>Steps per environment per iteration (T).</summary>
-    public int StepsPerEnv { get; init; } = 24;
     /// <summary>Trust-region size δ [nats]: an accepted step has mean KL(π_old ‖ π_new) ≤ δ.</summary>
     public double MaxKl { get; init; } = 0.01;
     /// <summary>Conjugate-gradient steps for (F + λI)·x = g.</summary>
@@ -34,7 +32,6 @@ public sealed record TrpoConfig
     /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
     public TrpoConfig Validate()
     {
-        if (StepsPerEnv < 1) throw new ArgumentException($"TrpoConfig.StepsPerEnv = {StepsPerEnv}: must be ≥ 1");
         if (!(MaxKl > 0 && MaxKl < 10)) throw new ArgumentException($"TrpoConfig.MaxKl = {MaxKl}: allowed (0, 10) nats");
         if (CgIterations < 1) throw new ArgumentException($"TrpoConfig.CgIterations = {CgIterations}: must be ≥ 1");
         if (!(Damping >= 0 && double.IsFinite(Damping))) throw new ArgumentException($"TrpoConfig.Damping = {Damping}: must be ≥ 0");

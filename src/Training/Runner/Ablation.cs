@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text;
 using Robotics.Deploy.Contract;
 using Robotics.Sim.Envs;
-using Robotics.Sim.Random;
 using Robotics.Training.Algorithms;
 using Robotics.Training.Models;
 using static TorchSharp.torch;
@@ -56,8 +55,8 @@ public sealed record AblationOptions
 /// <param name="MaxEpisodeSteps">The task's time limit in steps (episode-based algorithms size their storage with it).</param>
 /// <param name="Options">The ablation's options (steps per environment, network widths).</param>
 /// <param name="Device">Where the networks live.</param>
-/// <param name="Seed">The training seed of this trial.</param>
-public sealed record AblationSetup(IVecEnv Env, int PolicyDim, int CriticDim, int MaxEpisodeSteps, AblationOptions Options, Device Device, ulong Seed)
+/// <param name="Seeds">The streams of this trial's seed.</param>
+public sealed record AblationSetup(IVecEnv Env, int PolicyDim, int CriticDim, int MaxEpisodeSteps, AblationOptions Options, Device Device, RunSeeds Seeds)
 {
     /// <summary>Number of environments.</summary>
     public int Envs => Env.NumEnvs;
@@ -65,6 +64,10 @@ public sealed record AblationSetup(IVecEnv Env, int PolicyDim, int CriticDim, in
     public int ActionDim => Env.ActionDim;
     /// <summary>The network settings before any code-level optimization is applied.</summary>
     public NetworkConfig Network => new() { Hidden = Options.Hidden };
+
+    /// <summary>What an algorithm of this trial is built from, with <paramref name="network"/> (the default: <see cref="Network"/>).</summary>
+    public AlgorithmSpec Spec(NetworkConfig? network = null) =>
+        new(PolicyDim, CriticDim, ActionDim, Envs, Options.StepsPerEnv, network ?? Network, Device, Seeds.Training) { MaxEpisodeSteps = MaxEpisodeSteps };
 }
 
 /// <summary>One seed of one variant, ready to learn: its algorithm and the loop that drives it.</summary>
@@ -99,7 +102,7 @@ public sealed class AblationTrial : IDisposable
     /// <summary>GRPO, driven by the <see cref="GroupRolloutCollector"/> until the budget is spent.</summary>
     public static AblationTrial Grouped(AblationSetup setup, Grpo grpo)
     {
-        var collector = new GroupRolloutCollector(setup.Env, grpo, setup.Device, Rng.Derive(setup.Seed, "groups"));
+        var collector = new GroupRolloutCollector(setup.Env, grpo, setup.Device, setup.Seeds.Groups);
         return new AblationTrial(grpo, (budget, report) => collector.LearnSteps(budget, report));
     }
 
@@ -121,8 +124,7 @@ public static class AblationVariants
     {
         new("PPO", "PPO with every code-level optimization (Engstrom et al. 2020)", s => Ppo(s, CodeLevelOptimizations.All)),
         new("PPO-M", "PPO with none: clipped surrogate only", s => Ppo(s, CodeLevelOptimizations.None)),
-        new("GRPO", "no critic; returns normalized within groups of 8 starts", s => AblationTrial.Grouped(s,
-            new Grpo(s.PolicyDim, s.ActionDim, s.Envs, s.MaxEpisodeSteps, new GrpoConfig(), s.Network, s.Device, s.Seed))),
+        new("GRPO", "no critic; returns normalized within groups of 8 starts", s => AblationTrial.Grouped(s, new Grpo(s.Spec(), new GrpoConfig()))),
         new("TRPO", "TRPO with none of the code-level optimizations", s => Trpo(s, CodeLevelOptimizations.None)),
         new("TRPO+", "TRPO with every code-level optimization (those that apply to its value fit and rewards, and the networks)", s => Trpo(s, CodeLevelOptimizations.All)),
     };
@@ -130,17 +132,15 @@ public static class AblationVariants
     /// <summary>TRPO with <paramref name="optimizations"/> applied to its settings and networks.</summary>
     public static AblationTrial Trpo(AblationSetup s, CodeLevelOptimizations optimizations)
     {
-        var config = optimizations.ApplyTo(new TrpoConfig { StepsPerEnv = s.Options.StepsPerEnv });
-        var network = optimizations.ApplyTo(s.Network);
-        return AblationTrial.OnPolicy(s, new Algorithms.Trpo(s.PolicyDim, s.CriticDim, s.ActionDim, s.Envs, config, network, s.Device, s.Seed), config.StepsPerEnv);
+        var algorithm = new Algorithms.Trpo(s.Spec(optimizations.ApplyTo(s.Network)), optimizations.ApplyTo(new TrpoConfig()));
+        return AblationTrial.OnPolicy(s, algorithm, s.Options.StepsPerEnv);
     }
 
     /// <summary>PPO with <paramref name="optimizations"/> applied to its settings and networks.</summary>
     public static AblationTrial Ppo(AblationSetup s, CodeLevelOptimizations optimizations)
     {
-        var config = optimizations.ApplyTo(new PpoConfig { StepsPerEnv = s.Options.StepsPerEnv });
-        var network = optimizations.ApplyTo(s.Network);
-        return AblationTrial.OnPolicy(s, new Algorithms.Ppo(s.PolicyDim, s.CriticDim, s.ActionDim, s.Envs, config, network, s.Device, s.Seed), config.StepsPerEnv);
+        var algorithm = new Algorithms.Ppo(s.Spec(optimizations.ApplyTo(s.Network)), optimizations.ApplyTo(new PpoConfig()));
+        return AblationTrial.OnPolicy(s, algorithm, s.Options.StepsPerEnv);
     }
 
     /// <summary>The variants named (all when <paramref name="names"/> is null), in the order given.</summary>
@@ -188,15 +188,16 @@ public static class Ablation
                 foreach (var variant in variants)
                 {
                     // The same environment seed for every variant: the comparison is paired.
-                    using var env = createEnv(task, Rng.Derive((ulong)seed, "sim"));
+                    var seeds = RunSeeds.From((ulong)seed);
+                    using var env = createEnv(task, seeds.Sim);
                     int policyDim = env.ObservationGroups.Single(g => g.Name == ObservationGroup.Policy).Dim;
                     int criticDim = (env.ObservationGroups.FirstOrDefault(g => g.Name == ObservationGroup.Critic) ?? env.ObservationGroups[0]).Dim;
-                    var setup = new AblationSetup(env, policyDim, criticDim, env.Task.MaxEpisodeSteps, options, device, Rng.Derive((ulong)seed, "training"));
+                    var setup = new AblationSetup(env, policyDim, criticDim, env.Task.MaxEpisodeSteps, options, device, seeds);
                     var clock = System.Diagnostics.Stopwatch.StartNew();
                     var curve = new List<(long, double)>();
                     using var trial = variant.Create(setup);
                     trial.Learn(options.StepBudget, s => curve.Add((s.TotalSteps, s.MeanEpisodeReturn)));
-                    double final = Evaluate(env, trial.Actor, device, Rng.Derive((ulong)seed, "evaluation"), env.Task.MaxEpisodeSteps);
+                    double final = Evaluate(env, trial.Actor, device, seeds.Evaluation, env.Task.MaxEpisodeSteps);
                     var result = new TrialResult(env.Task.Name, variant.Name, seed, final, curve, clock.Elapsed.TotalSeconds);
                     results.Add(result);
                     onTrial?.Invoke(result);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Robotics.Training.Models;
 using static TorchSharp.torch;
 
@@ -44,12 +43,10 @@ public sealed class CheckpointPolicy : IDisposable
         var configPath = Path.Combine(Path.GetDirectoryName(dir)!, "config.json");
         if (!File.Exists(actorPath)) throw new InvalidDataException($"{dir}: no actor.pt (expected a checkpoint_N folder of a run)");
         if (!File.Exists(configPath)) throw new InvalidDataException($"{configPath} not found: a checkpoint is read with its run's config.json");
-        using var doc = JsonDocument.Parse(File.ReadAllText(configPath));
-        var root = doc.RootElement;
-        var net = JsonSerializer.Deserialize<NetworkConfig>(root.GetProperty("Network").GetRawText())
-            ?? throw new InvalidDataException($"{configPath}: no Network");
-        int actionDim = root.GetProperty("ActionDim").GetInt32();
-        int policyDim = root.GetProperty("ObservationGroups").EnumerateArray().First(g => g.GetProperty("Name").GetString() == "policy").GetProperty("Dim").GetInt32();
+        var config = TrainingRun.ReadOptions(Path.GetDirectoryName(dir)!);
+        var net = config.Network;
+        int actionDim = config.ActionDim;
+        int policyDim = config.GroupDim("policy");
         var actor = new GaussianActor(policyDim, actionDim, net);
         try { actor.load(actorPath); }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -60,9 +57,7 @@ public sealed class CheckpointPolicy : IDisposable
         actor.eval();
         var commitPath = Path.Combine(dir, TrainingRun.SourceCommitFile);
         var commit = File.Exists(commitPath) ? File.ReadAllText(commitPath).Trim() : null;
-        var overrides = root.TryGetProperty("TaskOverrides", out var o) && o.ValueKind == JsonValueKind.Array
-            ? o.EnumerateArray().Select(x => x.GetString() ?? "").ToArray() : Array.Empty<string>();
-        return new CheckpointPolicy(actor, root.GetProperty("Task").GetString() ?? "", overrides, policyDim, actionDim, commit is { Length: > 0 } ? commit : null);
+        return new CheckpointPolicy(actor, config.Task, config.TaskOverrides, policyDim, actionDim, commit is { Length: > 0 } ? commit : null);
     }
 
     /// <summary>

@@ -19,7 +19,7 @@ namespace Robotics.Training.Runner;
 // GRPO compares whole returns of episodes with one start, so it needs the reset at the start of the
 // iteration and the episodes run to their end: a loop of its own. It drives Grpo through the same
 // IOnPolicyAlgorithm calls and reports the same IterationStats.
-public sealed class GroupRolloutCollector
+public sealed class GroupRolloutCollector : IRolloutLoop
 {
     private readonly IVecEnv _env;
     private readonly IGroupResettable _groups;
@@ -52,15 +52,19 @@ public sealed class GroupRolloutCollector
 
     /// <summary>Steps that went into learning so far: the steps of each environment's first episode, summed.</summary>
     /// <remarks>The environments that finish early go on stepping until the slowest one ends; those steps are not counted (an environment that could pause would not take them).</remarks>
-    public long TotalSteps { get; private set; }
+    public long TotalSteps { get; set; }
 
-    /// <summary>Runs <paramref name="iterations"/> iterations, calling <paramref name="onIteration"/> after each.</summary>
-    public void Learn(int iterations, Action<IterationStats>? onIteration = null, int firstIteration = 0)
+    /// <inheritdoc/>
+    /// <remarks>Iteration i's group starts derive from (seed, i), so a resumed run draws the starts the straight one did.</remarks>
+    public void Learn(int iterations, Action<IterationStats>? onIteration = null, int firstIteration = 0, int? totalIterations = null,
+        Func<IterationStats, bool>? stopAfter = null)
     {
+        int total = totalIterations ?? firstIteration + iterations;
         for (int it = firstIteration; it < firstIteration + iterations; it++)
         {
-            var stats = Iteration(it, iterations <= 1 ? 1 : (double)(it - firstIteration) / (iterations - 1));
+            var stats = Iteration(it, total <= 1 ? 1 : (double)it / (total - 1));
             onIteration?.Invoke(stats);
+            if (stopAfter?.Invoke(stats) == true) return;
         }
     }
 

@@ -13,11 +13,27 @@ public sealed record IterationStats(int Iteration, long TotalSteps, double Steps
     double MeanStepReward, double MeanEpisodeReturn, double MeanEpisodeLength, int Episodes,
     IReadOnlyDictionary<string, double> RewardTerms, UpdateStats Update);
 
+/// <summary>The loop that collects and learns, iteration by iteration: <see cref="OnPolicyRunner"/> or <see cref="GroupRolloutCollector"/>.</summary>
+public interface IRolloutLoop
+{
+    /// <summary>Environment steps learned from so far; a resumed run sets it from its checkpoint.</summary>
+    long TotalSteps { get; set; }
+
+    /// <summary>
+    /// Runs iterations <paramref name="firstIteration"/> … <paramref name="firstIteration"/> + <paramref name="iterations"/> − 1,
+    /// calling <paramref name="onIteration"/> after each. Schedules see the progress it / (<paramref name="totalIterations"/> − 1)
+    /// (default: the iterations of this call), so a resumed run keeps the schedule of the whole run. It stops early
+    /// when <paramref name="stopAfter"/> says so.
+    /// </summary>
+    void Learn(int iterations, Action<IterationStats>? onIteration = null, int firstIteration = 0, int? totalIterations = null,
+        Func<IterationStats, bool>? stopAfter = null);
+}
+
 /// <summary>
 /// Collects rollouts from a vectorized environment with an on-policy algorithm and updates it: one
 /// dispose scope per iteration keeps live tensors flat. Observation groups are read by name.
 /// </summary>
-public sealed class OnPolicyRunner
+public sealed class OnPolicyRunner : IRolloutLoop
 {
     private readonly IVecEnv _env;
     private readonly IOnPolicyAlgorithm _algorithm;
@@ -50,14 +66,10 @@ public sealed class OnPolicyRunner
     public double EnvStepSeconds => (double)_envTicks / Stopwatch.Frequency;
     private long _envTicks;
 
-    /// <summary>Steps taken so far (all environments); a resumed run sets it from its checkpoint.</summary>
+    /// <inheritdoc/>
     public long TotalSteps { get; set; }
 
-    /// <summary>
-    /// Runs iterations <paramref name="firstIteration"/> … <paramref name="firstIteration"/> + <paramref name="iterations"/> − 1,
-    /// calling <paramref name="onIteration"/> after each. Schedules see the progress it / (<paramref name="totalIterations"/> − 1)
-    /// (default: the iterations of this call), so a resumed run keeps the schedule of the whole run.
-    /// </summary>
+    /// <inheritdoc/>
     public void Learn(int iterations, Action<IterationStats>? onIteration = null, int firstIteration = 0, int? totalIterations = null,
         Func<IterationStats, bool>? stopAfter = null)
     {
@@ -121,24 +133,38 @@ public sealed class OnPolicyRunner
     // A [N, dim] (or [N] for dim 0) float tensor on the training device, copied from an environment buffer.
     private Tensor Tensor(ReadOnlySpan<float> values, int dim) => HostTensors.FromSpan(values, dim, _device);
 
-    /// <summary>One CSV header and row per iteration, culture-invariant.</summary>
-    public static string CsvHeader(IReadOnlyList<string> terms) =>
-        string.Join(",", new[] { "iteration", "total_steps", "sps", "collect_s", "learn_s", "mean_step_reward", "mean_episode_return", "mean_episode_length",
-            "episodes", "value_loss", "surrogate", "entropy", "kl", "clip_fraction", "learning_rate", "noise_std" }.Concat(terms));
+    // The fixed columns of progress.csv, in the order they are written; the reward terms follow them.
+    private static readonly string[] FixedColumns =
+    {
+        "iteration", "total_steps", "sps", "collect_s", "learn_s", "mean_step_reward", "mean_episode_return", "mean_episode_length",
+        "episodes", "value_loss", "surrogate", "entropy", "kl", "clip_fraction", "learning_rate", "noise_std",
+    };
 
-    /// <summary>Reads back a row written by <see cref="CsvRow"/> with the reward-term columns of <paramref name="header"/>.</summary>
-    /// <exception cref="InvalidDataException">The row does not have the header's columns.</exception>
+    /// <summary>One CSV header and row per iteration, culture-invariant.</summary>
+    public static string CsvHeader(IReadOnlyList<string> terms) => string.Join(",", FixedColumns.Concat(terms));
+
+    /// <summary>The reward-term columns of a progress.csv header: every column that is not one of the fixed ones, in order.</summary>
+    public static string[] RewardTermColumns(string header) => header.Split(',').Where(c => !FixedColumns.Contains(c)).ToArray();
+
+    /// <summary>
+    /// Reads back a row written by <see cref="CsvRow"/>, finding each column by its name in <paramref name="header"/> (so a
+    /// file with columns added, dropped or moved still reads); the reward terms are the columns that are not fixed ones.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The row does not have the header's columns, or a fixed column is missing.</exception>
     public static IterationStats ParseCsvRow(string header, string row)
     {
         var names = header.Split(',');
         var cells = row.Split(',');
         if (cells.Length != names.Length) throw new InvalidDataException($"progress.csv row '{row}' has {cells.Length} columns; the header has {names.Length}");
         var inv = CultureInfo.InvariantCulture;
-        double D(int i) => double.Parse(cells[i], inv);
-        var terms = new Dictionary<string, double>();
-        for (int k = 16; k < names.Length; k++) terms[names[k]] = D(k);
-        return new IterationStats(int.Parse(cells[0], inv), long.Parse(cells[1], inv), D(2), D(3), D(4), D(5), D(6), D(7), int.Parse(cells[8], inv), terms,
-            new UpdateStats(D(9), D(10), D(11), D(12), D(13), D(14), D(15)));
+        var column = names.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => x.i);
+        string Cell(string name) => column.TryGetValue(name, out int i) ? cells[i]
+            : throw new InvalidDataException($"progress.csv has no column '{name}' (header: {header})");
+        double D(string name) => double.Parse(Cell(name), inv);
+        var terms = RewardTermColumns(header).ToDictionary(t => t, t => double.Parse(cells[column[t]], inv));
+        return new IterationStats(int.Parse(Cell("iteration"), inv), long.Parse(Cell("total_steps"), inv), D("sps"), D("collect_s"), D("learn_s"),
+            D("mean_step_reward"), D("mean_episode_return"), D("mean_episode_length"), int.Parse(Cell("episodes"), inv), terms,
+            new UpdateStats(D("value_loss"), D("surrogate"), D("entropy"), D("kl"), D("clip_fraction"), D("learning_rate"), D("noise_std")));
     }
 
     /// <summary>The CSV row of one iteration.</summary>

@@ -28,20 +28,22 @@ public sealed record TrainBenchmarkResult(int Envs, int Threads, int Iterations,
 public static class TrainBenchmark
 {
     /// <summary>One warm-up iteration, then <paramref name="iterations"/> timed ones.</summary>
-    public static TrainBenchmarkResult Run(LocomotionTask task, int envs, int threads, int iterations, Device device, NetworkConfig? network = null, PpoConfig? ppo = null)
+    public static TrainBenchmarkResult Run(LocomotionTask task, int envs, int threads, int iterations, Device device, NetworkConfig? network = null, PpoConfig? ppo = null,
+        int? stepsPerEnv = null)
     {
         var config = ppo ?? new PpoConfig();
+        int steps = stepsPerEnv ?? TrainOptions.Defaults.StepsPerEnv;
         using var env = new MjVecEnv(task, envs, threads, seed: 1, ownsTask: true);
         int p = env.ObservationGroups.Single(g => g.Name == ObservationGroup.Policy).Dim;
         int c = env.ObservationGroups.Single(g => g.Name == ObservationGroup.Critic).Dim;
-        using var alg = new Ppo(p, c, env.ActionDim, envs, config, network ?? new NetworkConfig(), device, 1);
-        var runner = new OnPolicyRunner(env, alg, config.StepsPerEnv, device);
+        using var alg = new Ppo(new AlgorithmSpec(p, c, env.ActionDim, envs, steps, network ?? new NetworkConfig(), device, 1), config);
+        var runner = new OnPolicyRunner(env, alg, steps, device);
         runner.Learn(1);
         task.ResetPhysicsTime();
         double envBefore = runner.EnvStepSeconds;
         double collect = 0, learn = 0;
         runner.Learn(iterations, s => { collect += s.CollectSeconds; learn += s.LearnSeconds; }, firstIteration: 1);
-        double envSteps = (double)iterations * config.StepsPerEnv * envs;
+        double envSteps = (double)iterations * steps * envs;
         double physics = envSteps * task.Decimation;
         return new TrainBenchmarkResult(envs, env is MjVecEnv m ? m.Threads : threads, iterations, physics / collect,
             physics / (task.PhysicsSeconds / Math.Max(1, Math.Min(threads, envs))), learn / (collect + learn),

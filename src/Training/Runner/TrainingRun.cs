@@ -1,25 +1,34 @@
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Robotics.Sim.Envs;
+using Robotics.Sim.Random;
 using Robotics.Training.Algorithms;
 using Robotics.Training.Models;
 using static TorchSharp.torch;
 
 namespace Robotics.Training.Runner;
 
-/// <summary>What <c>robotics train</c> was asked to do; written to the run directory as config.json.</summary>
-public sealed record TrainOptions
+/// <summary>
+/// What <c>robotics train</c> was asked to do. Each default is written here once; the CLI reads it from here.
+/// The run's config.json is a <see cref="RunConfig"/>: these options and what the run found out.
+/// </summary>
+public record TrainOptions
 {
+    /// <summary>The defaults, for whoever shows or needs them (the CLI's option defaults read them from here).</summary>
+    public static TrainOptions Defaults { get; } = new() { Task = "" };
+
     /// <summary>Task name or file.</summary>
     public required string Task { get; init; }
-    /// <summary>Algorithm: a name in <see cref="AlgorithmCatalog.Names"/> (ppo, reinforce, npg, trpo).</summary>
+    /// <summary>Algorithm: a name in <see cref="AlgorithmCatalog.Names"/>.</summary>
     public string Algorithm { get; init; } = "ppo";
     /// <summary>Parallel environments.</summary>
-    public int Envs { get; init; } = 1024;
+    public int Envs { get; init; } = 256;
     /// <summary>Simulation threads.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
     /// <summary>cpu or cuda.</summary>
     public string Device { get; init; } = "cpu";
-    /// <summary>The one seed every subsystem's stream derives from.</summary>
+    /// <summary>The one seed every subsystem's stream derives from (<see cref="RunSeeds"/>).</summary>
     public ulong Seed { get; init; } = 1;
     /// <summary>Iterations to run.</summary>
     public int Iterations { get; init; } = 100;
@@ -27,8 +36,13 @@ public sealed record TrainOptions
     public int CheckpointEvery { get; init; } = 50;
     /// <summary>Where run directories go.</summary>
     public string RunsDirectory { get; init; } = "runs";
-    /// <summary>PPO settings.</summary>
-    public PpoConfig Ppo { get; init; } = new();
+    /// <summary>Rollout length T: steps per environment per iteration of the algorithms that learn from fixed windows (all but GRPO, which runs whole episodes).</summary>
+    public int StepsPerEnv { get; init; } = 24;
+    /// <summary>
+    /// Settings of the algorithm's config record over its defaults, <c>key=value</c> (<c>train --set algorithm.key=value</c>,
+    /// recorded without the <c>algorithm.</c> prefix): e.g. <c>clip_param=0.1</c>, <c>value_fit.epochs=10</c>.
+    /// </summary>
+    public string[] AlgorithmSettings { get; init; } = Array.Empty<string>();
     /// <summary>Network settings.</summary>
     public NetworkConfig Network { get; init; } = new();
     /// <summary>
@@ -42,20 +56,133 @@ public sealed record TrainOptions
     /// </summary>
     public string? InitFrom { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
+    /// <summary>The prefix that sends a <c>--set</c> to the algorithm's config rather than to the task file.</summary>
+    public const string AlgorithmPrefix = "algorithm.";
+
+    /// <summary>
+    /// These options with <c>train --set</c>'s settings added: <c>algorithm.key=value</c> to <see cref="AlgorithmSettings"/>
+    /// (without the prefix), every other to <see cref="TaskOverrides"/>.
+    /// </summary>
+    public TrainOptions WithSets(IEnumerable<string> sets)
+    {
+        var all = sets.ToArray();
+        bool IsAlgorithm(string s) => s.StartsWith(AlgorithmPrefix, StringComparison.Ordinal);
+        return this with
+        {
+            AlgorithmSettings = AlgorithmSettings.Concat(all.Where(IsAlgorithm).Select(s => s[AlgorithmPrefix.Length..])).ToArray(),
+            TaskOverrides = TaskOverrides.Concat(all.Where(s => !IsAlgorithm(s))).ToArray(),
+        };
+    }
+
+    /// <summary>The algorithm's config record: its defaults with <see cref="AlgorithmSettings"/> applied.</summary>
+    /// <exception cref="UserError">A bad setting; the message names the key.</exception>
+    public object AlgorithmConfig() => AlgorithmCatalog.Configure(Algorithm, AlgorithmSettings);
+
+    /// <summary>Throws <see cref="ArgumentException"/> (or <see cref="UserError"/> for the algorithm and its settings) naming the first bad option.</summary>
     public TrainOptions Validate()
     {
-        if (!AlgorithmCatalog.Names.Contains(Algorithm)) throw new ArgumentException($"--algo {Algorithm}: one of {string.Join(", ", AlgorithmCatalog.Names)}");
+        AlgorithmCatalog.Get(Algorithm);
         if (Envs < 1) throw new ArgumentException($"--envs {Envs}: must be ≥ 1");
         if (Threads < 1) throw new ArgumentException($"--threads {Threads}: must be ≥ 1");
         if (Device is not ("cpu" or "cuda")) throw new ArgumentException($"--device {Device}: cpu or cuda");
         if (Iterations < 1) throw new ArgumentException($"--iterations {Iterations}: must be ≥ 1");
         if (CheckpointEvery < 1) throw new ArgumentException($"CheckpointEvery {CheckpointEvery}: must be ≥ 1");
+        if (StepsPerEnv < 1) throw new UserError($"--steps {StepsPerEnv}: must be ≥ 1");
         if (InitFrom is { } init && !File.Exists(Path.Combine(init, TrainingRun.RunStateFile)))
             throw new ArgumentException($"--init-from {init}: not a complete checkpoint folder (no {TrainingRun.RunStateFile})");
-        Ppo.Validate();
+        if (AlgorithmConfig() is GrpoConfig grpo && Envs % grpo.GroupSize != 0)
+            throw new UserError($"--envs {Envs}: GRPO's groups of {grpo.GroupSize} (algorithm.group_size) must divide it");
         Network.Validate();
         return this;
+    }
+}
+
+/// <summary>An observation term as config.json records it.</summary>
+public sealed record RunObservationTerm(string Name, int Width, float Scale, float Noise, float Clip);
+
+/// <summary>An observation group as config.json records it.</summary>
+public sealed record RunObservationGroup(string Name, int Dim, IReadOnlyList<RunObservationTerm> Terms);
+
+/// <summary>
+/// A run's config.json, written and read as this one record: the <see cref="TrainOptions"/> it was started with
+/// and what the run found out about its task (name, observation groups, action width, step) and binary.
+/// </summary>
+public sealed record RunConfig : TrainOptions
+{
+    /// <summary>The task's own name (<see cref="TrainOptions.Task"/> may be a file).</summary>
+    [JsonPropertyOrder(1)]   // after the options
+    public string TaskName { get; init; } = "";
+    /// <summary>The commit of the binary that started the run, when it knew.</summary>
+    [JsonPropertyOrder(1)]
+    public string? SourceCommit { get; init; }
+    /// <summary>The observation groups, in the environment's order.</summary>
+    [JsonPropertyOrder(1)]
+    public IReadOnlyList<RunObservationGroup> ObservationGroups { get; init; } = Array.Empty<RunObservationGroup>();
+    /// <summary>Width of an action.</summary>
+    [JsonPropertyOrder(1)]
+    public int ActionDim { get; init; }
+    /// <summary>Policy step [s].</summary>
+    [JsonPropertyOrder(1)]
+    public double StepDt { get; init; }
+
+    /// <summary>The width of group <paramref name="name"/>.</summary>
+    /// <exception cref="InvalidDataException">The run has no such group.</exception>
+    public int GroupDim(string name) => ObservationGroups.FirstOrDefault(g => g.Name == name)?.Dim
+        ?? throw new InvalidDataException($"config.json of {TaskName}: no observation group '{name}'");
+
+    /// <summary>The record of a run of <paramref name="options"/> on <paramref name="env"/>.</summary>
+    public static RunConfig Of(TrainOptions options, string taskName, IVecEnv env) =>
+        JsonSerializer.Deserialize<RunConfig>(JsonSerializer.SerializeToUtf8Bytes(options))! with
+        {
+            TaskName = taskName, SourceCommit = BuildInfo.SourceCommit, ActionDim = env.ActionDim, StepDt = env.StepDt,
+            ObservationGroups = env.ObservationGroups.Select(g => new RunObservationGroup(g.Name, g.Dim,
+                g.Terms.Select(t => new RunObservationTerm(t.Name, t.Width, t.Scale, t.Noise, t.Clip)).ToArray())).ToArray(),
+        };
+
+    /// <summary>Reads a config.json, written by this version or an older one (whose rollout length and PPO settings sat in a <c>Ppo</c> object).</summary>
+    /// <exception cref="InvalidDataException">The file is missing or not a run's config.</exception>
+    public static RunConfig Read(string path)
+    {
+        if (!File.Exists(path)) throw new InvalidDataException($"{path} not found: not a run directory");
+        try
+        {
+            var root = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new InvalidDataException($"{path} is empty");
+            if (root["Ppo"] is JsonObject legacy && root["StepsPerEnv"] is null)
+            {
+                root["StepsPerEnv"] = legacy["StepsPerEnv"]?.DeepClone();
+                legacy.Remove("StepsPerEnv");
+                // An old PPO run's settings that differ from today's defaults become settings, so it resumes as it ran.
+                if (root["Algorithm"]?.GetValue<string>() == "ppo" && root["AlgorithmSettings"] is null)
+                    root["AlgorithmSettings"] = new JsonArray(LegacySettings(legacy).Select(x => (JsonNode)JsonValue.Create(x)!).ToArray());
+            }
+            return root.Deserialize<RunConfig>() ?? throw new InvalidDataException($"{path} is empty");
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"{path}: {e.Message}", e);
+        }
+    }
+
+    private static IEnumerable<string> LegacySettings(JsonObject ppo)
+    {
+        var defaults = JsonSerializer.SerializeToNode(new PpoConfig())!.AsObject();
+        foreach (var (name, value) in ppo)
+            if (defaults[name] is { } d && value is not null && !JsonNode.DeepEquals(d, value))
+                yield return $"{ConfigOverrides.SnakeCase(name)}={(value.GetValueKind() == JsonValueKind.String ? value.GetValue<string>() : value.ToJsonString())}";
+    }
+}
+
+/// <summary>
+/// The one split of a run's seed into a stream per subsystem, done once at the start: the simulation, the
+/// training (network initialization and every draw of the algorithm), GRPO's group starts, the evaluation.
+/// </summary>
+public sealed record RunSeeds(ulong Sim, ulong Training, ulong Groups, ulong Evaluation)
+{
+    /// <summary>The streams of <paramref name="seed"/>.</summary>
+    public static RunSeeds From(ulong seed)
+    {
+        ulong training = Rng.Derive(seed, "training");
+        return new(Rng.Derive(seed, "sim"), training, Rng.Derive(training, "groups"), Rng.Derive(seed, "evaluation"));
     }
 }
 
@@ -74,14 +201,7 @@ public sealed class TrainingRun
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss");
         Directory = Path.GetFullPath(Path.Combine(options.RunsDirectory, $"{taskName}__{options.Algorithm}__{options.Seed}__{stamp}"));
         System.IO.Directory.CreateDirectory(Directory);
-        var config = new
-        {
-            options.Task, options.Algorithm, options.Envs, options.Threads, options.Device, options.Seed, options.Iterations, options.CheckpointEvery,
-            options.Ppo, options.Network, options.TaskOverrides, options.InitFrom, TaskName = taskName, BuildInfo.SourceCommit,
-            ObservationGroups = env.ObservationGroups.Select(g => new { g.Name, g.Dim, Terms = g.Terms.Select(t => new { t.Name, t.Width, t.Scale, t.Noise, t.Clip }) }),
-            env.ActionDim, env.StepDt,
-        };
-        File.WriteAllText(ConfigPath, JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(ConfigPath, JsonSerializer.Serialize(RunConfig.Of(options, taskName, env), new JsonSerializerOptions { WriteIndented = true }));
         RewardTerms = (env as MjVecEnv)?.RewardTermNames ?? Array.Empty<string>();
         File.WriteAllText(CsvPath, OnPolicyRunner.CsvHeader(RewardTerms) + "\n");
     }
@@ -94,7 +214,7 @@ public sealed class TrainingRun
         Options = options;
         var lines = File.Exists(CsvPath) ? File.ReadAllLines(CsvPath) : Array.Empty<string>();
         if (lines.Length == 0) throw new InvalidDataException($"{CsvPath} is missing or empty");
-        RewardTerms = lines[0].Split(',').Skip(16).ToArray();
+        RewardTerms = OnPolicyRunner.RewardTermColumns(lines[0]);
         foreach (var row in lines.Skip(1).Where(l => l.Length > 0))
         {
             var stats = OnPolicyRunner.ParseCsvRow(lines[0], row);
@@ -103,19 +223,10 @@ public sealed class TrainingRun
         File.WriteAllLines(CsvPath, new[] { lines[0] }.Concat(_history.Select(OnPolicyRunner.CsvRow)));
     }
 
-    /// <summary>Reads the options a run was started with from its config.json.</summary>
+    /// <summary>Reads a run's config.json: the options it was started with and what it recorded about its task.</summary>
     /// <exception cref="InvalidDataException">The folder is not a run directory.</exception>
-    public static TrainOptions ReadOptions(string runDirectory)
-    {
-        var path = Path.Combine(runDirectory, "config.json");
-        if (!File.Exists(path)) throw new InvalidDataException($"{path} not found: not a run directory");
-        try
-        {
-            var options = JsonSerializer.Deserialize<TrainOptions>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path} is empty");
-            return options with { RunsDirectory = Path.GetDirectoryName(Path.GetFullPath(runDirectory))! };
-        }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
-    }
+    public static RunConfig ReadOptions(string runDirectory) =>
+        RunConfig.Read(Path.Combine(runDirectory, "config.json")) with { RunsDirectory = Path.GetDirectoryName(Path.GetFullPath(runDirectory))! };
 
     /// <summary>Reopens <paramref name="runDirectory"/> to continue it after the checkpoint of iteration <paramref name="checkpointIteration"/>.</summary>
     public static TrainingRun Continue(string runDirectory, TrainOptions options, int checkpointIteration) =>
@@ -159,13 +270,13 @@ public sealed class TrainingRun
     /// (actor.pt and critic.pt with their normalizers, optimizer, generator, learning rate), run.json (iteration, total steps)
     /// and the commit of the binary that trained up to here (<see cref="SourceCommitFile"/>; a resumed run may change binaries).
     /// </summary>
-    public string Checkpoint(ICheckpointable algorithm, int iteration, long totalSteps)
+    public string Checkpoint(ICheckpointable state, int iteration, long totalSteps)
     {
         var dir = Path.Combine(Directory, $"checkpoint_{iteration:D6}");
         var temp = dir + ".tmp";
         if (System.IO.Directory.Exists(temp)) System.IO.Directory.Delete(temp, true);
         System.IO.Directory.CreateDirectory(temp);
-        algorithm.SaveState(temp);
+        state.SaveState(temp);
         CheckpointFiles.Save(temp, Path.GetFileNameWithoutExtension(RunStateFile), new Dictionary<string, double> { ["iteration"] = iteration, ["total_steps"] = totalSteps });
         if (BuildInfo.SourceCommit is { } commit) File.WriteAllText(Path.Combine(temp, SourceCommitFile), commit + "\n");
         if (System.IO.Directory.Exists(dir)) System.IO.Directory.Delete(dir, true);

@@ -27,39 +27,43 @@ public sealed class TrainingSession : IDisposable
 {
     private readonly MjVecEnv _env;
     private readonly IOnPolicyAlgorithm _algorithm;
-    private readonly OnPolicyRunner _runner;
-    private readonly ulong _simSeed;
+    private readonly IRolloutLoop _loop;
+    private readonly RunSeeds _seeds;
 
     private TrainingSession(TrainOptions options, Device device, TrainingRun? continued, string? checkpoint, int firstIteration)
     {
         Options = options;
         Device = device;
+        // Seeding, once: every subsystem's stream derives from the run's seed.
+        _seeds = RunSeeds.From(options.Seed);
         var task = TaskCatalog.Load(options.Task, options.TaskOverrides);
-        _simSeed = Rng.Derive(options.Seed, "sim");
-        _env = new MjVecEnv(task, options.Envs, options.Threads, _simSeed, ownsTask: true);
-        _env.StaggerEpisodes(_simSeed);
+        _env = new MjVecEnv(task, options.Envs, options.Threads, _seeds.Sim, ownsTask: true);
+        _env.StaggerEpisodes(_seeds.Sim);
         try
         {
             int policyDim = _env.ObservationGroups.Single(g => g.Name == ObservationGroup.Policy).Dim;
             int criticDim = (_env.ObservationGroups.FirstOrDefault(g => g.Name == ObservationGroup.Critic) ?? _env.ObservationGroups[0]).Dim;
-            _algorithm = AlgorithmCatalog.Create(options.Algorithm, new AlgorithmCatalog.Spec(policyDim, criticDim, _env.ActionDim, options.Envs,
-                options.Ppo.StepsPerEnv, options.Ppo, options.Network, device, Rng.Derive(options.Seed, "training")));
-            if (_algorithm is not ICheckpointable)
-                throw new ArgumentException($"--algo {options.Algorithm}: its state cannot be checkpointed");
-            _runner = new OnPolicyRunner(_env, _algorithm, options.Ppo.StepsPerEnv, device);
+            var entry = AlgorithmCatalog.Get(options.Algorithm);
+            var spec = new AlgorithmSpec(policyDim, criticDim, _env.ActionDim, options.Envs, options.StepsPerEnv, options.Network, device, _seeds.Training)
+            {
+                MaxEpisodeSteps = task.MaxEpisodeSteps,
+            };
+            _algorithm = entry.Build(spec, options.AlgorithmConfig());
+            // GRPO runs whole episodes from grouped starts; the others fixed windows over auto-resetting environments.
+            _loop = _algorithm is Grpo grpo ? new GroupRolloutCollector(_env, grpo, device, _seeds.Groups) : new OnPolicyRunner(_env, _algorithm, options.StepsPerEnv, device);
             Run = continued ?? new TrainingRun(options, task.Name, _env);
             // The checkpoint reset cuts every episode: with a period shorter than the task's episode, no episode
             // reaches its time limit, and the states late in an episode are never trained on.
-            int period = options.CheckpointEvery * options.Ppo.StepsPerEnv;
-            if (period < task.MaxEpisodeSteps)
-                CheckpointWarning = $"--checkpoint-every {options.CheckpointEvery}: {options.CheckpointEvery} × {options.Ppo.StepsPerEnv} steps = {period} " +
+            int period = options.CheckpointEvery * options.StepsPerEnv;
+            if (!entry.Episodic && period < task.MaxEpisodeSteps)
+                CheckpointWarning = $"--checkpoint-every {options.CheckpointEvery}: {options.CheckpointEvery} × {options.StepsPerEnv} steps = {period} " +
                     $"is shorter than {task.Name}'s episode ({task.MaxEpisodeSteps} steps), and every checkpoint resets all environments: " +
-                    $"no episode will reach its time limit (--checkpoint-every ≥ {(task.MaxEpisodeSteps + options.Ppo.StepsPerEnv - 1) / options.Ppo.StepsPerEnv} avoids that)";
+                    $"no episode will reach its time limit (--checkpoint-every ≥ {(task.MaxEpisodeSteps + options.StepsPerEnv - 1) / options.StepsPerEnv} avoids that)";
             NextIteration = firstIteration;
             // A fine-tuning run starts from another run's networks, normalizers and optimizer, at its own iteration 0.
             if (checkpoint is null && options.InitFrom is { } init)
             {
-                try { ((ICheckpointable)_algorithm).LoadState(init); }
+                try { _algorithm.State.LoadState(init); }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
                     throw new InvalidDataException($"--init-from {init}: does not fit {task.Name} with these network settings: {e.Message}", e);
@@ -67,9 +71,9 @@ public sealed class TrainingSession : IDisposable
             }
             if (checkpoint is not null)
             {
-                ((ICheckpointable)_algorithm).LoadState(checkpoint);
+                _algorithm.State.LoadState(checkpoint);
                 var state = CheckpointFiles.LoadScalars(checkpoint, Path.GetFileNameWithoutExtension(TrainingRun.RunStateFile));
-                _runner.TotalSteps = (long)state["total_steps"];
+                _loop.TotalSteps = (long)state["total_steps"];
                 ResetEnvironments(firstIteration);
             }
         }
@@ -125,7 +129,7 @@ public sealed class TrainingSession : IDisposable
     /// <summary>The algorithm.</summary>
     public IOnPolicyAlgorithm Algorithm => _algorithm;
     /// <summary>Environment steps so far, over the whole run.</summary>
-    public long TotalSteps => _runner.TotalSteps;
+    public long TotalSteps => _loop.TotalSteps;
     /// <summary>
     /// Why this run's checkpoints will cut every episode short (its checkpoint period is shorter than the task's
     /// episode), or null when they do not. A warning, not an error: tests and short runs checkpoint often on purpose.
@@ -143,7 +147,7 @@ public sealed class TrainingSession : IDisposable
     {
         string last = "";
         int total = Options.Iterations;
-        _runner.Learn(total - NextIteration, s =>
+        _loop.Learn(total - NextIteration, s =>
         {
             Run.Record(s);
             int done = s.Iteration + 1;
@@ -163,7 +167,7 @@ public sealed class TrainingSession : IDisposable
     // A checkpoint, then the reset every run (stopped or not) makes at that iteration.
     private string Checkpoint(int done)
     {
-        var dir = Run.Checkpoint((ICheckpointable)_algorithm, done, _runner.TotalSteps);
+        var dir = Run.Checkpoint(_algorithm.State, done, _loop.TotalSteps);
         ResetEnvironments(done);
         return dir;
     }
@@ -172,7 +176,7 @@ public sealed class TrainingSession : IDisposable
     // lengths so that their time limits do not fall together (rsl_rl's init_at_random_ep_len).
     private void ResetEnvironments(int iteration)
     {
-        ulong seed = Rng.Derive(_simSeed, "checkpoint", iteration);
+        ulong seed = Rng.Derive(_seeds.Sim, "checkpoint", iteration);
         _env.Reset(seed);
         _env.StaggerEpisodes(seed);
     }

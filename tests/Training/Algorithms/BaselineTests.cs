@@ -27,9 +27,9 @@ public class BaselineTests
         var linear = new NetworkConfig { Hidden = Array.Empty<int>(), NormalizeObservations = false, InitNoiseStd = 0.5 };
         using var env = new LqrEnv(envs, LqrTests.A, LqrTests.B, LqrTests.Q, LqrTests.R, horizon, 21, terminateAtHorizon: true, rewardOffset: 5, timeFeature: true);
         // Critic features: 3 quadratic + a one-hot of the step (4); the value baseline is V(x, t).
-        var config = new ReinforceConfig { StepsPerEnv = horizon, Gamma = 0.99, Baseline = "value", NormalizeReturns = false,
+        var config = new ReinforceConfig { Gamma = 0.99, Baseline = "value", NormalizeReturns = false,
             ValueFit = new ValueFitConfig { LearningRate = 0.05, Epochs = 20, Minibatches = 4 } };
-        using var alg = new Reinforce(2, 3 + horizon, 1, envs, config, linear, CPU, 4);
+        using var alg = new Reinforce(new AlgorithmSpec(2, 3 + horizon, 1, envs, horizon, linear, CPU, 4), config);
         using (no_grad())
         {
             alg.Actor.LogStd.requires_grad = false;

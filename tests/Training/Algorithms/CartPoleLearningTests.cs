@@ -40,13 +40,13 @@ public class CartPoleLearningTests
 
     [Fact]
     public void Reinforce_learns_to_balance_the_cartpole() =>
-        Learns("REINFORCE", n => new Reinforce(5, 7, 1, n, new ReinforceConfig { StepsPerEnv = 64, LearningRate = 3e-3 }, Net, CPU, 3), 64, 30);
+        Learns("REINFORCE", n => new Reinforce(new AlgorithmSpec(5, 7, 1, n, 64, Net, CPU, 3), new ReinforceConfig { LearningRate = 3e-3 }), 64, 30);
 
     [Fact]
     public void Npg_learns_to_balance_the_cartpole() =>
-        Learns("NPG", n => new NaturalPolicyGradient(5, 7, 1, n, new NpgConfig { StepsPerEnv = 64 }, Net, CPU, 3), 64, 40);
+        Learns("NPG", n => new NaturalPolicyGradient(new AlgorithmSpec(5, 7, 1, n, 64, Net, CPU, 3), new NpgConfig()), 64, 40);
 
     [Fact]
     public void Trpo_learns_to_balance_the_cartpole() =>
-        Learns("TRPO", n => new Trpo(5, 7, 1, n, new TrpoConfig { StepsPerEnv = 64 }, Net, CPU, 3), 64, 40);
+        Learns("TRPO", n => new Trpo(new AlgorithmSpec(5, 7, 1, n, 64, Net, CPU, 3), new TrpoConfig()), 64, 40);
 }

@@ -46,17 +46,17 @@ public class CodeLevelOptimizationsTests
     [Fact]
     public void Trpo_plus_takes_the_switches_that_apply_to_a_trust_region_method_and_runs()
     {
-        var on = CodeLevelOptimizations.All.ApplyTo(new TrpoConfig { StepsPerEnv = 8 });
+        var on = CodeLevelOptimizations.All.ApplyTo(new TrpoConfig());
         Assert.True(on.ScaleRewards);
         Assert.Equal((true, true, 0.5), (on.ValueFit.ClipValueLoss, on.ValueFit.AnnealLearningRate, on.ValueFit.MaxGradNorm));
-        var off = CodeLevelOptimizations.None.ApplyTo(new TrpoConfig { StepsPerEnv = 8 });
+        var off = CodeLevelOptimizations.None.ApplyTo(new TrpoConfig());
         Assert.False(off.ScaleRewards);
         Assert.Equal((false, false, 0.0), (off.ValueFit.ClipValueLoss, off.ValueFit.AnnealLearningRate, off.ValueFit.MaxGradNorm));
         Assert.Equal(new[] { "PPO", "PPO-M", "GRPO", "TRPO", "TRPO+" }, AblationVariants.All.Select(v => v.Name));
 
         // TRPO+ end to end on the bandit: scaled rewards, clipped and annealed value fit, tanh networks.
         using var env = new Robotics.Training.Tests.Runner.BanditEnv(32, 1);
-        using var trpo = new Trpo(1, 1, 1, 32, on, CodeLevelOptimizations.All.ApplyTo(new NetworkConfig { Hidden = new[] { 16 } }), CPU, 4);
+        using var trpo = new Trpo(new AlgorithmSpec(1, 1, 1, 32, 8, CodeLevelOptimizations.All.ApplyTo(new NetworkConfig { Hidden = new[] { 16 } }), CPU, 4), on);
         var stats = new List<IterationStats>();
         new OnPolicyRunner(env, trpo, 8, CPU).Learn(3, stats.Add);
         Assert.All(stats, s => Assert.True(double.IsFinite(s.Update.ValueLoss) && double.IsFinite(s.Update.Kl), $"value loss {s.Update.ValueLoss}, KL {s.Update.Kl}"));
@@ -70,8 +70,8 @@ public class CodeLevelOptimizationsTests
         // step's reward is stored as ≈ 0.9 / 4.15 ≈ 0.22. (The first steps are clipped at 10: one step's
         // returns barely differ across environments, as in baselines' VecNormalize.)
         using var env = new MjVecEnv(new CartPole(new CartPoleConfig { SwingUp = false, TerminateAngle = 0.4 }), 8, 1, 1, ownsTask: true);
-        var config = CodeLevelOptimizations.All.ApplyTo(new PpoConfig { StepsPerEnv = 16 });
-        using var ppo = new Ppo(5, 7, 1, 8, config, CodeLevelOptimizations.All.ApplyTo(new NetworkConfig { Hidden = new[] { 16 } }), CPU, 1);
+        var config = CodeLevelOptimizations.All.ApplyTo(new PpoConfig());
+        using var ppo = new Ppo(new AlgorithmSpec(5, 7, 1, 8, 16, CodeLevelOptimizations.All.ApplyTo(new NetworkConfig { Hidden = new[] { 16 } }), CPU, 1), config);
         var runner = new OnPolicyRunner(env, ppo, 16, CPU);
         double meanStepReward = 0;
         runner.Learn(1, s => meanStepReward = s.MeanStepReward);

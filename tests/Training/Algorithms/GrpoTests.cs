@@ -12,6 +12,10 @@ public class GrpoTests
 {
     public GrpoTests() => TorchRuntime.Initialize("cpu");
 
+    // GRPO's spec: a 1-wide action, no critic (its width is unused), episodes of up to maxSteps.
+    private static AlgorithmSpec Spec(int policyDim, int envs, int maxSteps, int[] hidden, ulong seed) =>
+        new(policyDim, policyDim, 1, envs, 1, new NetworkConfig { Hidden = hidden }, CPU, seed) { MaxEpisodeSteps = maxSteps };
+
     [Fact]
     public void Group_advantages_have_zero_mean_and_unit_std_within_each_group()
     {
@@ -68,10 +72,10 @@ public class GrpoTests
         Assert.Contains("GroupSize", Assert.Throws<ArgumentException>(() => new GrpoConfig { GroupSize = 1 }.Validate()).Message);
         Assert.Contains("KlCoef", Assert.Throws<ArgumentException>(() => new GrpoConfig { KlCoef = -1 }.Validate()).Message);
         Assert.Contains("ReferenceRefreshEvery", Assert.Throws<ArgumentException>(() => new GrpoConfig { ReferenceRefreshEvery = -1 }.Validate()).Message);
-        var e = Assert.Throws<ArgumentException>(() => new Grpo(5, 1, 12, 10, new GrpoConfig { GroupSize = 8 }, new NetworkConfig { Hidden = new[] { 8 } }, CPU, 1));
+        var e = Assert.Throws<ArgumentException>(() => new Grpo(Spec(5, 12, 10, new[] { 8 }, 1), new GrpoConfig { GroupSize = 8 }));
         Assert.Contains("does not divide the 12 environments", e.Message);
         using var bandit = new Robotics.Training.Tests.Runner.BanditEnv(8, 1);
-        using var grpo = new Grpo(1, 1, 8, 10, new GrpoConfig { GroupSize = 4 }, new NetworkConfig { Hidden = new[] { 8 } }, CPU, 1);
+        using var grpo = new Grpo(Spec(1, 8, 10, new[] { 8 }, 1), new GrpoConfig { GroupSize = 4 });
         Assert.Contains(nameof(IGroupResettable), Assert.Throws<ArgumentException>(() => new GroupRolloutCollector(bandit, grpo, CPU, 1)).Message);
     }
 
@@ -82,7 +86,7 @@ public class GrpoTests
         foreach (int k in new[] { 0, 2 })
         {
             using var env = new MjVecEnv(new CartPole(new CartPoleConfig { SwingUp = false, TerminateAngle = 0.4, MaxEpisodeSteps = 20 }), 8, 1, 1, ownsTask: true);
-            using var grpo = new Grpo(5, 1, 8, 20, new GrpoConfig { GroupSize = 4, ReferenceRefreshEvery = k }, new NetworkConfig { Hidden = new[] { 16 } }, CPU, 1);
+            using var grpo = new Grpo(Spec(5, 8, 20, new[] { 16 }, 1), new GrpoConfig { GroupSize = 4, ReferenceRefreshEvery = k });
             var initial = Params(grpo.Reference);
             var collector = new GroupRolloutCollector(env, grpo, CPU, 1);
             collector.Learn(1);
@@ -100,7 +104,7 @@ public class GrpoTests
         float[] Train(ulong seed)
         {
             using var env = new MjVecEnv(new CartPole(new CartPoleConfig { SwingUp = false, TerminateAngle = 0.4, MaxEpisodeSteps = 50 }), 8, 2, seed, ownsTask: true);
-            using var grpo = new Grpo(5, 1, 8, 50, new GrpoConfig { GroupSize = 4 }, new NetworkConfig { Hidden = new[] { 16 } }, CPU, seed);
+            using var grpo = new Grpo(Spec(5, 8, 50, new[] { 16 }, seed), new GrpoConfig { GroupSize = 4 });
             new GroupRolloutCollector(env, grpo, CPU, seed).Learn(3);
             return grpo.Actor.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
         }
@@ -117,7 +121,7 @@ public class GrpoTests
         // 40k (about 10 s on a quiet 2-core machine; budget 50k steps).
         const int envs = 32, maxSteps = 200;
         using var env = new MjVecEnv(new CartPole(new CartPoleConfig { SwingUp = false, TerminateAngle = 0.4, MaxEpisodeSteps = maxSteps }), envs, 2, 3, ownsTask: true);
-        using var grpo = new Grpo(5, 1, envs, maxSteps, new GrpoConfig { GroupSize = 8, LearningRate = 3e-3 }, new NetworkConfig { Hidden = new[] { 64, 64 } }, CPU, 3);
+        using var grpo = new Grpo(Spec(5, envs, maxSteps, new[] { 64, 64 }, 3), new GrpoConfig { GroupSize = 8, LearningRate = 3e-3 });
         var collector = new GroupRolloutCollector(env, grpo, CPU, 3);
         var lengths = new List<double>();
         collector.LearnSteps(50_000, s => lengths.Add(s.MeanEpisodeLength));

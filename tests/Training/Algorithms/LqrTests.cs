@@ -136,24 +136,24 @@ public class LqrTests
 
     [Fact]
     public void Vanilla_policy_gradient_converges_to_the_riccati_gain() =>
-        Converges("REINFORCE", () => new Reinforce(2, 3, 1, Envs, new ReinforceConfig
+        Converges("REINFORCE", () => new Reinforce(new AlgorithmSpec(2, 3, 1, Envs, Steps, Linear, CPU, 1), new ReinforceConfig
         {
-            StepsPerEnv = Steps, Gamma = Gamma, Baseline = "value", LearningRate = 0.02, MaxGradNorm = 0, ValueFit = CriticFit,
-        }, Linear, CPU, 1), 80, 0.1);
+            Gamma = Gamma, Baseline = "value", LearningRate = 0.02, MaxGradNorm = 0, ValueFit = CriticFit,
+        }), 80, 0.1);
 
     [Fact]
     public void Natural_policy_gradient_converges_to_the_riccati_gain() =>
-        Converges("NPG", () => new NaturalPolicyGradient(2, 3, 1, Envs, new NpgConfig
+        Converges("NPG", () => new NaturalPolicyGradient(new AlgorithmSpec(2, 3, 1, Envs, Steps, Linear, CPU, 1), new NpgConfig
         {
-            StepsPerEnv = Steps, Gamma = Gamma, MaxKl = 0.002, ValueFit = CriticFit,
-        }, Linear, CPU, 1), 80, 0.1);
+            Gamma = Gamma, MaxKl = 0.002, ValueFit = CriticFit,
+        }), 80, 0.1);
 
     [Fact]
     public void Trpo_converges_to_the_riccati_gain() =>
-        Converges("TRPO", () => new Trpo(2, 3, 1, Envs, new TrpoConfig
+        Converges("TRPO", () => new Trpo(new AlgorithmSpec(2, 3, 1, Envs, Steps, Linear, CPU, 1), new TrpoConfig
         {
-            StepsPerEnv = Steps, Gamma = Gamma, MaxKl = 0.002, ValueFit = CriticFit,
-        }, Linear, CPU, 1), 80, 0.1);
+            Gamma = Gamma, MaxKl = 0.002, ValueFit = CriticFit,
+        }), 80, 0.1);
 
     // PPO fits its critic with the actor's Adam (lr 0.01: the value's bias moves ≤ 0.01 per step), so
     // returns near −30 would take it ~150 iterations to reach, and meanwhile the time-limit bootstrap from
@@ -161,8 +161,8 @@ public class LqrTests
     // (K* is invariant to a positive reward scale) and bring the returns within its reach.
     [Fact]
     public void Ppo_converges_to_the_riccati_gain() =>
-        Converges("PPO", () => new Ppo(2, 3, 1, Envs, new PpoConfig
+        Converges("PPO", () => new Ppo(new AlgorithmSpec(2, 3, 1, Envs, Steps, Linear, CPU, 1), new PpoConfig
         {
-            StepsPerEnv = Steps, Gamma = Gamma, EntropyCoef = 0, ClipValueLoss = false, LearningRate = 0.01, Schedule = "linear", MaxGradNorm = 0,
-        }, Linear, CPU, 1), 120, 0.1, rewardScale: 0.1);
+            Gamma = Gamma, EntropyCoef = 0, ClipValueLoss = false, LearningRate = 0.01, Schedule = "linear", MaxGradNorm = 0,
+        }), 120, 0.1, rewardScale: 0.1);
 }

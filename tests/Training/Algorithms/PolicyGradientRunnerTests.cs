@@ -15,10 +15,10 @@ public class PolicyGradientRunnerTests
 
     private static readonly NetworkConfig Small = new() { Hidden = new[] { 16, 16 } };
 
-    public static TheoryData<string> Names => new() { "reinforce", "npg", "trpo" };
+    public static TheoryData<string> Names => new() { "ppo", "reinforce", "npg", "trpo" };
 
     private static IOnPolicyAlgorithm Create(string name, ulong seed) =>
-        AlgorithmCatalog.Create(name, new AlgorithmCatalog.Spec(1, 1, 1, 16, 8, new PpoConfig(), Small, CPU, seed));
+        AlgorithmCatalog.Create(name, new AlgorithmSpec(1, 1, 1, 16, 8, Small, CPU, seed));
 
     [Theory]
     [MemberData(nameof(Names))]
@@ -29,7 +29,7 @@ public class PolicyGradientRunnerTests
             using var env = new BanditEnv(16, seed);
             using var alg = Create(name, seed);
             new OnPolicyRunner(env, alg, 8, CPU).Learn(6, _ => counts?.Add(DisposeScopeManager.Statistics.ThreadTotalLiveCount));
-            return alg.Actor.parameters().Concat(AlgorithmCatalog.CriticOf(alg)!.parameters()).SelectMany(p => p.data<float>().ToArray()).ToArray();
+            return alg.Actor.parameters().Concat(alg.Critic!.parameters()).SelectMany(p => p.data<float>().ToArray()).ToArray();
         }
         var counts = new List<long>();
         var a = Train(5, counts);
@@ -42,9 +42,9 @@ public class PolicyGradientRunnerTests
     [Fact]
     public void Unknown_algorithm_names_the_choices()
     {
-        var e = Assert.Throws<ArgumentException>(() => Create("sac", 1));
-        Assert.Contains("ppo, reinforce, npg, trpo", e.Message);
-        Assert.Contains("--algo", Assert.Throws<ArgumentException>(() => new TrainOptions { Task = "x", Algorithm = "sac" }.Validate()).Message);
+        var e = Assert.Throws<UserError>(() => Create("sac", 1));
+        Assert.Contains("ppo, reinforce, npg, trpo, grpo", e.Message);
+        Assert.Contains("--algo", Assert.Throws<UserError>(() => new TrainOptions { Task = "x", Algorithm = "sac" }.Validate()).Message);
         new TrainOptions { Task = "x", Algorithm = "trpo" }.Validate();
     }
 

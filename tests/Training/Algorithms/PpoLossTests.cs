@@ -53,7 +53,7 @@ public class PpoBaseKlTests
         double DriftFromBase(double coef)
         {
             using var env = new Robotics.Training.Tests.Runner.BanditEnv(64, 1);
-            using var ppo = new Ppo(1, 1, 1, 64, new PpoConfig { StepsPerEnv = 8, BaseKlCoef = coef }, new Robotics.Training.Models.NetworkConfig { Hidden = new[] { 16 } }, TorchSharp.torch.CPU, 1);
+            using var ppo = new Ppo(new AlgorithmSpec(1, 1, 1, 64, 8, new Robotics.Training.Models.NetworkConfig { Hidden = new[] { 16 } }, TorchSharp.torch.CPU, 1), new PpoConfig { BaseKlCoef = coef });
             using var initial = new Robotics.Training.Models.GaussianActor(1, 1, new Robotics.Training.Models.NetworkConfig { Hidden = new[] { 16 } });
             initial.load_state_dict(ppo.Actor.state_dict());
             new Robotics.Training.Runner.OnPolicyRunner(env, ppo, 8, TorchSharp.torch.CPU).Learn(15);

@@ -22,7 +22,7 @@ public class TrpoTests
         const double delta = 0.01;
         const int envs = 64, steps = 8;
         using var env = new BanditEnv(envs, 2);
-        using var trpo = new Trpo(1, 1, 1, envs, new TrpoConfig { StepsPerEnv = steps, MaxKl = delta }, new NetworkConfig { Hidden = new[] { 32, 32 } }, CPU, 2);
+        using var trpo = new Trpo(new AlgorithmSpec(1, 1, 1, envs, steps, new NetworkConfig { Hidden = new[] { 32, 32 } }, CPU, 2), new TrpoConfig { MaxKl = delta });
         int accepted = 0, backtracked = 0;
         var lines = new List<string>();
         for (int update = 0; update < 15; update++)

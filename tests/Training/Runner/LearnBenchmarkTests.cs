@@ -34,7 +34,7 @@ public class LearnBenchmarkTests
             var options = new TrainOptions
             {
                 Task = "cartpole_balance", Envs = 8, Threads = 1, Seed = 5, Iterations = 50, CheckpointEvery = 10, RunsDirectory = root.FullName,
-                Ppo = new PpoConfig { StepsPerEnv = 8 }, Network = new NetworkConfig { Hidden = new[] { 16 } },
+                StepsPerEnv = 8, Network = new NetworkConfig { Hidden = new[] { 16 } },
             };
             using var session = TrainingSession.Start(options, CPU);
             int seen = 0;

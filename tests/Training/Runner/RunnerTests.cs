@@ -18,8 +18,7 @@ public class RunnerTests
     private static (MjVecEnv Env, Ppo Ppo, OnPolicyRunner Runner) Build(ulong seed, int envs = 8, int steps = 16, CartPoleConfig? task = null, PpoConfig? ppo = null, NetworkConfig? net = null)
     {
         var env = new MjVecEnv(new CartPole(task ?? new CartPoleConfig()), envs, 2, seed, ownsTask: true);
-        var config = (ppo ?? new PpoConfig()) with { StepsPerEnv = steps };
-        var alg = new Ppo(5, 7, 1, envs, config, net ?? Small, CPU, seed);
+        var alg = new Ppo(new AlgorithmSpec(5, 7, 1, envs, steps, net ?? Small, CPU, seed), ppo ?? new PpoConfig());
         return (env, alg, new OnPolicyRunner(env, alg, steps, CPU));
     }
 
@@ -86,7 +85,7 @@ public class BanditTests
     {
         // Optimal: a = x, reward 0. A constant policy a = 0 gets E[−x²] = −1/3; σ = 1 noise alone costs −1.
         using var env = new BanditEnv(64, 1);
-        using var ppo = new Ppo(1, 1, 1, 64, new PpoConfig { StepsPerEnv = 8, Gamma = 0.99 }, new NetworkConfig { Hidden = new[] { 32, 32 } }, CPU, 1);
+        using var ppo = new Ppo(new AlgorithmSpec(1, 1, 1, 64, 8, new NetworkConfig { Hidden = new[] { 32, 32 } }, CPU, 1), new PpoConfig { Gamma = 0.99 });
         var runner = new OnPolicyRunner(env, ppo, 8, CPU);
         var rewards = new List<double>();
         runner.Learn(60, s => rewards.Add(s.MeanStepReward));

@@ -19,13 +19,13 @@ public class TrainingRunTests
         try
         {
             var options = new TrainOptions { Task = "cartpole_balance", Envs = 4, Threads = 1, Iterations = 3, Seed = 7, RunsDirectory = root.FullName,
-                Ppo = new PpoConfig { StepsPerEnv = 8 }, Network = new NetworkConfig { Hidden = new[] { 16 } } }.Validate();
+                StepsPerEnv = 8, Network = new NetworkConfig { Hidden = new[] { 16 } } }.Validate();
             using var env = new MjVecEnv(TaskCatalog.Load("cartpole_balance"), 4, 1, 7, ownsTask: true);
-            using var ppo = new Ppo(5, 7, 1, 4, options.Ppo, options.Network, CPU, 7);
+            using var ppo = new Ppo(new AlgorithmSpec(5, 7, 1, 4, options.StepsPerEnv, options.Network, CPU, 7), new PpoConfig());
             var run = new TrainingRun(options, "cartpole_balance", env);
             var runner = new OnPolicyRunner(env, ppo, 8, CPU);
             runner.Learn(3, run.Record);
-            var checkpoint = run.Checkpoint(ppo, 3, runner.TotalSteps);
+            var checkpoint = run.Checkpoint(ppo.State, 3, runner.TotalSteps);
             var plots = run.Plot();
 
             Assert.Matches(@"cartpole_balance__ppo__7__\d{8}-\d{6}$", run.Directory);
@@ -75,7 +75,7 @@ public class TrainingRunTests
     public void Bad_options_name_the_flag()
     {
         Assert.Contains("--envs", Assert.Throws<ArgumentException>(() => new TrainOptions { Task = "x", Envs = 0 }.Validate()).Message);
-        Assert.Contains("--algo", Assert.Throws<ArgumentException>(() => new TrainOptions { Task = "x", Algorithm = "sac" }.Validate()).Message);
+        Assert.Contains("--algo", Assert.Throws<UserError>(() => new TrainOptions { Task = "x", Algorithm = "sac" }.Validate()).Message);
         Assert.Contains("Hidden", Assert.Throws<ArgumentException>(() => new TrainOptions { Task = "x", Network = new NetworkConfig { Hidden = new[] { 64, 0 } } }.Validate()).Message);
     }
 }

@@ -1,0 +1,145 @@
+using Robotics.Training.Models;
+using Robotics.Training.Storage;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Robotics.Training.Algorithms;
+
+/// <summary>What every algorithm is built from: the sizes of one run, its networks, device and training seed.</summary>
+/// <param name="PolicyDim">Width of the <c>policy</c> observation group.</param>
+/// <param name="CriticDim">Width of the <c>critic</c> group (the policy group's when the task has none).</param>
+/// <param name="ActionDim">Width of an action.</param>
+/// <param name="Envs">Parallel environments N.</param>
+/// <param name="StepsPerEnv">Rollout length T: steps per environment per iteration (a run setting, not an algorithm's).</param>
+/// <param name="Network">Actor and critic settings.</param>
+/// <param name="Device">Where the networks and storage live.</param>
+/// <param name="Seed">The training seed: network initialization and every draw the algorithm makes.</param>
+public sealed record AlgorithmSpec(int PolicyDim, int CriticDim, int ActionDim, int Envs, int StepsPerEnv, NetworkConfig Network, Device Device, ulong Seed)
+{
+    /// <summary>The task's longest episode in steps: sizes the episode storage of <see cref="Grpo"/>, which runs whole episodes.</summary>
+    public int MaxEpisodeSteps { get; init; }
+}
+
+/// <summary>
+/// The state every algorithm owns and none repeats: the actor and (optionally) the critic on their device,
+/// seeded in one step; the sampling generator; the storage; the regularizer and reward scaler; the optimizers
+/// and other modules an algorithm adds. It writes and reads all of it as one checkpoint and disposes all of it.
+/// </summary>
+/// <remarks>
+/// The order of construction is the order of random draws: libtorch's global generator is seeded, the actor
+/// is initialized, then the critic, then the regularizer's base policy (when it has one); the sampling
+/// generator is separate and seeded with the same value. Checkpoint files keep their names
+/// (<c>actor.pt</c>, <c>critic.pt</c>, <c>generator.bin</c>, <c>base_policy.pt</c>, <c>reward_scaler</c>, and
+/// what the <c>Track…</c> calls name).
+/// </remarks>
+public sealed class AlgorithmState : IDisposable, ICheckpointable
+{
+    // What a checkpoint holds, each part written and read by its own pair; and what else is disposed with the state.
+    private readonly List<(Action<string> Save, Action<string> Load)> _parts = new();
+    private readonly List<IDisposable> _tracked = new();
+
+    private AlgorithmState(AlgorithmSpec spec, bool critic, RegularizerConfig regularizers, double? scaleRewardsGamma, bool episodes)
+    {
+        Spec = spec;
+        // Seeding: network initialization draws from libtorch's process-global generator, so build one algorithm at a time.
+        manual_seed((long)(spec.Seed & long.MaxValue));
+        Actor = new GaussianActor(spec.PolicyDim, spec.ActionDim, spec.Network);
+        if (critic) Critic = new Critic(spec.CriticDim, spec.Network);
+        Actor.to(spec.Device);
+        Critic?.to(spec.Device);
+        Regularizer = new Regularizer(Actor, spec.PolicyDim, spec.ActionDim, spec.Network, regularizers);
+        Generator = new Generator(spec.Seed);
+        if (episodes) Episodes = new EpisodeStorage(spec.MaxEpisodeSteps, spec.Envs, spec.PolicyDim, spec.ActionDim, spec.Device);
+        else Rollout = new RolloutStorage(spec.StepsPerEnv, spec.Envs, spec.PolicyDim, spec.CriticDim, spec.ActionDim, spec.Device);
+        if (scaleRewardsGamma is { } gamma) RewardScaler = new RewardScaler(spec.Envs, gamma, spec.Device);
+
+        Part(d => CheckpointFiles.Save(d, "actor", Actor), d => CheckpointFiles.Load(d, "actor", Actor));
+        if (Critic is { } c) Part(d => CheckpointFiles.Save(d, "critic", c), d => CheckpointFiles.Load(d, "critic", c));
+        Part(d => CheckpointFiles.Save(d, "generator", Generator), d => CheckpointFiles.Load(d, "generator", Generator));
+        if (RewardScaler is { } r) Part(d => r.SaveState(d, "reward_scaler"), d => r.LoadState(d, "reward_scaler"));
+        Part(Regularizer.SaveState, Regularizer.LoadState);
+    }
+
+    private void Part(Action<string> save, Action<string> load) => _parts.Add((save, load));
+
+    /// <summary>
+    /// The state of an actor-critic algorithm on [T, N] rollouts: actor, critic, <see cref="RolloutStorage"/>, the
+    /// regularizers, and a reward scaler of discount <paramref name="scaleRewardsGamma"/> when that is given.
+    /// </summary>
+    public static AlgorithmState ActorCritic(AlgorithmSpec spec, RegularizerConfig regularizers, double? scaleRewardsGamma = null)
+    {
+        if (spec.StepsPerEnv < 1) throw new ArgumentException($"StepsPerEnv = {spec.StepsPerEnv}: must be ≥ 1");
+        return new(spec, critic: true, regularizers, scaleRewardsGamma, episodes: false);
+    }
+
+    /// <summary>The state of a critic-free algorithm on whole episodes (<see cref="Grpo"/>): actor and <see cref="EpisodeStorage"/> of <see cref="AlgorithmSpec.MaxEpisodeSteps"/>.</summary>
+    public static AlgorithmState ActorOnly(AlgorithmSpec spec)
+    {
+        if (spec.MaxEpisodeSteps < 1) throw new ArgumentException($"MaxEpisodeSteps = {spec.MaxEpisodeSteps}: must be ≥ 1");
+        return new(spec, critic: false, new RegularizerConfig(), scaleRewardsGamma: null, episodes: true);
+    }
+
+    /// <summary>What the state was built from.</summary>
+    public AlgorithmSpec Spec { get; }
+    /// <summary>Where the networks live.</summary>
+    public Device Device => Spec.Device;
+    /// <summary>The policy.</summary>
+    public GaussianActor Actor { get; }
+    /// <summary>The value function; null for a critic-free algorithm.</summary>
+    public Critic? Critic { get; }
+    /// <summary>The generator of every draw after initialization: action noise, minibatch order.</summary>
+    public Generator Generator { get; }
+    /// <summary>The [T, N] rollout of the current iteration (actor-critic algorithms); null otherwise.</summary>
+    public RolloutStorage? Rollout { get; }
+    /// <summary>The batch of whole episodes of the current iteration (critic-free algorithms); null otherwise.</summary>
+    public EpisodeStorage? Episodes { get; }
+    /// <summary>The entropy bonus and the KL to a base policy.</summary>
+    public Regularizer Regularizer { get; }
+    /// <summary>Divides rewards by a running std of the return; null when rewards are not scaled.</summary>
+    public RewardScaler? RewardScaler { get; }
+
+    /// <summary>Adds an optimizer whose state goes into checkpoints as <c>name.pt</c>, and is disposed with the state.</summary>
+    public T TrackOptimizer<T>(string name, T optimizer) where T : optim.Optimizer
+    {
+        Part(d => CheckpointFiles.Save(d, name, optimizer), d => CheckpointFiles.Load(d, name, optimizer));
+        _tracked.Add(optimizer);
+        return optimizer;
+    }
+
+    /// <summary>Adds a module (e.g. a reference policy) saved as <c>name.pt</c> and disposed with the state.</summary>
+    public T TrackModule<T>(string name, T module) where T : nn.Module
+    {
+        Part(d => CheckpointFiles.Save(d, name, module), d => CheckpointFiles.Load(d, name, module));
+        _tracked.Add(module);
+        return module;
+    }
+
+    /// <summary>Adds named scalars (a learning rate, a counter) saved as <c>name.json</c> and restored through <paramref name="load"/>.</summary>
+    public void TrackScalars(string name, Func<IReadOnlyDictionary<string, double>> save, Action<IReadOnlyDictionary<string, double>> load) =>
+        Part(d => CheckpointFiles.Save(d, name, save()), d => load(CheckpointFiles.LoadScalars(d, name)));
+
+    /// <inheritdoc/>
+    public void SaveState(string directory)
+    {
+        foreach (var (save, _) in _parts) save(directory);
+    }
+
+    /// <inheritdoc/>
+    public void LoadState(string directory)
+    {
+        foreach (var (_, load) in _parts) load(directory);
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        Rollout?.Dispose();
+        Episodes?.Dispose();
+        RewardScaler?.Dispose();
+        foreach (var t in _tracked) t.Dispose();
+        Regularizer.Dispose();
+        Actor.Dispose();
+        Critic?.Dispose();
+        Generator.Dispose();
+    }
+}
