@@ -9,8 +9,8 @@ namespace Robotics.Cli;
 
 /// <summary>
 /// <c>robotics eval --task T --policy zero|random</c>: a policy on N episodes per condition: nominal dynamics, the training randomization, held-out randomization.
-/// Until the Training issue lands, the policies are the two reference callables: hold the default
-/// pose (zero action) and uniform random actions; ONNX policies plug in through the same delegate.
+/// The policy is a reference callable (zero: hold the default pose; random: uniform actions), an exported
+/// .onnx file, or a run's checkpoint (--checkpoint).
 /// </summary>
 internal static class EvalCommand
 {

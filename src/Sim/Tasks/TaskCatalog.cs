@@ -61,7 +61,7 @@ public static class TaskCatalog
         return matches.Count switch
         {
             1 => matches[0],
-            0 => throw new TaskFileException($"--robot {urdfPath}: no {kind} task file in {ConfigDir} uses this URDF; copy one (the README's 'Bring your own robot') and pass it with --task"),
+            0 => throw new TaskFileException($"--robot {urdfPath}: no {kind} task file in {ConfigDir} uses this URDF; copy one (docs/bringing-your-own-robot.md) and pass it with --task"),
             _ => throw new TaskFileException($"--robot {urdfPath}: {matches.Count} {kind} task files use this URDF ({string.Join(", ", matches.Select(Path.GetFileNameWithoutExtension))}); pick one with --task"),
         };
     }

@@ -21,7 +21,7 @@ public sealed record TrpoLineSearch(bool Accepted, int Backtracks, double StepFr
 /// </summary>
 /// <remarks>
 /// DESIGN: acceptance asks only for an improvement, not for a fraction of the linear model's predicted
-/// improvement (the Armijo test of some implementations, e.g. rllab's 0.1·expected): the rule,
+/// improvement (the Armijo test of some implementations, e.g. rllab's 0.1·expected): TRPO's rule is improvement with KL ≤ δ,
 /// and with a few thousand samples the measured improvement is itself noisy.
 /// </remarks>
 public sealed class Trpo : ActorCriticAlgorithm

@@ -7,7 +7,7 @@ namespace Robotics.Training.Devices;
 /// Environment buffers into tensors on the training device: the floats are copied straight into the
 /// tensor's native storage, so a step of collection makes no managed array.
 /// </summary>
-// DESIGN: <c>tensor(span.ToArray(), shape)</c> was the first version. At 4096 environments a critic
+// DESIGN: rejected <c>tensor(span.ToArray(), shape)</c>: at 4096 environments a critic
 // observation is 4096 × 54 floats = 885 kB: a large-object-heap array per buffer per step that only a
 // gen-2 collection frees, and every buffer copied twice. One staging tensor per buffer, reused across
 // steps, was rejected: it would make the runner rely on every algorithm copying rather than holding

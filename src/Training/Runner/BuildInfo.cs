@@ -3,7 +3,7 @@ using System.Reflection;
 namespace Robotics.Training.Runner;
 
 /// <summary>Which source built this binary: what a run's config and checkpoints record as their provenance.</summary>
-// DESIGN: asking git at export time was the first version. It records the checkout the export ran in,
+// DESIGN: the binary records its own commit. Rejected: asking git at export time, which records the checkout the export ran in,
 // not the code that trained: a run trained on a GPU machine (no git there, a packed binary) and
 // exported later from a newer checkout was stamped with the newer commit. The SDK writes the commit of
 // the build into AssemblyInformationalVersion ("1.0.0+<sha>") when it builds in a git checkout, so the

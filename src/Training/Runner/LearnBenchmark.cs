@@ -14,7 +14,7 @@ namespace Robotics.Training.Runner;
 public sealed record LearnBenchmarkResult(string RunDirectory, bool Reached, int Iterations, long Steps, double Seconds, double Fraction);
 
 /// <summary>
-/// The Training issue's learning benchmark: wall-clock until a legged task's linear-velocity tracking
+/// The learning benchmark (robotics bench learn): wall-clock until a legged task's linear-velocity tracking
 /// reward reaches a fraction (0.8) of its maximum, training with the normal runner and writing a normal run.
 /// </summary>
 public static class LearnBenchmark

@@ -17,7 +17,7 @@ namespace Robotics.Training.Runner;
 public sealed record TrainBenchmarkResult(int Envs, int Threads, int Iterations, double CollectPhysicsPerSecond, double RawPhysicsPerSecond,
     double LearnShare, double UpdateSamplesPerSecond, double TotalStepsPerSecond, double PolicyShareOfCollection)
 {
-    /// <summary>Collection over raw physics (the Training issue's goal: ≥ 0.85).</summary>
+    /// <summary>Collection over raw physics (goal: ≥ 0.85).</summary>
     public double Ratio => CollectPhysicsPerSecond / RawPhysicsPerSecond;
 }
 
