@@ -109,7 +109,7 @@ public class VideoEncoderTests
     public void Missing_ffmpeg_and_bad_outputs_are_clear_errors()
     {
         var path = Path.Combine(Path.GetTempPath(), $"robotics-render-{Guid.NewGuid():N}.mp4");
-        var missing = Assert.Throws<RenderException>(() => VideoEncoder.Open(path, 64, 48, 30, ffmpeg: "/nonexistent/ffmpeg"));
+        var missing = Assert.Throws<UserError>(() => VideoEncoder.Open(path, 64, 48, 30, ffmpeg: "/nonexistent/ffmpeg"));
         Assert.Contains("apt-get install ffmpeg", missing.Message);
         var odd = Assert.Throws<ArgumentException>(() => VideoEncoder.Open(path, 65, 48, 30));
         Assert.Contains("even", odd.Message);
