@@ -63,11 +63,11 @@ public sealed class ObservationBuilder
     }
 
     /// <summary>Stores the raw value of the external term named <paramref name="term"/>.</summary>
-    /// <exception cref="UserError">The layout has no such term.</exception>
+    /// <exception cref="KeyNotFoundException">The layout has no such term.</exception>
     public void SetExternal(string term, ReadOnlySpan<float> raw)
     {
         int index = _group.IndexOf(term);
-        if (index < 0) throw new UserError($"the policy observation has no term '{term}'; it has {string.Join(", ", _group.Terms.Select(t => t.Name))}");
+        if (index < 0) throw new KeyNotFoundException($"the policy observation has no term '{term}'; it has {string.Join(", ", _group.Terms.Select(t => t.Name))}");
         SetExternal(index, raw);
     }
 

@@ -9,7 +9,7 @@ public class BadInputTests
     public void Missing_file_names_the_path()
     {
         var path = Path.Combine(Path.GetTempPath(), "no_such_dir_robotics", "robot.xml");
-        var e = Assert.Throws<FileNotFoundException>(() => MjModel.FromFile(path));
+        var e = Assert.Throws<UserError>(() => MjModel.FromFile(path));
         Assert.Contains(path, e.Message);
     }
 

@@ -96,11 +96,11 @@ public class MjRendererTests
     public void Bad_sizes_and_bodies_are_named()
     {
         using var task = new CartPole();
-        var zero = Assert.Throws<ArgumentException>(() => new MjRenderer(task.Model, new RenderOptions { Width = 0 }));
+        var zero = Assert.Throws<UserError>(() => new MjRenderer(task.Model, new RenderOptions { Width = 0 }));
         Assert.Contains("Width", zero.Message);
-        var huge = Assert.Throws<ArgumentException>(() => new MjRenderer(task.Model, new RenderOptions { Height = 100_000 }));
+        var huge = Assert.Throws<UserError>(() => new MjRenderer(task.Model, new RenderOptions { Height = 100_000 }));
         Assert.Contains("Height", huge.Message);
-        var body = Assert.Throws<KeyNotFoundException>(() => new MjRenderer(task.Model, new RenderOptions { TrackBody = "no_such_body" }));
+        var body = Assert.Throws<UserError>(() => new MjRenderer(task.Model, new RenderOptions { TrackBody = "no_such_body" }));
         Assert.Contains("no_such_body", body.Message);
         Assert.Contains("cart", body.Message);   // the message lists the bodies there are
     }
