@@ -56,7 +56,7 @@ internal static class AblateCommand
             foreach (var t in options.Tasks)
                 if (TaskCatalog.Load(t) is IDisposable loaded) loaded.Dispose();
         }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or TaskFileException or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or UserError)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 2;

@@ -60,19 +60,11 @@ internal static class BenchCommand
     public static int Run(SimBenchmarkConfig config)
     {
         SimBenchmarkResult result;
-        try
-        {
-            config.Validate();
-            // A live status line on a terminal; nothing in a log, where it would print every update.
-            result = AnsiConsole.Profile.Capabilities.Interactive
-                ? AnsiConsole.Status().Start("measuring", ctx => SimBenchmark.Run(config, s => ctx.Status(s)))
-                : SimBenchmark.Run(config);
-        }
-        catch (Exception e) when (e is ArgumentException or FileNotFoundException or Robotics.Sim.MuJoCo.MjException)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return 2;
-        }
+        config.Validate();
+        // A live status line on a terminal; nothing in a log, where it would print every update.
+        result = AnsiConsole.Profile.Capabilities.Interactive
+            ? AnsiConsole.Status().Start("measuring", ctx => SimBenchmark.Run(config, s => ctx.Status(s)))
+            : SimBenchmark.Run(config);
         Print(result);
         return 0;
     }
@@ -80,17 +72,9 @@ internal static class BenchCommand
     private static int RunTrain(string task, int envs, int threads, int iterations, string deviceName)
     {
         Robotics.Training.Runner.TrainBenchmarkResult r;
-        try
-        {
-            var device = Robotics.Training.Devices.TorchRuntime.Initialize(deviceName);
-            var legged = Robotics.Sim.Tasks.Locomotion.LocomotionTask.Load(Robotics.Sim.Tasks.TaskCatalog.Resolve(task));
-            r = Robotics.Training.Runner.TrainBenchmark.Run(legged, envs, threads, iterations, device);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or Robotics.Sim.Tasks.TaskFileException)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return 2;
-        }
+        var device = Robotics.Training.Devices.TorchRuntime.Initialize(deviceName);
+        var legged = Robotics.Sim.Tasks.Locomotion.LocomotionTask.Load(Robotics.Sim.Tasks.TaskCatalog.Resolve(task));
+        r = Robotics.Training.Runner.TrainBenchmark.Run(legged, envs, threads, iterations, device);
         AnsiConsole.MarkupLineInterpolated($"[bold]{task}[/] PPO: envs={r.Envs} threads={r.Threads} cores={Environment.ProcessorCount} device={deviceName}, {r.Iterations} timed iterations");
         var table = new Table().AddColumns("measurement", "value");
         table.AddRow("physics steps/s while collecting (inference included)", $"{r.CollectPhysicsPerSecond:N0}");
@@ -128,25 +112,17 @@ internal static class BenchCommand
                 Iterations = 100_000, CheckpointEvery = 100, RunsDirectory = Path.Combine(Robotics.Sim.Tasks.TaskCatalog.Home, "runs"),
             };
             int printEvery = Math.Max(1, r.GetValue(every));
-            try
+            var d = Robotics.Training.Devices.TorchRuntime.Initialize(deviceName);
+            AnsiConsole.MarkupLineInterpolated($"[bold]{options.Task}[/] PPO: envs={options.Envs} threads={options.Threads} cores={Environment.ProcessorCount} device={deviceName} seed={options.Seed}");
+            var result = Robotics.Training.Runner.LearnBenchmark.Run(options, d, r.GetValue(fraction), r.GetValue(minutes) * 60, progress: (s, f, t) =>
             {
-                var d = Robotics.Training.Devices.TorchRuntime.Initialize(deviceName);
-                AnsiConsole.MarkupLineInterpolated($"[bold]{options.Task}[/] PPO: envs={options.Envs} threads={options.Threads} cores={Environment.ProcessorCount} device={deviceName} seed={options.Seed}");
-                var result = Robotics.Training.Runner.LearnBenchmark.Run(options, d, r.GetValue(fraction), r.GetValue(minutes) * 60, progress: (s, f, t) =>
-                {
-                    if ((s.Iteration + 1) % printEvery == 0)
-                        Console.WriteLine($"  it {s.Iteration + 1,5}  steps {s.TotalSteps,12:N0}  {t,7:0.0} s  tracking {f:0.000}  episode length {s.MeanEpisodeLength:0}  collect {s.CollectSeconds:0.00} s  learn {s.LearnSeconds:0.00} s");
-                });
-                var verdict = result.Reached ? "[green]reached[/]" : "[red]not reached[/]";
-                AnsiConsole.MarkupLine($"tracking {r.GetValue(fraction):P0} of its maximum: {verdict} after {result.Iterations} iterations, {result.Steps:N0} steps, " +
-                    $"[bold]{result.Seconds / 60:0.0} min[/] wall-clock (tracking {result.Fraction:0.000}); run: {Markup.Escape(result.RunDirectory)}");
-                return result.Reached ? 0 : 1;
-            }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or Robotics.Sim.Tasks.TaskFileException)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-                return 2;
-            }
+                if ((s.Iteration + 1) % printEvery == 0)
+                    Console.WriteLine($"  it {s.Iteration + 1,5}  steps {s.TotalSteps,12:N0}  {t,7:0.0} s  tracking {f:0.000}  episode length {s.MeanEpisodeLength:0}  collect {s.CollectSeconds:0.00} s  learn {s.LearnSeconds:0.00} s");
+            });
+            var verdict = result.Reached ? "[green]reached[/]" : "[red]not reached[/]";
+            AnsiConsole.MarkupLine($"tracking {r.GetValue(fraction):P0} of its maximum: {verdict} after {result.Iterations} iterations, {result.Steps:N0} steps, " +
+                $"[bold]{result.Seconds / 60:0.0} min[/] wall-clock (tracking {result.Fraction:0.000}); run: {Markup.Escape(result.RunDirectory)}");
+            return result.Reached ? 0 : 1;
         });
         return command;
     }
@@ -154,12 +130,7 @@ internal static class BenchCommand
     internal static int RunTask(string task, int envs, int threads, double seconds)
     {
         TaskBenchmarkResult r;
-        try { r = TaskBenchmark.Run(Robotics.Sim.Tasks.TaskCatalog.Resolve(task), envs, threads, seconds); }
-        catch (Exception e) when (e is ArgumentException or Robotics.Sim.Tasks.TaskFileException or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return 2;
-        }
+        r = TaskBenchmark.Run(Robotics.Sim.Tasks.TaskCatalog.Resolve(task), envs, threads, seconds);
         AnsiConsole.MarkupLineInterpolated($"[bold]{r.Task}[/]: envs={r.Envs} threads={r.Threads} cores={Environment.ProcessorCount} seconds={r.Seconds:0.0}, {r.Resets} episodes ended");
         var table = new Table().AddColumns("measurement", "steps/s", "per thread");
         table.AddRow("environment steps (policy, 50 Hz)", $"{r.EnvStepsPerSecond:N0}", $"{r.EnvStepsPerSecond / r.Threads:N0}");
@@ -220,19 +191,13 @@ internal static class BenchCommand
     {
         Robotics.Deploy.Runtime.InferenceBenchmarkResult r;
         string before = LoadAverage();
-        try
-        {
-            config.Validate();
-            var joints = Robotics.Deploy.Runtime.OnnxPolicy.ReadContract(policyPath).JointNames;
-            using var ort = Robotics.Deploy.Runtime.OnnxPolicy.Load(policyPath, joints);
-            var floor = Robotics.Training.Export.OnnxWeights.ReadSimdMlp(policyPath);
-            r = Robotics.Deploy.Runtime.InferenceBenchmark.Run(ort, floor, config);
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidDataException or Robotics.Deploy.Contract.PolicyContractException or InvalidOperationException)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return 2;
-        }
+        config.Validate();
+        var joints = Robotics.Deploy.Runtime.OnnxPolicy.ReadContract(policyPath).JointNames;
+        using var ort = Robotics.Deploy.Runtime.OnnxPolicy.Load(policyPath, joints);
+        Robotics.Deploy.Runtime.SimdMlp floor;
+        try { floor = Robotics.Training.Export.OnnxWeights.ReadSimdMlp(policyPath); }
+        catch (InvalidDataException e) { throw new UserError(e.Message, e); }   // the weight reader's own type for a bad file
+        r = Robotics.Deploy.Runtime.InferenceBenchmark.Run(ort, floor, config);
         AnsiConsole.MarkupLineInterpolated($"[bold]{policyPath}[/]: batch 1, {config.Calls:N0} timed calls each in {config.Rounds} interleaved rounds after {config.WarmupCalls:N0} warm-up calls; cores={Environment.ProcessorCount}");
         AnsiConsole.MarkupLineInterpolated($"measuring thread: {r.Setup.Affinity}; {r.Setup.Scheduler}; SIMD floor uses {(Robotics.Deploy.Runtime.SimdMlp.Uses512Bit ? "Vector512" : "Vector256")}");
         var table = new Table().AddColumns("implementation", "p50 (µs)", "p99 (µs)", "p99.9 (µs)", "max (µs)", "mean (µs)", "B/call");
@@ -265,28 +230,20 @@ internal static class BenchCommand
     private static int RunLoop(double seconds, string hzList, int cpu)
     {
         var results = new List<(Robotics.Deploy.RealTime.LoopBenchmarkResult Result, string Load)>();
-        try
+        var rates = hzList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s =>
+            double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v
+                : throw new UserError($"--hz: '{s}' is not a number (expected e.g. 50,500)")).ToArray();
+        if (rates.Length == 0) throw new UserError("--hz: no rates given (expected e.g. 50,500)");
+        var configs = rates.Select(rate => new Robotics.Deploy.RealTime.LoopBenchmarkConfig
         {
-            var rates = hzList.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(s =>
-                double.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var v) ? v
-                    : throw new ArgumentException($"--hz: '{s}' is not a number (expected e.g. 50,500)")).ToArray();
-            if (rates.Length == 0) throw new ArgumentException("--hz: no rates given (expected e.g. 50,500)");
-            var configs = rates.Select(rate => new Robotics.Deploy.RealTime.LoopBenchmarkConfig
-            {
-                RateHz = rate, Seconds = seconds, Loop = new Robotics.Deploy.RealTime.LoopConfig { CpuCore = cpu },
-            }.Validate()).ToArray();
-            foreach (var config in configs)
-            {
-                AnsiConsole.MarkupLineInterpolated($"measuring {config.RateHz:G4} Hz for {config.Seconds:G4} s (+ warm-up and soft start) …");
-                string before = LoadAverage();
-                var result = Robotics.Deploy.RealTime.LoopBenchmark.Run(config);
-                results.Add((result, $"{before} → {LoadAverage()}"));
-            }
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            RateHz = rate, Seconds = seconds, Loop = new Robotics.Deploy.RealTime.LoopConfig { CpuCore = cpu },
+        }.Validate()).ToArray();
+        foreach (var config in configs)
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return 2;
+            AnsiConsole.MarkupLineInterpolated($"measuring {config.RateHz:G4} Hz for {config.Seconds:G4} s (+ warm-up and soft start) …");
+            string before = LoadAverage();
+            var result = Robotics.Deploy.RealTime.LoopBenchmark.Run(config);
+            results.Add((result, $"{before} → {LoadAverage()}"));
         }
         var table = new Table().AddColumns("rate (Hz)", "ticks", "p50 (µs)", "p99 (µs)", "p99.9 (µs)", "max (µs)", "overruns", "alloc (B)");
         foreach (var (r, load) in results)

@@ -49,8 +49,7 @@ internal static class BenchDdsCommand
 
     private static int Run(DdsRoundTripConfig config)
     {
-        try { config.Validate(); }
-        catch (ArgumentException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return 2; }
+        config.Validate();
 
         var work = Directory.CreateTempSubdirectory("bench-dds");
         try
@@ -81,11 +80,6 @@ internal static class BenchDdsCommand
             }
             Print(config, RoundTripStats.Median(c), RoundTripStats.Median(cs), RoundTripStats.Median(mixed));
             return 0;
-        }
-        catch (Exception e) when (e is InvalidOperationException or TimeoutException or FormatException or DdsException)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return 1;
         }
         finally { work.Delete(recursive: true); }
     }
@@ -148,7 +142,7 @@ internal static class BenchDdsCommand
         var error = p.StandardError.ReadToEndAsync();
         string output = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {args} failed ({p.ExitCode}): {error.Result}");
+        if (p.ExitCode != 0) throw new UserError($"{file} {args} failed ({p.ExitCode}): {error.Result}");
         return output;
     }
 }

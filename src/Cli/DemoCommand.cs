@@ -106,7 +106,7 @@ internal static class DemoCommand
                 RenderCommand.Run(task, Policies.Batch(onnx), onnx.ObservationDim, Path.GetFileName(policyPath),
                     new RenderCommand.Settings(6, 30, path, 0, "0.8,0,0", new RenderOptions { Width = 640, Height = 480 }));
         }
-        catch (Exception e) when (e is RenderException or InvalidOperationException)
+        catch (Exception e) when (e is UserError or InvalidOperationException)
         {
             AnsiConsole.MarkupLineInterpolated($"[yellow]video skipped:[/] {e.Message}");
         }

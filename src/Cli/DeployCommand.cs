@@ -33,7 +33,7 @@ internal static class DeployCommand
         return deploy;
     }
 
-    /// <summary>Parses <c>policy=robot,…</c>; throws <see cref="ArgumentException"/> naming the bad pair.</summary>
+    /// <summary>Parses <c>policy=robot,…</c>; throws <see cref="UserError"/> naming the bad pair.</summary>
     internal static IReadOnlyDictionary<string, string> ParseRenames(string? text)
     {
         var renames = new Dictionary<string, string>();
@@ -42,8 +42,8 @@ internal static class DeployCommand
         {
             var parts = pair.Split('=', StringSplitOptions.TrimEntries);
             if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
-                throw new ArgumentException($"--joint-names: '{pair}' is not policy_joint=robot_joint");
-            if (!renames.TryAdd(parts[0], parts[1])) throw new ArgumentException($"--joint-names: '{parts[0]}' is renamed twice");
+                throw new UserError($"--joint-names: '{pair}' is not policy_joint=robot_joint");
+            if (!renames.TryAdd(parts[0], parts[1])) throw new UserError($"--joint-names: '{parts[0]}' is renamed twice");
         }
         return renames;
     }
@@ -51,25 +51,17 @@ internal static class DeployCommand
     private static int Run(string path, uint domain, string mode, bool lockstep, double seconds, bool autostart, bool loopback, string? renames, string commandsTopic)
     {
         DeployNode node;
-        try
+        var commandMode = mode switch
         {
-            var commandMode = mode switch
-            {
-                "pd" => JointCommandMode.Pd,
-                "position" => JointCommandMode.Position,
-                _ => throw new ArgumentException($"--command-mode '{mode}': use pd or position"),
-            };
-            node = new DeployNode(new DeployNodeOptions
-            {
-                PolicyPath = path, DomainId = domain, Loopback = loopback, LockStep = lockstep, Seconds = seconds, AutoStart = autostart,
-                Io = new DdsRobotIoOptions { CommandMode = commandMode, JointRenames = ParseRenames(renames), JointCommandsTopic = commandsTopic },
-            });
-        }
-        catch (Exception e) when (e is ArgumentException or PolicyContractException or Robotics.RobotBridge.Dds.DdsException)
+            "pd" => JointCommandMode.Pd,
+            "position" => JointCommandMode.Position,
+            _ => throw new UserError($"--command-mode '{mode}': use pd or position"),
+        };
+        node = new DeployNode(new DeployNodeOptions
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 2;
-        }
+            PolicyPath = path, DomainId = domain, Loopback = loopback, LockStep = lockstep, Seconds = seconds, AutoStart = autostart,
+            Io = new DdsRobotIoOptions { CommandMode = commandMode, JointRenames = ParseRenames(renames), JointCommandsTopic = commandsTopic },
+        });
         using (node)
         {
             using var cancel = new CancellationTokenSource();

@@ -55,8 +55,7 @@ internal static class EvalCommand
     {
         Robotics.Deploy.Runtime.OnnxPolicy onnx;
         try { (onnx, taskName) = PolicyFiles.Open(path, taskName); }
-        catch (Exception e) when (e is ArgumentException or TaskFileException or Robotics.Deploy.Contract.PolicyContractException
-            or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
+        catch (Exception e) when (e is ArgumentException or UserError)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 2;
@@ -74,7 +73,7 @@ internal static class EvalCommand
             return 2;
         }
         try { file = TaskCatalog.Resolve(taskName); kind = TaskCatalog.Kind(file); }
-        catch (TaskFileException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return 2; }
+        catch (UserError e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return 2; }
         var rng = Rng.For(seed, "eval-policy");
         BatchPolicy? policy = given ?? policyName switch
         {
@@ -91,7 +90,7 @@ internal static class EvalCommand
                 ? Locomotion(LocomotionConfig.Load(file, overrides), policy, policyName, episodes, envs, threads, csv, seed)
                 : Manipulation(Robotics.Sim.Tasks.Manipulation.ManipulationConfig.Load(file, overrides), policy, policyName, episodes, envs, threads, seed);
         }
-        catch (Exception e) when (e is TaskFileException or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
+        catch (Exception e) when (e is UserError)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 2;

@@ -41,7 +41,7 @@ internal static class ExportCommand
                 AnsiConsole.WriteLine(contract.ToJson());
                 return 0;
             }
-            catch (PolicyContractException e)
+            catch (UserError e)
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
                 return 2;
@@ -92,8 +92,7 @@ internal static class ExportCommand
                 (task as IDisposable)?.Dispose();
             }
         }
-        catch (Exception e) when (e is InvalidDataException or PolicyContractException or ArgumentException or TaskFileException
-                                   or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
+        catch (Exception e) when (e is InvalidDataException or UserError or ArgumentException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 2;

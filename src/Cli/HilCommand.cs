@@ -39,22 +39,14 @@ internal static class HilCommand
         OnnxPolicy onnx;
         SimulatedRobot robot;
         Controller controller;
-        try
-        {
-            if (!(segment > 0)) throw new ArgumentException($"--segment {segment}: must be > 0");
-            var contract = OnnxPolicy.ReadContract(path);
-            task = TaskCatalog.Load(contract.Task) as LocomotionTask
-                ?? throw new ArgumentException($"{path}: task '{contract.Task}' is not a legged task; the simulated robot stands in for legged robots");
-            onnx = OnnxPolicy.Load(path, task.Actuators.JointNames);
-            var config = ControllerConfig.FromContract(onnx.Contract);
-            robot = new SimulatedRobot(task, new SimulatedRobotOptions { ControlPeriod = config.ControlPeriod, Latency = latency });
-            controller = new Controller(config, onnx, robot);
-        }
-        catch (Exception e) when (e is ArgumentException or PolicyContractException or TaskFileException or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return 2;
-        }
+        if (!(segment > 0)) throw new UserError($"--segment {segment}: must be > 0");
+        var contract = OnnxPolicy.ReadContract(path);
+        task = TaskCatalog.Load(contract.Task) as LocomotionTask
+            ?? throw new UserError($"{path}: task '{contract.Task}' is not a legged task; the simulated robot stands in for legged robots");
+        onnx = OnnxPolicy.Load(path, task.Actuators.JointNames);
+        var config = ControllerConfig.FromContract(onnx.Contract);
+        robot = new SimulatedRobot(task, new SimulatedRobotOptions { ControlPeriod = config.ControlPeriod, Latency = latency });
+        controller = new Controller(config, onnx, robot);
         using (task) using (onnx) using (robot)
         {
             var schedule = CommandSchedule.Walk(segment);

@@ -15,7 +15,7 @@ internal static class PolicyFiles
     /// Opens an exported policy for its task (or <paramref name="task"/>), checked against that task's robot as the
     /// deploy node checks it against the real one; returns the policy and the task name.
     /// </summary>
-    /// <exception cref="Robotics.Deploy.Contract.PolicyContractException">The file, its contract, or its joints do not fit.</exception>
+    /// <exception cref="UserError">The file, its contract, or its joints do not fit.</exception>
     public static (OnnxPolicy Policy, string Task) Open(string path, string? task = null)
     {
         var contract = OnnxPolicy.ReadContract(path);

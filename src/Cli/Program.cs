@@ -1,10 +1,12 @@
 using System.CommandLine;
 using Robotics;
 using Robotics.Cli;
+using Robotics.RobotBridge.Dds;
 
 // The `robotics` command. Each verb lives in its own file; this file wires them together and holds the
 // one handler for bad input: a UserError from any layer is printed on one line and exits 2. Anything else
-// is a bug and keeps its stack trace (exit 1).
+// is a bug and keeps its stack trace (exit 1), except a DDS middleware failure: not the user's input, but
+// nothing a stack trace would help with either, so one line and exit 1.
 var root = new RootCommand("Robotics: a C# sim-to-real control stack (MuJoCo simulation, policy-gradient training, ONNX deployment, ROS 2).");
 root.Subcommands.Add(AblateCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
@@ -26,4 +28,9 @@ catch (UserError e)
 {
     Console.Error.WriteLine($"error: {e.Message}");
     return 2;
+}
+catch (DdsException e)
+{
+    Console.Error.WriteLine($"error: {e.Message}");
+    return 1;
 }

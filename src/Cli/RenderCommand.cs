@@ -48,8 +48,7 @@ internal static class RenderCommand
             {
                 OnnxPolicy onnx;
                 string taskName;
-                try { (onnx, taskName) = PolicyFiles.Open(r.GetValue(policy)!, r.GetValue(task)); }
-                catch (Exception e) when (e is ArgumentException or Robotics.Deploy.Contract.PolicyContractException or TaskFileException) { return Fail(e.Message); }
+                (onnx, taskName) = PolicyFiles.Open(r.GetValue(policy)!, r.GetValue(task));
                 using (onnx) return Run(taskName, Policies.Batch(onnx), onnx.ObservationDim, Path.GetFileName(r.GetValue(policy)!), settings);
             }
             if (cp is null)
@@ -61,14 +60,14 @@ internal static class RenderCommand
                     "random" => (_, a) => { for (int i = 0; i < a.Length; i++) a[i] = (float)rng.Uniform(-1, 1); },
                     _ => null,
                 };
-                if (reference is null) return Fail($"--policy '{r.GetValue(policy)}': use zero or random, or --checkpoint DIR");
+                if (reference is null) throw new UserError($"--policy '{r.GetValue(policy)}': use zero or random, or --checkpoint DIR");
                 return Run(r.GetValue(task) ?? "go1_velocity", reference, policyDim: null, r.GetValue(policy)!, settings);
             }
 
             Robotics.Training.Devices.TorchRuntime.Initialize("cpu");
             Robotics.Training.Runner.CheckpointPolicy trained;
             try { trained = Robotics.Training.Runner.CheckpointPolicy.Load(cp); }
-            catch (InvalidDataException e) { return Fail(e.Message); }
+            catch (InvalidDataException e) { throw new UserError(e.Message, e); }   // the checkpoint loader's own type for a bad folder
             using (trained)
                 return Run(r.GetValue(task) ?? trained.Task, trained.Act, trained.PolicyDim, $"checkpoint {cp}", settings);
         });
@@ -87,46 +86,32 @@ internal static class RenderCommand
             var parts = s.Command.Split(',');
             held = new double[3];
             if (parts.Length != 3 || !parts.Select((p, i) => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out held[i])).All(ok => ok))
-                return Fail($"--command '{s.Command}': expected three numbers vx,vy,yaw_rate, e.g. 0.8,0,0");
+                throw new UserError($"--command '{s.Command}': expected three numbers vx,vy,yaw_rate, e.g. 0.8,0,0");
         }
-        try
+        s.Options.Validate();
+        var format = VideoEncoder.FormatOf(s.Out);
+        using var env = new MjVecEnv(TaskCatalog.Load(taskName), numEnvs: 1, threads: 1, seed: s.Seed, ownsTask: true);
+        int obsDim = env.ObservationGroups.Single(g => g.Name == ObservationGroup.Policy).Dim;
+        if (policyDim is { } d && d != obsDim)
+            throw new UserError($"the policy reads {d} observations but task '{env.Task.Name}' gives {obsDim}: render it with the task it was trained on");
+
+        // Hold the command before every step (the task would resample it at random); the observation of the
+        // very first step still carries the reset's command.
+        Action? beforeStep = null;
+        if (held is not null)
         {
-            s.Options.Validate();
-            var format = VideoEncoder.FormatOf(s.Out);
-            using var env = new MjVecEnv(TaskCatalog.Load(taskName), numEnvs: 1, threads: 1, seed: s.Seed, ownsTask: true);
-            int obsDim = env.ObservationGroups.Single(g => g.Name == ObservationGroup.Policy).Dim;
-            if (policyDim is { } d && d != obsDim)
-                return Fail($"the policy reads {d} observations but task '{env.Task.Name}' gives {obsDim}: render it with the task it was trained on");
-
-            // Hold the command before every step (the task would resample it at random); the observation of the
-            // very first step still carries the reset's command.
-            Action? beforeStep = null;
-            if (held is not null)
-            {
-                if (env.Task is not LocomotionTask loco) return Fail($"--command applies to locomotion tasks; '{env.Task.Name}' is not one");
-                loco.SetCommand(0, held[0], held[1], held[2]);
-                beforeStep = () => loco.SetCommand(0, held[0], held[1], held[2]);
-            }
-
-            using var renderer = new MjRenderer(env.Task.ModelFor(0), s.Options);
-            using var video = VideoEncoder.Open(s.Out, s.Options.Width, s.Options.Height, s.Fps);
-            AnsiConsole.MarkupLineInterpolated($"rendering [bold]{env.Task.Name}[/], policy {policyName}: {s.Seconds:0.##} s at {s.Fps:0.##} fps, {s.Options.Width}×{s.Options.Height}, on {renderer.Egl.Renderer} ({renderer.Egl.Platform})");
-            var stats = RolloutRecorder.Record(env, policy, renderer, s.Seconds, s.Fps, video.Write, beforeStep, onlyLast: format == VideoFormat.Png);
-            video.Finish();
-            AnsiConsole.MarkupLineInterpolated($"wrote {video.Path} ({format}): {stats.Frames} frames, {stats.Steps} policy steps, {stats.EpisodeEnds} episode end(s); the tracked body travelled {stats.Travel:0.00} m");
-            AnsiConsole.MarkupLineInterpolated($"render {stats.RenderFps:0.0} frames/s ({stats.RenderSeconds:0.00} s), total {stats.TotalSeconds:0.00} s");
-            return 0;
+            if (env.Task is not LocomotionTask loco) throw new UserError($"--command applies to locomotion tasks; '{env.Task.Name}' is not one");
+            loco.SetCommand(0, held[0], held[1], held[2]);
+            beforeStep = () => loco.SetCommand(0, held[0], held[1], held[2]);
         }
-        catch (Exception e) when (e is TaskFileException or RenderException or ArgumentException or KeyNotFoundException
-                                      or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
-        {
-            return Fail(e.Message);
-        }
-    }
 
-    private static int Fail(string message)
-    {
-        AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {message}");
-        return 2;
+        using var renderer = new MjRenderer(env.Task.ModelFor(0), s.Options);
+        using var video = VideoEncoder.Open(s.Out, s.Options.Width, s.Options.Height, s.Fps);
+        AnsiConsole.MarkupLineInterpolated($"rendering [bold]{env.Task.Name}[/], policy {policyName}: {s.Seconds:0.##} s at {s.Fps:0.##} fps, {s.Options.Width}×{s.Options.Height}, on {renderer.Egl.Renderer} ({renderer.Egl.Platform})");
+        var stats = RolloutRecorder.Record(env, policy, renderer, s.Seconds, s.Fps, video.Write, beforeStep, onlyLast: format == VideoFormat.Png);
+        video.Finish();
+        AnsiConsole.MarkupLineInterpolated($"wrote {video.Path} ({format}): {stats.Frames} frames, {stats.Steps} policy steps, {stats.EpisodeEnds} episode end(s); the tracked body travelled {stats.Travel:0.00} m");
+        AnsiConsole.MarkupLineInterpolated($"render {stats.RenderFps:0.0} frames/s ({stats.RenderSeconds:0.00} s), total {stats.TotalSeconds:0.00} s");
+        return 0;
     }
 }

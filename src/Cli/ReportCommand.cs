@@ -47,8 +47,7 @@ internal static class ReportCommand
                 return Write(onnxPath, r.GetValue(run)!, dir, r.GetValue(episodes), r.GetValue(seeds), r.GetValue(envs), r.GetValue(threads),
                     r.GetValue(hardware) ?? ThisMachine(), r.GetValue(trainCommand), r.GetValue(command), r.GetValue(seconds));
             }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or JsonException or TaskFileException
-                or Robotics.Deploy.Contract.PolicyContractException or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
+            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or JsonException or UserError)
             {
                 AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
                 return 2;

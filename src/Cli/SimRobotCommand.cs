@@ -37,28 +37,20 @@ internal static class SimRobotCommand
         LocomotionTask task;
         SimRobotNode node;
         string taskName = taskArg ?? "go1_velocity";
+        if (robotArg is not null)
+        {
+            if (taskArg is not null) throw new UserError("--robot and --task both name the robot; give one");
+            taskName = Path.GetFileNameWithoutExtension(TaskCatalog.ForRobot(robotArg, "locomotion"));
+        }
+        task = TaskCatalog.Load(taskName) as LocomotionTask ?? throw new UserError($"--task {taskName}: not a legged task; the simulated robot stands in for legged robots");
         try
         {
-            if (robotArg is not null)
+            node = new SimRobotNode(task, new SimRobotNodeOptions
             {
-                if (taskArg is not null) throw new ArgumentException("--robot and --task both name the robot; give one");
-                taskName = Path.GetFileNameWithoutExtension(TaskCatalog.ForRobot(robotArg, "locomotion"));
-            }
-            task = TaskCatalog.Load(taskName) as LocomotionTask ?? throw new ArgumentException($"--task {taskName}: not a legged task; the simulated robot stands in for legged robots");
-            try
-            {
-                node = new SimRobotNode(task, new SimRobotNodeOptions
-                {
-                    DomainId = domain, Loopback = loopback, Latency = latency, LockStep = lockstep, Seconds = seconds, SilenceAfter = silence,
-                });
-            }
-            catch { task.Dispose(); throw; }
+                DomainId = domain, Loopback = loopback, Latency = latency, LockStep = lockstep, Seconds = seconds, SilenceAfter = silence,
+            });
         }
-        catch (Exception e) when (e is ArgumentException or TaskFileException or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException or Robotics.RobotBridge.Dds.DdsException)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 2;
-        }
+        catch { task.Dispose(); throw; }
         using (task) using (node)
         {
             using var cancel = new CancellationTokenSource();

@@ -108,8 +108,7 @@ internal static class TrainCommand
         {
             session = open(TorchRuntime.Initialize(deviceName));
         }
-        catch (Exception e) when (e is UserError or ArgumentException or InvalidOperationException or InvalidDataException or TaskFileException
-            or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException or FormatException)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException or UserError or FormatException)
         {
             AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return 2;

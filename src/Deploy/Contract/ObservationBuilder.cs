@@ -23,7 +23,7 @@ public sealed class ObservationBuilder
     public ObservationBuilder(PolicyContract contract) : this(contract.PolicyGroup(), contract.DefaultJointPos) { }
 
     /// <summary>A builder for <paramref name="group"/> on a robot whose default pose is <paramref name="defaultJointPos"/> [rad] (one per joint).</summary>
-    /// <exception cref="ArgumentException">A measured term's width does not fit the joint count.</exception>
+    /// <exception cref="UserError">A measured term's width does not fit the joint count.</exception>
     public ObservationBuilder(ObservationGroup group, ReadOnlySpan<double> defaultJointPos)
     {
         ArgumentNullException.ThrowIfNull(group);
@@ -38,7 +38,7 @@ public sealed class ObservationBuilder
             if (_kinds[t] == MeasuredTerm.None) { external.Add(t); continue; }
             int width = ObservationWriter.Width(_kinds[t], _defaultJointPos.Length);
             if (term.Width != width)
-                throw new ArgumentException($"observation term '{term.Name}' has width {term.Width}, but a robot with {_defaultJointPos.Length} joints measures {width}");
+                throw new UserError($"observation term '{term.Name}' has width {term.Width}, but a robot with {_defaultJointPos.Length} joints measures {width}");
         }
         _externalTerms = external.ToArray();
         _external = new float[group.Dim];

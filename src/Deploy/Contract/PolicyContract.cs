@@ -3,13 +3,6 @@ using System.Text.Json.Serialization;
 
 namespace Robotics.Deploy.Contract;
 
-/// <summary>A policy file or its contract cannot be used; the message names the file and the problem.</summary>
-public sealed class PolicyContractException : Exception
-{
-    /// <summary>An error with its message.</summary>
-    public PolicyContractException(string message, Exception? inner = null) : base(message, inner) { }
-}
-
 /// <summary>How an action becomes a joint position target.</summary>
 public enum ActionReference
 {
@@ -143,7 +136,7 @@ public sealed record PolicyContract
     [JsonIgnore]
     public int ObservationDim => Observation.Sum(t => t.Width);
 
-    /// <summary>Throws <see cref="PolicyContractException"/> naming the first field that does not fit.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first field that does not fit.</summary>
     public PolicyContract Validate()
     {
         if (JointNames is null || Action is null || Drive is null || Control is null || Observation is null || Commands is null || Provenance is null)
@@ -184,7 +177,7 @@ public sealed record PolicyContract
         return this;
     }
 
-    private static PolicyContractException Bad(string field, string problem) => new($"policy contract: {field} {problem}");
+    private static UserError Bad(string field, string problem) => new($"policy contract: {field} {problem}");
 
     // ---------------------------------------------------------------- JSON
 
@@ -207,29 +200,29 @@ public sealed record PolicyContract
     /// </summary>
     /// <param name="json">The JSON text.</param>
     /// <param name="source">Where it came from (a file name), for the error message.</param>
-    /// <exception cref="PolicyContractException">Not JSON, a newer major version, a missing or malformed field, or values that do not fit together.</exception>
+    /// <exception cref="UserError">Not JSON, a newer major version, a missing or malformed field, or values that do not fit together.</exception>
     public static PolicyContract FromJson(string json, string source)
     {
         JsonDocument doc;
         try { doc = JsonDocument.Parse(json); }
-        catch (JsonException e) { throw new PolicyContractException($"{source}: policy contract is not JSON: {e.Message}", e); }
+        catch (JsonException e) { throw new UserError($"{source}: policy contract is not JSON: {e.Message}", e); }
         using (doc)
         {
-            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new PolicyContractException($"{source}: policy contract is not a JSON object");
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw new UserError($"{source}: policy contract is not a JSON object");
             if (!doc.RootElement.TryGetProperty("contract_version", out var v) || v.ValueKind != JsonValueKind.String)
-                throw new PolicyContractException($"{source}: policy contract has no contract_version (a string like \"{CurrentVersion}\")");
+                throw new UserError($"{source}: policy contract has no contract_version (a string like \"{CurrentVersion}\")");
             CheckVersion(v.GetString()!, source);
         }
         try
         {
             var contract = JsonSerializer.Deserialize<PolicyContract>(json, Json)
-                ?? throw new PolicyContractException($"{source}: policy contract is null");
+                ?? throw new UserError($"{source}: policy contract is null");
             try { return contract.Validate(); }
-            catch (PolicyContractException e) { throw new PolicyContractException($"{source}: {e.Message}", e); }
+            catch (UserError e) { throw new UserError($"{source}: {e.Message}", e); }
         }
         catch (JsonException e)
         {
-            throw new PolicyContractException($"{source}: policy contract: {e.Message}{(e.Path is { } p ? $" (at {p})" : "")}", e);
+            throw new UserError($"{source}: policy contract: {e.Message}{(e.Path is { } p ? $" (at {p})" : "")}", e);
         }
     }
 
@@ -237,11 +230,11 @@ public sealed record PolicyContract
     {
         var parts = version.Split('.');
         if (parts.Length != 2 || !int.TryParse(parts[0], out int major) || !int.TryParse(parts[1], out _))
-            throw new PolicyContractException($"{source}: policy contract has contract_version \"{version}\"; expected \"major.minor\"");
+            throw new UserError($"{source}: policy contract has contract_version \"{version}\"; expected \"major.minor\"");
         int ours = int.Parse(CurrentVersion.Split('.')[0]);
         if (major > ours)
-            throw new PolicyContractException($"{source}: policy contract version {version} is newer than this runtime reads ({ours}.x); update the deploy runtime");
+            throw new UserError($"{source}: policy contract version {version} is newer than this runtime reads ({ours}.x); update the deploy runtime");
         if (major < ours)
-            throw new PolicyContractException($"{source}: policy contract version {version} is older than this runtime reads ({ours}.x); export the policy again");
+            throw new UserError($"{source}: policy contract version {version} is older than this runtime reads ({ours}.x); export the policy again");
     }
 }

@@ -31,7 +31,7 @@ public sealed class Controller
     private bool _wasRunning;
 
     /// <summary>Wires a policy and a robot; checks that they fit the configuration.</summary>
-    /// <exception cref="ArgumentException">The configuration is invalid (the message names the field), or the
+    /// <exception cref="UserError">The configuration is invalid (the message names the field), or the
     /// policy's or robot's widths do not match it: the controller is never built half-configured.</exception>
     public Controller(ControllerConfig config, IPolicy policy, IRobotIo robot, EventRing? events = null)
     {
@@ -41,14 +41,14 @@ public sealed class Controller
         int n = config.Joints;
         _observationBuilder = new ObservationBuilder(config.Observation, config.DefaultJointPos);
         if (_observationBuilder.ExternalTerms.Count > 0)
-            throw new ArgumentException($"observation group '{config.Observation.Name}': term '{_observationBuilder.ExternalTerms[0]}' is not measured by a robot; " +
+            throw new UserError($"observation group '{config.Observation.Name}': term '{_observationBuilder.ExternalTerms[0]}' is not measured by a robot; " +
                 "the controller reads base_ang_vel, projected_gravity, commands, joint_pos, joint_vel, last_action from its sensor frame");
         if (policy.ObservationDim != _observationBuilder.Dim)
-            throw new ArgumentException($"the policy reads {policy.ObservationDim} observation values; ControllerConfig.Observation ({config.Observation}) has {_observationBuilder.Dim}");
+            throw new UserError($"the policy reads {policy.ObservationDim} observation values; ControllerConfig.Observation ({config.Observation}) has {_observationBuilder.Dim}");
         if (policy.ActionDim != n)
-            throw new ArgumentException($"the policy writes {policy.ActionDim} actions; ControllerConfig.JointNames has {n} joints");
+            throw new UserError($"the policy writes {policy.ActionDim} actions; ControllerConfig.JointNames has {n} joints");
         if (robot.Joints != n)
-            throw new ArgumentException($"the robot has {robot.Joints} joints; ControllerConfig.JointNames has {n}");
+            throw new UserError($"the robot has {robot.Joints} joints; ControllerConfig.JointNames has {n}");
 
         Events = events ?? new EventRing();
         Safety = new SafetyLayer(config, Events);

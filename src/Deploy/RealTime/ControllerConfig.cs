@@ -44,7 +44,7 @@ public sealed record ControllerConfig
     /// <summary>Period of the policy [s]: <see cref="ControlPeriod"/> × <see cref="PolicyDecimation"/>.</summary>
     public double PolicyPeriod => ControlPeriod * PolicyDecimation;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field that is missing, out of range or of the wrong length.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first field that is missing, out of range or of the wrong length.</summary>
     public ControllerConfig Validate()
     {
         if (JointNames is null || JointNames.Length == 0) throw Bad($"{nameof(JointNames)} is missing or empty");
@@ -86,14 +86,14 @@ public sealed record ControllerConfig
     /// held exactly as in training; safety limits from the contract's joint limits and torque limits, other
     /// safety settings from <paramref name="safety"/> (defaults otherwise).
     /// </summary>
-    /// <exception cref="ArgumentException">The contract's actions are relative to the measured position (arm policies run through
+    /// <exception cref="UserError">The contract's actions are relative to the measured position (arm policies run through
     /// <see cref="ActionMap"/> with their own measured positions, not this controller), or it has no joint limits for the safety layer.</exception>
     public static ControllerConfig FromContract(PolicyContract contract, SafetyConfig? safety = null)
     {
         ArgumentNullException.ThrowIfNull(contract);
         if (contract.Action.Reference != ActionReference.Offset)
-            throw new ArgumentException($"policy contract of '{contract.Task}': action.reference = {contract.Action.Reference}; the real-time controller maps actions about the default pose (reference Offset)");
-        var limits = contract.Limits ?? throw new ArgumentException($"policy contract of '{contract.Task}' has no joint limits; the safety layer needs position and velocity limits");
+            throw new UserError($"policy contract of '{contract.Task}': action.reference = {contract.Action.Reference}; the real-time controller maps actions about the default pose (reference Offset)");
+        var limits = contract.Limits ?? throw new UserError($"policy contract of '{contract.Task}' has no joint limits; the safety layer needs position and velocity limits");
         var template = safety ?? new SafetyConfig { PositionLower = limits.PositionLower, PositionUpper = limits.PositionUpper, VelocityLimits = limits.Velocity, TorqueLimits = contract.Drive.TorqueLimit };
         return new ControllerConfig
         {
@@ -122,5 +122,5 @@ public sealed record ControllerConfig
         }
     }
 
-    private static ArgumentException Bad(string message) => new($"ControllerConfig.{message}");
+    private static UserError Bad(string message) => new($"ControllerConfig.{message}");
 }

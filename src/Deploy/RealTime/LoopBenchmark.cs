@@ -22,13 +22,13 @@ public sealed record LoopBenchmarkConfig
     /// <summary>Real-time settings of the loop (affinity, SCHED_FIFO, spin time).</summary>
     public LoopConfig Loop { get; init; } = new();
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first field out of range.</summary>
     public LoopBenchmarkConfig Validate()
     {
-        if (!(RateHz >= 1 && RateHz <= 10_000)) throw new ArgumentException($"LoopBenchmarkConfig.{nameof(RateHz)} = {RateHz}: allowed [1, 10000] Hz");
-        if (!(Seconds > 0 && Seconds <= 3600)) throw new ArgumentException($"LoopBenchmarkConfig.{nameof(Seconds)} = {Seconds}: allowed (0, 3600] s");
-        if (!(WarmupSeconds >= 0 && WarmupSeconds <= 600)) throw new ArgumentException($"LoopBenchmarkConfig.{nameof(WarmupSeconds)} = {WarmupSeconds}: allowed [0, 600] s");
-        if (Joints < 1 || Joints > 256) throw new ArgumentException($"LoopBenchmarkConfig.{nameof(Joints)} = {Joints}: allowed 1–256");
+        if (!(RateHz >= 1 && RateHz <= 10_000)) throw new UserError($"LoopBenchmarkConfig.{nameof(RateHz)} = {RateHz}: allowed [1, 10000] Hz");
+        if (!(Seconds > 0 && Seconds <= 3600)) throw new UserError($"LoopBenchmarkConfig.{nameof(Seconds)} = {Seconds}: allowed (0, 3600] s");
+        if (!(WarmupSeconds >= 0 && WarmupSeconds <= 600)) throw new UserError($"LoopBenchmarkConfig.{nameof(WarmupSeconds)} = {WarmupSeconds}: allowed [0, 600] s");
+        if (Joints < 1 || Joints > 256) throw new UserError($"LoopBenchmarkConfig.{nameof(Joints)} = {Joints}: allowed 1–256");
         Loop.Validate();
         return this;
     }

@@ -30,15 +30,15 @@ public sealed record LoopConfig
     /// <summary>Ticks at the start not counted in the histogram and overruns (JIT and cache warm-up); they still control the robot.</summary>
     public int WarmupTicks { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first field out of range.</summary>
     public LoopConfig Validate()
     {
-        if (!(SpinTime >= 0 && SpinTime <= 0.1)) throw new ArgumentException($"LoopConfig.{nameof(SpinTime)} = {SpinTime} s: allowed [0, 0.1]");
-        if (CpuCore < -1 || CpuCore >= 1024) throw new ArgumentException($"LoopConfig.{nameof(CpuCore)} = {CpuCore}: allowed −1 (none) or 0–1023");
-        if (FifoPriority < 0 || FifoPriority > 99) throw new ArgumentException($"LoopConfig.{nameof(FifoPriority)} = {FifoPriority}: allowed 0 (none) or 1–99");
-        if (!(HistogramBinWidth > 0 && HistogramBinWidth <= 0.01)) throw new ArgumentException($"LoopConfig.{nameof(HistogramBinWidth)} = {HistogramBinWidth} s: allowed (0, 0.01]");
-        if (HistogramBins < 1 || HistogramBins > 10_000_000) throw new ArgumentException($"LoopConfig.{nameof(HistogramBins)} = {HistogramBins}: allowed 1–10,000,000");
-        if (WarmupTicks < 0) throw new ArgumentException($"LoopConfig.{nameof(WarmupTicks)} = {WarmupTicks}: must be ≥ 0");
+        if (!(SpinTime >= 0 && SpinTime <= 0.1)) throw new UserError($"LoopConfig.{nameof(SpinTime)} = {SpinTime} s: allowed [0, 0.1]");
+        if (CpuCore < -1 || CpuCore >= 1024) throw new UserError($"LoopConfig.{nameof(CpuCore)} = {CpuCore}: allowed −1 (none) or 0–1023");
+        if (FifoPriority < 0 || FifoPriority > 99) throw new UserError($"LoopConfig.{nameof(FifoPriority)} = {FifoPriority}: allowed 0 (none) or 1–99");
+        if (!(HistogramBinWidth > 0 && HistogramBinWidth <= 0.01)) throw new UserError($"LoopConfig.{nameof(HistogramBinWidth)} = {HistogramBinWidth} s: allowed (0, 0.01]");
+        if (HistogramBins < 1 || HistogramBins > 10_000_000) throw new UserError($"LoopConfig.{nameof(HistogramBins)} = {HistogramBins}: allowed 1–10,000,000");
+        if (WarmupTicks < 0) throw new UserError($"LoopConfig.{nameof(WarmupTicks)} = {WarmupTicks}: must be ≥ 0");
         return this;
     }
 }

@@ -24,14 +24,14 @@ public sealed record InferenceBenchmarkConfig
     /// <summary>Seed of the random observations (uniform in [−1, 1]).</summary>
     public int Seed { get; init; } = 1;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first field out of range.</summary>
     public InferenceBenchmarkConfig Validate()
     {
-        if (Calls < 1 || Calls > 100_000_000) throw new ArgumentException($"InferenceBenchmarkConfig.{nameof(Calls)} = {Calls}: allowed 1–100000000");
-        if (Rounds < 1 || Rounds > Calls) throw new ArgumentException($"InferenceBenchmarkConfig.{nameof(Rounds)} = {Rounds}: allowed 1–{nameof(Calls)} ({Calls})");
-        if (WarmupCalls < 0 || WarmupCalls > 100_000_000) throw new ArgumentException($"InferenceBenchmarkConfig.{nameof(WarmupCalls)} = {WarmupCalls}: allowed 0–100000000");
-        if (CpuCore < -1 || CpuCore >= 1024) throw new ArgumentException($"InferenceBenchmarkConfig.{nameof(CpuCore)} = {CpuCore}: allowed −1 (none) or 0–1023");
-        if (FifoPriority < 0 || FifoPriority > 99) throw new ArgumentException($"InferenceBenchmarkConfig.{nameof(FifoPriority)} = {FifoPriority}: allowed 0–99");
+        if (Calls < 1 || Calls > 100_000_000) throw new UserError($"InferenceBenchmarkConfig.{nameof(Calls)} = {Calls}: allowed 1–100000000");
+        if (Rounds < 1 || Rounds > Calls) throw new UserError($"InferenceBenchmarkConfig.{nameof(Rounds)} = {Rounds}: allowed 1–{nameof(Calls)} ({Calls})");
+        if (WarmupCalls < 0 || WarmupCalls > 100_000_000) throw new UserError($"InferenceBenchmarkConfig.{nameof(WarmupCalls)} = {WarmupCalls}: allowed 0–100000000");
+        if (CpuCore < -1 || CpuCore >= 1024) throw new UserError($"InferenceBenchmarkConfig.{nameof(CpuCore)} = {CpuCore}: allowed −1 (none) or 0–1023");
+        if (FifoPriority < 0 || FifoPriority > 99) throw new UserError($"InferenceBenchmarkConfig.{nameof(FifoPriority)} = {FifoPriority}: allowed 0–99");
         return this;
     }
 }

@@ -46,14 +46,14 @@ public sealed class JointMap
 
     /// <summary>Matches <paramref name="robotJoints"/> against <paramref name="policyJoints"/>.</summary>
     /// <param name="source">What the policy joints came from (a file), for the message.</param>
-    /// <exception cref="PolicyContractException">Missing, extra, repeated or (without a remap) reordered joints; each named.</exception>
+    /// <exception cref="UserError">Missing, extra, repeated or (without a remap) reordered joints; each named.</exception>
     public static JointMap Resolve(IReadOnlyList<string> policyJoints, IReadOnlyList<string> robotJoints, JointRemap? remap = null, string source = "policy")
     {
         remap ??= JointRemap.None;
         var dup = robotJoints.GroupBy(j => j).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
-        if (dup.Count > 0) throw new PolicyContractException($"{source}: the robot lists joint(s) twice: {string.Join(", ", dup)}");
+        if (dup.Count > 0) throw new UserError($"{source}: the robot lists joint(s) twice: {string.Join(", ", dup)}");
         foreach (var (from, _) in remap.Rename)
-            if (!policyJoints.Contains(from)) throw new PolicyContractException($"{source}: the remap renames '{from}', which the policy does not have; policy joints: {string.Join(", ", policyJoints)}");
+            if (!policyJoints.Contains(from)) throw new UserError($"{source}: the remap renames '{from}', which the policy does not have; policy joints: {string.Join(", ", policyJoints)}");
 
         // Each policy joint's name on the robot.
         var wanted = policyJoints.Select(j => remap.Rename.TryGetValue(j, out var r) ? r : j).ToList();
@@ -64,14 +64,14 @@ public sealed class JointMap
             var parts = new List<string>();
             if (missing.Count > 0) parts.Add($"the robot lacks {string.Join(", ", missing)}");
             if (extra.Count > 0) parts.Add($"the robot has joint(s) the policy does not command: {string.Join(", ", extra)}");
-            throw new PolicyContractException($"{source}: joint lists differ: {string.Join("; ", parts)} (policy: {policyJoints.Count} joints, robot: {robotJoints.Count})");
+            throw new UserError($"{source}: joint lists differ: {string.Join("; ", parts)} (policy: {policyJoints.Count} joints, robot: {robotJoints.Count})");
         }
 
         var index = wanted.Select(w => robotJoints.IndexOf(w)).ToArray();
         bool byName = remap.AllowReorder || remap.Rename.Count > 0;
         for (int i = 0; i < index.Length && !byName; i++)
             if (index[i] != i)
-                throw new PolicyContractException(
+                throw new UserError(
                     $"{source}: joint order differs: policy joint {i} is '{policyJoints[i]}' but robot joint {i} is '{robotJoints[i]}'; " +
                     "pass a JointRemap { AllowReorder = true } to map the joints by name");
         return new JointMap(index, policyJoints.ToArray(), robotJoints.ToArray());

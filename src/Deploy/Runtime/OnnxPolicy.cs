@@ -63,7 +63,7 @@ public sealed class OnnxPolicy : IPolicy, IDisposable
     /// Loads <paramref name="path"/> for a robot whose driver lists <paramref name="robotJoints"/>.
     /// </summary>
     /// <param name="remap">Explicit permission to map joints by name or rename them; none by default.</param>
-    /// <exception cref="PolicyContractException">The file is missing, empty, not ONNX or truncated; it has no contract or a bad one; its input or output
+    /// <exception cref="UserError">The file is missing, empty, not ONNX or truncated; it has no contract or a bad one; its input or output
     /// does not fit the contract or the robot; the joints differ. Each message names the file and the problem.</exception>
     public static OnnxPolicy Load(string path, IReadOnlyList<string> robotJoints, JointRemap? remap = null)
     {
@@ -77,7 +77,7 @@ public sealed class OnnxPolicy : IPolicy, IDisposable
             var (obsDim, actDim) = CheckSignature(session, contract, file);
             var joints = JointMap.Resolve(contract.JointNames, robotJoints, remap, file);
             if (actDim != robotJoints.Count)
-                throw new PolicyContractException($"{file}: output '{OutputName}' has width {actDim}, but the robot has {robotJoints.Count} joints");
+                throw new UserError($"{file}: output '{OutputName}' has width {actDim}, but the robot has {robotJoints.Count} joints");
             return new OnnxPolicy(file, session, contract, joints, obsDim, actDim);
         }
         catch
@@ -88,7 +88,7 @@ public sealed class OnnxPolicy : IPolicy, IDisposable
     }
 
     /// <summary>Reads and checks the contract of a policy file without preparing it to run (for inspection).</summary>
-    /// <exception cref="PolicyContractException">As for <see cref="Load"/>, less the robot checks.</exception>
+    /// <exception cref="UserError">As for <see cref="Load"/>, less the robot checks.</exception>
     public static PolicyContract ReadContract(string path)
     {
         using var options = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL };
@@ -135,9 +135,9 @@ public sealed class OnnxPolicy : IPolicy, IDisposable
     private static (InferenceSession Session, PolicyContract Contract, string File) Open(string path, SessionOptions options)
     {
         var file = System.IO.Path.GetFullPath(path);
-        if (!File.Exists(file)) throw new PolicyContractException($"policy file not found: {file}");
+        if (!File.Exists(file)) throw new UserError($"policy file not found: {file}");
         var bytes = File.ReadAllBytes(file);
-        if (bytes.Length == 0) throw new PolicyContractException($"{file}: the policy file is empty");
+        if (bytes.Length == 0) throw new UserError($"{file}: the policy file is empty");
 
         InferenceSession session;
         try
@@ -146,7 +146,7 @@ public sealed class OnnxPolicy : IPolicy, IDisposable
         }
         catch (OnnxRuntimeException e)
         {
-            throw new PolicyContractException($"{file}: not a valid ONNX model ({bytes.Length} bytes; truncated or corrupt?): {e.Message}", e);
+            throw new UserError($"{file}: not a valid ONNX model ({bytes.Length} bytes; truncated or corrupt?): {e.Message}", e);
         }
 
         try
@@ -157,10 +157,10 @@ public sealed class OnnxPolicy : IPolicy, IDisposable
             {
                 // ONNX Runtime 1.31's managed ModelMetadata throws NullReferenceException on some corrupt
                 // files whose graph it accepted (a metadata string comes back null); seen by the corruption test.
-                throw new PolicyContractException($"{file}: the model's metadata cannot be read (corrupt file?): {e.Message}", e);
+                throw new UserError($"{file}: the model's metadata cannot be read (corrupt file?): {e.Message}", e);
             }
             if (!metadata.TryGetValue(PolicyContract.MetadataKey, out var json))
-                throw new PolicyContractException($"{file}: no policy contract (metadata_props key '{PolicyContract.MetadataKey}'); export the policy with `robotics export`");
+                throw new UserError($"{file}: no policy contract (metadata_props key '{PolicyContract.MetadataKey}'); export the policy with `robotics export`");
             return (session, PolicyContract.FromJson(json, file), file);
         }
         catch
@@ -176,21 +176,21 @@ public sealed class OnnxPolicy : IPolicy, IDisposable
         int obsDim = Width(session.InputMetadata, InputName, "input", file);
         int actDim = Width(session.OutputMetadata, OutputName, "output", file);
         if (obsDim != contract.ObservationDim)
-            throw new PolicyContractException($"{file}: input '{InputName}' has width {obsDim}, but the contract's observation layout has {contract.ObservationDim} ({contract.PolicyGroup()})");
+            throw new UserError($"{file}: input '{InputName}' has width {obsDim}, but the contract's observation layout has {contract.ObservationDim} ({contract.PolicyGroup()})");
         if (actDim != contract.JointCount)
-            throw new PolicyContractException($"{file}: output '{OutputName}' has width {actDim}, but the contract lists {contract.JointCount} joints");
+            throw new UserError($"{file}: output '{OutputName}' has width {actDim}, but the contract lists {contract.JointCount} joints");
         return (obsDim, actDim);
     }
 
     private static int Width(IReadOnlyDictionary<string, NodeMetadata> nodes, string name, string what, string file)
     {
         if (nodes.Count != 1 || !nodes.TryGetValue(name, out var node))
-            throw new PolicyContractException($"{file}: expected one {what} named '{name}'; the graph has {string.Join(", ", nodes.Keys.Select(k => $"'{k}'"))}");
+            throw new UserError($"{file}: expected one {what} named '{name}'; the graph has {string.Join(", ", nodes.Keys.Select(k => $"'{k}'"))}");
         if (!node.IsTensor || node.ElementDataType != TensorElementType.Float)
-            throw new PolicyContractException($"{file}: {what} '{name}' must be a float tensor");
+            throw new UserError($"{file}: {what} '{name}' must be a float tensor");
         var dims = node.Dimensions;
         if (dims.Length != 2 || dims[1] <= 0)
-            throw new PolicyContractException($"{file}: {what} '{name}' must have shape [batch, width]; it has [{string.Join(", ", dims)}]");
+            throw new UserError($"{file}: {what} '{name}' must have shape [batch, width]; it has [{string.Join(", ", dims)}]");
         return dims[1];
     }
 }

@@ -50,7 +50,7 @@ public sealed record SafetyConfig
     /// <summary>Damping gain in the Damping state [N·m·s/rad] (with Kp = 0 and zero feed-forward torque).</summary>
     public double DampingKd { get; init; } = 1.0;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field that is missing or out of range.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first field that is missing or out of range.</summary>
     public SafetyConfig Validate()
     {
         int n = Require(PositionLower, nameof(PositionLower));
@@ -84,5 +84,5 @@ public sealed record SafetyConfig
         return values.Length;
     }
 
-    private static ArgumentException Bad(string message) => new($"SafetyConfig.{message}");
+    private static UserError Bad(string message) => new($"SafetyConfig.{message}");
 }

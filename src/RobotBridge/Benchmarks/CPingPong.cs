@@ -10,7 +10,7 @@ namespace Robotics.RobotBridge.Benchmarks;
 public static class CPingPong
 {
     /// <summary>Builds the program into <paramref name="workDir"/> from the sources in <paramref name="sourceDir"/>; returns its path.</summary>
-    /// <exception cref="InvalidOperationException">idlc or gcc failed (their output is in the message).</exception>
+    /// <exception cref="UserError">idlc or gcc failed (their output is in the message).</exception>
     public static string Build(string sourceDir, string workDir)
     {
         Directory.CreateDirectory(workDir);
@@ -24,7 +24,7 @@ public static class CPingPong
     public static RoundTripStats Parse(string line)
     {
         var v = line.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => double.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        if (v.Length != 4) throw new FormatException($"pingpong printed '{line.Trim()}', expected 'p50 p99 p999 mean'");
+        if (v.Length != 4) throw new UserError($"pingpong printed '{line.Trim()}', expected 'p50 p99 p999 mean'");
         return new RoundTripStats(v[0], v[1], v[2], v[3]);
     }
 
@@ -35,14 +35,14 @@ public static class CPingPong
         try { p = Process.Start(psi)!; }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new InvalidOperationException($"{file} not found ({e.Message}): apt-get install cyclonedds-tools gcc (./robotics does)");
+            throw new UserError($"{file} not found ({e.Message}): apt-get install cyclonedds-tools gcc (./robotics does)");
         }
         using (p)
         {
             var output = p.StandardOutput.ReadToEndAsync();
             var error = p.StandardError.ReadToEnd();
             p.WaitForExit();
-            if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {args} failed ({p.ExitCode}):\n{output.Result}{error}");
+            if (p.ExitCode != 0) throw new UserError($"{file} {args} failed ({p.ExitCode}):\n{output.Result}{error}");
         }
     }
 }

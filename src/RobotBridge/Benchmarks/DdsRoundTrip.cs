@@ -25,14 +25,14 @@ public sealed record DdsRoundTripConfig
     public uint DomainId { get; init; } = (uint)(20 + Environment.ProcessId % 200);
 
     /// <summary>Checks the fields; returns this.</summary>
-    /// <exception cref="ArgumentException">Names the offending field.</exception>
+    /// <exception cref="UserError">Names the offending field.</exception>
     public DdsRoundTripConfig Validate()
     {
-        if (Joints is < 1 or > 1000) throw new ArgumentException($"DdsRoundTripConfig.Joints must be 1–1000 (got {Joints})", nameof(Joints));
-        if (Warmup < 0) throw new ArgumentException($"DdsRoundTripConfig.Warmup must be ≥ 0 (got {Warmup})", nameof(Warmup));
-        if (Count < 1000) throw new ArgumentException($"DdsRoundTripConfig.Count must be ≥ 1000 for a p99.9 (got {Count})", nameof(Count));
-        if (Rounds < 1) throw new ArgumentException($"DdsRoundTripConfig.Rounds must be ≥ 1 (got {Rounds})", nameof(Rounds));
-        if (DomainId > 232) throw new ArgumentException($"DdsRoundTripConfig.DomainId must be 0–232 (got {DomainId})", nameof(DomainId));
+        if (Joints is < 1 or > 1000) throw new UserError($"DdsRoundTripConfig.Joints must be 1–1000 (got {Joints})");
+        if (Warmup < 0) throw new UserError($"DdsRoundTripConfig.Warmup must be ≥ 0 (got {Warmup})");
+        if (Count < 1000) throw new UserError($"DdsRoundTripConfig.Count must be ≥ 1000 for a p99.9 (got {Count})");
+        if (Rounds < 1) throw new UserError($"DdsRoundTripConfig.Rounds must be ≥ 1 (got {Rounds})");
+        if (DomainId > 232) throw new UserError($"DdsRoundTripConfig.DomainId must be 0–232 (got {DomainId})");
         return this;
     }
 }
@@ -99,7 +99,7 @@ public static class DdsRoundTrip
     }
 
     /// <summary>The measuring side: <see cref="DdsRoundTripConfig.Warmup"/> + <see cref="DdsRoundTripConfig.Count"/> round trips.</summary>
-    /// <exception cref="TimeoutException">No pong matched within 30 s, or an echo did not come back.</exception>
+    /// <exception cref="UserError">No pong matched within 30 s, or an echo did not come back.</exception>
     public static RoundTripStats Ping(DdsRoundTripConfig config)
     {
         config.Validate();
@@ -131,7 +131,7 @@ public static class DdsRoundTrip
         var deadline = Stopwatch.StartNew();
         while (pub.MatchedSubscriptions == 0 || sub.MatchedPublishers == 0)
         {
-            if (deadline.Elapsed > TimeSpan.FromSeconds(30)) throw new TimeoutException("no pong side matched within 30 s");
+            if (deadline.Elapsed > TimeSpan.FromSeconds(30)) throw new UserError("no pong side matched within 30 s");
             Thread.Sleep(10);
         }
         Thread.Sleep(200);      // let discovery settle both ways before the first ping
@@ -145,7 +145,7 @@ public static class DdsRoundTrip
         {
             int now = Volatile.Read(ref next);
             if (now != seen) { seen = now; continue; }
-            if (++resends > 10) throw new TimeoutException($"echo {now} of {total} did not come back");
+            if (++resends > 10) throw new UserError($"echo {now} of {total} did not come back");
             lock (msg) pub.Publish(msg);
         }
         return RoundTripStats.FromTicks(rtt);

@@ -43,12 +43,12 @@ public sealed record QosProfile
     public static QosProfile Discovery { get; } = new() { Durability = Durability.TransientLocal, Depth = 1 };
 
     /// <summary>Checks the fields; returns this.</summary>
-    /// <exception cref="ArgumentException">Names the offending field.</exception>
+    /// <exception cref="UserError">Names the offending field.</exception>
     public QosProfile Validate()
     {
-        if (Depth < 1) throw new ArgumentException($"QosProfile.Depth must be at least 1 (got {Depth})", nameof(Depth));
-        if (!Enum.IsDefined(Reliability)) throw new ArgumentException($"QosProfile.Reliability {Reliability} is not defined", nameof(Reliability));
-        if (!Enum.IsDefined(Durability)) throw new ArgumentException($"QosProfile.Durability {Durability} is not defined", nameof(Durability));
+        if (Depth < 1) throw new UserError($"QosProfile.Depth must be at least 1 (got {Depth})");
+        if (!Enum.IsDefined(Reliability)) throw new UserError($"QosProfile.Reliability {Reliability} is not defined");
+        if (!Enum.IsDefined(Durability)) throw new UserError($"QosProfile.Durability {Durability} is not defined");
         return this;
     }
 

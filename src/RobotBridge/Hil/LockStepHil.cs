@@ -33,7 +33,7 @@ public static class LockStepHil
     {
         var config = controller.Config;
         if (Math.Abs(robot.Substeps * robot.Data.Model.Timestep - config.ControlPeriod) > 1e-9)
-            throw new ArgumentException($"the robot advances {robot.Substeps * robot.Data.Model.Timestep} s per tick; the controller's period is {config.ControlPeriod} s");
+            throw new UserError($"the robot advances {robot.Substeps * robot.Data.Model.Timestep} s per tick; the controller's period is {config.ControlPeriod} s");
         var score = new TrackingScore();
         var ticks = new List<long>();
         double startedAt = double.NaN, t0 = robot.Time;

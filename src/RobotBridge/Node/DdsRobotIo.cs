@@ -48,20 +48,20 @@ public sealed class DdsRobotIo : IRobotIo
 
     /// <summary>Subscribes and advertises the topics on <paramref name="node"/> (owned by the caller).</summary>
     /// <param name="joints">Joint names in the policy's action order. [n]</param>
-    /// <exception cref="ArgumentException">No joints, a duplicate, or a bad option (named).</exception>
+    /// <exception cref="UserError">No joints, a duplicate, or a bad option (named).</exception>
     public DdsRobotIo(Ros2Node node, IReadOnlyList<string> joints, DdsRobotIoOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(node);
-        if (joints is null || joints.Count == 0) throw new ArgumentException("DdsRobotIo: the joint list is empty", nameof(joints));
-        if (joints.Distinct().Count() != joints.Count) throw new ArgumentException($"DdsRobotIo: a joint appears twice in [{string.Join(", ", joints)}]", nameof(joints));
+        if (joints is null || joints.Count == 0) throw new UserError("DdsRobotIo: the joint list is empty");
+        if (joints.Distinct().Count() != joints.Count) throw new UserError($"DdsRobotIo: a joint appears twice in [{string.Join(", ", joints)}]");
         _o = (options ?? new DdsRobotIoOptions()).Validate();
         _joints = joints.ToArray();
         foreach (var from in _o.JointRenames.Keys)
             if (!_joints.Contains(from))
-                throw new ArgumentException($"DdsRobotIoOptions.JointRenames renames '{from}', which is not one of the policy's joints [{string.Join(", ", _joints)}]", nameof(options));
+                throw new UserError($"DdsRobotIoOptions.JointRenames renames '{from}', which is not one of the policy's joints [{string.Join(", ", _joints)}]");
         _robotNames = _joints.Select(j => _o.JointRenames.TryGetValue(j, out var r) ? r : j).ToArray();
         if (_robotNames.Distinct().Count() != _robotNames.Length)
-            throw new ArgumentException($"DdsRobotIoOptions.JointRenames gives two joints one name: [{string.Join(", ", _robotNames)}]", nameof(options));
+            throw new UserError($"DdsRobotIoOptions.JointRenames gives two joints one name: [{string.Join(", ", _robotNames)}]");
         int n = _joints.Length;
         _index = new int[n];
         _pos = new double[n]; _vel = new double[n]; _eff = new double[n];

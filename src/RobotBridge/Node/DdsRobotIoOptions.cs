@@ -30,19 +30,19 @@ public sealed record DdsRobotIoOptions
     /// <summary>QoS of cmd_vel, estop, joint commands and status: ROS 2's default (reliable, keep-last 10).</summary>
     public QosProfile ControlQos { get; init; } = QosProfile.Default;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field; returns this.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first bad field; returns this.</summary>
     public DdsRobotIoOptions Validate()
     {
         foreach (var (name, value) in new[] { (nameof(JointStatesTopic), JointStatesTopic), (nameof(ImuTopic), ImuTopic), (nameof(CmdVelTopic), CmdVelTopic),
                      (nameof(EStopTopic), EStopTopic), (nameof(JointCommandsTopic), JointCommandsTopic), (nameof(StatusTopic), StatusTopic) })
-            if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"DdsRobotIoOptions.{name} is empty", name);
-        if (JointRenames is null) throw new ArgumentException("DdsRobotIoOptions.JointRenames is missing", nameof(JointRenames));
+            if (string.IsNullOrWhiteSpace(value)) throw new UserError($"DdsRobotIoOptions.{name} is empty");
+        if (JointRenames is null) throw new UserError("DdsRobotIoOptions.JointRenames is missing");
         foreach (var (from, to) in JointRenames)
             if (string.IsNullOrWhiteSpace(from) || string.IsNullOrWhiteSpace(to))
-                throw new ArgumentException($"DdsRobotIoOptions.JointRenames: '{from}' → '{to}' has an empty name", nameof(JointRenames));
-        if (!Enum.IsDefined(CommandMode)) throw new ArgumentException($"DdsRobotIoOptions.CommandMode {CommandMode} is not defined", nameof(CommandMode));
-        (SensorQos ?? throw new ArgumentException("DdsRobotIoOptions.SensorQos is missing", nameof(SensorQos))).Validate();
-        (ControlQos ?? throw new ArgumentException("DdsRobotIoOptions.ControlQos is missing", nameof(ControlQos))).Validate();
+                throw new UserError($"DdsRobotIoOptions.JointRenames: '{from}' → '{to}' has an empty name");
+        if (!Enum.IsDefined(CommandMode)) throw new UserError($"DdsRobotIoOptions.CommandMode {CommandMode} is not defined");
+        (SensorQos ?? throw new UserError("DdsRobotIoOptions.SensorQos is missing")).Validate();
+        (ControlQos ?? throw new UserError("DdsRobotIoOptions.ControlQos is missing")).Validate();
         return this;
     }
 }

@@ -33,15 +33,15 @@ public sealed record DeployNodeOptions
     /// <summary>Timing of the real-time loop (ignored in lock-step).</summary>
     public LoopConfig Loop { get; init; } = new() { WarmupTicks = 200 };
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field; returns this.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first bad field; returns this.</summary>
     public DeployNodeOptions Validate()
     {
-        if (string.IsNullOrWhiteSpace(PolicyPath)) throw new ArgumentException("DeployNodeOptions.PolicyPath is empty", nameof(PolicyPath));
-        if (DomainId > 232) throw new ArgumentException($"DeployNodeOptions.DomainId = {DomainId}: allowed 0–232", nameof(DomainId));
-        if (!(Seconds >= 0 && double.IsFinite(Seconds))) throw new ArgumentException($"DeployNodeOptions.Seconds = {Seconds} s: must be ≥ 0 (0 = until cancelled)", nameof(Seconds));
-        if (AutoStartStates is < 1) throw new ArgumentException($"DeployNodeOptions.AutoStartStates = {AutoStartStates}: must be ≥ 1", nameof(AutoStartStates));
-        (Io ?? throw new ArgumentException("DeployNodeOptions.Io is missing", nameof(Io))).Validate();
-        (Loop ?? throw new ArgumentException("DeployNodeOptions.Loop is missing", nameof(Loop))).Validate();
+        if (string.IsNullOrWhiteSpace(PolicyPath)) throw new UserError("DeployNodeOptions.PolicyPath is empty");
+        if (DomainId > 232) throw new UserError($"DeployNodeOptions.DomainId = {DomainId}: allowed 0–232");
+        if (!(Seconds >= 0 && double.IsFinite(Seconds))) throw new UserError($"DeployNodeOptions.Seconds = {Seconds} s: must be ≥ 0 (0 = until cancelled)");
+        if (AutoStartStates is < 1) throw new UserError($"DeployNodeOptions.AutoStartStates = {AutoStartStates}: must be ≥ 1");
+        (Io ?? throw new UserError("DeployNodeOptions.Io is missing")).Validate();
+        (Loop ?? throw new UserError("DeployNodeOptions.Loop is missing")).Validate();
         return this;
     }
 }
@@ -78,8 +78,7 @@ public sealed class DeployNode : IDisposable
     private readonly Ros2Node _node;
 
     /// <summary>Loads the policy and joins the DDS domain.</summary>
-    /// <exception cref="PolicyContractException">The policy file or its contract is bad (named).</exception>
-    /// <exception cref="ArgumentException">A bad option, or a contract the real-time controller cannot run.</exception>
+    /// <exception cref="UserError">The policy file or its contract is bad (named), a bad option, or a contract the real-time controller cannot run.</exception>
     public DeployNode(DeployNodeOptions options)
     {
         _o = (options ?? throw new ArgumentNullException(nameof(options))).Validate();

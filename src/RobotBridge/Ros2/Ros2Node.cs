@@ -61,7 +61,7 @@ public sealed class Ros2Node : IDisposable
     /// <summary>Creates the node: joins the DDS domain, starts the receive thread, announces itself.</summary>
     /// <param name="name">Node name, e.g. <c>policy</c>.</param>
     /// <param name="options">Domain, namespace, Gid size, Cyclone configuration; defaults when null.</param>
-    /// <exception cref="ArgumentException">A bad name or option (named).</exception>
+    /// <exception cref="UserError">A bad name or option (named).</exception>
     /// <exception cref="DdsException">Cyclone refused to create an entity.</exception>
     public unsafe Ros2Node(string name, Ros2NodeOptions? options = null)
     {

@@ -34,15 +34,15 @@ public sealed record Ros2NodeOptions
     public static Ros2NodeOptions Loopback(uint domainId) => new() { DomainId = domainId, CycloneConfigXml = Dds.DdsDomain.LoopbackConfigXml };
 
     /// <summary>Checks the fields; returns this.</summary>
-    /// <exception cref="ArgumentException">Names the offending field.</exception>
+    /// <exception cref="UserError">Names the offending field.</exception>
     public Ros2NodeOptions Validate()
     {
-        if (DomainId > 232) throw new ArgumentException($"Ros2NodeOptions.DomainId must be 0–232 (got {DomainId})", nameof(DomainId));
+        if (DomainId > 232) throw new UserError($"Ros2NodeOptions.DomainId must be 0–232 (got {DomainId})");
         RosNames.ValidateNamespace(Namespace);
-        if (GidSize is not (16 or 24)) throw new ArgumentException($"Ros2NodeOptions.GidSize must be 16 (Iron+) or 24 (Humble), got {GidSize}", nameof(GidSize));
-        if (string.IsNullOrEmpty(Enclave) || Enclave.Contains(';')) throw new ArgumentException($"Ros2NodeOptions.Enclave '{Enclave}' must be non-empty without ';'", nameof(Enclave));
-        if (InitialMessageBytes < 16) throw new ArgumentException($"Ros2NodeOptions.InitialMessageBytes must be at least 16 (got {InitialMessageBytes})", nameof(InitialMessageBytes));
-        if (MaxMessageBytes < InitialMessageBytes) throw new ArgumentException($"Ros2NodeOptions.MaxMessageBytes ({MaxMessageBytes}) must be at least InitialMessageBytes ({InitialMessageBytes})", nameof(MaxMessageBytes));
+        if (GidSize is not (16 or 24)) throw new UserError($"Ros2NodeOptions.GidSize must be 16 (Iron+) or 24 (Humble), got {GidSize}");
+        if (string.IsNullOrEmpty(Enclave) || Enclave.Contains(';')) throw new UserError($"Ros2NodeOptions.Enclave '{Enclave}' must be non-empty without ';'");
+        if (InitialMessageBytes < 16) throw new UserError($"Ros2NodeOptions.InitialMessageBytes must be at least 16 (got {InitialMessageBytes})");
+        if (MaxMessageBytes < InitialMessageBytes) throw new UserError($"Ros2NodeOptions.MaxMessageBytes ({MaxMessageBytes}) must be at least InitialMessageBytes ({InitialMessageBytes})");
         return this;
     }
 }

@@ -17,23 +17,23 @@ public static partial class RosNames
     [GeneratedRegex("^[A-Za-z_~][A-Za-z0-9_]*(/[A-Za-z_][A-Za-z0-9_]*)*$")] private static partial Regex RelativeRx();
 
     /// <summary>Checks a node name (letters, digits, underscores; not starting with a digit).</summary>
-    /// <exception cref="ArgumentException">Names the bad value.</exception>
+    /// <exception cref="UserError">Names the bad value.</exception>
     public static string ValidateNodeName(string name) =>
-        NodeNameRx().IsMatch(name ?? "") ? name! : throw new ArgumentException($"node name '{name}' must match [A-Za-z_][A-Za-z0-9_]*", nameof(name));
+        NodeNameRx().IsMatch(name ?? "") ? name! : throw new UserError($"node name '{name}' must match [A-Za-z_][A-Za-z0-9_]*");
 
     /// <summary>Checks a namespace: <c>/</c> or absolute tokens (<c>/a/b</c>).</summary>
     public static string ValidateNamespace(string ns) =>
-        ns == "/" || AbsoluteRx().IsMatch(ns ?? "") ? ns! : throw new ArgumentException($"namespace '{ns}' must be '/' or like '/robot'", nameof(ns));
+        ns == "/" || AbsoluteRx().IsMatch(ns ?? "") ? ns! : throw new UserError($"namespace '{ns}' must be '/' or like '/robot'");
 
     /// <summary>The fully qualified ROS topic name of <paramref name="topic"/> for a node in <paramref name="ns"/>.</summary>
-    /// <exception cref="ArgumentException">Not a valid topic name.</exception>
+    /// <exception cref="UserError">Not a valid topic name.</exception>
     public static string Resolve(string topic, string ns)
     {
-        if (string.IsNullOrEmpty(topic)) throw new ArgumentException("topic name is empty", nameof(topic));
+        if (string.IsNullOrEmpty(topic)) throw new UserError("topic name is empty");
         if (topic.StartsWith('/'))
-            return AbsoluteRx().IsMatch(topic) ? topic : throw new ArgumentException($"topic '{topic}' is not a valid ROS 2 name", nameof(topic));
+            return AbsoluteRx().IsMatch(topic) ? topic : throw new UserError($"topic '{topic}' is not a valid ROS 2 name");
         if (!RelativeRx().IsMatch(topic) || topic.StartsWith('~'))
-            throw new ArgumentException($"topic '{topic}' is not a valid ROS 2 name", nameof(topic));
+            throw new UserError($"topic '{topic}' is not a valid ROS 2 name");
         return (ns == "/" ? "" : ns) + "/" + topic;
     }
 

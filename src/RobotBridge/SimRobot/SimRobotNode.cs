@@ -34,15 +34,15 @@ public sealed record SimRobotNodeOptions
     /// <summary>Topics: joint_states, imu, cmd_vel, joint_commands (the deploy node's defaults).</summary>
     public DdsRobotIoOptions Topics { get; init; } = new();
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field; returns this.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first bad field; returns this.</summary>
     public SimRobotNodeOptions Validate()
     {
-        if (DomainId > 232) throw new ArgumentException($"SimRobotNodeOptions.DomainId = {DomainId}: allowed 0–232", nameof(DomainId));
-        if (!(Latency >= 0 && Latency <= 1)) throw new ArgumentException($"SimRobotNodeOptions.Latency = {Latency} s: allowed [0, 1]", nameof(Latency));
-        if (!(Seconds > 0 && double.IsFinite(Seconds))) throw new ArgumentException($"SimRobotNodeOptions.Seconds = {Seconds} s: must be positive", nameof(Seconds));
-        if (SilenceAfter is { } s && !(s >= 0 && double.IsFinite(s))) throw new ArgumentException($"SimRobotNodeOptions.SilenceAfter = {s} s: must be ≥ 0", nameof(SilenceAfter));
-        if (!(IdleTimeout > 0)) throw new ArgumentException($"SimRobotNodeOptions.IdleTimeout = {IdleTimeout} s: must be positive", nameof(IdleTimeout));
-        (Topics ?? throw new ArgumentException("SimRobotNodeOptions.Topics is missing", nameof(Topics))).Validate();
+        if (DomainId > 232) throw new UserError($"SimRobotNodeOptions.DomainId = {DomainId}: allowed 0–232");
+        if (!(Latency >= 0 && Latency <= 1)) throw new UserError($"SimRobotNodeOptions.Latency = {Latency} s: allowed [0, 1]");
+        if (!(Seconds > 0 && double.IsFinite(Seconds))) throw new UserError($"SimRobotNodeOptions.Seconds = {Seconds} s: must be positive");
+        if (SilenceAfter is { } s && !(s >= 0 && double.IsFinite(s))) throw new UserError($"SimRobotNodeOptions.SilenceAfter = {s} s: must be ≥ 0");
+        if (!(IdleTimeout > 0)) throw new UserError($"SimRobotNodeOptions.IdleTimeout = {IdleTimeout} s: must be positive");
+        (Topics ?? throw new UserError("SimRobotNodeOptions.Topics is missing")).Validate();
         return this;
     }
 }
@@ -106,7 +106,7 @@ public sealed class SimRobotNode : IDisposable
     private string? _lastError;
 
     /// <summary>Builds the robot of <paramref name="task"/> (owned by the caller) and joins the DDS domain.</summary>
-    /// <exception cref="ArgumentException">A bad option (named).</exception>
+    /// <exception cref="UserError">A bad option (named).</exception>
     public SimRobotNode(LocomotionTask task, SimRobotNodeOptions options)
     {
         _o = (options ?? throw new ArgumentNullException(nameof(options))).Validate();

@@ -30,14 +30,14 @@ public sealed record SimBenchmarkConfig
     /// <summary>The mujoco-testspeed binary; skipped when it is not installed.</summary>
     public string TestspeedPath { get; init; } = "/usr/bin/mujoco-testspeed";
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first field out of range.</summary>
     public SimBenchmarkConfig Validate()
     {
-        if (Envs < 1) throw new ArgumentException($"--envs = {Envs}: must be ≥ 1");
-        if (Threads < 1) throw new ArgumentException($"--threads = {Threads}: must be ≥ 1");
-        if (Threads > Envs) throw new ArgumentException($"--threads = {Threads} exceeds --envs = {Envs}: every thread needs an environment");
-        if (!(Seconds > 0 && Seconds <= 600)) throw new ArgumentException($"--seconds = {Seconds}: allowed (0, 600]");
-        if (!(CtrlNoise >= 0)) throw new ArgumentException($"CtrlNoise = {CtrlNoise}: must be ≥ 0");
+        if (Envs < 1) throw new UserError($"--envs = {Envs}: must be ≥ 1");
+        if (Threads < 1) throw new UserError($"--threads = {Threads}: must be ≥ 1");
+        if (Threads > Envs) throw new UserError($"--threads = {Threads} exceeds --envs = {Envs}: every thread needs an environment");
+        if (!(Seconds > 0 && Seconds <= 600)) throw new UserError($"--seconds = {Seconds}: allowed (0, 600]");
+        if (!(CtrlNoise >= 0)) throw new UserError($"CtrlNoise = {CtrlNoise}: must be ≥ 0");
         return this;
     }
 }

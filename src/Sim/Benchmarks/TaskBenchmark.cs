@@ -28,7 +28,7 @@ public static class TaskBenchmark
     /// <summary>Steps <paramref name="envs"/> environments of the task file with random actions for <paramref name="seconds"/>.</summary>
     public static TaskBenchmarkResult Run(string taskFile, int envs, int threads, double seconds)
     {
-        if (envs < 1 || threads < 1 || threads > envs) throw new ArgumentException($"need 1 ≤ threads ({threads}) ≤ envs ({envs})");
+        if (envs < 1 || threads < 1 || threads > envs) throw new UserError($"need 1 ≤ threads ({threads}) ≤ envs ({envs})");
         var task = LocomotionTask.Load(taskFile);
         using var env = new MjVecEnv(task, envs, threads, seed: 1, ownsTask: true);
         var rng = Rng.For(1, "bench-task-actions");

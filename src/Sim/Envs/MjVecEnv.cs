@@ -285,9 +285,10 @@ public sealed partial class MjVecEnv : IVecEnv
         _errorEnv[worker] = env;
     }
 
-    // Name the environment; keep argument errors (a NaN action) recognisable as such.
+    // Name the environment; keep bad input and argument errors (a NaN action) recognisable as such.
     private static Exception Wrap(int env, Exception e) => e switch
     {
+        UserError => new UserError($"environment {env}: {e.Message}", e),
         ArgumentException => new ArgumentException($"environment {env}: {e.Message}", e),
         _ => new InvalidOperationException($"environment {env}: {e.Message}", e),
     };

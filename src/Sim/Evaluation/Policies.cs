@@ -19,11 +19,11 @@ public static class Policies
     };
 
     /// <summary>The actuated joints of a task's robot in action order, which a deployed policy must match.</summary>
-    /// <exception cref="ArgumentException">The task has no robot with PD actuators (e.g. the cart-pole).</exception>
+    /// <exception cref="UserError">The task has no robot with PD actuators (e.g. the cart-pole).</exception>
     public static IReadOnlyList<string> JointNames(IMjTask task) => task switch
     {
         LocomotionTask l => l.Actuators.JointNames,
         ManipulationTask m => m.Actuators.JointNames,
-        _ => throw new ArgumentException($"task '{task.Name}' has no robot joints to match a policy against"),
+        _ => throw new UserError($"task '{task.Name}' has no robot joints to match a policy against"),
     };
 }

@@ -23,7 +23,7 @@ public sealed unsafe partial class MjData : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         Model = model;
         var d = MuJoCoNative.mj_makeData(model.Native);
-        if (d == null) throw new MjException($"{model.Source}: mj_makeData failed (out of memory?)");
+        if (d == null) throw new UserError($"{model.Source}: mj_makeData failed (out of memory?)");
         _handle = new Handle((nint)d);
     }
 

@@ -40,13 +40,13 @@ public sealed unsafe partial class MjModel : IDisposable
     // ---------------------------------------------------------------- loading
 
     /// <summary>Loads an MJCF (<c>&lt;mujoco&gt;</c>) or URDF (<c>&lt;robot&gt;</c>) file.</summary>
-    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
-    /// <exception cref="MjException">MuJoCo could not parse or compile it; the message carries MuJoCo's reason and line.</exception>
+    /// <exception cref="UserError">The file does not exist.</exception>
+    /// <exception cref="UserError">MuJoCo could not parse or compile it; the message carries MuJoCo's reason and line.</exception>
     public static MjModel FromFile(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = Path.GetFullPath(path);
-        if (!File.Exists(full)) throw new FileNotFoundException($"MuJoCo model file not found: {full}", full);
+        if (!File.Exists(full)) throw new UserError($"MuJoCo model file not found: {full}");
         return Load(full, vfs: null, source: full);
     }
 
@@ -57,7 +57,7 @@ public sealed unsafe partial class MjModel : IDisposable
     public static MjModel FromXml(string xml, string virtualName = "model.xml")
     {
         ArgumentNullException.ThrowIfNull(xml);
-        if (string.IsNullOrWhiteSpace(xml)) throw new MjException($"{virtualName}: the XML text is empty");
+        if (string.IsNullOrWhiteSpace(xml)) throw new UserError($"{virtualName}: the XML text is empty");
         if (virtualName.Length >= MuJoCoNative.mjMAXVFSNAME || virtualName.Contains('\0') || virtualName.Contains('/'))
             throw new ArgumentException($"virtual file name '{virtualName}' must be a plain name shorter than {MuJoCoNative.mjMAXVFSNAME} characters", nameof(virtualName));
 
@@ -72,7 +72,7 @@ public sealed unsafe partial class MjModel : IDisposable
             fixed (byte* n = name)
             {
                 int status = MuJoCoNative.mj_makeEmptyFileVFS(vfs, n, bytes.Length);
-                if (status != 0) throw new MjException($"{virtualName}: could not create a virtual file (mj_makeEmptyFileVFS returned {status})");
+                if (status != 0) throw new UserError($"{virtualName}: could not create a virtual file (mj_makeEmptyFileVFS returned {status})");
             }
             int index = vfs->nfile - 1;
             bytes.CopyTo(new Span<byte>((void*)vfs->filedata[index], bytes.Length));
@@ -96,7 +96,7 @@ public sealed unsafe partial class MjModel : IDisposable
         if (m == null)
         {
             var reason = Marshal.PtrToStringUTF8((nint)error)?.Trim();
-            throw new MjException($"{source}: MuJoCo could not load the model: {(string.IsNullOrEmpty(reason) ? "no reason given" : reason)}");
+            throw new UserError($"{source}: MuJoCo could not load the model: {(string.IsNullOrEmpty(reason) ? "no reason given" : reason)}");
         }
         return new MjModel(m, source);
     }
@@ -108,7 +108,7 @@ public sealed unsafe partial class MjModel : IDisposable
     public static string ToMjcf(string path)
     {
         var full = Path.GetFullPath(path);
-        if (!File.Exists(full)) throw new FileNotFoundException($"MuJoCo model file not found: {full}", full);
+        if (!File.Exists(full)) throw new UserError($"MuJoCo model file not found: {full}");
         MuJoCoLibrary.EnsureInitialized();
         var temp = Path.Combine(Path.GetTempPath(), $"robotics-{Environment.ProcessId}-{Guid.NewGuid():N}.xml");
         var error = stackalloc byte[ErrorSize];
@@ -122,7 +122,7 @@ public sealed unsafe partial class MjModel : IDisposable
                 using var model = FromFileLocked(full);
                 fixed (byte* f = Utf8(temp)) ok = MuJoCoNative.mj_saveLastXML(f, model.Native, error, ErrorSize);
             }
-            if (ok == 0) throw new MjException($"{path}: MuJoCo could not write its MJCF: {Marshal.PtrToStringUTF8((nint)error)}");
+            if (ok == 0) throw new UserError($"{path}: MuJoCo could not write its MJCF: {Marshal.PtrToStringUTF8((nint)error)}");
             return File.ReadAllText(temp);
         }
         finally { File.Delete(temp); }
@@ -134,7 +134,7 @@ public sealed unsafe partial class MjModel : IDisposable
         error[0] = 0;
         mjModel* m;
         fixed (byte* f = Utf8(full)) m = MuJoCoNative.mj_loadXML(f, null, error, ErrorSize);
-        if (m == null) throw new MjException($"{full}: MuJoCo could not load the model: {Marshal.PtrToStringUTF8((nint)error)}");
+        if (m == null) throw new UserError($"{full}: MuJoCo could not load the model: {Marshal.PtrToStringUTF8((nint)error)}");
         return new MjModel(m, full);
     }
 
@@ -142,7 +142,7 @@ public sealed unsafe partial class MjModel : IDisposable
     public MjModel Clone()
     {
         var copy = MuJoCoNative.mj_copyModel(null, Native);
-        if (copy == null) throw new MjException($"{Source}: mj_copyModel failed (out of memory?)");
+        if (copy == null) throw new UserError($"{Source}: mj_copyModel failed (out of memory?)");
         return new MjModel(copy, Source);
     }
 

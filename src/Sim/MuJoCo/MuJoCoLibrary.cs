@@ -49,7 +49,7 @@ public static unsafe class MuJoCoLibrary
             if (_initialized == 1) return;
             int version = MuJoCoNative.mj_version();
             if (version != MuJoCoNative.mjVERSION_HEADER)
-                throw new MjException(
+                throw new UserError(
                     $"libmujoco reports version {version}, but the interop was generated from headers of version " +
                     $"{MuJoCoNative.mjVERSION_HEADER}; regenerate it with tools/BindGen or install MuJoCo 2.2.2.");
             *MuJoCoNative.mju_user_error = &OnError;

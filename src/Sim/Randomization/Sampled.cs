@@ -32,21 +32,21 @@ public sealed record Sampled(SampleOp Op, double Low, double High)
     /// <param name="field">The field's path (e.g. <c>randomization.friction</c>), for the error message.</param>
     /// <param name="min">Smallest allowed bound.</param>
     /// <param name="max">Largest allowed bound.</param>
-    /// <exception cref="FormatException">The syntax is wrong, a bound is outside [min, max], or a &gt; b; the message names the field.</exception>
+    /// <exception cref="UserError">The syntax is wrong, a bound is outside [min, max], or a &gt; b; the message names the field.</exception>
     public static Sampled Parse(string text, string field, double min = double.NegativeInfinity, double max = double.PositiveInfinity)
     {
         var m = Syntax.Match(text ?? "");
-        if (!m.Success) throw new FormatException($"{field} = \"{text}\": expected =U(a,b), *U(a,b) or +U(a,b)");
+        if (!m.Success) throw new UserError($"{field} = \"{text}\": expected =U(a,b), *U(a,b) or +U(a,b)");
         var op = m.Groups[1].Value switch { "=" => SampleOp.Set, "*" => SampleOp.Scale, _ => SampleOp.Add };
         double a = Number(m.Groups[2].Value, field), b = Number(m.Groups[3].Value, field);
-        if (a > b) throw new FormatException($"{field} = \"{text}\": inverted range, {a} > {b}");
-        if (a < min || b > max) throw new FormatException($"{field} = \"{text}\": bounds must lie in [{min}, {max}]");
+        if (a > b) throw new UserError($"{field} = \"{text}\": inverted range, {a} > {b}");
+        if (a < min || b > max) throw new UserError($"{field} = \"{text}\": bounds must lie in [{min}, {max}]");
         return new Sampled(op, a, b);
     }
 
     private static double Number(string s, string field) =>
         double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v) ? v
-        : throw new FormatException($"{field}: '{s.Trim()}' is not a number");
+        : throw new UserError($"{field}: '{s.Trim()}' is not a number");
 
     /// <summary>Draws the sample (no draw for a zero-width range).</summary>
     public double Sample(ref Rng rng) => Low == High ? Low : rng.Uniform(Low, High);

@@ -18,7 +18,7 @@ public enum EglPlatform
 /// <summary>
 /// A desktop OpenGL context with no window and no surface (EGL_KHR_surfaceless_context), the kind MuJoCo's
 /// renderer draws into its own offscreen framebuffer with. libEGL is loaded at run time and every call is
-/// checked, so a missing library, platform or extension is an <see cref="RenderException"/> naming it,
+/// checked, so a missing library, platform or extension is an <see cref="UserError"/> naming it,
 /// never a native crash. Use it from one thread at a time; <see cref="MakeCurrent"/> binds it to the caller.
 /// </summary>
 /// <remarks>
@@ -79,7 +79,7 @@ public sealed unsafe class EglContext : IDisposable
     /// current on the calling thread.
     /// </summary>
     /// <param name="library">The EGL library to load (a name the loader finds, or a path).</param>
-    /// <exception cref="RenderException">The library, the platform, a needed extension or the context is missing; the message says which and what to install.</exception>
+    /// <exception cref="UserError">The library, the platform, a needed extension or the context is missing; the message says which and what to install.</exception>
     public static EglContext Create(EglPlatform platform = EglPlatform.Auto, string library = DefaultLibrary)
     {
         ArgumentException.ThrowIfNullOrEmpty(library);
@@ -96,19 +96,19 @@ public sealed unsafe class EglContext : IDisposable
         // Surfaceless: a context made current with no draw or read surface; MuJoCo brings its own framebuffer.
         var displayExtensions = egl.String(display, EGL_EXTENSIONS);
         if (!HasExtension(displayExtensions, "EGL_KHR_surfaceless_context"))
-            throw new RenderException($"EGL display ({description}) lacks EGL_KHR_surfaceless_context, which rendering without a window needs; its extensions: {displayExtensions}");
+            throw new UserError($"EGL display ({description}) lacks EGL_KHR_surfaceless_context, which rendering without a window needs; its extensions: {displayExtensions}");
         if (egl.BindAPI(EGL_OPENGL_API) == 0)
-            throw new RenderException($"eglBindAPI(EGL_OPENGL_API) failed ({egl.ErrorName()}): the EGL driver offers no desktop OpenGL (MuJoCo needs it, not OpenGL ES)");
+            throw new UserError($"eglBindAPI(EGL_OPENGL_API) failed ({egl.ErrorName()}): the EGL driver offers no desktop OpenGL (MuJoCo needs it, not OpenGL ES)");
 
         // Any config that renders desktop GL; its surface bits only have to exist, no surface is made.
         var attributes = stackalloc int[] { EGL_RENDERABLE_TYPE, EGL_OPENGL_BIT, EGL_SURFACE_TYPE, EGL_PBUFFER_BIT, EGL_NONE };
         nint config;
         int count;
         if (egl.ChooseConfig(display, attributes, &config, 1, &count) == 0 || count < 1)
-            throw new RenderException($"eglChooseConfig found no desktop-OpenGL config on {description} ({egl.ErrorName()})");
+            throw new UserError($"eglChooseConfig found no desktop-OpenGL config on {description} ({egl.ErrorName()})");
         var none = stackalloc int[] { EGL_NONE };
         nint context = egl.CreateContext(display, config, 0, none);
-        if (context == 0) throw new RenderException($"eglCreateContext failed on {description} ({egl.ErrorName()})");
+        if (context == 0) throw new UserError($"eglCreateContext failed on {description} ({egl.ErrorName()})");
 
         var result = new EglContext(egl, display, context, description);
         try
@@ -126,13 +126,13 @@ public sealed unsafe class EglContext : IDisposable
 
     /// <summary>Makes the context current on the calling thread (a no-op when it already is).</summary>
     /// <exception cref="ObjectDisposedException">The context was disposed.</exception>
-    /// <exception cref="RenderException">EGL refused, e.g. because the context is current on another thread.</exception>
+    /// <exception cref="UserError">EGL refused, e.g. because the context is current on another thread.</exception>
     public void MakeCurrent()
     {
         ObjectDisposedException.ThrowIf(_context == 0, this);
         if (_egl.GetCurrentContext() == _context) return;
         if (_egl.MakeCurrent(_display, 0, 0, _context) == 0)
-            throw new RenderException($"eglMakeCurrent failed ({_egl.ErrorName()}); an EGL context can be current on one thread at a time: render from the thread that made it, or release it there first");
+            throw new UserError($"eglMakeCurrent failed ({_egl.ErrorName()}); an EGL context can be current on one thread at a time: render from the thread that made it, or release it there first");
     }
 
     // What MuJoCo needs from the GL, read before mjr_makeContext so a bad size fails here, in words.
@@ -141,12 +141,12 @@ public sealed unsafe class EglContext : IDisposable
         Version = _egl.GlString(GL_VERSION);
         Renderer = _egl.GlString(GL_RENDERER);
         if (Version.Length == 0)
-            throw new RenderException($"the OpenGL context on {Platform} reports no GL_VERSION: the GL library (libgl1-mesa-dri) is missing or broken");
+            throw new UserError($"the OpenGL context on {Platform} reports no GL_VERSION: the GL library (libgl1-mesa-dri) is missing or broken");
         int size = 0;
         _egl.GlGetIntegerv(GL_MAX_RENDERBUFFER_SIZE, &size);
         MaxFramebufferSize = size;
         if (!int.TryParse(Version.Split('.')[0], out int major) || major < 2)
-            throw new RenderException($"OpenGL {Version} ({Renderer}, vendor {_egl.GlString(GL_VENDOR)}) is too old: MuJoCo's renderer needs framebuffer objects (OpenGL 2 or later)");
+            throw new UserError($"OpenGL {Version} ({Renderer}, vendor {_egl.GlString(GL_VENDOR)}) is too old: MuJoCo's renderer needs framebuffer objects (OpenGL 2 or later)");
     }
 
     /// <summary>Destroys the context (releasing it first when it is current on this thread). Idempotent.</summary>
@@ -168,9 +168,9 @@ public sealed unsafe class EglContext : IDisposable
         bool device = HasExtension(client, "EGL_EXT_platform_device") && egl.GetPlatformDisplayEXT != null && egl.QueryDevicesEXT != null;
         return platform switch
         {
-            EglPlatform.Surfaceless when !surfaceless => throw new RenderException(
+            EglPlatform.Surfaceless when !surfaceless => throw new UserError(
                 $"{egl.Library} offers no Mesa surfaceless platform (EGL_MESA_platform_surfaceless not among its client extensions: {client}); install libegl-mesa0 and libgl1-mesa-dri"),
-            EglPlatform.Device when !device => throw new RenderException(
+            EglPlatform.Device when !device => throw new UserError(
                 $"{egl.Library} offers no EGL device platform (EGL_EXT_platform_device not among its client extensions: {client})"),
             EglPlatform.Surfaceless => Initialize(egl, egl.GetPlatformDisplayEXT(EGL_PLATFORM_SURFACELESS_MESA, 0, null), "surfaceless (EGL_MESA_platform_surfaceless)"),
             EglPlatform.Device => FirstDevice(egl),
@@ -186,7 +186,7 @@ public sealed unsafe class EglContext : IDisposable
         var devices = stackalloc nint[16];
         int count;
         if (egl.QueryDevicesEXT(16, devices, &count) == 0 || count < 1)
-            throw new RenderException($"eglQueryDevicesEXT found no EGL device ({egl.ErrorName()})");
+            throw new UserError($"eglQueryDevicesEXT found no EGL device ({egl.ErrorName()})");
         var failures = new List<string>();
         for (int i = 0; i < count; i++)
         {
@@ -196,15 +196,15 @@ public sealed unsafe class EglContext : IDisposable
                 return (display, $"EGL device {i} of {count} (EGL_EXT_platform_device), {egl.String(display, EGL_VENDOR)}");
             failures.Add($"device {i}: {egl.ErrorName()}");
         }
-        throw new RenderException($"no EGL device initialized: {string.Join("; ", failures)}");
+        throw new UserError($"no EGL device initialized: {string.Join("; ", failures)}");
     }
 
     private static (nint, string) Initialize(EglApi egl, nint display, string description)
     {
-        if (display == 0) throw new RenderException($"EGL gave no display for the {description} ({egl.ErrorName()})");
+        if (display == 0) throw new UserError($"EGL gave no display for the {description} ({egl.ErrorName()})");
         int major, minor;
         if (egl.Initialize(display, &major, &minor) == 0)
-            throw new RenderException(
+            throw new UserError(
                 $"eglInitialize failed on the {description}: {egl.ErrorName()}. With Mesa, use the surfaceless platform " +
                 "(EglPlatform.Surfaceless, or EGL_PLATFORM=surfaceless for the default display) and install libegl-mesa0 and libgl1-mesa-dri");
         return (display, $"{description}, EGL {major}.{minor}, {egl.String(display, EGL_VENDOR)}");
@@ -238,9 +238,9 @@ public sealed unsafe class EglContext : IDisposable
         public static EglApi Load(string library)
         {
             if (!NativeLibrary.TryLoad(library, typeof(EglContext).Assembly, null, out var handle))
-                throw new RenderException($"the EGL library '{library}' was not found: install libegl1 (glvnd) with libegl-mesa0 and libgl1-mesa-dri (Mesa), e.g. apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri");
+                throw new UserError($"the EGL library '{library}' was not found: install libegl1 (glvnd) with libegl-mesa0 and libgl1-mesa-dri (Mesa), e.g. apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri");
             nint Export(string name) => NativeLibrary.TryGetExport(handle, name, out var p) ? p
-                : throw new RenderException($"'{library}' exports no {name}: it is not an EGL library");
+                : throw new UserError($"'{library}' exports no {name}: it is not an EGL library");
             var api = new EglApi
             {
                 Library = library,
@@ -262,7 +262,7 @@ public sealed unsafe class EglContext : IDisposable
             api.GlGetStringPtr = (delegate* unmanaged<uint, byte*>)api.Proc("glGetString");
             api.GlGetIntegerv = (delegate* unmanaged<uint, int*, void>)api.Proc("glGetIntegerv");
             if (api.GlGetStringPtr == null || api.GlGetIntegerv == null)
-                throw new RenderException($"'{library}' resolves no glGetString/glGetIntegerv: no OpenGL driver behind EGL (install libgl1-mesa-dri)");
+                throw new UserError($"'{library}' resolves no glGetString/glGetIntegerv: no OpenGL driver behind EGL (install libgl1-mesa-dri)");
             return api;
         }
 

@@ -34,9 +34,8 @@ public sealed unsafe class MjRenderer : IDisposable
     /// Makes a renderer for <paramref name="model"/>. With no <paramref name="egl"/>, creates an
     /// <see cref="EglContext"/> (<see cref="EglPlatform.Auto"/>) and owns it.
     /// </summary>
-    /// <exception cref="ArgumentException">Bad <paramref name="options"/>, or a size above what the GL can hold.</exception>
-    /// <exception cref="KeyNotFoundException">No body named <see cref="RenderOptions.TrackBody"/>; the message lists the bodies.</exception>
-    /// <exception cref="RenderException">No EGL or OpenGL, or MuJoCo's offscreen buffer could not be made.</exception>
+    /// <exception cref="UserError">Bad <paramref name="options"/>, a size above what the GL can hold, no body named
+    /// <see cref="RenderOptions.TrackBody"/> (the message lists the bodies), no EGL or OpenGL, or MuJoCo's offscreen buffer could not be made.</exception>
     public MjRenderer(MjModel model, RenderOptions options, EglContext? egl = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -51,7 +50,8 @@ public sealed unsafe class MjRenderer : IDisposable
         {
             null => model.Nbody > 1 ? 1 : 0,
             "world" => 0,
-            var name => model.BodyId(name),
+            var name => model.TryId(mjtObj.mjOBJ_BODY, name) is var id and >= 0 ? id
+                : throw new UserError($"{model.Source}: no body named '{name}' to track. Known bodies: {string.Join(", ", model.NamesOf(mjtObj.mjOBJ_BODY))}"),
         };
 
         _ownsEgl = egl is null;
@@ -62,7 +62,7 @@ public sealed unsafe class MjRenderer : IDisposable
             // made: check both here, in words, before mjr_makeContext.
             _egl.MakeCurrent();
             if (Width > _egl.MaxFramebufferSize || Height > _egl.MaxFramebufferSize)
-                throw new ArgumentException($"image {Width}×{Height} is larger than this OpenGL ({_egl.Renderer}) can render: at most {_egl.MaxFramebufferSize} pixels a side", nameof(options));
+                throw new UserError($"image {Width}×{Height} is larger than this OpenGL ({_egl.Renderer}) can render: at most {_egl.MaxFramebufferSize} pixels a side");
             Allocate();
         }
         catch
@@ -118,10 +118,10 @@ public sealed unsafe class MjRenderer : IDisposable
             m->vis.quality.shadowsize = oldShadow;
         }
         if (_context->offFBO == 0 || _context->offWidth != Width || _context->offHeight != Height)
-            throw new RenderException($"MuJoCo made no {Width}×{Height} offscreen framebuffer (got {_context->offWidth}×{_context->offHeight}, FBO {_context->offFBO}) on {_egl.Renderer}");
+            throw new UserError($"MuJoCo made no {Width}×{Height} offscreen framebuffer (got {_context->offWidth}×{_context->offHeight}, FBO {_context->offFBO}) on {_egl.Renderer}");
         MuJoCoNative.mjr_setBuffer((int)mjtFramebuffer.mjFB_OFFSCREEN, _context);
         if (_context->currentBuffer != (int)mjtFramebuffer.mjFB_OFFSCREEN)
-            throw new RenderException("mjr_setBuffer did not select the offscreen framebuffer");
+            throw new UserError("mjr_setBuffer did not select the offscreen framebuffer");
 
         // The camera looks at the model's centre; Draw moves that point onto the tracked body in each frame.
         // DESIGN: mjCAMERA_TRACKING eases the look-at point towards the body over several frames (a spring
@@ -219,7 +219,7 @@ public sealed unsafe class MjRenderer : IDisposable
         {
             // mjr_freeContext deletes GL objects: only with our context current, and skipped if it cannot be.
             bool current = false;
-            try { _egl.MakeCurrent(); current = true; } catch (Exception e) when (e is RenderException or ObjectDisposedException) { }
+            try { _egl.MakeCurrent(); current = true; } catch (Exception e) when (e is UserError or ObjectDisposedException) { }
             if (current) MuJoCoNative.mjr_freeContext(_context);
             NativeMemory.Free(_context);
             _context = null;

@@ -31,16 +31,16 @@ public sealed record RenderOptions
     public int ShadowSize { get; init; } = 1024;
 
     /// <summary>Returns this, or throws naming the first field out of range.</summary>
-    /// <exception cref="ArgumentException">A size below 1 or above 8192 pixels, a distance that is not positive, an angle that is not finite.</exception>
+    /// <exception cref="UserError">A size below 1 or above 8192 pixels, a distance that is not positive, an angle that is not finite.</exception>
     public RenderOptions Validate()
     {
         // 8192 is a sanity bound; the GL's own limit (GL_MAX_RENDERBUFFER_SIZE) is checked when the renderer is made.
-        if (Width < 1 || Width > 8192) throw new ArgumentException($"RenderOptions.Width must be in [1, 8192] pixels, got {Width}", nameof(Width));
-        if (Height < 1 || Height > 8192) throw new ArgumentException($"RenderOptions.Height must be in [1, 8192] pixels, got {Height}", nameof(Height));
-        if (ShadowSize < 0 || ShadowSize > 8192) throw new ArgumentException($"RenderOptions.ShadowSize must be in [0, 8192] pixels, got {ShadowSize}", nameof(ShadowSize));
-        if (!(Distance > 0) || !double.IsFinite(Distance)) throw new ArgumentException($"RenderOptions.Distance must be a positive number of metres, got {Distance}", nameof(Distance));
-        if (!double.IsFinite(Azimuth)) throw new ArgumentException($"RenderOptions.Azimuth must be finite, got {Azimuth}", nameof(Azimuth));
-        if (!double.IsFinite(Elevation)) throw new ArgumentException($"RenderOptions.Elevation must be finite, got {Elevation}", nameof(Elevation));
+        if (Width < 1 || Width > 8192) throw new UserError($"RenderOptions.Width must be in [1, 8192] pixels, got {Width}");
+        if (Height < 1 || Height > 8192) throw new UserError($"RenderOptions.Height must be in [1, 8192] pixels, got {Height}");
+        if (ShadowSize < 0 || ShadowSize > 8192) throw new UserError($"RenderOptions.ShadowSize must be in [0, 8192] pixels, got {ShadowSize}");
+        if (!(Distance > 0) || !double.IsFinite(Distance)) throw new UserError($"RenderOptions.Distance must be a positive number of metres, got {Distance}");
+        if (!double.IsFinite(Azimuth)) throw new UserError($"RenderOptions.Azimuth must be finite, got {Azimuth}");
+        if (!double.IsFinite(Elevation)) throw new UserError($"RenderOptions.Elevation must be finite, got {Elevation}");
         return this;
     }
 }

@@ -38,7 +38,8 @@ public static class RolloutRecorder
     /// <param name="policy">Actions for the policy observations of all environments.</param>
     /// <param name="beforeStep">Called before every step (e.g. to hold a locomotion command).</param>
     /// <param name="onlyLast">Step through the whole clip but render and hand over only its last frame (a still image).</param>
-    /// <exception cref="ArgumentException">A duration or frame rate that is not positive and finite, or a renderer for another model.</exception>
+    /// <exception cref="UserError">A duration or frame rate that is not positive and finite.</exception>
+    /// <exception cref="ArgumentException">A renderer for another model.</exception>
     public static RolloutStats Record(MjVecEnv env, BatchPolicy policy, MjRenderer renderer, double seconds, double fps,
         Action<ReadOnlySpan<byte>> frame, Action? beforeStep = null, bool onlyLast = false)
     {
@@ -46,8 +47,8 @@ public static class RolloutRecorder
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(renderer);
         ArgumentNullException.ThrowIfNull(frame);
-        if (!(seconds > 0) || !double.IsFinite(seconds)) throw new ArgumentException($"seconds must be a positive duration, got {seconds}", nameof(seconds));
-        if (!(fps > 0) || !double.IsFinite(fps)) throw new ArgumentException($"fps must be a positive frame rate, got {fps}", nameof(fps));
+        if (!(seconds > 0) || !double.IsFinite(seconds)) throw new UserError($"seconds must be a positive duration, got {seconds}");
+        if (!(fps > 0) || !double.IsFinite(fps)) throw new UserError($"fps must be a positive frame rate, got {fps}");
         int frames = Math.Max(1, (int)Math.Round(seconds * fps));
         double dt = env.StepDt;
 

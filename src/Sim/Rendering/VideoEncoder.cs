@@ -61,7 +61,7 @@ public sealed class VideoEncoder : IDisposable
     public int Frames { get; private set; }
 
     /// <summary>The format a path asks for: <c>.mp4</c>, <c>.gif</c>, <c>.png</c> (one image), or a folder (trailing <c>/</c> or existing).</summary>
-    /// <exception cref="ArgumentException">Any other extension.</exception>
+    /// <exception cref="UserError">Any other extension.</exception>
     public static VideoFormat FormatOf(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -71,21 +71,21 @@ public sealed class VideoEncoder : IDisposable
             ".mp4" => VideoFormat.Mp4,
             ".gif" => VideoFormat.Gif,
             ".png" => VideoFormat.Png,
-            var e => throw new ArgumentException($"output '{path}': '{e}' is not a known format; use .mp4, .gif, .png (one image), or a folder ending in / for PNG frames", nameof(path)),
+            var e => throw new UserError($"output '{path}': '{e}' is not a known format; use .mp4, .gif, .png (one image), or a folder ending in / for PNG frames"),
         };
     }
 
     /// <summary>Starts ffmpeg writing <paramref name="path"/> (format from <see cref="FormatOf"/>); an existing file is replaced.</summary>
     /// <param name="ffmpeg">The ffmpeg program (a name looked up on PATH, or a path).</param>
-    /// <exception cref="ArgumentException">A size or rate out of range, or an odd size for MP4.</exception>
-    /// <exception cref="RenderException">ffmpeg is not installed or does not start.</exception>
+    /// <exception cref="UserError">A size or rate out of range, or an odd size for MP4.</exception>
+    /// <exception cref="UserError">ffmpeg is not installed or does not start.</exception>
     public static VideoEncoder Open(string path, int width, int height, double fps, string ffmpeg = "ffmpeg")
     {
         var format = FormatOf(path);
-        if (width < 1 || height < 1) throw new ArgumentException($"frame size {width}×{height}: width and height must be ≥ 1 pixel");
+        if (width < 1 || height < 1) throw new UserError($"frame size {width}×{height}: width and height must be ≥ 1 pixel");
         if (format == VideoFormat.Mp4 && (width % 2 != 0 || height % 2 != 0))
-            throw new ArgumentException($"frame size {width}×{height}: MP4 (yuv420p) needs an even width and height");
-        if (!(fps > 0) || fps > 1000) throw new ArgumentException($"fps must be in (0, 1000] frames/s, got {fps}", nameof(fps));
+            throw new UserError($"frame size {width}×{height}: MP4 (yuv420p) needs an even width and height");
+        if (!(fps > 0) || fps > 1000) throw new UserError($"fps must be in (0, 1000] frames/s, got {fps}");
 
         // Where the frames go, and how ffmpeg turns them into that.
         var full = System.IO.Path.GetFullPath(path);
@@ -114,10 +114,10 @@ public sealed class VideoEncoder : IDisposable
         foreach (var a in input.Concat(output)) start.ArgumentList.Add(a);
 
         Process process;
-        try { process = Process.Start(start) ?? throw new RenderException($"'{ffmpeg}' did not start"); }
+        try { process = Process.Start(start) ?? throw new UserError($"'{ffmpeg}' did not start"); }
         catch (Win32Exception e)
         {
-            throw new RenderException($"ffmpeg was not found ('{ffmpeg}': {e.Message}); install it with apt-get install ffmpeg", e);
+            throw new UserError($"ffmpeg was not found ('{ffmpeg}': {e.Message}); install it with apt-get install ffmpeg", e);
         }
         var encoder = new VideoEncoder(process, full, format, width, height, fps);
         // Drain ffmpeg's output as it comes, so a full pipe never stalls it; keep stderr for error messages.
@@ -130,7 +130,7 @@ public sealed class VideoEncoder : IDisposable
 
     /// <summary>Appends one frame: [Height, Width, 3] RGB bytes, top row first. For <see cref="VideoFormat.Png"/> it replaces the previous one.</summary>
     /// <exception cref="ArgumentException">The frame has the wrong length.</exception>
-    /// <exception cref="RenderException">ffmpeg stopped (its error output is in the message).</exception>
+    /// <exception cref="UserError">ffmpeg stopped (its error output is in the message).</exception>
     public void Write(ReadOnlySpan<byte> rgb)
     {
         if (_finished) throw new InvalidOperationException($"{Path}: the video is finished; no more frames");
@@ -146,13 +146,13 @@ public sealed class VideoEncoder : IDisposable
         catch (IOException e)
         {
             _ffmpeg.WaitForExit(5000);
-            throw new RenderException($"ffmpeg stopped while writing {Path} after {Frames} frames: {Errors()}", e);
+            throw new UserError($"ffmpeg stopped while writing {Path} after {Frames} frames: {Errors()}", e);
         }
         Frames++;
     }
 
     /// <summary>Closes ffmpeg's input and waits for it to write the file.</summary>
-    /// <exception cref="RenderException">ffmpeg exited with an error (its message included) or wrote nothing.</exception>
+    /// <exception cref="UserError">ffmpeg exited with an error (its message included) or wrote nothing.</exception>
     public void Finish()
     {
         if (_finished) return;
@@ -165,8 +165,8 @@ public sealed class VideoEncoder : IDisposable
         catch (IOException) { }
         _ffmpeg.WaitForExit();
         if (_ffmpeg.ExitCode != 0)
-            throw new RenderException($"ffmpeg failed writing {Path} (exit code {_ffmpeg.ExitCode}): {Errors()}");
-        if (Frames == 0) throw new RenderException($"{Path}: no frames were written");
+            throw new UserError($"ffmpeg failed writing {Path} (exit code {_ffmpeg.ExitCode}): {Errors()}");
+        if (Frames == 0) throw new UserError($"{Path}: no frames were written");
     }
 
     private string Errors()

@@ -32,8 +32,8 @@ public static class SceneBuilder
     public const string Gyro = "imu_gyro", Accelerometer = "imu_acc", Orientation = "imu_quat", Velocimeter = "imu_vel";
 
     /// <summary>The scene's MJCF text for <paramref name="robot"/> inside <paramref name="sceneXml"/>.</summary>
-    /// <exception cref="UrdfException">A floating base that is massless with everything fixed to it.</exception>
-    /// <exception cref="MjException">MuJoCo refuses the robot or the scene (its message names the file and line).</exception>
+    /// <exception cref="UserError">A floating base that is massless with everything fixed to it.</exception>
+    /// <exception cref="UserError">MuJoCo refuses the robot or the scene (its message names the file and line).</exception>
     public static string Compose(UrdfRobot robot, string sceneXml, SceneOptions options)
     {
         if (options.FloatingBase) robot.RequireInertia(robot.RootLink, "it is the floating base");
@@ -41,7 +41,7 @@ public static class SceneBuilder
         var scene = XDocument.Parse(sceneXml);
         var root = scene.Root!;
         var world = Section(root, "worldbody");
-        var rWorld = robotMjcf.Root!.Element("worldbody") ?? throw new MjException($"{robot.Source}: MuJoCo wrote no <worldbody>");
+        var rWorld = robotMjcf.Root!.Element("worldbody") ?? throw new UserError($"{robot.Source}: MuJoCo wrote no <worldbody>");
 
         // The robot's assets and bodies join the scene's.
         foreach (var name in new[] { "asset", "contact", "equality", "tendon" })
@@ -50,7 +50,7 @@ public static class SceneBuilder
         var bodies = rWorld.Elements("body").ToList();
         var geoms = rWorld.Elements().Where(e => e.Name != "body").ToList();
         if (bodies.Count != 1)
-            throw new MjException($"{robot.Source}: expected one root body under <worldbody>, MuJoCo wrote {bodies.Count} ({string.Join(", ", bodies.Select(b => (string?)b.Attribute("name")))})");
+            throw new UserError($"{robot.Source}: expected one root body under <worldbody>, MuJoCo wrote {bodies.Count} ({string.Join(", ", bodies.Select(b => (string?)b.Attribute("name")))})");
         var baseBody = bodies[0];
         // MuJoCo writes a massless link back as a body without <inertial>, which the scene's compile would fill
         // from its collision shapes at water's density (33 g for a 2 cm foot sphere). URDF says it is massless.
@@ -71,7 +71,7 @@ public static class SceneBuilder
         foreach (var j in robot.Actuated)
         {
             if (!jointElements.TryGetValue(j.Name, out var element))
-                throw new MjException($"{robot.Source}: MuJoCo's import has no joint '{j.Name}'");
+                throw new UserError($"{robot.Source}: MuJoCo's import has no joint '{j.Name}'");
             if (options.Armature > 0) element.SetAttributeValue("armature", F(options.Armature));
             actuators.Add(new XElement("motor",
                 new XAttribute("name", j.Name), new XAttribute("joint", j.Name), new XAttribute("gear", "1"),
@@ -82,7 +82,7 @@ public static class SceneBuilder
         if (options.ImuLink is { } imu)
         {
             var body = root.Descendants("body").FirstOrDefault(b => (string?)b.Attribute("name") == imu)
-                ?? throw new MjException($"{robot.Source}: IMU link '{imu}' is not a body of the compiled robot (is it a link of the URDF?)");
+                ?? throw new UserError($"{robot.Source}: IMU link '{imu}' is not a body of the compiled robot (is it a link of the URDF?)");
             body.Add(new XElement("site", new XAttribute("name", "imu"), new XAttribute("size", "0.01")));
             var sensors = Section(root, "sensor");
             sensors.Add(new XElement("gyro", new XAttribute("name", Gyro), new XAttribute("site", "imu")));
@@ -104,7 +104,7 @@ public static class SceneBuilder
         var temp = Path.Combine(Path.GetTempPath(), $"robotics-urdf-{Environment.ProcessId}-{Guid.NewGuid():N}.urdf");
         File.WriteAllText(temp, robot.ForMuJoCo());
         try { return MjModel.ToMjcf(temp); }
-        catch (MjException e) { throw new MjException(e.Message.Replace(temp, robot.Source)); }
+        catch (UserError e) { throw new UserError(e.Message.Replace(temp, robot.Source)); }
         finally { File.Delete(temp); }
     }
 

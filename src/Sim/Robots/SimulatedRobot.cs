@@ -12,11 +12,11 @@ public sealed record SimulatedRobotOptions
     public double ControlPeriod { get; init; } = 0.005;
     /// <summary>Delay between a command's arrival and the motors applying it [s]; rounded to physics steps.</summary>
     public double Latency { get; init; }
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first bad field.</summary>
     public SimulatedRobotOptions Validate()
     {
-        if (!(ControlPeriod > 0 && ControlPeriod <= 1)) throw new ArgumentException($"SimulatedRobotOptions.ControlPeriod = {ControlPeriod} s: allowed (0, 1]");
-        if (!(Latency >= 0 && Latency <= 1)) throw new ArgumentException($"SimulatedRobotOptions.Latency = {Latency} s: allowed [0, 1]");
+        if (!(ControlPeriod > 0 && ControlPeriod <= 1)) throw new UserError($"SimulatedRobotOptions.ControlPeriod = {ControlPeriod} s: allowed (0, 1]");
+        if (!(Latency >= 0 && Latency <= 1)) throw new UserError($"SimulatedRobotOptions.Latency = {Latency} s: allowed [0, 1]");
         return this;
     }
 }
@@ -51,7 +51,7 @@ public sealed class SimulatedRobot : IRobotIo, IDisposable
         double dt = task.Model.Timestep;
         _substeps = (int)Math.Round(o.ControlPeriod / dt);
         if (_substeps < 1 || Math.Abs(_substeps * dt - o.ControlPeriod) > 1e-9)
-            throw new ArgumentException($"SimulatedRobotOptions.ControlPeriod = {o.ControlPeriod} s is not a multiple of the physics step {dt} s");
+            throw new UserError($"SimulatedRobotOptions.ControlPeriod = {o.ControlPeriod} s is not a multiple of the physics step {dt} s");
         _latency = (int)Math.Round(o.Latency / dt);
         _line = Enumerable.Range(0, _latency + 1).Select(_ => new JointCommand(_n)).ToArray();
         _pending = new JointCommand(_n);

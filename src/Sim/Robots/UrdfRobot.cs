@@ -110,21 +110,21 @@ public sealed class UrdfRobot
     public string ForMuJoCo() => _mujocoXml;
 
     /// <summary>The actuated joint of that name.</summary>
-    /// <exception cref="KeyNotFoundException">No actuated joint has that name; the message lists those there are.</exception>
+    /// <exception cref="UserError">No actuated joint has that name; the message lists those there are.</exception>
     public UrdfJoint Joint(string name) =>
         Actuated.FirstOrDefault(j => j.Name == name)
-        ?? throw new KeyNotFoundException($"{Source}: no actuated joint named '{name}'. Actuated joints: {string.Join(", ", Actuated.Select(j => j.Name))}");
+        ?? throw new UserError($"{Source}: no actuated joint named '{name}'. Actuated joints: {string.Join(", ", Actuated.Select(j => j.Name))}");
 
     /// <summary>
     /// Refuses <paramref name="link"/> as a moving body when neither it nor a link fixed below it carries mass
     /// and inertia (MuJoCo cannot integrate a massless body); <paramref name="why"/> says why it moves.
     /// </summary>
-    /// <exception cref="UrdfException">The link and the links fixed to it are all massless.</exception>
+    /// <exception cref="UserError">The link and the links fixed to it are all massless.</exception>
     public void RequireInertia(string link, string why)
     {
-        if (!_links.ContainsKey(link)) throw new KeyNotFoundException($"{Source}: no link named '{link}'");
+        if (!_links.ContainsKey(link)) throw new UserError($"{Source}: no link named '{link}'");
         if (!WeldGroup(link).Any(l => _links[l].HasInertia))
-            throw new UrdfException($"{Source}:{_links[link].Line}: link '{link}' moves ({why}) but has no <inertial> with a positive mass and "
+            throw new UserError($"{Source}:{_links[link].Line}: link '{link}' moves ({why}) but has no <inertial> with a positive mass and "
                 + "inertia, and no link fixed to it has one; MuJoCo cannot simulate a massless moving body. Give it an <inertial> "
                 + "(<mass value=…> and <inertia ixx=… iyy=… izz=…>)");
     }
@@ -138,17 +138,17 @@ public sealed class UrdfRobot
     }
 
     /// <summary>Reads and validates a URDF file; mesh files are looked up relative to it.</summary>
-    /// <exception cref="FileNotFoundException">No such file.</exception>
-    /// <exception cref="UrdfException">See <see cref="Parse"/>.</exception>
+    /// <exception cref="UserError">No such file.</exception>
+    /// <exception cref="UserError">See <see cref="Parse"/>.</exception>
     public static UrdfRobot Load(string path)
     {
         var full = Path.GetFullPath(path);
-        if (!File.Exists(full)) throw new FileNotFoundException($"URDF file not found: {full}", full);
+        if (!File.Exists(full)) throw new UserError($"URDF file not found: {full}");
         return Parse(File.ReadAllText(full), full, Path.GetDirectoryName(full)!);
     }
 
     /// <summary>Parses and validates URDF text; <paramref name="meshDir"/> is where relative mesh paths point.</summary>
-    /// <exception cref="UrdfException">
+    /// <exception cref="UserError">
     /// Malformed XML, a missing attribute, a number that is not finite or out of range, an inverted range, a
     /// collision mesh that is missing or in a format MuJoCo cannot read, an unknown link, links that are not one
     /// tree, a moving link without inertia. The message names the file, the line and the element.
@@ -157,10 +157,10 @@ public sealed class UrdfRobot
     {
         XDocument doc;
         try { doc = XDocument.Parse(xml, LoadOptions.SetLineInfo | LoadOptions.PreserveWhitespace); }
-        catch (XmlException e) { throw new UrdfException($"{source}:{e.LineNumber}: malformed XML: {e.Message}"); }
+        catch (XmlException e) { throw new UserError($"{source}:{e.LineNumber}: malformed XML: {e.Message}"); }
         var robot = doc.Root;
         if (robot is null || robot.Name.LocalName != "robot")
-            throw new UrdfException($"{source}: the root element is <{robot?.Name.LocalName}>, not <robot>");
+            throw new UserError($"{source}: the root element is <{robot?.Name.LocalName}>, not <robot>");
         var name = robot.Attribute("name")?.Value ?? throw Error(source, robot, "<robot> has no name attribute");
         var check = new Checker(source);
 
@@ -401,8 +401,5 @@ public sealed class UrdfRobot
 
     private static string F(double x) => x.ToString("G", CultureInfo.InvariantCulture);
 
-    private static UrdfException Error(string source, XElement e, string message) => new($"{source}:{Line(e)}: {message}");
+    private static UserError Error(string source, XElement e, string message) => new($"{source}:{Line(e)}: {message}");
 }
-
-/// <summary>A URDF that cannot be used, with file, line and reason.</summary>
-public sealed class UrdfException(string message) : Exception(message);

@@ -26,14 +26,14 @@ public sealed record CartPoleConfig
     /// <summary>Half-width of the uniform noise on the initial cart position [m], pole angle [rad] and both velocities.</summary>
     public double InitialNoise { get; init; } = 0.05;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first field out of range.</summary>
     public CartPoleConfig Validate()
     {
-        if (Decimation is < 1 or > 100) throw new ArgumentException($"CartPoleConfig.Decimation = {Decimation}: allowed 1..100");
-        if (MaxEpisodeSteps < 1) throw new ArgumentException($"CartPoleConfig.MaxEpisodeSteps = {MaxEpisodeSteps}: must be ≥ 1");
-        if (!(CartLimit > 0 && CartLimit <= 1.8)) throw new ArgumentException($"CartPoleConfig.CartLimit = {CartLimit} m: allowed (0, 1.8]");
-        if (!(InitialNoise >= 0 && InitialNoise <= 1)) throw new ArgumentException($"CartPoleConfig.InitialNoise = {InitialNoise}: allowed [0, 1]");
-        if (!(TerminateAngle >= 0 && TerminateAngle <= Math.PI)) throw new ArgumentException($"CartPoleConfig.TerminateAngle = {TerminateAngle} rad: allowed [0, π]");
+        if (Decimation is < 1 or > 100) throw new UserError($"CartPoleConfig.Decimation = {Decimation}: allowed 1..100");
+        if (MaxEpisodeSteps < 1) throw new UserError($"CartPoleConfig.MaxEpisodeSteps = {MaxEpisodeSteps}: must be ≥ 1");
+        if (!(CartLimit > 0 && CartLimit <= 1.8)) throw new UserError($"CartPoleConfig.CartLimit = {CartLimit} m: allowed (0, 1.8]");
+        if (!(InitialNoise >= 0 && InitialNoise <= 1)) throw new UserError($"CartPoleConfig.InitialNoise = {InitialNoise}: allowed [0, 1]");
+        if (!(TerminateAngle >= 0 && TerminateAngle <= Math.PI)) throw new UserError($"CartPoleConfig.TerminateAngle = {TerminateAngle} rad: allowed [0, π]");
         return this;
     }
 }

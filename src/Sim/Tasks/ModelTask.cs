@@ -40,14 +40,14 @@ public sealed record ModelTaskConfig
     /// <summary>Weight of the control cost Σ ctrl² in the reward [1/unit²].</summary>
     public double ControlCost { get; init; } = 0.01;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first field out of range.</summary>
     public ModelTaskConfig Validate()
     {
-        if (Decimation is < 1 or > 1000) throw new ArgumentException($"ModelTaskConfig.Decimation = {Decimation}: allowed 1..1000");
-        if (MaxEpisodeSteps < 1) throw new ArgumentException($"ModelTaskConfig.MaxEpisodeSteps = {MaxEpisodeSteps}: must be ≥ 1");
-        if (!(MinBaseHeight >= 0)) throw new ArgumentException($"ModelTaskConfig.MinBaseHeight = {MinBaseHeight} m: must be ≥ 0");
-        if (!(ResetNoise >= 0)) throw new ArgumentException($"ModelTaskConfig.ResetNoise = {ResetNoise}: must be ≥ 0");
-        if (!(ControlCost >= 0)) throw new ArgumentException($"ModelTaskConfig.ControlCost = {ControlCost}: must be ≥ 0");
+        if (Decimation is < 1 or > 1000) throw new UserError($"ModelTaskConfig.Decimation = {Decimation}: allowed 1..1000");
+        if (MaxEpisodeSteps < 1) throw new UserError($"ModelTaskConfig.MaxEpisodeSteps = {MaxEpisodeSteps}: must be ≥ 1");
+        if (!(MinBaseHeight >= 0)) throw new UserError($"ModelTaskConfig.MinBaseHeight = {MinBaseHeight} m: must be ≥ 0");
+        if (!(ResetNoise >= 0)) throw new UserError($"ModelTaskConfig.ResetNoise = {ResetNoise}: must be ≥ 0");
+        if (!(ControlCost >= 0)) throw new UserError($"ModelTaskConfig.ControlCost = {ControlCost}: must be ≥ 0");
         return this;
     }
 }
@@ -73,7 +73,7 @@ public sealed class ModelTask : IMjTask
         Model = model;
         Name = name ?? Path.GetFileNameWithoutExtension(model.Source);
         int nu = model.Nu;
-        if (nu == 0) throw new ArgumentException($"{model.Source}: the model has no actuators, so there is nothing to act on");
+        if (nu == 0) throw new UserError($"{model.Source}: the model has no actuators, so there is nothing to act on");
 
         // ctrl = clamp(centre + half · action, lo, hi): see ActionMapping for centre and half.
         _ctrlMid = new double[nu];

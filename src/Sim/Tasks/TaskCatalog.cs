@@ -10,13 +10,13 @@ public static class TaskCatalog
     public static string Home => Environment.GetEnvironmentVariable("ROBOTICS_HOME") is { Length: > 0 } h ? h : Directory.GetCurrentDirectory();
 
     /// <summary>The task file for a path or a name.</summary>
-    /// <exception cref="TaskFileException">Neither a file nor a known name; the message lists the known names.</exception>
+    /// <exception cref="UserError">Neither a file nor a known name; the message lists the known names.</exception>
     public static string Resolve(string nameOrPath)
     {
         if (File.Exists(nameOrPath)) return Path.GetFullPath(nameOrPath);
         var byName = Path.Combine(Home, ConfigDir, nameOrPath + ".toml");
         if (File.Exists(byName)) return byName;
-        throw new TaskFileException($"no task file '{nameOrPath}' and no task of that name; known tasks: {string.Join(", ", Names())}");
+        throw new UserError($"no task file '{nameOrPath}' and no task of that name; known tasks: {string.Join(", ", Names())}");
     }
 
     /// <summary>The <c>kind</c> of a task file: locomotion, reach or push.</summary>
@@ -27,7 +27,7 @@ public static class TaskCatalog
     {
         // The built-in cart-pole (MJCF embedded in the assembly, no task file).
         bool cartPole = nameOrPath is "cartpole_swingup" or "cartpole_balance";
-        if (cartPole && overrides is { Count: > 0 }) throw new TaskFileException($"{nameOrPath} is built in and has no task file to override ({overrides[0]})");
+        if (cartPole && overrides is { Count: > 0 }) throw new UserError($"{nameOrPath} is built in and has no task file to override ({overrides[0]})");
         if (nameOrPath == "cartpole_swingup") return new CartPole(new CartPoleConfig { SwingUp = true });
         if (nameOrPath == "cartpole_balance") return new CartPole(new CartPoleConfig { SwingUp = false, TerminateAngle = 0.4 });
         var file = Resolve(nameOrPath);
@@ -35,7 +35,7 @@ public static class TaskCatalog
         {
             "locomotion" => Locomotion.LocomotionTask.Load(file, overrides),
             "reach" or "push" => Manipulation.ManipulationTask.Load(file, overrides),
-            var k => throw new TaskFileException($"{file}: kind: '{k}' is not one of locomotion, reach, push"),
+            var k => throw new UserError($"{file}: kind: '{k}' is not one of locomotion, reach, push"),
         };
     }
 
@@ -43,13 +43,13 @@ public static class TaskCatalog
     /// The task file of <paramref name="kind"/> whose <c>[robot] urdf</c> is <paramref name="urdfPath"/>: a URDF names
     /// the robot, its task file holds what the URDF lacks (actuator gains, control period, IMU and base links).
     /// </summary>
-    /// <exception cref="TaskFileException">The URDF does not exist, or no task file or more than one uses it; the message says which and what to do.</exception>
+    /// <exception cref="UserError">The URDF does not exist, or no task file or more than one uses it; the message says which and what to do.</exception>
     public static string ForRobot(string urdfPath, string kind)
     {
         // Relative to the working directory, else to the repository root.
         var urdf = File.Exists(urdfPath) ? Path.GetFullPath(urdfPath)
             : !Path.IsPathRooted(urdfPath) && File.Exists(Path.Combine(Home, urdfPath)) ? Path.GetFullPath(Path.Combine(Home, urdfPath))
-            : throw new TaskFileException($"--robot {urdfPath}: no such URDF file");
+            : throw new UserError($"--robot {urdfPath}: no such URDF file");
         var matches = new List<string>();
         foreach (var name in Names())
         {
@@ -61,8 +61,8 @@ public static class TaskCatalog
         return matches.Count switch
         {
             1 => matches[0],
-            0 => throw new TaskFileException($"--robot {urdfPath}: no {kind} task file in {ConfigDir} uses this URDF; copy one (docs/bringing-your-own-robot.md) and pass it with --task"),
-            _ => throw new TaskFileException($"--robot {urdfPath}: {matches.Count} {kind} task files use this URDF ({string.Join(", ", matches.Select(Path.GetFileNameWithoutExtension))}); pick one with --task"),
+            0 => throw new UserError($"--robot {urdfPath}: no {kind} task file in {ConfigDir} uses this URDF; copy one (docs/bringing-your-own-robot.md) and pass it with --task"),
+            _ => throw new UserError($"--robot {urdfPath}: {matches.Count} {kind} task files use this URDF ({string.Join(", ", matches.Select(Path.GetFileNameWithoutExtension))}); pick one with --task"),
         };
     }
 

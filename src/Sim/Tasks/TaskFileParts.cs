@@ -13,7 +13,7 @@ internal static class TaskFileParts
     {
         var path = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(robot.File)!, robot.String("urdf")));
         try { return UrdfRobot.Load(path); }
-        catch (Exception e) when (e is UrdfException or FileNotFoundException) { throw robot.Error("urdf", e.Message); }
+        catch (UserError e) { throw robot.Error("urdf", e.Message); }
     }
 
     /// <summary>A link name that must exist in the URDF.</summary>
@@ -31,8 +31,7 @@ internal static class TaskFileParts
             if (!dr.Has(key)) return null;
             if (!floatingBase && key is "base_payload" or "com_offset" or "push_interval_s" or "push_velocity" or "imu_bias")
                 throw dr.Error(key, "applies to floating-base robots only");
-            try { return Sampled.Parse(dr.String(key), $"{dr.File}: randomization.{key}", min, max); }
-            catch (FormatException e) { throw new TaskFileException(e.Message); }
+            return Sampled.Parse(dr.String(key), $"{dr.File}: randomization.{key}", min, max);
         }
         var r = new RandomizationConfig
         {
@@ -63,7 +62,7 @@ internal static class TaskFileParts
         {
             var j = urdf.Actuated[i];
             var key = patterns.FirstOrDefault(p => regexes[p].IsMatch(j.Name))
-                ?? throw new TaskFileException($"{section.File}: {section.Path}: no value for joint '{j.Name}'");
+                ?? throw new UserError($"{section.File}: {section.Path}: no value for joint '{j.Name}'");
             double v = values[key];
             if (withinRange && (v < j.Lower || v > j.Upper))
                 throw section.Error(key, $"{v} rad is outside joint '{j.Name}''s range [{j.Lower}, {j.Upper}]");

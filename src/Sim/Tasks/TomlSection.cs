@@ -4,9 +4,6 @@ using Tomlyn.Model;
 
 namespace Robotics.Sim.Tasks;
 
-/// <summary>A task file that cannot be used: the message names the file, the field and what is allowed.</summary>
-public sealed class TaskFileException(string message) : Exception(message);
-
 /// <summary>
 /// One table of a TOML task file with typed, range-checked reads. Every error names the file and the
 /// field's dotted path; <see cref="EnsureAllRead"/> refuses keys nobody asked for (a typo is an error,
@@ -41,10 +38,10 @@ internal sealed class TomlSection
         // The deserializer lets a repeated key or table win silently; the syntax tree's validation refuses it, with its line.
         var syntax = Tomlyn.Parsing.SyntaxParser.Parse(text, file, validate: true);
         if (syntax.Diagnostics.FirstOrDefault(d => d.Kind == Tomlyn.Syntax.DiagnosticMessageKind.Error) is { } error)
-            throw new TaskFileException($"{file}:{error.Span.Start.Line + 1}: not valid TOML: {error.Message}");
+            throw new UserError($"{file}:{error.Span.Start.Line + 1}: not valid TOML: {error.Message}");
         TomlTable table;
         try { table = (TomlTable)TomlSerializer.Deserialize(text, typeof(TomlTable), (TomlSerializerOptions?)null)!; }
-        catch (TomlException e) { throw new TaskFileException($"{file}: not valid TOML: {e.Message}"); }
+        catch (TomlException e) { throw new UserError($"{file}: not valid TOML: {e.Message}"); }
         foreach (var o in overrides ?? Array.Empty<string>()) Override(table, o, file);
         return new TomlSection(table, file, "");
     }
@@ -55,16 +52,16 @@ internal sealed class TomlSection
         int eq = assignment.IndexOf('=');
         var keys = eq > 0 ? assignment[..eq].Trim().Split('.') : Array.Empty<string>();
         if (keys.Length == 0 || keys.Any(k => k.Trim().Length == 0))
-            throw new TaskFileException($"{file}: override '{assignment}': expected dotted.key=value");
+            throw new UserError($"{file}: override '{assignment}': expected dotted.key=value");
         object? value;
         try { value = ((TomlTable)TomlSerializer.Deserialize("v = " + assignment[(eq + 1)..].Trim(), typeof(TomlTable), (TomlSerializerOptions?)null)!)["v"]; }
-        catch (TomlException) { throw new TaskFileException($"{file}: override '{assignment}': the value is not a TOML value (strings need quotes)"); }
+        catch (TomlException) { throw new UserError($"{file}: override '{assignment}': the value is not a TOML value (strings need quotes)"); }
         var table = root;
         for (int i = 0; i < keys.Length - 1; i++)
         {
             var key = keys[i].Trim();
             if (!table.TryGetValue(key, out var next)) table[key] = next = new TomlTable();
-            table = next as TomlTable ?? throw new TaskFileException($"{file}: override '{assignment}': {string.Join('.', keys[..(i + 1)])} is not a table");
+            table = next as TomlTable ?? throw new UserError($"{file}: override '{assignment}': {string.Join('.', keys[..(i + 1)])} is not a table");
         }
         table[keys[^1].Trim()] = value!;
     }
@@ -72,7 +69,7 @@ internal sealed class TomlSection
     private string Field(string key) => Path.Length == 0 ? key : $"{Path}.{key}";
 
     /// <summary>An error about <paramref name="key"/>.</summary>
-    public TaskFileException Error(string key, string message) => new($"{File}: {Field(key)}: {message}");
+    public UserError Error(string key, string message) => new($"{File}: {Field(key)}: {message}");
 
     public bool Has(string key) => _table.ContainsKey(key);
 

@@ -60,7 +60,7 @@ public class ObservationBuilderTests
     public void A_joint_term_that_does_not_fit_the_robot_is_refused()
     {
         var group = new ObservationGroup(ObservationGroup.Policy, new ObservationTerm[] { new("joint_vel", 3) });
-        var e = Assert.Throws<ArgumentException>(() => new ObservationBuilder(group, new double[2]));
+        var e = Assert.Throws<UserError>(() => new ObservationBuilder(group, new double[2]));
         Assert.Contains("'joint_vel' has width 3, but a robot with 2 joints measures 2", e.Message);
     }
 }

@@ -49,7 +49,7 @@ public class PolicyContractTests
     [Fact]
     public void Newer_major_version_is_refused_by_name()
     {
-        var e = Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["contract_version"] = "2.0"), "p.onnx"));
+        var e = Assert.Throws<UserError>(() => PolicyContract.FromJson(Edit(o => o["contract_version"] = "2.0"), "p.onnx"));
         Assert.Contains("p.onnx", e.Message);
         Assert.Contains("version 2.0 is newer than this runtime reads (1.x)", e.Message);
     }
@@ -77,7 +77,7 @@ public class PolicyContractTests
             foreach (var p in parts[..^1]) node = int.TryParse(p, out int i) ? node[i]! : node[p]!;
             node.AsObject().Remove(parts[^1]);
         });
-        var e = Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(json, "p.onnx"));
+        var e = Assert.Throws<UserError>(() => PolicyContract.FromJson(json, "p.onnx"));
         Assert.Contains($"'{named}'", e.Message);
         Assert.Contains("p.onnx", e.Message);
     }
@@ -85,15 +85,15 @@ public class PolicyContractTests
     [Fact]
     public void Missing_version_null_field_and_wrong_widths_are_named()
     {
-        Assert.Contains("no contract_version", Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o.Remove("contract_version")), "p")).Message);
-        Assert.Contains("robot", Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["robot"] = null), "p")).Message);
-        var e = Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["drive"]!["kd"] = new JsonArray(1.0, 2.0, 3.0)), "p"));
+        Assert.Contains("no contract_version", Assert.Throws<UserError>(() => PolicyContract.FromJson(Edit(o => o.Remove("contract_version")), "p")).Message);
+        Assert.Contains("robot", Assert.Throws<UserError>(() => PolicyContract.FromJson(Edit(o => o["robot"] = null), "p")).Message);
+        var e = Assert.Throws<UserError>(() => PolicyContract.FromJson(Edit(o => o["drive"]!["kd"] = new JsonArray(1.0, 2.0, 3.0)), "p"));
         Assert.Contains("drive.kd has 3 values for 2 joints", e.Message);
-        Assert.Contains("joint_names has an empty name", Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["joint_names"] = new JsonArray("j0", null)), "p")).Message);
-        Assert.Contains("observation has a term without a name", Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["observation"]!.AsArray().Add(null)), "p")).Message);
-        e = Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["action"]!["reference"] = "sideways"), "p"));
+        Assert.Contains("joint_names has an empty name", Assert.Throws<UserError>(() => PolicyContract.FromJson(Edit(o => o["joint_names"] = new JsonArray("j0", null)), "p")).Message);
+        Assert.Contains("observation has a term without a name", Assert.Throws<UserError>(() => PolicyContract.FromJson(Edit(o => o["observation"]!.AsArray().Add(null)), "p")).Message);
+        e = Assert.Throws<UserError>(() => PolicyContract.FromJson(Edit(o => o["action"]!["reference"] = "sideways"), "p"));
         Assert.Contains("reference", e.Message);
-        Assert.Contains("not JSON", Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson("{ \"contract_version\": ", "p")).Message, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("not JSON", Assert.Throws<UserError>(() => PolicyContract.FromJson("{ \"contract_version\": ", "p")).Message, StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]
@@ -102,7 +102,7 @@ public class PolicyContractTests
         var c = PolicyContract.FromJson(Edit(o => { o["contract_version"] = "1.0"; o["action"]!.AsObject().Remove("clip"); }), "old.onnx");
         Assert.Equal(10, c.Action.Clip);
         Assert.Equal(ActionSpec.DefaultClip, c.Action.Clip);
-        var e = Assert.Throws<PolicyContractException>(() => PolicyContract.FromJson(Edit(o => o["action"]!["clip"] = -1), "p"));
+        var e = Assert.Throws<UserError>(() => PolicyContract.FromJson(Edit(o => o["action"]!["clip"] = -1), "p"));
         Assert.Contains("action.clip", e.Message);
     }
 

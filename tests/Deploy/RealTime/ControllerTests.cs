@@ -80,9 +80,9 @@ public class ControllerTests
     {
         var config = TestConfig.Create(2);
         var privileged = config with { Observation = new ObservationGroup("policy", new ObservationTerm[] { new("base_lin_vel", 3) }) };
-        Assert.Contains("'base_lin_vel' is not measured", Assert.Throws<ArgumentException>(() => new Controller(privileged, new FakePolicy(3, 2), new FakeRobot(2))).Message);
+        Assert.Contains("'base_lin_vel' is not measured", Assert.Throws<UserError>(() => new Controller(privileged, new FakePolicy(3, 2), new FakeRobot(2))).Message);
         var narrow = new ObservationGroup("policy", new ObservationTerm[] { new("joint_pos", 1) });
-        Assert.Contains("width 1, but a robot with 2 joints measures 2", Assert.Throws<ArgumentException>(() => new ObservationBuilder(narrow, new double[2])).Message);
+        Assert.Contains("width 1, but a robot with 2 joints measures 2", Assert.Throws<UserError>(() => new ObservationBuilder(narrow, new double[2])).Message);
     }
 
     [Fact]
@@ -138,14 +138,14 @@ public class ControllerTests
     {
         var config = TestConfig.Create(2);
         var robot = new FakeRobot(2);
-        var e = Assert.Throws<ArgumentException>(() => new Controller(config, new FakePolicy(14, 2), robot));
+        var e = Assert.Throws<UserError>(() => new Controller(config, new FakePolicy(14, 2), robot));
         Assert.Contains("reads 14 observation values", e.Message);
         Assert.Contains("has 15", e.Message);
-        e = Assert.Throws<ArgumentException>(() => new Controller(config, new FakePolicy(15, 3), robot));
+        e = Assert.Throws<UserError>(() => new Controller(config, new FakePolicy(15, 3), robot));
         Assert.Contains("writes 3 actions", e.Message);
-        e = Assert.Throws<ArgumentException>(() => new Controller(config, new FakePolicy(15, 2), new FakeRobot(3)));
+        e = Assert.Throws<UserError>(() => new Controller(config, new FakePolicy(15, 2), new FakeRobot(3)));
         Assert.Contains("robot has 3 joints", e.Message);
-        e = Assert.Throws<ArgumentException>(() => new Controller(config with { Kp = new[] { 20.0 } }, new FakePolicy(15, 2), robot));
+        e = Assert.Throws<UserError>(() => new Controller(config with { Kp = new[] { 20.0 } }, new FakePolicy(15, 2), robot));
         Assert.Contains("ControllerConfig.Kp has 1 values for 2 joints", e.Message);
     }
 

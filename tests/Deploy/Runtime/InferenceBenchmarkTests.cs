@@ -39,8 +39,8 @@ public class InferenceBenchmarkTests
     [Fact]
     public void Bad_settings_and_mismatched_policies_are_refused_by_name()
     {
-        Assert.Contains("Calls = 0", Assert.Throws<ArgumentException>(() => new InferenceBenchmarkConfig { Calls = 0 }.Validate()).Message);
-        Assert.Contains("Rounds = 50", Assert.Throws<ArgumentException>(() => new InferenceBenchmarkConfig { Calls = 10, Rounds = 50 }.Validate()).Message);
+        Assert.Contains("Calls = 0", Assert.Throws<UserError>(() => new InferenceBenchmarkConfig { Calls = 0 }.Validate()).Message);
+        Assert.Contains("Rounds = 50", Assert.Throws<UserError>(() => new InferenceBenchmarkConfig { Calls = 10, Rounds = 50 }.Validate()).Message);
         var other = new SimdMlp(null, null, new[] { new MlpLayer(new float[12 * 44], new float[12], 44, 12) });
         Assert.Contains("must match", Assert.Throws<ArgumentException>(() => InferenceBenchmark.Run(Net(1), other, new InferenceBenchmarkConfig { Calls = 10, Rounds = 1 })).Message);
     }

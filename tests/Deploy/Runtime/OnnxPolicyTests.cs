@@ -43,7 +43,7 @@ public class OnnxPolicyTests : IDisposable
     [Fact]
     public void Missing_joint_is_named()
     {
-        var e = Assert.Throws<PolicyContractException>(() => OnnxPolicy.Load(Good(), new[] { "j0", "knee" }));
+        var e = Assert.Throws<UserError>(() => OnnxPolicy.Load(Good(), new[] { "j0", "knee" }));
         Assert.Contains("lacks j1", e.Message);
         Assert.Contains("does not command: knee", e.Message);
         Assert.Contains("good.onnx", e.Message);
@@ -52,7 +52,7 @@ public class OnnxPolicyTests : IDisposable
     [Fact]
     public void Extra_joint_is_named()
     {
-        var e = Assert.Throws<PolicyContractException>(() => OnnxPolicy.Load(Good(), new[] { "j0", "j1", "gripper" }));
+        var e = Assert.Throws<UserError>(() => OnnxPolicy.Load(Good(), new[] { "j0", "j1", "gripper" }));
         Assert.Contains("does not command: gripper", e.Message);
         Assert.Contains("policy: 2 joints, robot: 3", e.Message);
     }
@@ -60,7 +60,7 @@ public class OnnxPolicyTests : IDisposable
     [Fact]
     public void Reordered_joints_need_an_explicit_remap()
     {
-        var e = Assert.Throws<PolicyContractException>(() => OnnxPolicy.Load(Good(), new[] { "j1", "j0" }));
+        var e = Assert.Throws<UserError>(() => OnnxPolicy.Load(Good(), new[] { "j1", "j0" }));
         Assert.Contains("policy joint 0 is 'j0' but robot joint 0 is 'j1'", e.Message);
         Assert.Contains("AllowReorder", e.Message);
 
@@ -83,7 +83,7 @@ public class OnnxPolicyTests : IDisposable
         using var policy = OnnxPolicy.Load(Good(), new[] { "FR_hip", "FR_knee" }, remap);
         Assert.Equal(1, policy.Joints.RobotIndex(1));
         var bad = new JointRemap { Rename = new Dictionary<string, string> { ["hip"] = "FR_hip" } };
-        Assert.Contains("renames 'hip'", Assert.Throws<PolicyContractException>(() => OnnxPolicy.Load(Good(), TwoJoints, bad)).Message);
+        Assert.Contains("renames 'hip'", Assert.Throws<UserError>(() => OnnxPolicy.Load(Good(), TwoJoints, bad)).Message);
     }
 
     [Fact]
@@ -91,7 +91,7 @@ public class OnnxPolicyTests : IDisposable
     {
         // The graph writes 3 actions; the contract (and the robot) have 2 joints.
         var path = TestPolicies.Write(Path.Combine(_dir, "wide.onnx"), TestPolicies.Contract(2, 3).ToJson(), (new float[9], new float[3], 3, 3));
-        var e = Assert.Throws<PolicyContractException>(() => OnnxPolicy.Load(path, TwoJoints));
+        var e = Assert.Throws<UserError>(() => OnnxPolicy.Load(path, TwoJoints));
         Assert.Contains("output 'actions' has width 3, but the contract lists 2 joints", e.Message);
         Assert.Contains("wide.onnx", e.Message);
     }
@@ -100,7 +100,7 @@ public class OnnxPolicyTests : IDisposable
     public void Input_width_that_differs_from_the_observation_layout_is_refused()
     {
         var path = Linear("narrow.onnx", TestPolicies.Contract(2, 4).ToJson());
-        var e = Assert.Throws<PolicyContractException>(() => OnnxPolicy.Load(path, TwoJoints));
+        var e = Assert.Throws<UserError>(() => OnnxPolicy.Load(path, TwoJoints));
         Assert.Contains("input 'obs' has width 3, but the contract's observation layout has 4", e.Message);
     }
 
@@ -113,7 +113,7 @@ public class OnnxPolicyTests : IDisposable
         for (int cut = 1; cut < bytes.Length; cut++)
         {
             File.WriteAllBytes(path, bytes[..cut]);
-            var e = Assert.Throws<PolicyContractException>(() => OnnxPolicy.Load(path, TwoJoints));
+            var e = Assert.Throws<UserError>(() => OnnxPolicy.Load(path, TwoJoints));
             Assert.Contains(path, e.Message);
         }
     }
@@ -139,7 +139,7 @@ public class OnnxPolicyTests : IDisposable
                     policy.Run(new float[] { 1, 1, 2 }, a);
                     loaded++;
                 }
-                catch (PolicyContractException e)
+                catch (UserError e)
                 {
                     Assert.Contains(path, e.Message);
                     refused++;
@@ -156,18 +156,18 @@ public class OnnxPolicyTests : IDisposable
         var noise = new byte[4096];
         new Random(5).NextBytes(noise);
         File.WriteAllBytes(path, noise);
-        Assert.Contains("garbage.onnx: not a valid ONNX model", Assert.Throws<PolicyContractException>(() => OnnxPolicy.Load(path, TwoJoints)).Message);
+        Assert.Contains("garbage.onnx: not a valid ONNX model", Assert.Throws<UserError>(() => OnnxPolicy.Load(path, TwoJoints)).Message);
         File.WriteAllBytes(path, Array.Empty<byte>());
-        Assert.Contains("is empty", Assert.Throws<PolicyContractException>(() => OnnxPolicy.Load(path, TwoJoints)).Message);
-        Assert.Contains("not found", Assert.Throws<PolicyContractException>(() => OnnxPolicy.Load(Path.Combine(_dir, "none.onnx"), TwoJoints)).Message);
+        Assert.Contains("is empty", Assert.Throws<UserError>(() => OnnxPolicy.Load(path, TwoJoints)).Message);
+        Assert.Contains("not found", Assert.Throws<UserError>(() => OnnxPolicy.Load(Path.Combine(_dir, "none.onnx"), TwoJoints)).Message);
     }
 
     [Fact]
     public void A_model_without_a_contract_or_with_a_newer_one_is_refused()
     {
-        Assert.Contains("no policy contract", Assert.Throws<PolicyContractException>(() => OnnxPolicy.Load(Linear("bare.onnx", null), TwoJoints)).Message);
+        Assert.Contains("no policy contract", Assert.Throws<UserError>(() => OnnxPolicy.Load(Linear("bare.onnx", null), TwoJoints)).Message);
         var newer = (TestPolicies.Contract(2, 3) with { ContractVersion = "2.0" }).ToJson();
-        var e = Assert.Throws<PolicyContractException>(() => OnnxPolicy.Load(Linear("newer.onnx", newer), TwoJoints));
+        var e = Assert.Throws<UserError>(() => OnnxPolicy.Load(Linear("newer.onnx", newer), TwoJoints));
         Assert.Contains("newer.onnx", e.Message);
         Assert.Contains("version 2.0 is newer", e.Message);
     }

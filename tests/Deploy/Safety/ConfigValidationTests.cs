@@ -49,10 +49,10 @@ public class ConfigValidationTests
             "safety_lengths" => Good with { Safety = S with { PositionLower = new[] { -1.0, -1, -1 }, PositionUpper = new[] { 1.0, 1, 1 }, VelocityLimits = new[] { 1.0, 1, 1 }, TorqueLimits = new[] { 1.0, 1, 1 } } },
             _ => throw new ArgumentException(bad),
         };
-        var e = Assert.Throws<ArgumentException>(() => config.Validate());
+        var e = Assert.Throws<UserError>(() => config.Validate());
         Assert.Contains(message, e.Message);
         // The controller refuses it too: it never starts half-configured.
-        Assert.Throws<ArgumentException>(() => new Controller(config, new FakePolicy(15, 2), new FakeRobot(2)));
+        Assert.Throws<UserError>(() => new Controller(config, new FakePolicy(15, 2), new FakeRobot(2)));
     }
 
     public static TheoryData<string, string> BadSafetyConfigs => new()
@@ -91,19 +91,19 @@ public class ConfigValidationTests
             "damping" => S with { DampingKd = -1 },
             _ => throw new ArgumentException(bad),
         };
-        Assert.Contains(message, Assert.Throws<ArgumentException>(() => config.Validate()).Message);
-        Assert.Contains(message, Assert.Throws<ArgumentException>(() => (Good with { Safety = config }).Validate()).Message);
+        Assert.Contains(message, Assert.Throws<UserError>(() => config.Validate()).Message);
+        Assert.Contains(message, Assert.Throws<UserError>(() => (Good with { Safety = config }).Validate()).Message);
     }
 
     [Fact]
     public void Loop_and_benchmark_config_errors_name_the_field()
     {
-        Assert.Contains("LoopConfig.FifoPriority = 100", Assert.Throws<ArgumentException>(() => new LoopConfig { FifoPriority = 100 }.Validate()).Message);
-        Assert.Contains("LoopConfig.CpuCore = -2", Assert.Throws<ArgumentException>(() => new LoopConfig { CpuCore = -2 }.Validate()).Message);
-        Assert.Contains("LoopConfig.SpinTime", Assert.Throws<ArgumentException>(() => new LoopConfig { SpinTime = -1 }.Validate()).Message);
-        Assert.Contains("LoopConfig.HistogramBins = 0", Assert.Throws<ArgumentException>(() => new LoopConfig { HistogramBins = 0 }.Validate()).Message);
-        Assert.Contains("LoopBenchmarkConfig.RateHz = 0", Assert.Throws<ArgumentException>(() => new LoopBenchmarkConfig { RateHz = 0 }.Validate()).Message);
-        Assert.Contains("LoopConfig.WarmupTicks", Assert.Throws<ArgumentException>(() => new LoopBenchmarkConfig { Loop = new LoopConfig { WarmupTicks = -1 } }.Validate()).Message);
+        Assert.Contains("LoopConfig.FifoPriority = 100", Assert.Throws<UserError>(() => new LoopConfig { FifoPriority = 100 }.Validate()).Message);
+        Assert.Contains("LoopConfig.CpuCore = -2", Assert.Throws<UserError>(() => new LoopConfig { CpuCore = -2 }.Validate()).Message);
+        Assert.Contains("LoopConfig.SpinTime", Assert.Throws<UserError>(() => new LoopConfig { SpinTime = -1 }.Validate()).Message);
+        Assert.Contains("LoopConfig.HistogramBins = 0", Assert.Throws<UserError>(() => new LoopConfig { HistogramBins = 0 }.Validate()).Message);
+        Assert.Contains("LoopBenchmarkConfig.RateHz = 0", Assert.Throws<UserError>(() => new LoopBenchmarkConfig { RateHz = 0 }.Validate()).Message);
+        Assert.Contains("LoopConfig.WarmupTicks", Assert.Throws<UserError>(() => new LoopBenchmarkConfig { Loop = new LoopConfig { WarmupTicks = -1 } }.Validate()).Message);
         Assert.Contains("capacity = 3", Assert.Throws<ArgumentException>(() => new EventRing(3)).Message);
     }
 }

@@ -73,8 +73,8 @@ public sealed class DdsRobotIoTests : IDisposable
         Assert.Equal([1.0, 2.0, 3.0], frame.JointPos);
 
         // Bad renames are refused by name before anything runs.
-        Assert.Contains("'ankle'", Assert.Throws<ArgumentException>(() => new DdsRobotIo(_deploy, PolicyJoints, _topics with { JointRenames = new Dictionary<string, string> { ["ankle"] = "x" } })).Message);
-        Assert.Contains("two joints one name", Assert.Throws<ArgumentException>(() => new DdsRobotIo(_deploy, PolicyJoints, _topics with { JointRenames = new Dictionary<string, string> { ["calf"] = "hip" } })).Message);
+        Assert.Contains("'ankle'", Assert.Throws<UserError>(() => new DdsRobotIo(_deploy, PolicyJoints, _topics with { JointRenames = new Dictionary<string, string> { ["ankle"] = "x" } })).Message);
+        Assert.Contains("two joints one name", Assert.Throws<UserError>(() => new DdsRobotIo(_deploy, PolicyJoints, _topics with { JointRenames = new Dictionary<string, string> { ["calf"] = "hip" } })).Message);
     }
 
     [Fact]

@@ -136,13 +136,13 @@ public class PubSubTests
     [Fact]
     public void Bad_names_and_options_are_refused_with_the_field_named()
     {
-        Assert.Contains("GidSize", Assert.Throws<ArgumentException>(() => new Ros2NodeOptions { GidSize = 20 }.Validate()).Message);
-        Assert.Contains("DomainId", Assert.Throws<ArgumentException>(() => new Ros2NodeOptions { DomainId = 300 }.Validate()).Message);
-        Assert.Contains("Depth", Assert.Throws<ArgumentException>(() => (QosProfile.Default with { Depth = 0 }).Validate()).Message);
-        Assert.Throws<ArgumentException>(() => new Ros2Node("1bad", TestDomain.Options));
+        Assert.Contains("GidSize", Assert.Throws<UserError>(() => new Ros2NodeOptions { GidSize = 20 }.Validate()).Message);
+        Assert.Contains("DomainId", Assert.Throws<UserError>(() => new Ros2NodeOptions { DomainId = 300 }.Validate()).Message);
+        Assert.Contains("Depth", Assert.Throws<UserError>(() => (QosProfile.Default with { Depth = 0 }).Validate()).Message);
+        Assert.Throws<UserError>(() => new Ros2Node("1bad", TestDomain.Options));
         Assert.Equal("/robot/joint_states", RosNames.Resolve("joint_states", "/robot"));
         Assert.Equal("/cmd_vel", RosNames.Resolve("/cmd_vel", "/robot"));
         Assert.Equal("rt/robot/joint_states", RosNames.ToDds("/robot/joint_states"));
-        Assert.Throws<ArgumentException>(() => RosNames.Resolve("a//b", "/"));
+        Assert.Throws<UserError>(() => RosNames.Resolve("a//b", "/"));
     }
 }

@@ -30,8 +30,8 @@ public class SimBenchmarkTests
     public void Bad_settings_name_the_option()
     {
         var config = new SimBenchmarkConfig { ModelPath = "x.xml", Envs = 2, Threads = 4 };
-        var e = Assert.Throws<ArgumentException>(() => config.Validate());
+        var e = Assert.Throws<UserError>(() => config.Validate());
         Assert.Contains("--threads", e.Message);
-        Assert.Throws<FileNotFoundException>(() => SimBenchmark.Run(new SimBenchmarkConfig { ModelPath = "/nonexistent/robot.xml" }));
+        Assert.Throws<UserError>(() => SimBenchmark.Run(new SimBenchmarkConfig { ModelPath = "/nonexistent/robot.xml" }));
     }
 }

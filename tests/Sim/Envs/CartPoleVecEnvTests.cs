@@ -40,9 +40,9 @@ public sealed class CartPoleVecEnvTests : VecEnvContract
     [Fact]
     public void Config_errors_name_the_field()
     {
-        var e = Assert.Throws<ArgumentException>(() => new CartPoleConfig { CartLimit = 3 }.Validate());
+        var e = Assert.Throws<UserError>(() => new CartPoleConfig { CartLimit = 3 }.Validate());
         Assert.Contains("CartLimit", e.Message);
         Assert.Contains("(0, 1.8]", e.Message);
-        Assert.Throws<ArgumentException>(() => new CartPole(new CartPoleConfig { Decimation = 0 }));
+        Assert.Throws<UserError>(() => new CartPole(new CartPoleConfig { Decimation = 0 }));
     }
 }

@@ -9,7 +9,7 @@ public class BadInputTests
     public void Missing_file_names_the_path()
     {
         var path = Path.Combine(Path.GetTempPath(), "no_such_dir_robotics", "robot.xml");
-        var e = Assert.Throws<FileNotFoundException>(() => MjModel.FromFile(path));
+        var e = Assert.Throws<UserError>(() => MjModel.FromFile(path));
         Assert.Contains(path, e.Message);
     }
 
@@ -17,7 +17,7 @@ public class BadInputTests
     public void Malformed_xml_names_the_file_and_line()
     {
         const string xml = "<mujoco>\n  <worldbody>\n    <body name=\"a\">\n  </worldbody>\n</mujoco>\n";
-        var e = Assert.Throws<MjException>(() => MjModel.FromXml(xml, "broken.xml"));
+        var e = Assert.Throws<UserError>(() => MjModel.FromXml(xml, "broken.xml"));
         Assert.Contains("broken.xml", e.Message);
         Assert.Contains("line", e.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("4", e.Message);   // the mismatched closing tag is on line 4
@@ -31,7 +31,7 @@ public class BadInputTests
         try
         {
             // A sphere without a size is a compile error, reported with its element.
-            var e = Assert.Throws<MjException>(() => MjModel.FromFile(path));
+            var e = Assert.Throws<UserError>(() => MjModel.FromFile(path));
             Assert.Contains(path, e.Message);
         }
         finally { File.Delete(path); }
@@ -48,7 +48,7 @@ public class BadInputTests
                 <limit lower="-1" upper="1" effort="1" velocity="1"/></joint>
             </robot>
             """;
-        var e = Assert.Throws<MjException>(() => MjModel.FromXml(urdf, "noinertia.urdf"));
+        var e = Assert.Throws<UserError>(() => MjModel.FromXml(urdf, "noinertia.urdf"));
         Assert.Contains("noinertia.urdf", e.Message);
         Assert.Contains("mass and inertia", e.Message);
     }
@@ -104,6 +104,6 @@ public class BadInputTests
     [Fact]
     public void Empty_xml_is_refused()
     {
-        Assert.Throws<MjException>(() => MjModel.FromXml("   ", "empty.xml"));
+        Assert.Throws<UserError>(() => MjModel.FromXml("   ", "empty.xml"));
     }
 }

@@ -25,7 +25,7 @@ public class RandomizationTests
     [InlineData("+U(a, 1)", "not a number")]
     public void Bad_ranges_name_the_field(string text, string reason)
     {
-        var e = Assert.Throws<FormatException>(() => Sampled.Parse(text, "randomization.kp"));
+        var e = Assert.Throws<UserError>(() => Sampled.Parse(text, "randomization.kp"));
         Assert.Contains("randomization.kp", e.Message);
         Assert.Contains(reason, e.Message);
     }

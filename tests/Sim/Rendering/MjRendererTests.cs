@@ -96,11 +96,11 @@ public class MjRendererTests
     public void Bad_sizes_and_bodies_are_named()
     {
         using var task = new CartPole();
-        var zero = Assert.Throws<ArgumentException>(() => new MjRenderer(task.Model, new RenderOptions { Width = 0 }));
+        var zero = Assert.Throws<UserError>(() => new MjRenderer(task.Model, new RenderOptions { Width = 0 }));
         Assert.Contains("Width", zero.Message);
-        var huge = Assert.Throws<ArgumentException>(() => new MjRenderer(task.Model, new RenderOptions { Height = 100_000 }));
+        var huge = Assert.Throws<UserError>(() => new MjRenderer(task.Model, new RenderOptions { Height = 100_000 }));
         Assert.Contains("Height", huge.Message);
-        var body = Assert.Throws<KeyNotFoundException>(() => new MjRenderer(task.Model, new RenderOptions { TrackBody = "no_such_body" }));
+        var body = Assert.Throws<UserError>(() => new MjRenderer(task.Model, new RenderOptions { TrackBody = "no_such_body" }));
         Assert.Contains("no_such_body", body.Message);
         Assert.Contains("cart", body.Message);   // the message lists the bodies there are
     }
@@ -108,11 +108,11 @@ public class MjRendererTests
     [Fact]
     public void Missing_egl_library_is_a_clear_error()
     {
-        var missing = Assert.Throws<RenderException>(() => EglContext.Create(library: "libEGL-not-installed.so.1"));
+        var missing = Assert.Throws<UserError>(() => EglContext.Create(library: "libEGL-not-installed.so.1"));
         Assert.Contains("libEGL-not-installed.so.1", missing.Message);
         Assert.Contains("apt-get install libegl1", missing.Message);
         // A library that is not EGL at all (the C library) is named as such.
-        var notEgl = Assert.Throws<RenderException>(() => EglContext.Create(library: "libc.so.6"));
+        var notEgl = Assert.Throws<UserError>(() => EglContext.Create(library: "libc.so.6"));
         Assert.Contains("not an EGL library", notEgl.Message);
     }
 
@@ -132,14 +132,14 @@ public class MjRendererTests
     [InlineData(EglPlatform.Device)]
     public void Each_platform_gives_a_context_or_says_why_not(EglPlatform platform)
     {
-        // Mesa offers both here; a machine without one must get a RenderException naming it, never a crash.
+        // Mesa offers both here; a machine without one must get a UserError naming it, never a crash.
         try
         {
             using var egl = EglContext.Create(platform);
             Assert.True(egl.IsCurrent);
             Assert.Matches(@"^\d+\.\d+", egl.Version);
         }
-        catch (RenderException e)
+        catch (UserError e)
         {
             Assert.Contains(platform == EglPlatform.Device ? "device" : "surfaceless", e.Message, StringComparison.OrdinalIgnoreCase);
         }

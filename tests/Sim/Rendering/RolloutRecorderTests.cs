@@ -33,9 +33,9 @@ public class RolloutRecorderTests
     {
         using var env = new MjVecEnv(new CartPole(), numEnvs: 1, ownsTask: true);
         using var renderer = new MjRenderer(env.Task.Model, new RenderOptions { Width = 16, Height = 16 });
-        var e = Assert.Throws<ArgumentException>(() => RolloutRecorder.Record(env, (_, a) => a.Clear(), renderer, 0, 30, _ => { }));
+        var e = Assert.Throws<UserError>(() => RolloutRecorder.Record(env, (_, a) => a.Clear(), renderer, 0, 30, _ => { }));
         Assert.Contains("seconds", e.Message);
-        e = Assert.Throws<ArgumentException>(() => RolloutRecorder.Record(env, (_, a) => a.Clear(), renderer, 1, double.NaN, _ => { }));
+        e = Assert.Throws<UserError>(() => RolloutRecorder.Record(env, (_, a) => a.Clear(), renderer, 1, double.NaN, _ => { }));
         Assert.Contains("fps", e.Message);
     }
 }

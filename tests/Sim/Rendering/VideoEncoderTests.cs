@@ -109,13 +109,13 @@ public class VideoEncoderTests
     public void Missing_ffmpeg_and_bad_outputs_are_clear_errors()
     {
         var path = Path.Combine(Path.GetTempPath(), $"robotics-render-{Guid.NewGuid():N}.mp4");
-        var missing = Assert.Throws<RenderException>(() => VideoEncoder.Open(path, 64, 48, 30, ffmpeg: "/nonexistent/ffmpeg"));
+        var missing = Assert.Throws<UserError>(() => VideoEncoder.Open(path, 64, 48, 30, ffmpeg: "/nonexistent/ffmpeg"));
         Assert.Contains("apt-get install ffmpeg", missing.Message);
-        var odd = Assert.Throws<ArgumentException>(() => VideoEncoder.Open(path, 65, 48, 30));
+        var odd = Assert.Throws<UserError>(() => VideoEncoder.Open(path, 65, 48, 30));
         Assert.Contains("even", odd.Message);
-        var avi = Assert.Throws<ArgumentException>(() => VideoEncoder.Open("clip.avi", 64, 48, 30));
+        var avi = Assert.Throws<UserError>(() => VideoEncoder.Open("clip.avi", 64, 48, 30));
         Assert.Contains(".avi", avi.Message);
-        Assert.Throws<ArgumentException>(() => VideoEncoder.Open(path, 64, 48, fps: 0));
+        Assert.Throws<UserError>(() => VideoEncoder.Open(path, 64, 48, fps: 0));
     }
 
     [FfmpegFact]

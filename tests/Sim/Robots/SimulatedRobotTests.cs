@@ -86,8 +86,8 @@ public class SimulatedRobotTests
         var bad = Stand(task);
         bad.Position[4] = double.NaN;
         Assert.Contains(robot.JointNames[4], Assert.Throws<ArgumentException>(() => robot.Write(bad)).Message);
-        Assert.Contains("ControlPeriod", Assert.Throws<ArgumentException>(() => new SimulatedRobot(task, new SimulatedRobotOptions { ControlPeriod = 0.007 })).Message);
-        Assert.Contains("Latency", Assert.Throws<ArgumentException>(() => new SimulatedRobot(task, new SimulatedRobotOptions { Latency = -1 })).Message);
+        Assert.Contains("ControlPeriod", Assert.Throws<UserError>(() => new SimulatedRobot(task, new SimulatedRobotOptions { ControlPeriod = 0.007 })).Message);
+        Assert.Contains("Latency", Assert.Throws<UserError>(() => new SimulatedRobot(task, new SimulatedRobotOptions { Latency = -1 })).Message);
     }
 
     [Fact]

@@ -199,11 +199,11 @@ public class ThirdPartyUrdfTests : IDisposable
         return path;
     }
 
-    private UrdfException Refused(Func<string, string> edit) =>
-        Assert.Throws<UrdfException>(() => UrdfRobot.Load(WriteUrdf(edit(_urdf))));
+    private UserError Refused(Func<string, string> edit) =>
+        Assert.Throws<UserError>(() => UrdfRobot.Load(WriteUrdf(edit(_urdf))));
 
     // The message starts with the file and the line of the element that is wrong.
-    private void NamesLine(UrdfException e, string text, string needle) =>
+    private void NamesLine(UserError e, string text, string needle) =>
         Assert.StartsWith($"{Path.Combine(_dir.FullName, "qd.urdf")}:{ThirdPartyQuadruped.LineOf(text, needle)}: ", e.Message);
 
     [Fact]
@@ -288,21 +288,21 @@ public class ThirdPartyUrdfTests : IDisposable
     {
         const string sphere = "<collision><geometry><sphere radius=\"0.02\"/></geometry></collision>";
         var missing = _urdf.Replace(sphere, "<collision><geometry><mesh filename=\"package://qd_description/meshes/foot.stl\"/></geometry></collision>");
-        var e = Assert.Throws<UrdfException>(() => UrdfRobot.Load(WriteUrdf(missing)));
+        var e = Assert.Throws<UserError>(() => UrdfRobot.Load(WriteUrdf(missing)));
         NamesLine(e, missing, "meshes/foot.stl");
         Assert.Contains("link 'FR_foot'", e.Message);
         Assert.Contains("'package://qd_description/meshes/foot.stl' not found", e.Message);
         Assert.Contains("STL, OBJ and MSH", e.Message);
 
         var dae = _urdf.Replace(sphere, "<collision><geometry><mesh filename=\"package://qd_description/meshes/trunk.dae\"/></geometry></collision>");
-        e = Assert.Throws<UrdfException>(() => UrdfRobot.Load(WriteUrdf(dae)));
+        e = Assert.Throws<UserError>(() => UrdfRobot.Load(WriteUrdf(dae)));
         Assert.Contains("link 'FR_foot'", e.Message);
         Assert.Contains("trunk.dae", e.Message);
         Assert.Contains("a .dae file; MuJoCo reads STL, OBJ and MSH", e.Message);
 
         var path = WriteUrdf(missing);
         File.WriteAllText(Path.Combine(_dir.FullName, "meshes", "foot.stl"), "");
-        e = Assert.Throws<UrdfException>(() => UrdfRobot.Load(path));
+        e = Assert.Throws<UserError>(() => UrdfRobot.Load(path));
         Assert.Contains("is empty", e.Message);
         Assert.Contains("foot.stl", e.Message);
     }
@@ -351,7 +351,7 @@ public class ThirdPartyUrdfTests : IDisposable
         var trunk = _urdf.IndexOf("  <link name=\"trunk\">", StringComparison.Ordinal);
         int tf = _urdf.IndexOf("    <inertial>", trunk, StringComparison.Ordinal), tt = _urdf.IndexOf("</inertial>\n", tf, StringComparison.Ordinal) + "</inertial>\n".Length;
         var robot = UrdfRobot.Load(WriteUrdf(_urdf.Remove(tf, tt - tf)));
-        var b = Assert.Throws<UrdfException>(() => SceneBuilder.Compose(robot, Scene, new SceneOptions { FloatingBase = true }));
+        var b = Assert.Throws<UserError>(() => SceneBuilder.Compose(robot, Scene, new SceneOptions { FloatingBase = true }));
         Assert.Contains("link 'base' moves (it is the floating base)", b.Message);
     }
 
@@ -397,7 +397,7 @@ public class ThirdPartyUrdfTests : IDisposable
         WriteUrdf(_urdf.Replace("<origin rpy=\"0 0 0\" xyz=\"0 0 -0.213\"/>", "<origin rpy=\"0 0 0\" xyz=\"1e30 0 -0.213\"/>"));
         var taskFile = Path.Combine(_dir.FullName, "qd_velocity.toml");
         File.WriteAllText(taskFile, ThirdPartyQuadruped.TaskFile("qd.urdf"));
-        var e = Assert.Throws<TaskFileException>(() => LocomotionConfig.Load(taskFile));
+        var e = Assert.Throws<UserError>(() => LocomotionConfig.Load(taskFile));
         Assert.Contains("robot.urdf", e.Message);
         Assert.Contains("qd.urdf:", e.Message);
         Assert.Contains("out of range", e.Message);

@@ -149,10 +149,10 @@ public class ManipulationTaskTests
     public void Arm_task_file_errors_name_the_field() => WithTaskCopy(Reach, Write =>
     {
         Assert.Equal("panda_reach", ManipulationConfig.Load(Write(t => t)).Name);
-        Assert.Contains("does not apply to a reach task", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("RewardSuccess = 1.0", "RewardCubeToTarget = 1.0")))).Message);
-        Assert.Contains("'cube_pos' belongs to a push task", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("\"ee_to_target\", \"orientation_error\", \"last_action\"]", "\"cube_pos\", \"last_action\"]")))).Message);
-        Assert.Contains("floating-base robots only", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t + "base_payload = \"+U(0, 1)\"\n"))).Message);
-        Assert.Contains("matches no actuated joint", Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("joint7 = 0.785", "wrist = 0.785")))).Message);
+        Assert.Contains("does not apply to a reach task", Assert.Throws<UserError>(() => ManipulationConfig.Load(Write(t => t.Replace("RewardSuccess = 1.0", "RewardCubeToTarget = 1.0")))).Message);
+        Assert.Contains("'cube_pos' belongs to a push task", Assert.Throws<UserError>(() => ManipulationConfig.Load(Write(t => t.Replace("\"ee_to_target\", \"orientation_error\", \"last_action\"]", "\"cube_pos\", \"last_action\"]")))).Message);
+        Assert.Contains("floating-base robots only", Assert.Throws<UserError>(() => ManipulationConfig.Load(Write(t => t + "base_payload = \"+U(0, 1)\"\n"))).Message);
+        Assert.Contains("matches no actuated joint", Assert.Throws<UserError>(() => ManipulationConfig.Load(Write(t => t.Replace("joint7 = 0.785", "wrist = 0.785")))).Message);
     });
 
     [Fact]
@@ -163,7 +163,7 @@ public class ManipulationTaskTests
         Assert.Equal(0.2, c.CubeToTargetStd);
         var defaults = ManipulationConfig.Load(Write(t => t.Replace("ee_to_cube_std = 0.3", "").Replace("cube_to_target_std = 0.2", "")));
         Assert.Equal(0.1, defaults.EeToCubeStd);
-        var e = Assert.Throws<TaskFileException>(() => ManipulationConfig.Load(Write(t => t.Replace("cube_to_target_std = 0.2", "cube_to_target_std = 0"))));
+        var e = Assert.Throws<UserError>(() => ManipulationConfig.Load(Write(t => t.Replace("cube_to_target_std = 0.2", "cube_to_target_std = 0"))));
         Assert.Contains("cube_to_target_std", e.Message);
     });
 

@@ -60,7 +60,7 @@ public class ModelTaskTests
     public void A_model_without_actuators_is_refused()
     {
         using var model = MjModel.FromXml("<mujoco><worldbody><body><freejoint/><geom size='0.1'/></body></worldbody></mujoco>", "passive.xml");
-        var e = Assert.Throws<ArgumentException>(() => new ModelTask(model));
+        var e = Assert.Throws<UserError>(() => new ModelTask(model));
         Assert.Contains("passive.xml", e.Message);
     }
 }

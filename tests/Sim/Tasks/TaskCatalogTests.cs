@@ -21,11 +21,11 @@ public class TaskCatalogTests
     [Fact]
     public void A_urdf_no_task_file_uses_is_refused_with_what_to_do()
     {
-        var ex = Assert.Throws<TaskFileException>(() => TaskCatalog.ForRobot("urdf/panda_arm.urdf", "locomotion"));
+        var ex = Assert.Throws<UserError>(() => TaskCatalog.ForRobot("urdf/panda_arm.urdf", "locomotion"));
         Assert.Contains("no locomotion task file", ex.Message);
         Assert.Contains("--task", ex.Message);
 
-        var missing = Assert.Throws<TaskFileException>(() => TaskCatalog.ForRobot("urdf/no_such_robot.urdf", "locomotion"));
+        var missing = Assert.Throws<UserError>(() => TaskCatalog.ForRobot("urdf/no_such_robot.urdf", "locomotion"));
         Assert.Contains("urdf/no_such_robot.urdf: no such URDF file", missing.Message);
     }
 }

@@ -22,8 +22,8 @@ public class TaskFileErrorTests : IDisposable
         return path;
     }
 
-    private TaskFileException Fails(Func<string, string> edit, string? urdf = null) =>
-        Assert.Throws<TaskFileException>(() => LocomotionConfig.Load(Write(edit, urdf)));
+    private UserError Fails(Func<string, string> edit, string? urdf = null) =>
+        Assert.Throws<UserError>(() => LocomotionConfig.Load(Write(edit, urdf)));
 
     [Fact]
     public void The_unedited_copy_loads() => Assert.Equal("go1_velocity", LocomotionConfig.Load(Write(t => t)).Name);
@@ -46,7 +46,7 @@ public class TaskFileErrorTests : IDisposable
     public void Bad_overrides_are_named()
     {
         var file = Write(t => t);
-        TaskFileException Bad(string o) => Assert.Throws<TaskFileException>(() => LocomotionConfig.Load(file, new[] { o }));
+        UserError Bad(string o) => Assert.Throws<UserError>(() => LocomotionConfig.Load(file, new[] { o }));
         Assert.Contains("rewards.CostTermnation", Bad("rewards.CostTermnation=1").Message);            // the loader's own check
         Assert.Contains("[0, 1000]", Bad("control.kp=-3").Message);                                     // and its ranges
         Assert.Contains("not a TOML value", Bad("rewards.CostTermination=abc").Message);
@@ -97,12 +97,12 @@ public class TaskFileErrorTests : IDisposable
     {
         var path = Write(t => t.Replace("kp = 35.0", "kp = 35.0\nkp = 20.0"));
         int line = File.ReadAllLines(path).ToList().FindIndex(l => l.StartsWith("kp = 20.0", StringComparison.Ordinal)) + 1;
-        var e = Assert.Throws<TaskFileException>(() => LocomotionConfig.Load(path));
+        var e = Assert.Throws<UserError>(() => LocomotionConfig.Load(path));
         Assert.StartsWith($"{path}:{line}: ", e.Message);
         Assert.Contains("kp", e.Message);
 
         var table = Write(t => t + "\n[control]\nkd = 0.7\n");
-        var t2 = Assert.Throws<TaskFileException>(() => LocomotionConfig.Load(table));
+        var t2 = Assert.Throws<UserError>(() => LocomotionConfig.Load(table));
         Assert.Contains("control", t2.Message);
         Assert.Contains(table, t2.Message);
     }
@@ -119,7 +119,7 @@ public class TaskFileErrorTests : IDisposable
         Assert.Contains("foot.stl", mesh.Message);
         Assert.Contains("not found", mesh.Message);
 
-        var e = Assert.Throws<UrdfException>(() => UrdfRobot.Parse("<robot name='r'><link name='a'/><joint name='j' type='revolute'><parent link='a'/><child link='b'/></joint></robot>", "r.urdf", "."));
+        var e = Assert.Throws<UserError>(() => UrdfRobot.Parse("<robot name='r'><link name='a'/><joint name='j' type='revolute'><parent link='a'/><child link='b'/></joint></robot>", "r.urdf", "."));
         Assert.Contains("child link 'b' is not defined", e.Message);
     }
 }

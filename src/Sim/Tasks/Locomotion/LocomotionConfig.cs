@@ -101,13 +101,13 @@ public sealed record LocomotionConfig
     public const string Kind = "locomotion";
 
     /// <summary>Reads and validates a task file of kind "locomotion".</summary>
-    /// <exception cref="TaskFileException">Anything wrong, with the file and field named.</exception>
+    /// <exception cref="UserError">Anything wrong, with the file and field named.</exception>
     /// <param name="path">The task file.</param>
     /// <param name="overrides"><c>dotted.key=value</c> settings applied over the file (<c>train --set</c>).</param>
     public static LocomotionConfig Load(string path, IReadOnlyList<string>? overrides = null)
     {
         var file = Path.GetFullPath(path);
-        if (!File.Exists(file)) throw new TaskFileException($"task file not found: {file}");
+        if (!File.Exists(file)) throw new UserError($"task file not found: {file}");
         var root = TomlSection.Parse(File.ReadAllText(file), file, overrides);
         var name = root.String("name");
         var kind = root.String("kind");
@@ -128,23 +128,27 @@ public sealed record LocomotionConfig
             Name = name, Urdf = urdfPath, ImuLink = imu, BaseLink = baseLink, Feet = feet,
             PenalizedContacts = robot.Strings("penalized_contacts", Array.Empty<string>()),
             TerminateContacts = robot.Strings("terminate_contacts", Array.Empty<string>()),
-            InitialHeight = robot.Double("initial_height", 0.35, 0.01, 5, "m"),
-            Armature = robot.Double("armature", 0, 0, 1, "kg·m²"),
-            ResetJointNoise = robot.Double("reset_joint_noise", 0.1, 0, 1, "rad"),
             DefaultJointPos = defaults,
             RewardScales = new Dictionary<string, double>(),
             Observations = new ObservationSettings { PolicyTerms = Array.Empty<string>(), CriticTerms = Array.Empty<string>() },
+        };
+        // Absent keys keep the record's defaults: each default is written once, in LocomotionConfig.
+        config = config with
+        {
+            InitialHeight = robot.Double("initial_height", config.InitialHeight, 0.01, 5, "m"),
+            Armature = robot.Double("armature", config.Armature, 0, 1, "kg·m²"),
+            ResetJointNoise = robot.Double("reset_joint_noise", config.ResetJointNoise, 0, 1, "rad"),
         };
         robot.EnsureAllRead();
 
         var control = root.RequiredSection("control");
         config = config with
         {
-            PhysicsDt = control.Double("physics_dt", 0.005, 0.0005, 0.02, "s"),
-            Decimation = control.Int("decimation", 4, 1, 50),
-            Kp = control.Double("kp", 20, 0, 1000, "N·m/rad"),
-            Kd = control.Double("kd", 0.5, 0, 100, "N·m·s/rad"),
-            ActionScale = control.Double("action_scale", 0.25, 0.001, 10, "rad"),
+            PhysicsDt = control.Double("physics_dt", config.PhysicsDt, 0.0005, 0.02, "s"),
+            Decimation = control.Int("decimation", config.Decimation, 1, 50),
+            Kp = control.Double("kp", config.Kp, 0, 1000, "N·m/rad"),
+            Kd = control.Double("kd", config.Kd, 0, 100, "N·m·s/rad"),
+            ActionScale = control.Double("action_scale", config.ActionScale, 0.001, 10, "rad"),
             ActionClip = TaskFileParts.ActionClip(control),
         };
         control.EnsureAllRead();
@@ -153,10 +157,10 @@ public sealed record LocomotionConfig
         {
             config = config with
             {
-                CommandVx = commands.Range("vx", (-1, 1), -5, 5, "m/s"),
-                CommandVy = commands.Range("vy", (-0.5, 0.5), -5, 5, "m/s"),
-                CommandYawRate = commands.Range("yaw_rate", (-1, 1), -5, 5, "rad/s"),
-                CommandResampleSeconds = commands.Double("resample_s", 10, 0.1, 1000, "s"),
+                CommandVx = commands.Range("vx", config.CommandVx, -5, 5, "m/s"),
+                CommandVy = commands.Range("vy", config.CommandVy, -5, 5, "m/s"),
+                CommandYawRate = commands.Range("yaw_rate", config.CommandYawRate, -5, 5, "rad/s"),
+                CommandResampleSeconds = commands.Double("resample_s", config.CommandResampleSeconds, 0.1, 1000, "s"),
             };
             commands.EnsureAllRead();
         }
@@ -164,8 +168,8 @@ public sealed record LocomotionConfig
         {
             config = config with
             {
-                EpisodeSeconds = episode.Double("length_s", 20, 0.1, 3600, "s"),
-                MaxTilt = episode.Double("max_tilt", 1.0, 0.05, Math.PI, "rad"),
+                EpisodeSeconds = episode.Double("length_s", config.EpisodeSeconds, 0.1, 3600, "s"),
+                MaxTilt = episode.Double("max_tilt", config.MaxTilt, 0.05, Math.PI, "rad"),
             };
             episode.EnsureAllRead();
         }
@@ -174,10 +178,10 @@ public sealed record LocomotionConfig
         var rewards = root.RequiredSection("rewards");
         config = config with
         {
-            TrackingSigma = rewards.Double("tracking_sigma", 0.25, 1e-4, 100),
-            SoftJointLimit = rewards.Double("soft_joint_limit", 0.9, 0.1, 1),
-            FeetAirTimeTarget = rewards.Double("feet_air_time_target", 0.5, 0, 5, "s"),
-            OnlyPositiveRewards = rewards.Bool("only_positive_rewards", true),
+            TrackingSigma = rewards.Double("tracking_sigma", config.TrackingSigma, 1e-4, 100),
+            SoftJointLimit = rewards.Double("soft_joint_limit", config.SoftJointLimit, 0.1, 1),
+            FeetAirTimeTarget = rewards.Double("feet_air_time_target", config.FeetAirTimeTarget, 0, 5, "s"),
+            OnlyPositiveRewards = rewards.Bool("only_positive_rewards", config.OnlyPositiveRewards),
         };
         config = config with
         {

@@ -132,7 +132,7 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>
         var robotBodies = Robot.Links.Where(l => Model.TryId(mjtObj.mjOBJ_BODY, l) >= 0).Select(l => Model.BodyId(l)).ToArray();
         var geomBody = Model.GeomBodyid.ToArray();
         var frictionGeoms = Enumerable.Range(0, Model.Ngeom).Where(g => geomBody[g] == 0 || _footOfBody[geomBody[g]] >= 0).ToArray();
-        if (frictionGeoms.Length == 0 || geomBody[frictionGeoms[0]] != 0) throw new MjException($"{Model.Source}: the scene has no ground geom");
+        if (frictionGeoms.Length == 0 || geomBody[frictionGeoms[0]] != 0) throw new UserError($"{Model.Source}: the scene has no ground geom");
         _ix = new RandomizerIndices(robotBodies, _baseBody, frictionGeoms, Actuators.DofAddress);
 
         // Soft joint limits: a fraction of the range about its middle.

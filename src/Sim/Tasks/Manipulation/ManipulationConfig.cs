@@ -93,13 +93,13 @@ public sealed record ManipulationConfig
     public int MaxEpisodeSteps => (int)Math.Round(EpisodeSeconds / (PhysicsDt * Decimation));
 
     /// <summary>Reads and validates a task file of kind "reach" or "push".</summary>
-    /// <exception cref="TaskFileException">Anything wrong, with the file and field named.</exception>
+    /// <exception cref="UserError">Anything wrong, with the file and field named.</exception>
     /// <param name="path">The task file.</param>
     /// <param name="overrides"><c>dotted.key=value</c> settings applied over the file (<c>train --set</c>).</param>
     public static ManipulationConfig Load(string path, IReadOnlyList<string>? overrides = null)
     {
         var file = Path.GetFullPath(path);
-        if (!File.Exists(file)) throw new TaskFileException($"task file not found: {file}");
+        if (!File.Exists(file)) throw new UserError($"task file not found: {file}");
         var root = TomlSection.Parse(File.ReadAllText(file), file, overrides);
         var name = root.String("name");
         var kind = root.String("kind") switch
