@@ -56,14 +56,10 @@ public sealed record EvaluationResult(string Condition, int Episodes, double Mea
 /// </summary>
 public static class LocomotionEvaluator
 {
-    /// <summary>The task <paramref name="c"/> under <paramref name="condition"/> (one of <see cref="EvaluationConditions.All"/>).</summary>
-    public static LocomotionConfig Under(string condition, LocomotionConfig c)
-        => c with { Randomization = EvaluationConditions.Randomization(condition, c.Randomization, c.PhysicsDt) };
-
     /// <summary>Evaluates <paramref name="policy"/> under every condition of <see cref="EvaluationConditions.All"/>, in that order.</summary>
     public static IReadOnlyList<EvaluationResult> RunAll(LocomotionConfig config, BatchPolicy policy, int episodes,
         int envs = 16, int threads = 1, ulong seed = 0, Func<string, string>? label = null)
-        => EvaluationConditions.ForEach((k, name) => Run(Under(k, config), policy, name, episodes, envs, threads, seed), label);
+        => EvaluationConditions.RunAll(config, (c, name) => Run(c, policy, name, episodes, envs, threads, seed), label);
 
     /// <summary>Evaluates <paramref name="policy"/> on <paramref name="episodes"/> episodes.</summary>
     public static EvaluationResult Run(LocomotionConfig config, BatchPolicy policy, string condition, int episodes,

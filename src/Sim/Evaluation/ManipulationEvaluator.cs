@@ -20,14 +20,10 @@ public sealed record ManipulationResult(string Condition, int Episodes, double S
 /// <summary>Runs a policy on an arm task under each of <see cref="EvaluationConditions"/> and reports success rate and final errors.</summary>
 public static class ManipulationEvaluator
 {
-    /// <summary>The task <paramref name="c"/> under <paramref name="condition"/> (one of <see cref="EvaluationConditions.All"/>).</summary>
-    public static ManipulationConfig Under(string condition, ManipulationConfig c)
-        => c with { Randomization = EvaluationConditions.Randomization(condition, c.Randomization, c.PhysicsDt) };
-
     /// <summary>Evaluates <paramref name="policy"/> under every condition of <see cref="EvaluationConditions.All"/>, in that order.</summary>
     public static IReadOnlyList<ManipulationResult> RunAll(ManipulationConfig config, BatchPolicy policy, int episodes,
         int envs = 16, int threads = 1, ulong seed = 0, Func<string, string>? label = null)
-        => EvaluationConditions.ForEach((k, name) => Run(Under(k, config), policy, name, episodes, envs, threads, seed), label);
+        => EvaluationConditions.RunAll(config, (c, name) => Run(c, policy, name, episodes, envs, threads, seed), label);
 
     /// <summary>Evaluates <paramref name="policy"/> on <paramref name="episodes"/> episodes.</summary>
     public static ManipulationResult Run(ManipulationConfig config, BatchPolicy policy, string condition, int episodes,

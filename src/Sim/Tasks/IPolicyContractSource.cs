@@ -45,7 +45,7 @@ internal static class PolicyContracts
     public static PolicyContract Manipulation(ManipulationTask task)
     {
         var c = task.Config;
-        return Contract(task, c.Kind == ManipulationKind.Reach
+        return Contract(task, c.Kind == TaskKind.Reach
             ? new[]
             {
                 new CommandRange("target_x", "m", c.TargetMin[0], c.TargetMax[0]),

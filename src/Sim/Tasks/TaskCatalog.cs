@@ -19,8 +19,14 @@ public static class TaskCatalog
         throw new UserError($"no task file '{nameOrPath}' and no task of that name; known tasks: {string.Join(", ", Names())}");
     }
 
-    /// <summary>The <c>kind</c> of a task file: locomotion, reach or push.</summary>
-    public static string Kind(string file) => TomlSection.Parse(File.ReadAllText(file), file).String("kind");
+    /// <summary>The <c>kind</c> of a task file.</summary>
+    /// <exception cref="UserError">The file's kind is not one of locomotion, reach, push.</exception>
+    public static TaskKind Kind(string file)
+    {
+        var toml = TomlSection.Parse(File.ReadAllText(file), file);
+        var name = toml.String("kind");
+        return TaskKinds.TryParse(name) ?? throw toml.Error("kind", $"'{name}' is not one of {string.Join(", ", TaskKinds.All.Select(k => k.Name()))}");
+    }
 
     /// <summary>Builds the task a file describes, whatever its kind, with <paramref name="overrides"/> (<c>dotted.key=value</c>) applied over the file.</summary>
     public static Envs.IMjTask Load(string nameOrPath, IReadOnlyList<string>? overrides = null)
@@ -33,9 +39,8 @@ public static class TaskCatalog
         var file = Resolve(nameOrPath);
         return Kind(file) switch
         {
-            "locomotion" => Locomotion.LocomotionTask.Load(file, overrides),
-            "reach" or "push" => Manipulation.ManipulationTask.Load(file, overrides),
-            var k => throw new UserError($"{file}: kind: '{k}' is not one of locomotion, reach, push"),
+            TaskKind.Locomotion => Locomotion.LocomotionTask.Load(file, overrides),
+            _ => Manipulation.ManipulationTask.Load(file, overrides),
         };
     }
 
@@ -44,7 +49,7 @@ public static class TaskCatalog
     /// the robot, its task file holds what the URDF lacks (actuator gains, control period, IMU and base links).
     /// </summary>
     /// <exception cref="UserError">The URDF does not exist, or no task file or more than one uses it; the message says which and what to do.</exception>
-    public static string ForRobot(string urdfPath, string kind)
+    public static string ForRobot(string urdfPath, TaskKind kind)
     {
         // Relative to the working directory, else to the repository root.
         var urdf = File.Exists(urdfPath) ? Path.GetFullPath(urdfPath)
@@ -55,14 +60,14 @@ public static class TaskCatalog
         {
             var file = Path.Combine(Home, ConfigDir, name + ".toml");
             var toml = TomlSection.Parse(File.ReadAllText(file), file);
-            if (toml.String("kind", "") != kind || toml.Section("robot")?.String("urdf", "") is not { Length: > 0 } rel) continue;
+            if (toml.String("kind", "") != kind.Name() || toml.Section("robot")?.String("urdf", "") is not { Length: > 0 } rel) continue;
             if (Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, rel)) == urdf) matches.Add(file);
         }
         return matches.Count switch
         {
             1 => matches[0],
-            0 => throw new UserError($"--robot {urdfPath}: no {kind} task file in {ConfigDir} uses this URDF; copy one (docs/bringing-your-own-robot.md) and pass it with --task"),
-            _ => throw new UserError($"--robot {urdfPath}: {matches.Count} {kind} task files use this URDF ({string.Join(", ", matches.Select(Path.GetFileNameWithoutExtension))}); pick one with --task"),
+            0 => throw new UserError($"--robot {urdfPath}: no {kind.Name()} task file in {ConfigDir} uses this URDF; copy one (docs/bringing-your-own-robot.md) and pass it with --task"),
+            _ => throw new UserError($"--robot {urdfPath}: {matches.Count} {kind.Name()} task files use this URDF ({string.Join(", ", matches.Select(Path.GetFileNameWithoutExtension))}); pick one with --task"),
         };
     }
 

@@ -87,14 +87,14 @@ internal static class TaskFileParts
     /// The scales of <paramref name="rewards"/> (every key but <paramref name="settings"/>), in file order: the
     /// order the task computes and reports its terms in. A name not in <paramref name="table"/>, or one of another kind, is an error.
     /// </summary>
-    public static Dictionary<string, double> RewardScales<T>(TomlSection rewards, IReadOnlyList<RewardTermDef<T>> table, string kind, IReadOnlyCollection<string> settings)
+    public static Dictionary<string, double> RewardScales<T>(TomlSection rewards, IReadOnlyList<RewardTermDef<T>> table, TaskKind kind, IReadOnlyCollection<string> settings)
     {
         var scales = new Dictionary<string, double>();
         foreach (var key in rewards.Keys.Where(k => !settings.Contains(k)).ToList())
         {
             var term = table.FirstOrDefault(t => t.Name == key)
                 ?? throw rewards.Error(key, $"unknown reward term; known terms: {string.Join(", ", table.Where(t => t.Only is null || t.Only == kind).Select(t => t.Name))}");
-            if (term.Only is { } only && only != kind) throw rewards.Error(key, $"does not apply to a {kind} task (only to {only})");
+            if (term.Only is { } only && only != kind) throw rewards.Error(key, $"does not apply to a {kind.Name()} task (only to {only.Name()})");
             scales[key] = rewards.Double(key, null, 0, 1e4);
         }
         return scales;
@@ -104,7 +104,7 @@ internal static class TaskFileParts
     /// <c>[observations]</c>: the policy and critic lists (terms of <paramref name="table"/> for <paramref name="kind"/>;
     /// no privileged term in the policy's), scales, noise (policy terms only) and clip.
     /// </summary>
-    public static ObservationSettings Observations<T>(TomlSection obs, IReadOnlyList<ObservationTermDef<T>> table, string kind)
+    public static ObservationSettings Observations<T>(TomlSection obs, IReadOnlyList<ObservationTermDef<T>> table, TaskKind kind)
     {
         var policy = obs.Strings("policy");
         var critic = obs.Strings("critic");
@@ -113,7 +113,7 @@ internal static class TaskFileParts
         {
             var term = table.FirstOrDefault(t => t.Name == name)
                 ?? throw obs.Error(group, $"unknown term '{name}'; known: {string.Join(", ", known.Where(t => privilegedAllowed || !t.Privileged).Select(t => t.Name))}");
-            if (term.Only is { } only && only != kind) throw obs.Error(group, $"'{name}' belongs to a {only} task, not {kind}");
+            if (term.Only is { } only && only != kind) throw obs.Error(group, $"'{name}' belongs to a {only.Name()} task, not {kind.Name()}");
             if (term.Privileged && !privilegedAllowed) throw obs.Error(group, $"'{name}' is privileged (a real robot cannot measure it); put it in the critic group");
         }
         foreach (var t in policy) Check(ObservationGroup.Policy, t, false);

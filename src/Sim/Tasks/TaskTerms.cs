@@ -23,7 +23,7 @@ public sealed record RewardTermDef<TTask>(string Name, string Doc, RewardFunctio
     public bool AfterClip { get; init; }
 
     /// <summary>The task-file kind (e.g. <c>push</c>) the term belongs to; null: every kind of its table.</summary>
-    public string? Only { get; init; }
+    public TaskKind? Only { get; init; }
 
     /// <summary>+1 for Reward* terms, −1 for Cost* terms.</summary>
     public double Sign => Name.StartsWith("Cost", StringComparison.Ordinal) ? -1 : 1;
@@ -40,7 +40,7 @@ public sealed record ObservationTermDef<TTask>(string Name, string Doc, Func<TTa
     public bool Privileged { get; init; }
 
     /// <summary>The task-file kind (e.g. <c>push</c>) the term belongs to; null: every kind of its table.</summary>
-    public string? Only { get; init; }
+    public TaskKind? Only { get; init; }
 }
 
 /// <summary>A task file's <c>[observations]</c>: the groups' term lists in order, scales, noise and clip.</summary>

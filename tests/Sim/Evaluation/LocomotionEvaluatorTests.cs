@@ -11,7 +11,7 @@ public class LocomotionEvaluatorTests
     public void Held_out_widens_every_range_and_adds_20_ms_of_latency()
     {
         var c = LocomotionConfig.Load(LocomotionTaskTests.TaskFile);
-        var h = LocomotionEvaluator.Under(EvaluationConditions.HeldOut, c).Randomization;
+        var h = EvaluationConditions.Under(EvaluationCondition.HeldOut, c).Randomization;
         // =U(0.4, 1.25): centre 0.825, half-width 0.425 × 1.5 = 0.6375 → [0.1875, 1.4625]
         Assert.Equal(0.1875, h.Friction!.Low, 10);
         Assert.Equal(1.4625, h.Friction.High, 10);
@@ -79,7 +79,7 @@ public class ManipulationEvaluatorTests
     public void Held_out_arm_gets_20_ms_more_latency_and_wider_ranges()
     {
         var c = Robotics.Sim.Tasks.Manipulation.ManipulationConfig.Load(ManipulationTaskTests.Reach);
-        var h = ManipulationEvaluator.Under(EvaluationConditions.HeldOut, c).Randomization;
+        var h = EvaluationConditions.Under(EvaluationCondition.HeldOut, c).Randomization;
         Assert.Equal(10, h.ActionLatency!.Low);     // =U(0, 5) + 10 physics steps (20 ms at 2 ms)
         Assert.Equal(15, h.ActionLatency.High);
         Assert.Equal(0.85, h.LinkMass!.Low, 10);    // *U(0.9, 1.1) widened 1.5× about 1.0

@@ -216,7 +216,7 @@ public class ThirdPartyUrdfTests : IDisposable
         // What `robotics eval --task qd_velocity.toml --policy zero` runs.
         var config = LocomotionConfig.Load(taskFile);
         var results = LocomotionEvaluator.RunAll(config, (_, a) => a.Clear(), episodes: 2, envs: 2, threads: 1, seed: 3);
-        Assert.Equal(EvaluationConditions.All, results.Select(r => r.Condition));
+        Assert.Equal(EvaluationConditions.All.Select(k => k.Name()), results.Select(r => r.Condition));
         foreach (var r in results)
         {
             Assert.True(r.Falls == 0, $"{r.Condition}: {r.DescribeFalls()}");

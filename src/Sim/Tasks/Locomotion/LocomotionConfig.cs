@@ -21,7 +21,7 @@ public static class LocomotionTerms
 /// only its URDF and such a file. Sizes derived from the robot (joint count, observation widths) are
 /// computed, not stored.
 /// </summary>
-public sealed record LocomotionConfig
+public sealed record LocomotionConfig : IRandomizedConfig<LocomotionConfig>
 {
     /// <summary>Task name.</summary>
     public required string Name { get; init; }
@@ -94,11 +94,14 @@ public sealed record LocomotionConfig
     /// <summary>Domain randomization.</summary>
     public RandomizationConfig Randomization { get; init; } = new();
 
+    /// <inheritdoc/>
+    public LocomotionConfig WithRandomization(RandomizationConfig randomization) => this with { Randomization = randomization };
+
     /// <summary>Episode length in policy steps (derived).</summary>
     public int MaxEpisodeSteps => (int)Math.Round(EpisodeSeconds / (PhysicsDt * Decimation));
 
     /// <summary>The task-file kind.</summary>
-    public const string Kind = "locomotion";
+    public const TaskKind Kind = TaskKind.Locomotion;
 
     /// <summary>Reads and validates a task file of kind "locomotion".</summary>
     /// <exception cref="UserError">Anything wrong, with the file and field named.</exception>
@@ -111,7 +114,7 @@ public sealed record LocomotionConfig
         var root = TomlSection.Parse(File.ReadAllText(file), file, overrides);
         var name = root.String("name");
         var kind = root.String("kind");
-        if (kind != Kind) throw root.Error("kind", $"'{kind}' is not '{Kind}'");
+        if (kind != Kind.Name()) throw root.Error("kind", $"'{kind}' is not '{Kind.Name()}'");
 
         // [robot]: the URDF, relative to the task file, and which links play which part.
         var robot = root.RequiredSection("robot");

@@ -153,7 +153,7 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>
         int n = robot.Actuated.Count;
         return new PdTaskSettings
         {
-            Name = c.Name, Kind = LocomotionConfig.Kind, PhysicsDt = c.PhysicsDt, Decimation = c.Decimation, MaxEpisodeSteps = c.MaxEpisodeSteps,
+            Name = c.Name, Kind = LocomotionConfig.Kind.Name(), PhysicsDt = c.PhysicsDt, Decimation = c.Decimation, MaxEpisodeSteps = c.MaxEpisodeSteps,
             DefaultJointPos = c.DefaultJointPos, ResetJointNoise = c.ResetJointNoise,
             Kp = Enumerable.Repeat(c.Kp, n).ToArray(), Kd = Enumerable.Repeat(c.Kd, n).ToArray(),
             OnlyPositiveRewards = c.OnlyPositiveRewards, Randomization = c.Randomization, RewardScales = c.RewardScales, Observations = c.Observations,

@@ -3,26 +3,17 @@ using Robotics.Sim.Randomization;
 
 namespace Robotics.Sim.Tasks.Manipulation;
 
-/// <summary>What the arm has to do.</summary>
-public enum ManipulationKind
-{
-    /// <summary>Bring the end effector to a target position and orientation.</summary>
-    Reach,
-    /// <summary>Push the cube to a target on the table.</summary>
-    Push,
-}
-
 /// <summary>
 /// An arm task (reach or push) read from a TOML task file: the arm's URDF on the table scene, PD joint
 /// control with gravity compensation, target sampling, success thresholds, rewards, observation groups
 /// and randomization. Validated on load; errors name the file, the field and what is allowed.
 /// </summary>
-public sealed record ManipulationConfig
+public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
 {
     /// <summary>Task name.</summary>
     public required string Name { get; init; }
     /// <summary>Reach or push.</summary>
-    public required ManipulationKind Kind { get; init; }
+    public required TaskKind Kind { get; init; }
     /// <summary>The arm's URDF (absolute path).</summary>
     public required string Urdf { get; init; }
     /// <summary>The link at the tool centre point.</summary>
@@ -89,6 +80,9 @@ public sealed record ManipulationConfig
     /// <summary>Domain randomization (friction applies to the table and the cube).</summary>
     public RandomizationConfig Randomization { get; init; } = new();
 
+    /// <inheritdoc/>
+    public ManipulationConfig WithRandomization(RandomizationConfig randomization) => this with { Randomization = randomization };
+
     /// <summary>Episode length in policy steps (derived).</summary>
     public int MaxEpisodeSteps => (int)Math.Round(EpisodeSeconds / (PhysicsDt * Decimation));
 
@@ -102,12 +96,8 @@ public sealed record ManipulationConfig
         if (!File.Exists(file)) throw new UserError($"task file not found: {file}");
         var root = TomlSection.Parse(File.ReadAllText(file), file, overrides);
         var name = root.String("name");
-        var kind = root.String("kind") switch
-        {
-            "reach" => ManipulationKind.Reach,
-            "push" => ManipulationKind.Push,
-            var k => throw root.Error("kind", $"'{k}' is not 'reach' or 'push'"),
-        };
+        var kind = TaskKinds.TryParse(root.String("kind")) is { } parsed and (TaskKind.Reach or TaskKind.Push)
+            ? parsed : throw root.Error("kind", $"'{root.String("kind")}' is not 'reach' or 'push'");
 
         var robot = root.RequiredSection("robot");
         var urdf = TaskFileParts.Urdf(robot);
@@ -143,7 +133,7 @@ public sealed record ManipulationConfig
         control.EnsureAllRead();
 
         var target = root.RequiredSection("target");
-        if (kind == ManipulationKind.Reach)
+        if (kind == TaskKind.Reach)
         {
             var lo = Vector(target, "position_min", 3, null, -5, 5);
             var hi = Vector(target, "position_max", 3, null, -5, 5);
@@ -183,8 +173,7 @@ public sealed record ManipulationConfig
         }
 
         var rewards = root.RequiredSection("rewards");
-        var kindName = ManipulationTask.KindName(kind);
-        if (kind == ManipulationKind.Push)
+        if (kind == TaskKind.Push)
             config = config with
             {
                 EeToCubeStd = rewards.Double("ee_to_cube_std", 0.1, 0.01, 2, "m"),
@@ -192,9 +181,9 @@ public sealed record ManipulationConfig
             };
         config = config with
         {
-            RewardScales = TaskFileParts.RewardScales(rewards, ManipulationTask.RewardTable, kindName,
-                kind == ManipulationKind.Push ? new[] { "ee_to_cube_std", "cube_to_target_std" } : Array.Empty<string>()),
-            Observations = TaskFileParts.Observations(root.RequiredSection("observations"), ManipulationTask.ObservationTable, kindName),
+            RewardScales = TaskFileParts.RewardScales(rewards, ManipulationTask.RewardTable, kind,
+                kind == TaskKind.Push ? new[] { "ee_to_cube_std", "cube_to_target_std" } : Array.Empty<string>()),
+            Observations = TaskFileParts.Observations(root.RequiredSection("observations"), ManipulationTask.ObservationTable, kind),
         };
 
         if (root.Section("randomization") is { } dr)

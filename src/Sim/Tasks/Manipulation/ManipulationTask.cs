@@ -18,7 +18,7 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
 {
     private const double TableTop = 0.4;   // m, from scene_table.xml
     private const double CubeHalf = 0.025; // m
-    private const string Reach = "reach", Push = "push";   // task-file kinds
+    private const TaskKind Reach = TaskKind.Reach, Push = TaskKind.Push;
 
     /// <summary>The reward terms of the arm tasks; the task file's <c>[rewards]</c> scales select and order them.</summary>
     internal static readonly RewardTermDef<ManipulationTask>[] RewardTable =
@@ -121,13 +121,10 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
 
     private static PdTaskSettings CoreSettings(ManipulationConfig c) => new()
     {
-        Name = c.Name, Kind = KindName(c.Kind), PhysicsDt = c.PhysicsDt, Decimation = c.Decimation, MaxEpisodeSteps = c.MaxEpisodeSteps,
+        Name = c.Name, Kind = c.Kind.Name(), PhysicsDt = c.PhysicsDt, Decimation = c.Decimation, MaxEpisodeSteps = c.MaxEpisodeSteps,
         DefaultJointPos = c.DefaultJointPos, ResetJointNoise = c.ResetJointNoise, Kp = c.Kp, Kd = c.Kd,
         GravityCompensation = c.GravityCompensation, Randomization = c.Randomization, RewardScales = c.RewardScales, Observations = c.Observations,
     };
-
-    /// <summary>The task-file kind of <paramref name="kind"/>: <c>reach</c> or <c>push</c>.</summary>
-    internal static string KindName(ManipulationKind kind) => kind == ManipulationKind.Reach ? Reach : Push;
 
     /// <summary>Loads a task file and builds the task.</summary>
     public static ManipulationTask Load(string path, IReadOnlyList<string>? overrides = null) => new(ManipulationConfig.Load(path, overrides));
@@ -204,7 +201,7 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
     protected override void ResetTask(int env, MjData data, ref Rng rng)
     {
         var qpos = data.Qpos;
-        if (_c.Kind == ManipulationKind.Reach)
+        if (_c.Kind == TaskKind.Reach)
         {
             // Parked cube out of the way; a target pose in the box, the tool yawed about the vertical.
             qpos[_cubeQpos] = 0.8; qpos[_cubeQpos + 1] = 0.45; qpos[_cubeQpos + 2] = TableTop + CubeHalf;
@@ -252,7 +249,7 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
         }
         LastAction(env).CopyTo(frame.LastAction);
 
-        if (_c.Kind == ManipulationKind.Reach)
+        if (_c.Kind == TaskKind.Reach)
         {
             _distance[env] = Distance3(ee, goal);
             RotationError(_goalRot.AsSpan(9 * env, 9), data.Xmat.Slice(9 * _eeBody, 9), _orientationError.AsSpan(3 * env, 3));
@@ -307,5 +304,5 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
 
     /// <summary>Push: the cube fell off the table. Reach: never (episodes end at the time limit).</summary>
     public override bool IsTerminated(int env, MjData data) =>
-        _c.Kind == ManipulationKind.Push && data.Qpos[_cubeQpos + 2] < TableTop - 0.1;
+        _c.Kind == TaskKind.Push && data.Qpos[_cubeQpos + 2] < TableTop - 0.1;
 }
