@@ -82,7 +82,7 @@ internal static class BenchCommand
         Robotics.Training.Runner.TrainBenchmarkResult r;
         try
         {
-            var device = Robotics.Training.Devices.TorchRuntime.Initialize(deviceName);
+            var device = Robotics.Training.Devices.TorchRuntime.Initialize(Robotics.Training.SnakeCaseEnum.Parse<Robotics.Training.Devices.ComputeDevice>(deviceName, "--device"));
             var legged = Robotics.Sim.Tasks.Locomotion.LocomotionTask.Load(Robotics.Sim.Tasks.TaskCatalog.Resolve(task));
             r = Robotics.Training.Runner.TrainBenchmark.Run(legged, envs, threads, iterations, device);
         }
@@ -124,13 +124,13 @@ internal static class BenchCommand
             var deviceName = r.GetValue(device)!;
             var options = new Robotics.Training.Runner.TrainOptions
             {
-                Task = r.GetValue(task)!, Envs = r.GetValue(envs), Threads = r.GetValue(threads), Device = deviceName, Seed = r.GetValue(seed),
+                Task = r.GetValue(task)!, Envs = r.GetValue(envs), Threads = r.GetValue(threads), Device = Robotics.Training.SnakeCaseEnum.Parse<Robotics.Training.Devices.ComputeDevice>(deviceName, "--device"), Seed = r.GetValue(seed),
                 Iterations = 100_000, CheckpointEvery = 100, RunsDirectory = Path.Combine(Robotics.Sim.Tasks.TaskCatalog.Home, "runs"),
             };
             int printEvery = Math.Max(1, r.GetValue(every));
             try
             {
-                var d = Robotics.Training.Devices.TorchRuntime.Initialize(deviceName);
+                var d = Robotics.Training.Devices.TorchRuntime.Initialize(options.Device);
                 AnsiConsole.MarkupLineInterpolated($"[bold]{options.Task}[/] PPO: envs={options.Envs} threads={options.Threads} cores={Environment.ProcessorCount} device={deviceName} seed={options.Seed}");
                 var result = Robotics.Training.Runner.LearnBenchmark.Run(options, d, r.GetValue(fraction), r.GetValue(minutes) * 60, progress: (s, f, t) =>
                 {

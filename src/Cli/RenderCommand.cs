@@ -65,7 +65,7 @@ internal static class RenderCommand
                 return Run(r.GetValue(task) ?? "go1_velocity", reference, policyDim: null, r.GetValue(policy)!, settings);
             }
 
-            Robotics.Training.Devices.TorchRuntime.Initialize("cpu");
+            Robotics.Training.Devices.TorchRuntime.Initialize(Robotics.Training.Devices.ComputeDevice.Cpu);
             Robotics.Training.Runner.CheckpointPolicy trained;
             try { trained = Robotics.Training.Runner.CheckpointPolicy.Load(cp); }
             catch (InvalidDataException e) { return Fail(e.Message); }

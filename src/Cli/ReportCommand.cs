@@ -8,6 +8,7 @@ using Robotics.Sim.Rendering;
 using Robotics.Sim.Tasks;
 using Robotics.Sim.Tasks.Locomotion;
 using Robotics.Sim.Tasks.Manipulation;
+using Robotics.Training;
 using Robotics.Training.Runner;
 using Spectre.Console;
 
@@ -41,18 +42,9 @@ internal static class ReportCommand
         {
             var onnxPath = r.GetValue(policy)!;
             var dir = r.GetValue(output) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(onnxPath))!, Path.GetFileNameWithoutExtension(onnxPath));
-            try
-            {
-                if (r.GetValue(seeds) < 1) throw new ArgumentException($"--seeds {r.GetValue(seeds)}: must be ≥ 1");
-                return Write(onnxPath, r.GetValue(run)!, dir, r.GetValue(episodes), r.GetValue(seeds), r.GetValue(envs), r.GetValue(threads),
-                    r.GetValue(hardware) ?? ThisMachine(), r.GetValue(trainCommand), r.GetValue(command), r.GetValue(seconds));
-            }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or JsonException or TaskFileException
-                or Robotics.Deploy.Contract.PolicyContractException or Robotics.Sim.Robots.UrdfException or Robotics.Sim.MuJoCo.MjException)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-                return 2;
-            }
+            if (r.GetValue(seeds) < 1) throw new UserError($"--seeds {r.GetValue(seeds)}: must be ≥ 1");
+            return Write(onnxPath, r.GetValue(run)!, dir, r.GetValue(episodes), r.GetValue(seeds), r.GetValue(envs), r.GetValue(threads),
+                r.GetValue(hardware) ?? ThisMachine(), r.GetValue(trainCommand), r.GetValue(command), r.GetValue(seconds));
         });
         return report;
     }
@@ -84,9 +76,9 @@ internal static class ReportCommand
         // The run: its options and its per-iteration record.
         var options = TrainingRun.ReadOptions(runDir);
         var csv = Path.Combine(runDir, "progress.csv");
-        if (!File.Exists(csv)) throw new FileNotFoundException($"{csv}: the run has no progress.csv");
+        if (!File.Exists(csv)) throw new UserError($"{csv}: the run has no progress.csv");
         var lines = File.ReadAllLines(csv);
-        if (lines.Length < 2) throw new InvalidDataException($"{csv}: no iterations recorded");
+        if (lines.Length < 2) throw new UserError($"{csv}: no iterations recorded");
         var rows = lines.Skip(1).Select(l => Robotics.Training.Runner.OnPolicyRunner.ParseCsvRow(lines[0], l)).ToList();
         double wall = rows.Sum(x => x.CollectSeconds + x.LearnSeconds);
         Directory.CreateDirectory(outDir);
@@ -105,7 +97,7 @@ internal static class ReportCommand
         md.AppendLine("```").AppendLine(trainCommand ?? RebuiltCommand(options)).AppendLine("```").AppendLine();
         md.AppendLine("| | |").AppendLine("|---|---|");
         md.AppendLine(inv, $"| algorithm | {options.Algorithm}, seed {options.Seed} |");
-        md.AppendLine(inv, $"| environments × steps | {options.Envs} × {options.StepsPerEnv} per iteration, {options.Threads} simulation threads, device {options.Device} |");
+        md.AppendLine(inv, $"| environments × steps | {options.Envs} × {options.StepsPerEnv} per iteration, {options.Threads} simulation threads, device {SnakeCaseEnum.Name(options.Device)} |");
         md.AppendLine(inv, $"| iterations | {rows.Count} (of {options.Iterations} asked{(rows.Count < options.Iterations ? "; stopped early: its wall-clock budget, or by hand" : "")}) |");
         md.AppendLine(inv, $"| environment steps | {rows[^1].TotalSteps:N0} |");
         md.AppendLine(inv, $"| wall-clock (collect + learn) | {wall / 60:0.0} min ({rows.Sum(x => x.LearnSeconds) / wall:P0} learning) |");
@@ -217,7 +209,7 @@ internal static class ReportCommand
 
     // The training command as the run's configuration records it.
     private static string RebuiltCommand(TrainOptions o) =>
-        $"robotics train --task {o.Task} --algo {o.Algorithm} --envs {o.Envs} --threads {o.Threads} --device {o.Device} --seed {o.Seed} " +
+        $"robotics train --task {o.Task} --algo {o.Algorithm} --envs {o.Envs} --threads {o.Threads} --device {SnakeCaseEnum.Name(o.Device)} --seed {o.Seed} " +
         $"--iterations {o.Iterations} --steps {o.StepsPerEnv} --hidden {string.Join(",", o.Network.Hidden)} --checkpoint-every {o.CheckpointEvery}" +
         (o.InitFrom is { } init ? $" --init-from {Path.GetRelativePath(TaskCatalog.Home, init)}" : "") +
         string.Concat(o.TaskOverrides.Select(s => $" --set '{s}'")) + string.Concat(o.AlgorithmSettings.Select(s => $" --set '{TrainOptions.AlgorithmPrefix}{s}'"));
