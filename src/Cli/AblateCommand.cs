@@ -1,7 +1,9 @@
 using System.CommandLine;
 using Robotics.Sim.Envs;
 using Robotics.Sim.Tasks;
+using Robotics.Training;
 using Robotics.Training.Devices;
+using Robotics.Training.Models;
 using Robotics.Training.Runner;
 using Spectre.Console;
 
@@ -9,7 +11,8 @@ namespace Robotics.Cli;
 
 /// <summary>
 /// <c>robotics ablate --task T[,T…] [--seeds S] [--iterations I] [--envs N] [--steps T] [--variants PPO,PPO-M,…]</c>:
-/// the "implementation matters" table (Engstrom et al. 2020, Table 1) and learning curves.
+/// the "implementation matters" table (Engstrom et al. 2020, Table 1) and learning curves. Option defaults are
+/// <see cref="AblationOptions"/>'s; the device's is training's (<see cref="TrainOptions.Defaults"/>).
 /// </summary>
 internal static class AblateCommand
 {
@@ -24,7 +27,11 @@ internal static class AblateCommand
         var threads = new Option<int>("--threads") { Description = "simulation threads", DefaultValueFactory = _ => defaults.Threads };
         var hidden = new Option<string>("--hidden") { Description = "hidden layer widths, comma-separated", DefaultValueFactory = _ => string.Join(",", defaults.Hidden) };
         var variants = new Option<string?>("--variants") { Description = $"variants to run, comma-separated (default all: {string.Join(", ", AblationVariants.All.Select(v => v.Name))})" };
-        var device = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu" };
+        var device = new Option<string>("--device")
+        {
+            Description = string.Join(" or ", SnakeCaseEnum.Names<ComputeDevice>()),
+            DefaultValueFactory = _ => SnakeCaseEnum.Name(TrainOptions.Defaults.Device),
+        };
         var ablate = new Command("ablate", "Train each algorithm variant × seed on the task(s) with one step budget; print and plot final returns with 95% confidence intervals.")
         {
             task, seeds, iterations, envs, steps, threads, hidden, variants, device,
@@ -36,33 +43,21 @@ internal static class AblateCommand
 
     private static int Run(string tasks, int seeds, int iterations, int envs, int steps, int threads, string hidden, string? variantNames, string deviceName)
     {
-        AblationOptions options;
-        IReadOnlyList<AblationVariant> variants;
-        TorchSharp.torch.Device device;
-        try
+        var options = new AblationOptions
         {
-            if (!hidden.Split(',').All(h => int.TryParse(h, out _))) throw new ArgumentException($"--hidden {hidden}: comma-separated integers");
-            options = new AblationOptions
-            {
-                Tasks = tasks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                Seeds = seeds, Iterations = iterations, Envs = envs, StepsPerEnv = steps, Threads = threads,
-                Hidden = hidden.Split(',').Select(int.Parse).ToArray(),
-                Variants = variantNames?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            }.Validate();
-            variants = AblationVariants.Select(options.Variants);
-            if (deviceName is not ("cpu" or "cuda")) throw new ArgumentException($"--device {deviceName}: cpu or cuda");
-            device = TorchRuntime.Initialize(deviceName);
-            // Load each task once up front, so that a bad name fails now rather than after hours of training.
-            foreach (var t in options.Tasks)
-                if (TaskCatalog.Load(t) is IDisposable loaded) loaded.Dispose();
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or UserError)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return 2;
-        }
+            Tasks = tasks.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            Seeds = seeds, Iterations = iterations, Envs = envs, StepsPerEnv = steps, Threads = threads,
+            Hidden = NetworkConfig.ParseHidden(hidden),
+            Variants = variantNames?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        }.Validate();
+        var variants = AblationVariants.Select(options.Variants);
+        var computeDevice = SnakeCaseEnum.Parse<ComputeDevice>(deviceName, "--device");
+        var device = TorchRuntime.Initialize(computeDevice);
+        // Load each task once up front, so that a bad name fails now rather than after hours of training.
+        foreach (var t in options.Tasks)
+            if (TaskCatalog.Load(t) is IDisposable loaded) loaded.Dispose();
 
-        AnsiConsole.MarkupLineInterpolated($"[bold]ablate[/] {string.Join(", ", options.Tasks)}: {string.Join(", ", variants.Select(v => v.Name))} × {options.Seeds} seeds, {options.StepBudget:N0} steps each ({options.Iterations} × {options.Envs} envs × {options.StepsPerEnv}), {deviceName}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]ablate[/] {string.Join(", ", options.Tasks)}: {string.Join(", ", variants.Select(v => v.Name))} × {options.Seeds} seeds, {options.StepBudget:N0} steps each ({options.Iterations} × {options.Envs} envs × {options.StepsPerEnv}), {SnakeCaseEnum.Name(computeDevice)}");
         foreach (var v in variants) AnsiConsole.MarkupLineInterpolated($"  [grey]{v.Name}: {v.Description}[/]");
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var report = Ablation.Run(options, variants,

@@ -42,7 +42,7 @@ internal static class BenchCommand
         var trainEnvs = new Option<int>("--envs") { Description = "number of environments", DefaultValueFactory = _ => 1024 };
         var trainThreads = new Option<int>("--threads") { Description = "simulation threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var trainIterations = new Option<int>("--iterations") { Description = "timed PPO iterations", DefaultValueFactory = _ => 3 };
-        var trainDevice = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => "cpu" };
+        var trainDevice = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => Robotics.Training.SnakeCaseEnum.Name(Robotics.Training.Runner.TrainOptions.Defaults.Device) };
         var train = new Command("train", "PPO's collection throughput (policy inference included) against raw physics, and the share of time spent learning.")
         {
             trainTask, trainEnvs, trainThreads, trainIterations, trainDevice,
@@ -72,7 +72,7 @@ internal static class BenchCommand
     private static int RunTrain(string task, int envs, int threads, int iterations, string deviceName)
     {
         Robotics.Training.Runner.TrainBenchmarkResult r;
-        var device = Robotics.Training.Devices.TorchRuntime.Initialize(deviceName);
+        var device = Robotics.Training.Devices.TorchRuntime.Initialize(Robotics.Training.SnakeCaseEnum.Parse<Robotics.Training.Devices.ComputeDevice>(deviceName, "--device"));
         var legged = Robotics.Sim.Tasks.Locomotion.LocomotionTask.Load(Robotics.Sim.Tasks.TaskCatalog.Resolve(task));
         r = Robotics.Training.Runner.TrainBenchmark.Run(legged, envs, threads, iterations, device);
         AnsiConsole.MarkupLineInterpolated($"[bold]{task}[/] PPO: envs={r.Envs} threads={r.Threads} cores={Environment.ProcessorCount} device={deviceName}, {r.Iterations} timed iterations");
@@ -108,11 +108,11 @@ internal static class BenchCommand
             var deviceName = r.GetValue(device)!;
             var options = new Robotics.Training.Runner.TrainOptions
             {
-                Task = r.GetValue(task)!, Envs = r.GetValue(envs), Threads = r.GetValue(threads), Device = deviceName, Seed = r.GetValue(seed),
+                Task = r.GetValue(task)!, Envs = r.GetValue(envs), Threads = r.GetValue(threads), Device = Robotics.Training.SnakeCaseEnum.Parse<Robotics.Training.Devices.ComputeDevice>(deviceName, "--device"), Seed = r.GetValue(seed),
                 Iterations = 100_000, CheckpointEvery = 100, RunsDirectory = Path.Combine(Robotics.Sim.Tasks.TaskCatalog.Home, "runs"),
             };
             int printEvery = Math.Max(1, r.GetValue(every));
-            var d = Robotics.Training.Devices.TorchRuntime.Initialize(deviceName);
+            var d = Robotics.Training.Devices.TorchRuntime.Initialize(options.Device);
             AnsiConsole.MarkupLineInterpolated($"[bold]{options.Task}[/] PPO: envs={options.Envs} threads={options.Threads} cores={Environment.ProcessorCount} device={deviceName} seed={options.Seed}");
             var result = Robotics.Training.Runner.LearnBenchmark.Run(options, d, r.GetValue(fraction), r.GetValue(minutes) * 60, progress: (s, f, t) =>
             {
@@ -194,9 +194,7 @@ internal static class BenchCommand
         config.Validate();
         var joints = Robotics.Deploy.Runtime.OnnxPolicy.ReadContract(policyPath).JointNames;
         using var ort = Robotics.Deploy.Runtime.OnnxPolicy.Load(policyPath, joints);
-        Robotics.Deploy.Runtime.SimdMlp floor;
-        try { floor = Robotics.Training.Export.OnnxWeights.ReadSimdMlp(policyPath); }
-        catch (InvalidDataException e) { throw new UserError(e.Message, e); }   // the weight reader's own type for a bad file
+        var floor = Robotics.Training.Export.OnnxWeights.ReadSimdMlp(policyPath);
         r = Robotics.Deploy.Runtime.InferenceBenchmark.Run(ort, floor, config);
         AnsiConsole.MarkupLineInterpolated($"[bold]{policyPath}[/]: batch 1, {config.Calls:N0} timed calls each in {config.Rounds} interleaved rounds after {config.WarmupCalls:N0} warm-up calls; cores={Environment.ProcessorCount}");
         AnsiConsole.MarkupLineInterpolated($"measuring thread: {r.Setup.Affinity}; {r.Setup.Scheduler}; SIMD floor uses {(Robotics.Deploy.Runtime.SimdMlp.Uses512Bit ? "Vector512" : "Vector256")}");

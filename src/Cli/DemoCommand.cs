@@ -116,7 +116,7 @@ internal static class DemoCommand
     private static int TrainSmallPolicy(string outDir)
     {
         AnsiConsole.Write(new Rule("[bold]0. Training a small policy from scratch: PPO on the cart-pole[/]").LeftJustified());
-        Robotics.Training.Devices.TorchRuntime.Initialize("cpu");
+        Robotics.Training.Devices.TorchRuntime.Initialize(Robotics.Training.Devices.ComputeDevice.Cpu);
         var options = new TrainOptions
         {
             Task = "cartpole_balance", Envs = 32, Threads = Math.Min(2, Environment.ProcessorCount), Iterations = 60, CheckpointEvery = 60, Seed = 3,

@@ -37,15 +37,10 @@ internal static class EvalCommand
                 return RunOnnx(r.GetValue(policy)!, r.GetResult(task) is { Implicit: false } ? r.GetValue(task) : null,
                     r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed), overrides);
             if (cp is null) return Run(r.GetValue(task)!, r.GetValue(policy)!, r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed), overrides);
-            Robotics.Training.Devices.TorchRuntime.Initialize("cpu");
-            Robotics.Training.Runner.CheckpointPolicy trained;
-            try { trained = Robotics.Training.Runner.CheckpointPolicy.Load(cp); }
-            catch (InvalidDataException e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return 2; }
-            using (trained)
-            {
-                var taskName = r.GetResult(task) is { Implicit: false } ? r.GetValue(task)! : trained.Task;
-                return Run(taskName, "checkpoint", r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed), overrides, trained.Act);
-            }
+            Robotics.Training.Devices.TorchRuntime.Initialize(Robotics.Training.Devices.ComputeDevice.Cpu);
+            using var trained = Robotics.Training.Runner.CheckpointPolicy.Load(cp);
+            var taskName = r.GetResult(task) is { Implicit: false } ? r.GetValue(task)! : trained.Task;
+            return Run(taskName, "checkpoint", r.GetValue(episodes), r.GetValue(envs), r.GetValue(threads), r.GetValue(csv), r.GetValue(seed), overrides, trained.Act);
         });
         return eval;
     }
@@ -53,27 +48,17 @@ internal static class EvalCommand
     // An exported policy, checked against its task's robot as the deploy node checks it, run once per environment.
     private static int RunOnnx(string path, string? taskName, int episodes, int envs, int threads, string? csv, ulong seed, IReadOnlyList<string> overrides)
     {
-        Robotics.Deploy.Runtime.OnnxPolicy onnx;
-        try { (onnx, taskName) = PolicyFiles.Open(path, taskName); }
-        catch (Exception e) when (e is ArgumentException or UserError)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return 2;
-        }
-        using (onnx) return Run(taskName, Path.GetFileName(path), episodes, envs, threads, csv, seed, overrides, Policies.Batch(onnx));
+        var (onnx, resolved) = PolicyFiles.Open(path, taskName);
+        using (onnx) return Run(resolved, Path.GetFileName(path), episodes, envs, threads, csv, seed, overrides, Policies.Batch(onnx));
     }
 
     private static int Run(string taskName, string policyName, int episodes, int envs, int threads, string? csv, ulong seed,
         IReadOnlyList<string> overrides, BatchPolicy? given = null)
     {
-        string file, kind;
         if (taskName.StartsWith("cartpole", StringComparison.Ordinal))
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] eval covers the locomotion and arm tasks; {taskName} has no evaluation report");
-            return 2;
-        }
-        try { file = TaskCatalog.Resolve(taskName); kind = TaskCatalog.Kind(file); }
-        catch (UserError e) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}"); return 2; }
+            throw new UserError($"eval covers the locomotion and arm tasks; {taskName} has no evaluation report");
+        string file = TaskCatalog.Resolve(taskName);
+        var kind = TaskCatalog.Kind(file);
         var rng = Rng.For(seed, "eval-policy");
         BatchPolicy? policy = given ?? policyName switch
         {
@@ -81,20 +66,12 @@ internal static class EvalCommand
             "random" => (_, a) => { for (int i = 0; i < a.Length; i++) a[i] = (float)rng.Uniform(-1, 1); },
             _ => null,
         };
-        if (policy is null) { AnsiConsole.MarkupLineInterpolated($"[red]error:[/] --policy '{policyName}': use zero or random, or --checkpoint"); return 2; }
-        if (episodes < 1 || envs < 1 || threads < 1) { AnsiConsole.MarkupLine("[red]error:[/] --episodes, --envs and --threads must be ≥ 1"); return 2; }
+        if (policy is null) throw new UserError($"--policy '{policyName}': use zero or random, or --checkpoint");
+        if (episodes < 1 || envs < 1 || threads < 1) throw new UserError("--episodes, --envs and --threads must be ≥ 1");
 
-        try
-        {
-            return kind == "locomotion"
-                ? Locomotion(LocomotionConfig.Load(file, overrides), policy, policyName, episodes, envs, threads, csv, seed)
-                : Manipulation(Robotics.Sim.Tasks.Manipulation.ManipulationConfig.Load(file, overrides), policy, policyName, episodes, envs, threads, seed);
-        }
-        catch (Exception e) when (e is UserError)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return 2;
-        }
+        return kind == TaskKind.Locomotion
+            ? Locomotion(LocomotionConfig.Load(file, overrides), policy, policyName, episodes, envs, threads, csv, seed)
+            : Manipulation(Robotics.Sim.Tasks.Manipulation.ManipulationConfig.Load(file, overrides), policy, policyName, episodes, envs, threads, seed);
     }
 
     private static int Manipulation(Robotics.Sim.Tasks.Manipulation.ManipulationConfig config, BatchPolicy policy, string policyName,

@@ -34,18 +34,10 @@ internal static class ExportCommand
         var inspect = new Command("inspect", "Print the policy contract of an exported policy after checking the file.") { file };
         inspect.SetAction(r =>
         {
-            try
-            {
-                var contract = OnnxPolicy.ReadContract(r.GetValue(file)!);
-                Summary(contract);
-                AnsiConsole.WriteLine(contract.ToJson());
-                return 0;
-            }
-            catch (UserError e)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-                return 2;
-            }
+            var contract = OnnxPolicy.ReadContract(r.GetValue(file)!);
+            Summary(contract);
+            AnsiConsole.WriteLine(contract.ToJson());
+            return 0;
         });
         return inspect;
     }
@@ -55,47 +47,40 @@ internal static class ExportCommand
 
     private static int Run(string runOrCheckpoint, string? output, string? commit)
     {
+        // The checkpoint and the run it belongs to: the run folder's name is the run id.
+        var dir = CheckpointPolicy.ResolveCheckpoint(runOrCheckpoint);
+        var runId = Path.GetFileName(Path.GetDirectoryName(dir))!;
+        TorchRuntime.Initialize(ComputeDevice.Cpu);
+        using var trained = CheckpointPolicy.Load(dir);
+
+        // The contract comes from the task the run trained on, with the settings it applied over the file: the
+        // observation layout and scales the network saw. Where those differ from the task file, eval and deploy
+        // refuse the policy against the plain task with the contract's own error.
+        var task = TaskCatalog.Load(trained.Task, trained.TaskOverrides);
         try
         {
-            // The checkpoint and the run it belongs to: the run folder's name is the run id.
-            var dir = CheckpointPolicy.ResolveCheckpoint(runOrCheckpoint);
-            var runId = Path.GetFileName(Path.GetDirectoryName(dir))!;
-            TorchRuntime.Initialize("cpu");
-            using var trained = CheckpointPolicy.Load(dir);
-
-            // The contract comes from the task the run trained on, with the settings it applied over the file: the
-            // observation layout and scales the network saw. Where those differ from the task file, eval and deploy
-            // refuse the policy against the plain task with the contract's own error.
-            var task = TaskCatalog.Load(trained.Task, trained.TaskOverrides);
-            try
+            if (task is not IPolicyContractSource source)
+                throw new UserError($"task '{trained.Task}' ({task.Name}) states no policy contract: only robot tasks (locomotion, reach, push) can be deployed");
+            var contract = source.PolicyContract() with
             {
-                if (task is not IPolicyContractSource source)
-                {
-                    AnsiConsole.MarkupLineInterpolated($"[red]error:[/] task '{trained.Task}' ({task.Name}) states no policy contract: only robot tasks (locomotion, reach, push) can be deployed");
-                    return 2;
-                }
-                var contract = source.PolicyContract() with
-                {
-                    Provenance = new Provenance { RunId = runId, SourceCommit = commit ?? trained.SourceCommit ?? GitHead() },
-                };
-                var path = Path.GetFullPath(output ?? Path.Combine(dir, "policy.onnx"));
-                OnnxExporter.Export(trained.Actor, contract, path);
+                Provenance = new Provenance { RunId = runId, SourceCommit = commit ?? trained.SourceCommit ?? GitHead() },
+            };
+            // A checkpoint from before its task file changed no longer fits the task's contract: say so here, with the file.
+            if (contract.ObservationDim != trained.PolicyDim || contract.JointCount != trained.ActionDim)
+                throw new UserError($"{dir}: the actor reads {trained.PolicyDim} observations and writes {trained.ActionDim} actions; task '{trained.Task}' " +
+                    $"now states {contract.ObservationDim} ({contract.PolicyGroup()}) and {contract.JointCount} joints");
+            var path = Path.GetFullPath(output ?? Path.Combine(dir, "policy.onnx"));
+            OnnxExporter.Export(trained.Actor, contract, path);
 
-                // Read back through the runtime's own checks, against the contract's own joints.
-                using var policy = OnnxPolicy.Load(path, contract.JointNames);
-                AnsiConsole.MarkupLineInterpolated($"wrote [bold]{path}[/] ({new FileInfo(path).Length:N0} bytes, opset {OnnxExporter.Opset}, IR {OnnxExporter.IrVersion})");
-                Summary(policy.Contract);
-                return 0;
-            }
-            finally
-            {
-                (task as IDisposable)?.Dispose();
-            }
+            // Read back through the runtime's own checks, against the contract's own joints.
+            using var policy = OnnxPolicy.Load(path, contract.JointNames);
+            AnsiConsole.MarkupLineInterpolated($"wrote [bold]{path}[/] ({new FileInfo(path).Length:N0} bytes, opset {OnnxExporter.Opset}, IR {OnnxExporter.IrVersion})");
+            Summary(policy.Contract);
+            return 0;
         }
-        catch (Exception e) when (e is InvalidDataException or UserError or ArgumentException)
+        finally
         {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return 2;
+            (task as IDisposable)?.Dispose();
         }
     }
 

@@ -64,11 +64,8 @@ internal static class RenderCommand
                 return Run(r.GetValue(task) ?? "go1_velocity", reference, policyDim: null, r.GetValue(policy)!, settings);
             }
 
-            Robotics.Training.Devices.TorchRuntime.Initialize("cpu");
-            Robotics.Training.Runner.CheckpointPolicy trained;
-            try { trained = Robotics.Training.Runner.CheckpointPolicy.Load(cp); }
-            catch (InvalidDataException e) { throw new UserError(e.Message, e); }   // the checkpoint loader's own type for a bad folder
-            using (trained)
+            Robotics.Training.Devices.TorchRuntime.Initialize(Robotics.Training.Devices.ComputeDevice.Cpu);
+            using (var trained = Robotics.Training.Runner.CheckpointPolicy.Load(cp))
                 return Run(r.GetValue(task) ?? trained.Task, trained.Act, trained.PolicyDim, $"checkpoint {cp}", settings);
         });
         return render;

@@ -8,6 +8,7 @@ using Robotics.Sim.Rendering;
 using Robotics.Sim.Tasks;
 using Robotics.Sim.Tasks.Locomotion;
 using Robotics.Sim.Tasks.Manipulation;
+using Robotics.Training;
 using Robotics.Training.Runner;
 using Spectre.Console;
 
@@ -41,23 +42,15 @@ internal static class ReportCommand
         {
             var onnxPath = r.GetValue(policy)!;
             var dir = r.GetValue(output) ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(onnxPath))!, Path.GetFileNameWithoutExtension(onnxPath));
-            try
-            {
-                if (r.GetValue(seeds) < 1) throw new ArgumentException($"--seeds {r.GetValue(seeds)}: must be ≥ 1");
-                return Write(onnxPath, r.GetValue(run)!, dir, r.GetValue(episodes), r.GetValue(seeds), r.GetValue(envs), r.GetValue(threads),
-                    r.GetValue(hardware) ?? ThisMachine(), r.GetValue(trainCommand), r.GetValue(command), r.GetValue(seconds));
-            }
-            catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or JsonException or UserError)
-            {
-                AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-                return 2;
-            }
+            if (r.GetValue(seeds) < 1) throw new UserError($"--seeds {r.GetValue(seeds)}: must be ≥ 1");
+            return Write(onnxPath, r.GetValue(run)!, dir, r.GetValue(episodes), r.GetValue(seeds), r.GetValue(envs), r.GetValue(threads),
+                r.GetValue(hardware) ?? ThisMachine(), r.GetValue(trainCommand), r.GetValue(command), r.GetValue(seconds));
         });
         return report;
     }
 
     // Results come in EvaluationConditions.All's order: the index of a condition's row.
-    private static int Condition(string name) => EvaluationConditions.All.ToList().IndexOf(name);
+    private static int Condition(EvaluationCondition condition) => EvaluationConditions.All.ToList().IndexOf(condition);
 
     // Several seeds' results as one: episode-weighted means, summed counts; per-term means are not pooled.
     private static EvaluationResult Pool(IReadOnlyList<EvaluationResult> r, string condition)
@@ -83,9 +76,9 @@ internal static class ReportCommand
         // The run: its options and its per-iteration record.
         var options = TrainingRun.ReadOptions(runDir);
         var csv = Path.Combine(runDir, "progress.csv");
-        if (!File.Exists(csv)) throw new FileNotFoundException($"{csv}: the run has no progress.csv");
+        if (!File.Exists(csv)) throw new UserError($"{csv}: the run has no progress.csv");
         var lines = File.ReadAllLines(csv);
-        if (lines.Length < 2) throw new InvalidDataException($"{csv}: no iterations recorded");
+        if (lines.Length < 2) throw new UserError($"{csv}: no iterations recorded");
         var rows = lines.Skip(1).Select(l => Robotics.Training.Runner.OnPolicyRunner.ParseCsvRow(lines[0], l)).ToList();
         double wall = rows.Sum(x => x.CollectSeconds + x.LearnSeconds);
         Directory.CreateDirectory(outDir);
@@ -104,7 +97,7 @@ internal static class ReportCommand
         md.AppendLine("```").AppendLine(trainCommand ?? RebuiltCommand(options)).AppendLine("```").AppendLine();
         md.AppendLine("| | |").AppendLine("|---|---|");
         md.AppendLine(inv, $"| algorithm | {options.Algorithm}, seed {options.Seed} |");
-        md.AppendLine(inv, $"| environments × steps | {options.Envs} × {options.StepsPerEnv} per iteration, {options.Threads} simulation threads, device {options.Device} |");
+        md.AppendLine(inv, $"| environments × steps | {options.Envs} × {options.StepsPerEnv} per iteration, {options.Threads} simulation threads, device {SnakeCaseEnum.Name(options.Device)} |");
         md.AppendLine(inv, $"| iterations | {rows.Count} (of {options.Iterations} asked{(rows.Count < options.Iterations ? "; stopped early: its wall-clock budget, or by hand" : "")}) |");
         md.AppendLine(inv, $"| environment steps | {rows[^1].TotalSteps:N0} |");
         md.AppendLine(inv, $"| wall-clock (collect + learn) | {wall / 60:0.0} min ({rows.Sum(x => x.LearnSeconds) / wall:P0} learning) |");
@@ -124,22 +117,22 @@ internal static class ReportCommand
         }
 
         // Evaluation: nominal dynamics, the training randomization, held-out (1.5× every range, +20 ms latency).
-        string kind = TaskCatalog.Kind(file);
+        var kind = TaskCatalog.Kind(file);
         md.AppendLine("## Evaluation of the exported file").AppendLine();
         md.AppendLine(inv, $"`robotics eval --policy {onnxPath} --episodes {episodes} --seed S`{(seeds > 1 ? $" for S = 0…{seeds - 1}" : "")}.")
-          .Append("Nominal: the robot's nominal dynamics, no randomization").Append(kind == "locomotion" ? " and no pushes" : "")
-          .Append("; randomized: the training randomization").Append(kind == "locomotion" ? ", pushes included" : "")
+          .Append("Nominal: the robot's nominal dynamics, no randomization").Append(kind == TaskKind.Locomotion ? " and no pushes" : "")
+          .Append("; randomized: the training randomization").Append(kind == TaskKind.Locomotion ? ", pushes included" : "")
           .AppendLine("; held-out: every randomization range 1.5× wider and 20 ms more action latency. Observation noise in all three.").AppendLine();
         // A row per condition and seed; with several seeds, one more row per condition over all of them (one seed's
         // episodes can hide a rare fall: the first Go1 export showed 0 of 32 on seed 0 and 15 of 320 over seeds 1–5).
         string Row(string condition, int seed) => seeds == 1 ? condition : $"{condition}, seed {seed}";
-        if (kind == "locomotion")
+        if (kind == TaskKind.Locomotion)
         {
             var c = LocomotionConfig.Load(file);
             var perSeed = Enumerable.Range(0, seeds).SelectMany(seed =>
                 LocomotionEvaluator.RunAll(c, batch, episodes, envs, threads, (ulong)seed, k => Row(k, seed))).ToList();
-            var results = EvaluationConditions.All.Select((k, j) => seeds == 1 ? perSeed[j] : Pool(perSeed.Where((_, i) => i % EvaluationConditions.All.Count == j).ToList(), k)).ToList();
-            var (nominal, heldOut) = (results[Condition(EvaluationConditions.Nominal)], results[Condition(EvaluationConditions.HeldOut)]);
+            var results = EvaluationConditions.All.Select((k, j) => seeds == 1 ? perSeed[j] : Pool(perSeed.Where((_, i) => i % EvaluationConditions.All.Count == j).ToList(), k.Name())).ToList();
+            var (nominal, heldOut) = (results[Condition(EvaluationCondition.Nominal)], results[Condition(EvaluationCondition.HeldOut)]);
             md.AppendLine("| condition | episodes | lin vel error [m/s] | yaw-rate error [rad/s] | falls | mean episode [s] | return |").AppendLine("|---|---|---|---|---|---|---|");
             foreach (var x in seeds == 1 ? perSeed : perSeed.Concat(results))
                 md.AppendLine(inv, $"| {x.Condition} | {x.Episodes} | {x.LinVelError:0.000} | {x.YawRateError:0.000} | {x.Falls} | {x.MeanSeconds:0.0} | {x.MeanReturn:0.00} |");
@@ -152,24 +145,24 @@ internal static class ReportCommand
             var c = ManipulationConfig.Load(file);
             var perSeed = Enumerable.Range(0, seeds).SelectMany(seed =>
                 ManipulationEvaluator.RunAll(c, batch, episodes, envs, threads, (ulong)seed, k => Row(k, seed))).ToList();
-            var results = EvaluationConditions.All.Select((k, j) => seeds == 1 ? perSeed[j] : Pool(perSeed.Where((_, i) => i % EvaluationConditions.All.Count == j).ToList(), k)).ToList();
-            bool push = c.Kind == ManipulationKind.Push;
+            var results = EvaluationConditions.All.Select((k, j) => seeds == 1 ? perSeed[j] : Pool(perSeed.Where((_, i) => i % EvaluationConditions.All.Count == j).ToList(), k.Name())).ToList();
+            bool push = c.Kind == TaskKind.Push;
             double threshold = push ? c.SuccessDistance : c.SuccessPosition;
             md.AppendLine(inv, $"| condition | episodes | success (within {threshold * 100:0.#} cm{(push ? "" : $" and {c.SuccessOrientation} rad")}) | final distance [m] | final orientation error [rad] | {(push ? "cube fell" : "early ends")} | return |")
               .AppendLine("|---|---|---|---|---|---|---|");
             foreach (var x in seeds == 1 ? perSeed : perSeed.Concat(results))
                 md.AppendLine(inv, $"| {x.Condition} | {x.Episodes} | {x.SuccessRate:P0} | {x.FinalDistance:0.000} | {x.FinalOrientationError:0.000} | {x.Failures} | {x.MeanReturn:0.00} |");
             if (!push)
-                md.AppendLine().AppendLine(inv, $"Acceptance: success ≥ 95% within 2 cm: {(results[Condition(EvaluationConditions.Nominal)].SuccessRate >= 0.95 && c.SuccessPosition <= 0.02 ? "**met**" : "**not met**")}.");
+                md.AppendLine().AppendLine(inv, $"Acceptance: success ≥ 95% within 2 cm: {(results[Condition(EvaluationCondition.Nominal)].SuccessRate >= 0.95 && c.SuccessPosition <= 0.02 ? "**met**" : "**not met**")}.");
         }
         md.AppendLine();
 
         // A short GIF of the exported policy.
         var gif = Path.Combine(outDir, "rollout.gif");
-        var settings = new RenderCommand.Settings(gifSeconds, 12, gif, 1, kind == "locomotion" ? heldCommand : null,
-            new RenderOptions { Width = 320, Height = 240, ShadowSize = 512, Distance = kind == "locomotion" ? 1.8 : 1.9, TrackBody = kind == "locomotion" ? null : "link1", Elevation = kind == "locomotion" ? -20 : -25 });
+        var settings = new RenderCommand.Settings(gifSeconds, 12, gif, 1, kind == TaskKind.Locomotion ? heldCommand : null,
+            new RenderOptions { Width = 320, Height = 240, ShadowSize = 512, Distance = kind == TaskKind.Locomotion ? 1.8 : 1.9, TrackBody = kind == TaskKind.Locomotion ? null : "link1", Elevation = kind == TaskKind.Locomotion ? -20 : -25 });
         if (RenderCommand.Run(taskName, batch, onnx.ObservationDim, Path.GetFileName(onnxPath), settings) == 0)
-            md.AppendLine("## Rollout").AppendLine().AppendLine(inv, $"{(kind == "locomotion" ? $"Holding the command {heldCommand} (vx, vy, yaw rate). " : "")}`robotics render --policy {onnxPath} --out rollout.gif`")
+            md.AppendLine("## Rollout").AppendLine().AppendLine(inv, $"{(kind == TaskKind.Locomotion ? $"Holding the command {heldCommand} (vx, vy, yaw rate). " : "")}`robotics render --policy {onnxPath} --out rollout.gif`")
               .AppendLine().AppendLine("![rollout](rollout.gif)").AppendLine();
         var reportPath = Path.Combine(outDir, "README.md");
         File.WriteAllText(reportPath, md.ToString());
@@ -216,7 +209,7 @@ internal static class ReportCommand
 
     // The training command as the run's configuration records it.
     private static string RebuiltCommand(TrainOptions o) =>
-        $"robotics train --task {o.Task} --algo {o.Algorithm} --envs {o.Envs} --threads {o.Threads} --device {o.Device} --seed {o.Seed} " +
+        $"robotics train --task {o.Task} --algo {o.Algorithm} --envs {o.Envs} --threads {o.Threads} --device {SnakeCaseEnum.Name(o.Device)} --seed {o.Seed} " +
         $"--iterations {o.Iterations} --steps {o.StepsPerEnv} --hidden {string.Join(",", o.Network.Hidden)} --checkpoint-every {o.CheckpointEvery}" +
         (o.InitFrom is { } init ? $" --init-from {Path.GetRelativePath(TaskCatalog.Home, init)}" : "") +
         string.Concat(o.TaskOverrides.Select(s => $" --set '{s}'")) + string.Concat(o.AlgorithmSettings.Select(s => $" --set '{TrainOptions.AlgorithmPrefix}{s}'"));

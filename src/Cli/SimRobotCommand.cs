@@ -40,7 +40,7 @@ internal static class SimRobotCommand
         if (robotArg is not null)
         {
             if (taskArg is not null) throw new UserError("--robot and --task both name the robot; give one");
-            taskName = Path.GetFileNameWithoutExtension(TaskCatalog.ForRobot(robotArg, "locomotion"));
+            taskName = Path.GetFileNameWithoutExtension(TaskCatalog.ForRobot(robotArg, TaskKind.Locomotion));
         }
         task = TaskCatalog.Load(taskName) as LocomotionTask ?? throw new UserError($"--task {taskName}: not a legged task; the simulated robot stands in for legged robots");
         try

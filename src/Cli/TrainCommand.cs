@@ -2,6 +2,7 @@ using System.CommandLine;
 using Robotics.Deploy.Contract;
 using Robotics.Sim.Envs;
 using Robotics.Sim.Tasks;
+using Robotics.Training;
 using Robotics.Training.Algorithms;
 using Robotics.Training.Devices;
 using Robotics.Training.Runner;
@@ -29,7 +30,11 @@ internal static class TrainCommand
         };
         var envs = new Option<int>("--envs") { Description = "parallel environments", DefaultValueFactory = _ => defaults.Envs };
         var threads = new Option<int>("--threads") { Description = "simulation threads", DefaultValueFactory = _ => defaults.Threads };
-        var device = new Option<string>("--device") { Description = $"cpu or cuda (cuda: TorchSharp's CUDA package, or {TorchRuntime.LibTorchVariable}=/path/to/torch/lib)", DefaultValueFactory = _ => defaults.Device };
+        var device = new Option<string>("--device")
+        {
+            Description = $"{string.Join(" or ", SnakeCaseEnum.Names<ComputeDevice>())} (cuda: TorchSharp's CUDA package, or {TorchRuntime.LibTorchVariable}=/path/to/torch/lib)",
+            DefaultValueFactory = _ => SnakeCaseEnum.Name(defaults.Device),
+        };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => defaults.Seed };
         var iterations = new Option<int>("--iterations") { DefaultValueFactory = _ => defaults.Iterations };
         var hidden = new Option<string>("--hidden") { Description = "hidden layer widths, comma-separated", DefaultValueFactory = _ => string.Join(",", defaults.Network.Hidden) };
@@ -47,32 +52,24 @@ internal static class TrainCommand
         };
         train.SetAction(r =>
         {
-            var deviceName = r.GetValue(device)!;
+            var computeDevice = SnakeCaseEnum.Parse<ComputeDevice>(r.GetValue(device)!, "--device");
             double? budget = r.GetValue(minutes) * 60;
-            if (budget is <= 0)
-            {
-                AnsiConsole.MarkupLine("[red]error:[/] --minutes must be positive");
-                return 2;
-            }
+            if (budget is <= 0) throw new UserError("--minutes must be positive");
             if (r.GetValue(resume) is { } dir)
                 return Run(d => TrainingSession.Resume(dir, d,
                     r.GetResult(iterations) is { Implicit: false } ? r.GetValue(iterations) : null,
-                    r.GetResult(threads) is { Implicit: false } ? r.GetValue(threads) : null), deviceName, budget);
-            if (r.GetValue(task) is not { } taskName)
-            {
-                AnsiConsole.MarkupLine("[red]error:[/] --task is required (or --resume DIR)");
-                return 2;
-            }
+                    r.GetResult(threads) is { Implicit: false } ? r.GetValue(threads) : null), computeDevice, budget);
+            var taskName = r.GetValue(task) ?? throw new UserError("--task is required (or --resume DIR)");
             var options = new TrainOptions
             {
                 Task = taskName, Algorithm = r.GetValue(algo)!, Envs = r.GetValue(envs), Threads = r.GetValue(threads),
-                Device = deviceName, Seed = r.GetValue(seed), Iterations = r.GetValue(iterations), CheckpointEvery = r.GetValue(every),
+                Device = computeDevice, Seed = r.GetValue(seed), Iterations = r.GetValue(iterations), CheckpointEvery = r.GetValue(every),
                 RunsDirectory = Path.Combine(TaskCatalog.Home, "runs"),
                 StepsPerEnv = r.GetValue(steps),
-                Network = new Robotics.Training.Models.NetworkConfig { Hidden = r.GetValue(hidden)!.Split(',').Select(int.Parse).ToArray() },
+                Network = new Robotics.Training.Models.NetworkConfig { Hidden = Robotics.Training.Models.NetworkConfig.ParseHidden(r.GetValue(hidden)!) },
                 InitFrom = r.GetValue(initFrom) is { } from ? Path.GetFullPath(from) : null,
             }.WithSets(r.GetValue(set) ?? Array.Empty<string>());
-            return Run(d => TrainingSession.Start(options, d), deviceName, budget);
+            return Run(d => TrainingSession.Start(options, d), computeDevice, budget);
         });
         return train;
     }
@@ -99,27 +96,16 @@ internal static class TrainCommand
         return new Rows(bar, table);
     }
 
-    private static int Run(Func<TorchSharp.torch.Device, TrainingSession> open, string deviceName, double? budgetSeconds)
+    private static int Run(Func<TorchSharp.torch.Device, TrainingSession> open, ComputeDevice computeDevice, double? budgetSeconds)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         bool OutOfTime(IterationStats _) => budgetSeconds is { } b && clock.Elapsed.TotalSeconds >= b;
-        TrainingSession session;
-        try
-        {
-            session = open(TorchRuntime.Initialize(deviceName));
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or InvalidDataException or UserError or FormatException)
-        {
-            AnsiConsole.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
-            return 2;
-        }
-
-        using var _ = session;
+        using var session = open(TorchRuntime.Initialize(computeDevice));
         var options = session.Options;
         var env = session.Env;
         var run = session.Run;
         string from = session.NextIteration > 0 ? $"resumed at iteration {session.NextIteration}, " : "";
-        AnsiConsole.MarkupLineInterpolated($"[bold]{env.Task.Name}[/]: {from}{options.Envs} envs × {(AlgorithmCatalog.Get(options.Algorithm).Episodic ? "whole episodes" : $"{options.StepsPerEnv} steps")} on {env.Threads} threads, {deviceName}, seed {options.Seed} → {run.Directory}");
+        AnsiConsole.MarkupLineInterpolated($"[bold]{env.Task.Name}[/]: {from}{options.Envs} envs × {(AlgorithmCatalog.Get(options.Algorithm).Episodic ? "whole episodes" : $"{options.StepsPerEnv} steps")} on {env.Threads} threads, {SnakeCaseEnum.Name(computeDevice)}, seed {options.Seed} → {run.Directory}");
         foreach (var g in env.ObservationGroups) AnsiConsole.MarkupLineInterpolated($"  {g}");
         if (session.CheckpointWarning is { } warning) AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
         if (!AnsiConsole.Profile.Capabilities.Interactive)

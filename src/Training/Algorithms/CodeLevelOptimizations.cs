@@ -53,10 +53,10 @@ public sealed record CodeLevelOptimizations
         LearningRateAnnealing = false, GradientClipNorm = 0, TanhActivations = false,
     };
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first bad field.</summary>
     public CodeLevelOptimizations Validate()
     {
-        if (!(GradientClipNorm >= 0)) throw new ArgumentException($"CodeLevelOptimizations.GradientClipNorm = {GradientClipNorm}: must be ≥ 0 (0 = off)");
+        if (!(GradientClipNorm >= 0)) throw new UserError($"CodeLevelOptimizations.GradientClipNorm = {GradientClipNorm}: must be ≥ 0 (0 = off)");
         return this;
     }
 
@@ -65,7 +65,7 @@ public sealed record CodeLevelOptimizations
     {
         NormalizeObservations = ObservationNormalization,
         OrthogonalInit = OrthogonalInit,
-        Activation = TanhActivations ? "tanh" : "elu",
+        Activation = TanhActivations ? ActivationFunction.Tanh : ActivationFunction.Elu,
     };
 
     /// <summary>PPO's settings with value clipping, reward scaling, the learning-rate schedule and gradient clipping set from these switches.</summary>
@@ -76,7 +76,7 @@ public sealed record CodeLevelOptimizations
         {
             ClipValueLoss = ValueClipping,
             ScaleRewards = RewardScaling,
-            Schedule = LearningRateAnnealing ? "linear" : "fixed",
+            Schedule = LearningRateAnnealing ? LearningRateSchedule.Linear : LearningRateSchedule.Fixed,
             MaxGradNorm = GradientClipNorm,
         };
     }

@@ -9,7 +9,8 @@ namespace Robotics.Training.Algorithms;
 /// <summary>
 /// Settings of an algorithm's config record for one run, <c>key=value</c> (<c>train --set algorithm.key=value</c>):
 /// the key is a property in snake_case, dotted into nested records (<c>clip_param</c>, <c>value_fit.learning_rate</c>,
-/// <c>regularizers.entropy_coef</c>); the value a number, <c>true</c>/<c>false</c>, or a string (quoted or not).
+/// <c>regularizers.entropy_coef</c>); the value a number, <c>true</c>/<c>false</c>, or for a choice (<c>schedule</c>,
+/// <c>baseline</c>, …) one of its snake_case names (quoted or not).
 /// Each setting is checked for its key, its type and, through the record's own <c>Validate</c>, its range; the
 /// error names the key.
 /// </summary>
@@ -17,7 +18,7 @@ public static class ConfigOverrides
 {
     /// <summary>
     /// <paramref name="config"/> with <paramref name="settings"/> applied in order, validated after each.
-    /// <paramref name="validate"/> is the record's range check (it throws <see cref="ArgumentException"/>).
+    /// <paramref name="validate"/> is the record's range check (it throws <see cref="UserError"/>).
     /// </summary>
     /// <exception cref="UserError">A key is unknown, a value has the wrong type, or a value is out of range; the message names the key.</exception>
     public static T Apply<T>(T config, IEnumerable<string> settings, Func<T, T> validate) where T : class
@@ -32,7 +33,7 @@ public static class ConfigOverrides
             parent[property.Name] = Parse(key, text, property.PropertyType);
             T candidate = node.Deserialize<T>()!;
             try { validate(candidate); }
-            catch (ArgumentException e) { throw new UserError($"--set algorithm.{key}={text}: {e.Message}", e); }
+            catch (UserError e) { throw new UserError($"--set algorithm.{key}={text}: {e.Message}", e); }
         }
         return node.Deserialize<T>()!;
     }
@@ -63,7 +64,7 @@ public static class ConfigOverrides
     private static IEnumerable<PropertyInfo> Settable(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite && p.GetIndexParameters().Length == 0);
 
-    private static bool IsLeaf(Type t) => t == typeof(int) || t == typeof(double) || t == typeof(bool) || t == typeof(string);
+    private static bool IsLeaf(Type t) => t == typeof(int) || t == typeof(double) || t == typeof(bool) || t == typeof(string) || t.IsEnum;
 
     // Walks the dotted key down the nested records: the JSON object that holds the last part and its property.
     private static (JsonObject Parent, PropertyInfo Property) Find(JsonObject root, Type type, string key)
@@ -95,8 +96,11 @@ public static class ConfigOverrides
             return double.TryParse(text, NumberStyles.Float, inv, out double d) && double.IsFinite(d) ? JsonValue.Create(d) : throw new UserError(Expected("a number"));
         if (type == typeof(bool))
             return text switch { "true" => JsonValue.Create(true), "false" => JsonValue.Create(false), _ => throw new UserError(Expected("true or false")) };
-        // A string: TOML-quoted ("linear") or bare (linear).
+        // A string or a choice: TOML-quoted ("linear") or bare (linear).
         if (text.Length >= 2 && text[0] == '"' && text[^1] == '"') text = text[1..^1];
+        if (type.IsEnum)
+            return SnakeCaseEnum.TryParse(type, text, out _) ? JsonValue.Create(text)
+                : throw new UserError(Expected(SnakeCaseEnum.Alternatives(SnakeCaseEnum.Names(type))));
         if (double.TryParse(text, NumberStyles.Float, inv, out _) || text is "true" or "false") throw new UserError(Expected("a word"));
         return JsonValue.Create(text);
     }

@@ -23,14 +23,14 @@ public sealed record ValueFitConfig
     /// <summary>Clip the gradient's global norm to this value; 0 = off.</summary>
     public double MaxGradNorm { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first field out of range.</summary>
     public ValueFitConfig Validate()
     {
-        if (!(LearningRate > 0 && LearningRate < 1)) throw new ArgumentException($"ValueFitConfig.LearningRate = {LearningRate}: allowed (0, 1)");
-        if (Epochs < 1) throw new ArgumentException($"ValueFitConfig.Epochs = {Epochs}: must be ≥ 1");
-        if (Minibatches < 1) throw new ArgumentException($"ValueFitConfig.Minibatches = {Minibatches}: must be ≥ 1");
-        if (!(ValueClipRange > 0)) throw new ArgumentException($"ValueFitConfig.ValueClipRange = {ValueClipRange}: must be > 0");
-        if (!(MaxGradNorm >= 0)) throw new ArgumentException($"ValueFitConfig.MaxGradNorm = {MaxGradNorm}: must be ≥ 0 (0 = off)");
+        if (!(LearningRate > 0 && LearningRate < 1)) throw new UserError($"ValueFitConfig.LearningRate = {LearningRate}: allowed (0, 1)");
+        if (Epochs < 1) throw new UserError($"ValueFitConfig.Epochs = {Epochs}: must be ≥ 1");
+        if (Minibatches < 1) throw new UserError($"ValueFitConfig.Minibatches = {Minibatches}: must be ≥ 1");
+        if (!(ValueClipRange > 0)) throw new UserError($"ValueFitConfig.ValueClipRange = {ValueClipRange}: must be > 0");
+        if (!(MaxGradNorm >= 0)) throw new UserError($"ValueFitConfig.MaxGradNorm = {MaxGradNorm}: must be ≥ 0 (0 = off)");
         return this;
     }
 }

@@ -154,7 +154,7 @@ public sealed class Grpo : IOnPolicyAlgorithm
             refStd = Reference.Std(refMean);
         }
 
-        if (_c.Schedule == "linear") SetLearningRate(_c.LearningRate * Math.Max(0, 1 - progress));
+        if (_c.Schedule == LearningRateSchedule.Linear) SetLearningRate(_c.LearningRate * Math.Max(0, 1 - progress));
         long size = b / _c.Minibatches;
         double surrogateSum = 0, entropySum = 0, klOldSum = 0, klRefSum = 0, clipSum = 0;
         int updates = 0;

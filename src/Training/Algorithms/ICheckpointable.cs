@@ -15,7 +15,7 @@ public interface ICheckpointable
     void SaveState(string directory);
 
     /// <summary>Restores the state written by <see cref="SaveState"/> into an algorithm built with the same configuration.</summary>
-    /// <exception cref="InvalidDataException">A file is missing or does not fit this algorithm.</exception>
+    /// <exception cref="UserError">A file is missing or does not fit this algorithm.</exception>
     void LoadState(string directory);
 }
 
@@ -32,7 +32,7 @@ public static class CheckpointFiles
         try { module.load(path); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new InvalidDataException($"{path} does not fit this network: {e.Message}", e);
+            throw new UserError($"{path} does not fit this network: {e.Message}", e);
         }
     }
 
@@ -47,7 +47,7 @@ public static class CheckpointFiles
         try { ((TorchSharp.Modules.OptimizerHelper)optimizer).load_state_dict(path); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new InvalidDataException($"{path} does not fit this optimizer: {e.Message}", e);
+            throw new UserError($"{path} does not fit this optimizer: {e.Message}", e);
         }
     }
 
@@ -66,7 +66,7 @@ public static class CheckpointFiles
         try { generator.set_state(state); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new InvalidDataException($"{Path.Combine(directory, name + ".bin")} is not a generator state: {e.Message}", e);
+            throw new UserError($"{Path.Combine(directory, name + ".bin")} is not a generator state: {e.Message}", e);
         }
     }
 
@@ -78,14 +78,14 @@ public static class CheckpointFiles
     public static IReadOnlyDictionary<string, double> LoadScalars(string directory, string name)
     {
         var path = Require(directory, name + ".json");
-        try { return JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(path)) ?? throw new InvalidDataException($"{path} is empty"); }
-        catch (JsonException e) { throw new InvalidDataException($"{path}: {e.Message}", e); }
+        try { return JsonSerializer.Deserialize<Dictionary<string, double>>(File.ReadAllText(path)) ?? throw new UserError($"{path} is empty"); }
+        catch (JsonException e) { throw new UserError($"{path}: {e.Message}", e); }
     }
 
     private static string Require(string directory, string file)
     {
         var path = Path.Combine(directory, file);
-        if (!File.Exists(path)) throw new InvalidDataException($"{path} not found: the checkpoint is incomplete");
+        if (!File.Exists(path)) throw new UserError($"{path} not found: the checkpoint is incomplete");
         return path;
     }
 }

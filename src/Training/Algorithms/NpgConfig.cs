@@ -20,14 +20,14 @@ public sealed record NpgConfig
     /// <summary>Entropy bonus and KL to a base policy.</summary>
     public RegularizerConfig Regularizers { get; init; } = new();
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first field out of range.</summary>
     public NpgConfig Validate()
     {
-        if (!(MaxKl > 0 && MaxKl < 10)) throw new ArgumentException($"NpgConfig.MaxKl = {MaxKl}: allowed (0, 10) nats");
-        if (CgIterations < 1) throw new ArgumentException($"NpgConfig.CgIterations = {CgIterations}: must be ≥ 1");
-        if (!(Damping >= 0 && double.IsFinite(Damping))) throw new ArgumentException($"NpgConfig.Damping = {Damping}: must be ≥ 0");
-        if (!(Gamma > 0 && Gamma <= 1)) throw new ArgumentException($"NpgConfig.Gamma = {Gamma}: allowed (0, 1]");
-        if (!(Lambda >= 0 && Lambda <= 1)) throw new ArgumentException($"NpgConfig.Lambda = {Lambda}: allowed [0, 1]");
+        if (!(MaxKl > 0 && MaxKl < 10)) throw new UserError($"NpgConfig.MaxKl = {MaxKl}: allowed (0, 10) nats");
+        if (CgIterations < 1) throw new UserError($"NpgConfig.CgIterations = {CgIterations}: must be ≥ 1");
+        if (!(Damping >= 0 && double.IsFinite(Damping))) throw new UserError($"NpgConfig.Damping = {Damping}: must be ≥ 0");
+        if (!(Gamma > 0 && Gamma <= 1)) throw new UserError($"NpgConfig.Gamma = {Gamma}: allowed (0, 1]");
+        if (!(Lambda >= 0 && Lambda <= 1)) throw new UserError($"NpgConfig.Lambda = {Lambda}: allowed [0, 1]");
         ValueFit.Validate();
         Regularizers.Validate();
         return this;

@@ -54,7 +54,7 @@ public sealed class Ppo : ActorCriticAlgorithm
         var adv = s.Advantages.reshape(b);
         if (_c.NormalizeAdvantages) adv = (adv - adv.mean()) / (adv.std() + 1e-8);
 
-        if (_c.Schedule == "linear") SetLearningRate(_c.LearningRate * Math.Max(0, 1 - progress));
+        if (_c.Schedule == LearningRateSchedule.Linear) SetLearningRate(_c.LearningRate * Math.Max(0, 1 - progress));
         double valueLoss = 0, surrogateLoss = 0, entropySum = 0, klSum = 0, clipSum = 0;
         int updates = 0;
         for (int epoch = 0; epoch < _c.Epochs; epoch++)
@@ -77,7 +77,7 @@ public sealed class Ppo : ActorCriticAlgorithm
                     var os = oldStd.index_select(0, idx);
                     kl = (log(std / os) + (os.pow(2) + (om - mean).pow(2)) / (2 * std.pow(2)) - 0.5).sum(-1).mean().item<float>();
                 }
-                if (_c.Schedule == "adaptive")
+                if (_c.Schedule == LearningRateSchedule.Adaptive)
                 {
                     if (kl > 2 * _c.DesiredKl) SetLearningRate(Math.Max(1e-5, _lr / 1.5));
                     else if (kl < _c.DesiredKl / 2 && kl > 0) SetLearningRate(Math.Min(1e-2, _lr * 1.5));

@@ -14,7 +14,7 @@ public sealed record PpoConfig
     /// <summary>Adam's learning rate (initial, when adapted or annealed).</summary>
     public double LearningRate { get; init; } = 1e-3;
     /// <summary>adaptive (to <see cref="DesiredKl"/>), fixed, or linear (annealed to 0).</summary>
-    public string Schedule { get; init; } = "adaptive";
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Adaptive;
     /// <summary>Target KL divergence per update for the adaptive schedule.</summary>
     public double DesiredKl { get; init; } = 0.01;
     /// <summary>Clip range ε of the probability ratio (and of the value change).</summary>
@@ -38,19 +38,19 @@ public sealed record PpoConfig
     /// <summary>Divide rewards by a running std of the discounted return, clipped to ±10 (<see cref="Models.RewardScaler"/>); see <see cref="CodeLevelOptimizations"/>.</summary>
     public bool ScaleRewards { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first field out of range.</summary>
     public PpoConfig Validate()
     {
-        if (Epochs < 1) throw new ArgumentException($"PpoConfig.Epochs = {Epochs}: must be ≥ 1");
-        if (Minibatches < 1) throw new ArgumentException($"PpoConfig.Minibatches = {Minibatches}: must be ≥ 1");
-        if (!(LearningRate > 0 && LearningRate < 1)) throw new ArgumentException($"PpoConfig.LearningRate = {LearningRate}: allowed (0, 1)");
-        if (Schedule is not ("adaptive" or "fixed" or "linear")) throw new ArgumentException($"PpoConfig.Schedule = '{Schedule}': adaptive, fixed or linear");
-        if (!(DesiredKl > 0)) throw new ArgumentException($"PpoConfig.DesiredKl = {DesiredKl}: must be > 0");
-        if (!(ClipParam > 0 && ClipParam < 1)) throw new ArgumentException($"PpoConfig.ClipParam = {ClipParam}: allowed (0, 1)");
-        if (!(Gamma > 0 && Gamma <= 1)) throw new ArgumentException($"PpoConfig.Gamma = {Gamma}: allowed (0, 1]");
-        if (!(Lambda >= 0 && Lambda <= 1)) throw new ArgumentException($"PpoConfig.Lambda = {Lambda}: allowed [0, 1]");
-        if (!(BaseKlCoef >= 0 && double.IsFinite(BaseKlCoef))) throw new ArgumentException($"PpoConfig.BaseKlCoef = {BaseKlCoef}: must be ≥ 0");
-        if (!(ValueLossCoef >= 0) || !(EntropyCoef >= 0) || !(MaxGradNorm >= 0)) throw new ArgumentException("PpoConfig: coefficients and MaxGradNorm must be ≥ 0");
+        if (Epochs < 1) throw new UserError($"PpoConfig.Epochs = {Epochs}: must be ≥ 1");
+        if (Minibatches < 1) throw new UserError($"PpoConfig.Minibatches = {Minibatches}: must be ≥ 1");
+        if (!(LearningRate > 0 && LearningRate < 1)) throw new UserError($"PpoConfig.LearningRate = {LearningRate}: allowed (0, 1)");
+        if (!Enum.IsDefined(Schedule)) throw new UserError($"PpoConfig.Schedule = '{Schedule}': adaptive, fixed or linear");
+        if (!(DesiredKl > 0)) throw new UserError($"PpoConfig.DesiredKl = {DesiredKl}: must be > 0");
+        if (!(ClipParam > 0 && ClipParam < 1)) throw new UserError($"PpoConfig.ClipParam = {ClipParam}: allowed (0, 1)");
+        if (!(Gamma > 0 && Gamma <= 1)) throw new UserError($"PpoConfig.Gamma = {Gamma}: allowed (0, 1]");
+        if (!(Lambda >= 0 && Lambda <= 1)) throw new UserError($"PpoConfig.Lambda = {Lambda}: allowed [0, 1]");
+        if (!(BaseKlCoef >= 0 && double.IsFinite(BaseKlCoef))) throw new UserError($"PpoConfig.BaseKlCoef = {BaseKlCoef}: must be ≥ 0");
+        if (!(ValueLossCoef >= 0) || !(EntropyCoef >= 0) || !(MaxGradNorm >= 0)) throw new UserError("PpoConfig: coefficients and MaxGradNorm must be ≥ 0");
         return this;
     }
 }

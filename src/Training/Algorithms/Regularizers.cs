@@ -15,11 +15,11 @@ public sealed record RegularizerConfig
     /// </summary>
     public double BaseKlCoef { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first field out of range.</summary>
     public RegularizerConfig Validate()
     {
-        if (!(EntropyCoef >= 0 && double.IsFinite(EntropyCoef))) throw new ArgumentException($"RegularizerConfig.EntropyCoef = {EntropyCoef}: must be ≥ 0");
-        if (!(BaseKlCoef >= 0 && double.IsFinite(BaseKlCoef))) throw new ArgumentException($"RegularizerConfig.BaseKlCoef = {BaseKlCoef}: must be ≥ 0");
+        if (!(EntropyCoef >= 0 && double.IsFinite(EntropyCoef))) throw new UserError($"RegularizerConfig.EntropyCoef = {EntropyCoef}: must be ≥ 0");
+        if (!(BaseKlCoef >= 0 && double.IsFinite(BaseKlCoef))) throw new UserError($"RegularizerConfig.BaseKlCoef = {BaseKlCoef}: must be ≥ 0");
         return this;
     }
 }

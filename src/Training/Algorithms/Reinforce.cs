@@ -32,12 +32,12 @@ public sealed class Reinforce : ActorCriticAlgorithm
         : base(AlgorithmState.ActorCritic(spec, config.Validate().Regularizers), config.Gamma, lambda: 1)
     {
         _c = config;
-        _optimizer = State.TrackOptimizer<optim.Optimizer>("optimizer", config.Optimizer == "sgd" ? optim.SGD(Actor.parameters(), config.LearningRate) : optim.Adam(Actor.parameters(), config.LearningRate));
+        _optimizer = State.TrackOptimizer<optim.Optimizer>("optimizer", config.Optimizer == ReinforceOptimizer.Sgd ? optim.SGD(Actor.parameters(), config.LearningRate) : optim.Adam(Actor.parameters(), config.LearningRate));
         _valueFit = new CriticFitter(Critic, config.ValueFit);
         State.TrackOptimizer("value_optimizer", _valueFit.Optimizer);
     }
 
-    private bool UsesValue => _c.Baseline == "value";
+    private bool UsesValue => _c.Baseline == ReinforceBaseline.Value;
 
     /// <inheritdoc/>
     /// <remarks>Without a value baseline there is nothing to bootstrap a truncation from: the return ends there.</remarks>
@@ -78,7 +78,7 @@ public sealed class Reinforce : ActorCriticAlgorithm
         }
         // Full return, forwards: every step of an episode segment gets the G of the segment's first step.
         var g = rtg;
-        if (c.Return == "full")
+        if (c.Return == ReinforceReturn.Full)
         {
             g = rtg.clone();
             for (long t = 1; t < steps; t++)
@@ -90,8 +90,8 @@ public sealed class Reinforce : ActorCriticAlgorithm
         // Baseline: anything that does not depend on a_t leaves E[ĝ] unchanged.
         var w = c.Baseline switch
         {
-            "constant" => g - g.mean(),
-            "value" => g - values,
+            ReinforceBaseline.Constant => g - g.mean(),
+            ReinforceBaseline.Value => g - values,
             _ => g.clone(),
         };
         if (c.NormalizeReturns) w = (w - w.mean()) / (w.std() + 1e-8);

@@ -29,16 +29,16 @@ public sealed record TrpoConfig
     /// <summary>Entropy bonus and KL to a base policy.</summary>
     public RegularizerConfig Regularizers { get; init; } = new();
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first field out of range.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first field out of range.</summary>
     public TrpoConfig Validate()
     {
-        if (!(MaxKl > 0 && MaxKl < 10)) throw new ArgumentException($"TrpoConfig.MaxKl = {MaxKl}: allowed (0, 10) nats");
-        if (CgIterations < 1) throw new ArgumentException($"TrpoConfig.CgIterations = {CgIterations}: must be ≥ 1");
-        if (!(Damping >= 0 && double.IsFinite(Damping))) throw new ArgumentException($"TrpoConfig.Damping = {Damping}: must be ≥ 0");
-        if (MaxBacktracks < 1) throw new ArgumentException($"TrpoConfig.MaxBacktracks = {MaxBacktracks}: must be ≥ 1");
-        if (!(BacktrackRatio > 0 && BacktrackRatio < 1)) throw new ArgumentException($"TrpoConfig.BacktrackRatio = {BacktrackRatio}: allowed (0, 1)");
-        if (!(Gamma > 0 && Gamma <= 1)) throw new ArgumentException($"TrpoConfig.Gamma = {Gamma}: allowed (0, 1]");
-        if (!(Lambda >= 0 && Lambda <= 1)) throw new ArgumentException($"TrpoConfig.Lambda = {Lambda}: allowed [0, 1]");
+        if (!(MaxKl > 0 && MaxKl < 10)) throw new UserError($"TrpoConfig.MaxKl = {MaxKl}: allowed (0, 10) nats");
+        if (CgIterations < 1) throw new UserError($"TrpoConfig.CgIterations = {CgIterations}: must be ≥ 1");
+        if (!(Damping >= 0 && double.IsFinite(Damping))) throw new UserError($"TrpoConfig.Damping = {Damping}: must be ≥ 0");
+        if (MaxBacktracks < 1) throw new UserError($"TrpoConfig.MaxBacktracks = {MaxBacktracks}: must be ≥ 1");
+        if (!(BacktrackRatio > 0 && BacktrackRatio < 1)) throw new UserError($"TrpoConfig.BacktrackRatio = {BacktrackRatio}: allowed (0, 1)");
+        if (!(Gamma > 0 && Gamma <= 1)) throw new UserError($"TrpoConfig.Gamma = {Gamma}: allowed (0, 1]");
+        if (!(Lambda >= 0 && Lambda <= 1)) throw new UserError($"TrpoConfig.Lambda = {Lambda}: allowed [0, 1]");
         ValueFit.Validate();
         Regularizers.Validate();
         return this;

@@ -22,20 +22,23 @@ public static class TorchRuntime
     /// <summary>The libraries loaded, in order, from a libtorch CUDA install before TorchSharp's first call.</summary>
     public static readonly string[] CudaLibraries = { "libc10.so", "libc10_cuda.so", "libtorch_cpu.so", "libtorch_cuda.so", "libtorch.so" };
 
-    /// <summary>Prepares TorchSharp for <paramref name="device"/> ("cpu" or "cuda") and returns the device.</summary>
-    /// <exception cref="InvalidOperationException">CUDA was asked for and cannot be had; the message says what to do.</exception>
-    public static torch.Device Initialize(string device = "cpu")
+    /// <summary>Prepares TorchSharp for <paramref name="device"/> and returns the device.</summary>
+    /// <exception cref="UserError">CUDA was asked for and cannot be had; the message says what to do.</exception>
+    public static torch.Device Initialize(ComputeDevice device = ComputeDevice.Cpu)
     {
         lock (Gate)
         {
-            if (device == "cpu")
+            switch (device)
             {
-                EnsureCpu();
-                return torch.CPU;
+                case ComputeDevice.Cpu:
+                    EnsureCpu();
+                    return torch.CPU;
+                case ComputeDevice.Cuda:
+                    EnsureCuda();
+                    return torch.CUDA;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(device), device, "not a ComputeDevice");
             }
-            if (device != "cuda") throw new ArgumentException($"device '{device}': use cpu or cuda");
-            EnsureCuda();
-            return torch.CUDA;
         }
     }
 
@@ -59,20 +62,20 @@ public static class TorchRuntime
             {
                 var path = Path.Combine(dir, name);
                 if (!File.Exists(path))
-                    throw new InvalidOperationException($"{LibTorchVariable}={dir}: {name} is not there (expected a libtorch CUDA install, e.g. a PyTorch install's torch/lib)");
+                    throw new UserError($"{LibTorchVariable}={dir}: {name} is not there (expected a libtorch CUDA install, e.g. a PyTorch install's torch/lib)");
                 try { NativeLibrary.Load(path); }
-                catch (DllNotFoundException e) { throw new InvalidOperationException($"{path} failed to load: {e.Message}", e); }
+                catch (DllNotFoundException e) { throw new UserError($"{path} failed to load: {e.Message}", e); }
             }
         }
         try { torch.InitializeDeviceType(DeviceType.CUDA); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new InvalidOperationException(
+            throw new UserError(
                 "CUDA was asked for but is not available: " + e.Message + $". Set {LibTorchVariable} to a libtorch CUDA install's lib folder " +
                 "(e.g. .../site-packages/torch/lib), or reference TorchSharp's CUDA package, and check that the NVIDIA driver sees a GPU.", e);
         }
         if (!torch.cuda.is_available())
-            throw new InvalidOperationException($"CUDA was asked for but torch.cuda.is_available() is false (no GPU or driver). Set {LibTorchVariable} or use --device cpu.");
+            throw new UserError($"CUDA was asked for but torch.cuda.is_available() is false (no GPU or driver). Set {LibTorchVariable} or use --device cpu.");
         _cudaReady = true;
     }
 }

@@ -16,15 +16,15 @@ namespace Robotics.Training.Export;
 public static class OnnxWeights
 {
     /// <summary>The network in <paramref name="path"/> as a <see cref="SimdMlp"/>.</summary>
-    /// <exception cref="InvalidDataException">The file is missing, not ONNX, or its graph is not the exporter's MLP; the message names the file and the node or tensor.</exception>
+    /// <exception cref="UserError">The file is missing, not ONNX, or its graph is not the exporter's MLP; the message names the file and the node or tensor.</exception>
     public static SimdMlp ReadSimdMlp(string path)
     {
         var file = Path.GetFullPath(path);
-        if (!File.Exists(file)) throw new InvalidDataException($"policy file not found: {file}");
+        if (!File.Exists(file)) throw new UserError($"policy file not found: {file}");
         ModelProto model;
         try { model = ModelProto.Parser.ParseFrom(File.ReadAllBytes(file)); }
-        catch (InvalidProtocolBufferException e) { throw new InvalidDataException($"{file}: not an ONNX model: {e.Message}", e); }
-        var graph = model.Graph ?? throw new InvalidDataException($"{file}: the model has no graph");
+        catch (InvalidProtocolBufferException e) { throw new UserError($"{file}: not an ONNX model: {e.Message}", e); }
+        var graph = model.Graph ?? throw new UserError($"{file}: the model has no graph");
         var initializers = graph.Initializer.ToDictionary(t => t.Name);
 
         // Walk the nodes in order, following the one value that flows from obs to actions.
@@ -35,7 +35,7 @@ public static class OnnxWeights
         {
             string where = $"{file}: node '{node.Name}' ({node.OpType})";
             if (node.Input.Count == 0 || node.Input[0] != x || node.Output.Count != 1)
-                throw new InvalidDataException($"{where} does not continue the chain from '{x}'; only the exporter's MLP is understood");
+                throw new UserError($"{where} does not continue the chain from '{x}'; only the exporter's MLP is understood");
             switch (node.OpType)
             {
                 case "Sub" when layers.Count == 0 && mean is null:
@@ -46,9 +46,9 @@ public static class OnnxWeights
                     break;
                 case "Gemm":
                     if (node.Input.Count != 3 || Int(node, "transB", 0) != 1 || Int(node, "transA", 0) != 0 || Float(node, "alpha", 1) != 1 || Float(node, "beta", 1) != 1)
-                        throw new InvalidDataException($"{where}: expected Gemm(x, W, b) with transB = 1, transA = 0, alpha = beta = 1");
+                        throw new UserError($"{where}: expected Gemm(x, W, b) with transB = 1, transA = 0, alpha = beta = 1");
                     var (w, dims) = Tensor(initializers, node.Input[1], where);
-                    if (dims.Length != 2) throw new InvalidDataException($"{where}: weight '{node.Input[1]}' has {dims.Length} dimensions; expected [out, in]");
+                    if (dims.Length != 2) throw new UserError($"{where}: weight '{node.Input[1]}' has {dims.Length} dimensions; expected [out, in]");
                     var b = Floats(initializers, node.Input[2], where);
                     layers.Add(new MlpLayer(w, b, (int)dims[1], (int)dims[0]));
                     break;
@@ -57,16 +57,16 @@ public static class OnnxWeights
                     layers[^1] = layers[^1] with { Activation = activation, Alpha = Float(node, "alpha", 1) };
                     break;
                 default:
-                    throw new InvalidDataException($"{where}: not part of the exporter's MLP (Sub, Div, Gemm, Elu, Tanh in that order)");
+                    throw new UserError($"{where}: not part of the exporter's MLP (Sub, Div, Gemm, Elu, Tanh in that order)");
             }
             x = node.Output[0];
         }
-        if (x != OnnxPolicy.OutputName) throw new InvalidDataException($"{file}: the chain of nodes ends at '{x}', not at the output '{OnnxPolicy.OutputName}'");
-        if (layers.Count == 0) throw new InvalidDataException($"{file}: no Gemm layers");
-        if (mean is not null && std is null) throw new InvalidDataException($"{file}: normalization has Sub but no Div");
+        if (x != OnnxPolicy.OutputName) throw new UserError($"{file}: the chain of nodes ends at '{x}', not at the output '{OnnxPolicy.OutputName}'");
+        if (layers.Count == 0) throw new UserError($"{file}: no Gemm layers");
+        if (mean is not null && std is null) throw new UserError($"{file}: normalization has Sub but no Div");
 
         try { return new SimdMlp(mean, std, layers); }
-        catch (ArgumentException e) { throw new InvalidDataException($"{file}: {e.Message}", e); }
+        catch (ArgumentException e) { throw new UserError($"{file}: {e.Message}", e); }
     }
 
     private static float[] Floats(Dictionary<string, TensorProto> initializers, string name, string where) => Tensor(initializers, name, where).Values;
@@ -74,20 +74,20 @@ public static class OnnxWeights
     // A float initializer's values, from float_data or little-endian raw_data, checked against its dims.
     private static (float[] Values, long[] Dims) Tensor(Dictionary<string, TensorProto> initializers, string name, string where)
     {
-        if (!initializers.TryGetValue(name, out var t)) throw new InvalidDataException($"{where}: input '{name}' is not an initializer");
-        if (t.DataType != (int)TensorProto.Types.DataType.Float) throw new InvalidDataException($"{where}: initializer '{name}' has data type {t.DataType}; expected FLOAT (1)");
+        if (!initializers.TryGetValue(name, out var t)) throw new UserError($"{where}: input '{name}' is not an initializer");
+        if (t.DataType != (int)TensorProto.Types.DataType.Float) throw new UserError($"{where}: initializer '{name}' has data type {t.DataType}; expected FLOAT (1)");
         float[] values;
         if (t.FloatData.Count > 0) values = t.FloatData.ToArray();
         else
         {
             var raw = t.RawData.Span;
-            if (raw.Length % 4 != 0) throw new InvalidDataException($"{where}: initializer '{name}' raw_data has {raw.Length} bytes, not a whole number of floats");
+            if (raw.Length % 4 != 0) throw new UserError($"{where}: initializer '{name}' raw_data has {raw.Length} bytes, not a whole number of floats");
             values = new float[raw.Length / 4];
             for (int i = 0; i < values.Length; i++) values[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(4 * i)..]);
         }
         var dims = t.Dims.ToArray();
         long count = dims.Aggregate(1L, (a, d) => a * d);
-        if (count != values.Length) throw new InvalidDataException($"{where}: initializer '{name}' has {values.Length} values; its dims [{string.Join(", ", dims)}] need {count}");
+        if (count != values.Length) throw new UserError($"{where}: initializer '{name}' has {values.Length} values; its dims [{string.Join(", ", dims)}] need {count}");
         return (values, dims);
     }
 

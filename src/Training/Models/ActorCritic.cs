@@ -1,8 +1,20 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Robotics.Training.Models;
+
+/// <summary>The hidden layers' activation (<see cref="NetworkConfig.Activation"/>); config.json spells it <c>elu</c> or <c>tanh</c>.</summary>
+[JsonConverter(typeof(SnakeCaseEnumConverter<ActivationFunction>))]
+public enum ActivationFunction
+{
+    /// <summary>ELU (rsl_rl's, this project's default).</summary>
+    Elu,
+    /// <summary>tanh (Engstrom et al.'s code-level optimization).</summary>
+    Tanh,
+}
 
 /// <summary>Sizes and activations of the actor and critic networks.</summary>
 public sealed record NetworkConfig
@@ -10,7 +22,7 @@ public sealed record NetworkConfig
     /// <summary>Hidden layer widths of both networks; empty makes them linear (μ = W·obs + b), e.g. for LQR.</summary>
     public int[] Hidden { get; init; } = { 512, 256, 128 };
     /// <summary>Activation: elu or tanh.</summary>
-    public string Activation { get; init; } = "elu";
+    public ActivationFunction Activation { get; init; } = ActivationFunction.Elu;
     /// <summary>Initial standard deviation of the Gaussian policy (state-independent).</summary>
     public double InitNoiseStd { get; init; } = 1.0;
     /// <summary>Orthogonal initialization (gain √2 hidden, 0.01 policy head, 1 value head) instead of PyTorch's default.</summary>
@@ -18,14 +30,26 @@ public sealed record NetworkConfig
     /// <summary>Normalize observations with running statistics inside the networks.</summary>
     public bool NormalizeObservations { get; init; } = true;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad field.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first bad field.</summary>
     public NetworkConfig Validate()
     {
         // An empty list is allowed: a linear policy and value function (the LQR tests use it).
-        if (Hidden is null || Hidden.Any(h => h < 1 || h > 65536)) throw new ArgumentException($"NetworkConfig.Hidden = [{string.Join(", ", Hidden ?? Array.Empty<int>())}]: each width in 1..65536 (none for a linear network)");
-        if (Activation is not ("elu" or "tanh")) throw new ArgumentException($"NetworkConfig.Activation = '{Activation}': elu or tanh");
-        if (!(InitNoiseStd > 0)) throw new ArgumentException($"NetworkConfig.InitNoiseStd = {InitNoiseStd}: must be > 0");
+        if (Hidden is null || Hidden.Any(h => h < 1 || h > 65536)) throw new UserError($"NetworkConfig.Hidden = [{string.Join(", ", Hidden ?? Array.Empty<int>())}]: each width in 1..65536 (none for a linear network)");
+        if (!Enum.IsDefined(Activation)) throw new UserError($"NetworkConfig.Activation = '{Activation}': elu or tanh");
+        if (!(InitNoiseStd > 0)) throw new UserError($"NetworkConfig.InitNoiseStd = {InitNoiseStd}: must be > 0");
         return this;
+    }
+
+    /// <summary>Hidden widths from <c>--hidden</c>'s text, comma-separated (<c>512,256,128</c>).</summary>
+    /// <exception cref="UserError">A part is not an integer.</exception>
+    public static int[] ParseHidden(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var widths = new int[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+            if (!int.TryParse(parts[i], NumberStyles.Integer, CultureInfo.InvariantCulture, out widths[i]))
+                throw new UserError($"--hidden {text}: comma-separated integers");
+        return widths;
     }
 }
 
@@ -41,7 +65,7 @@ internal static class Mlp
             var linear = nn.Linear(width, hidden[i]);
             if (c.OrthogonalInit) { nn.init.orthogonal_(linear.weight, Math.Sqrt(2)); nn.init.zeros_(linear.bias); }
             layers.Add(($"linear{i}", linear));
-            layers.Add(($"act{i}", c.Activation == "tanh" ? nn.Tanh() : nn.ELU()));
+            layers.Add(($"act{i}", c.Activation == ActivationFunction.Tanh ? nn.Tanh() : nn.ELU()));
             width = hidden[i];
         }
         var head = nn.Linear(width, output);

@@ -80,13 +80,13 @@ public sealed class RewardScaler : IDisposable
     }
 
     /// <summary>Restores what <see cref="SaveState"/> wrote, for the same number of environments.</summary>
-    /// <exception cref="InvalidDataException">The file is missing or was written for another number of environments.</exception>
+    /// <exception cref="UserError">The file is missing or was written for another number of environments.</exception>
     public void LoadState(string directory, string name)
     {
         var state = Algorithms.CheckpointFiles.LoadScalars(directory, name);
         long n = _returns.shape[0];
         if (state.Count != n + 3 || !state.ContainsKey($"return_{n - 1}"))
-            throw new InvalidDataException($"{Path.Combine(directory, name + ".json")}: reward-scaler state for {state.Count - 3} environments; this run has {n}");
+            throw new UserError($"{Path.Combine(directory, name + ".json")}: reward-scaler state for {state.Count - 3} environments; this run has {n}");
         (_count, _mean, _variance) = (state["count"], state["mean"], state["variance"]);
         var returns = new float[n];
         for (int i = 0; i < n; i++) returns[i] = (float)state[$"return_{i}"];

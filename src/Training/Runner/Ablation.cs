@@ -22,10 +22,10 @@ public sealed record AblationOptions
     public int Iterations { get; init; } = 50;
     /// <summary>Parallel environments per trial.</summary>
     public int Envs { get; init; } = 32;
-    /// <summary>Steps per environment per iteration of the rollout-window algorithms (PPO, TRPO).</summary>
-    public int StepsPerEnv { get; init; } = 24;
-    /// <summary>Simulation threads.</summary>
-    public int Threads { get; init; } = Environment.ProcessorCount;
+    /// <summary>Steps per environment per iteration of the rollout-window algorithms (PPO, TRPO); training's default.</summary>
+    public int StepsPerEnv { get; init; } = TrainOptions.Defaults.StepsPerEnv;
+    /// <summary>Simulation threads; training's default.</summary>
+    public int Threads { get; init; } = TrainOptions.Defaults.Threads;
     /// <summary>Hidden layer widths of every network.</summary>
     public int[] Hidden { get; init; } = { 64, 64 };
     /// <summary>Names of the variants to run (all of <see cref="AblationVariants.All"/> when null).</summary>
@@ -34,16 +34,16 @@ public sealed record AblationOptions
     /// <summary>Environment steps each trial learns from: Iterations × Envs × StepsPerEnv.</summary>
     public long StepBudget => (long)Iterations * Envs * StepsPerEnv;
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first bad option.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first bad option.</summary>
     public AblationOptions Validate()
     {
-        if (Tasks.Count == 0) throw new ArgumentException("--task: at least one task");
-        if (Seeds < 1) throw new ArgumentException($"--seeds {Seeds}: must be ≥ 1 (≥ 2 for a confidence interval)");
-        if (Iterations < 1) throw new ArgumentException($"--iterations {Iterations}: must be ≥ 1");
-        if (Envs < 1) throw new ArgumentException($"--envs {Envs}: must be ≥ 1");
-        if (StepsPerEnv < 1) throw new ArgumentException($"--steps {StepsPerEnv}: must be ≥ 1");
-        if (Threads < 1) throw new ArgumentException($"--threads {Threads}: must be ≥ 1");
-        if (Hidden.Length == 0 || Hidden.Any(h => h < 1)) throw new ArgumentException($"--hidden {string.Join(",", Hidden)}: widths ≥ 1");
+        if (Tasks.Count == 0) throw new UserError("--task: at least one task");
+        if (Seeds < 1) throw new UserError($"--seeds {Seeds}: must be ≥ 1 (≥ 2 for a confidence interval)");
+        if (Iterations < 1) throw new UserError($"--iterations {Iterations}: must be ≥ 1");
+        if (Envs < 1) throw new UserError($"--envs {Envs}: must be ≥ 1");
+        if (StepsPerEnv < 1) throw new UserError($"--steps {StepsPerEnv}: must be ≥ 1");
+        if (Threads < 1) throw new UserError($"--threads {Threads}: must be ≥ 1");
+        if (Hidden.Length == 0 || Hidden.Any(h => h < 1)) throw new UserError($"--hidden {string.Join(",", Hidden)}: widths ≥ 1");
         return this;
     }
 }
@@ -144,10 +144,10 @@ public static class AblationVariants
     }
 
     /// <summary>The variants named (all when <paramref name="names"/> is null), in the order given.</summary>
-    /// <exception cref="ArgumentException">A name is not a known variant; the message lists them.</exception>
+    /// <exception cref="UserError">A name is not a known variant; the message lists them.</exception>
     public static IReadOnlyList<AblationVariant> Select(IReadOnlyList<string>? names) => names is null ? All
         : names.Select(n => All.FirstOrDefault(v => string.Equals(v.Name, n, StringComparison.OrdinalIgnoreCase))
-            ?? throw new ArgumentException($"--variants: no variant '{n}'; known: {string.Join(", ", All.Select(v => v.Name))}")).ToList();
+            ?? throw new UserError($"--variants: no variant '{n}'; known: {string.Join(", ", All.Select(v => v.Name))}")).ToList();
 }
 
 /// <summary>One trial's outcome: the final policy's return and the learning curve.</summary>

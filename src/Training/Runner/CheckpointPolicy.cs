@@ -35,14 +35,14 @@ public sealed class CheckpointPolicy : IDisposable
     public string? SourceCommit { get; }
 
     /// <summary>Loads <c>checkpoint_N/actor.pt</c> with the network described by the run's config.json (one folder up).</summary>
-    /// <exception cref="InvalidDataException">The folder is not a checkpoint of a run, or its files do not fit together.</exception>
+    /// <exception cref="UserError">The folder is not a checkpoint of a run, or its files do not fit together.</exception>
     public static CheckpointPolicy Load(string checkpointDir)
     {
         var dir = Path.GetFullPath(checkpointDir);
         var actorPath = Path.Combine(dir, "actor.pt");
         var configPath = Path.Combine(Path.GetDirectoryName(dir)!, "config.json");
-        if (!File.Exists(actorPath)) throw new InvalidDataException($"{dir}: no actor.pt (expected a checkpoint_N folder of a run)");
-        if (!File.Exists(configPath)) throw new InvalidDataException($"{configPath} not found: a checkpoint is read with its run's config.json");
+        if (!File.Exists(actorPath)) throw new UserError($"{dir}: no actor.pt (expected a checkpoint_N folder of a run)");
+        if (!File.Exists(configPath)) throw new UserError($"{configPath} not found: a checkpoint is read with its run's config.json");
         var config = TrainingRun.ReadOptions(Path.GetDirectoryName(dir)!);
         var net = config.Network;
         int actionDim = config.ActionDim;
@@ -52,7 +52,7 @@ public sealed class CheckpointPolicy : IDisposable
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             actor.Dispose();
-            throw new InvalidDataException($"{actorPath} does not fit the network in {configPath} ({policyDim} → [{string.Join(", ", net.Hidden)}] → {actionDim}): {e.Message}", e);
+            throw new UserError($"{actorPath} does not fit the network in {configPath} ({policyDim} → [{string.Join(", ", net.Hidden)}] → {actionDim}): {e.Message}", e);
         }
         actor.eval();
         var commitPath = Path.Combine(dir, TrainingRun.SourceCommitFile);
@@ -63,16 +63,16 @@ public sealed class CheckpointPolicy : IDisposable
     /// <summary>
     /// The checkpoint folder for a run folder (its newest <c>checkpoint_N</c>) or a checkpoint folder (itself).
     /// </summary>
-    /// <exception cref="InvalidDataException">Neither a checkpoint nor a run with one.</exception>
+    /// <exception cref="UserError">Neither a checkpoint nor a run with one.</exception>
     public static string ResolveCheckpoint(string runOrCheckpointDir)
     {
         var dir = Path.GetFullPath(runOrCheckpointDir);
-        if (!Directory.Exists(dir)) throw new InvalidDataException($"{dir}: no such folder");
+        if (!Directory.Exists(dir)) throw new UserError($"{dir}: no such folder");
         if (File.Exists(Path.Combine(dir, "actor.pt"))) return dir;
         var newest = Directory.GetDirectories(dir, "checkpoint_*")
             .Where(d => !d.EndsWith(".tmp", StringComparison.Ordinal) && File.Exists(Path.Combine(d, "actor.pt")))
             .OrderBy(d => d, StringComparer.Ordinal).LastOrDefault();
-        return newest ?? throw new InvalidDataException($"{dir}: neither a checkpoint (no actor.pt) nor a run folder with a checkpoint_N inside");
+        return newest ?? throw new UserError($"{dir}: neither a checkpoint (no actor.pt) nor a run folder with a checkpoint_N inside");
     }
 
     /// <summary>Deterministic actions [N, actionDim] for observations [N, policyDim].</summary>

@@ -34,19 +34,19 @@ public static class LearnBenchmark
     /// <paramref name="window"/> consecutive iterations, or <paramref name="budgetSeconds"/> pass, or the
     /// iterations run out.
     /// </summary>
-    /// <exception cref="ArgumentException">The task is not a locomotion task, or an argument is out of range.</exception>
+    /// <exception cref="UserError">The task is not a locomotion task, or an argument is out of range.</exception>
     public static LearnBenchmarkResult Run(TrainOptions options, Device device, double fraction = 0.8, double budgetSeconds = 3600, int window = 3,
         Action<IterationStats, double, double>? progress = null)
     {
-        if (fraction is <= 0 or > 1) throw new ArgumentException($"fraction {fraction}: must be in (0, 1]");
-        if (budgetSeconds <= 0) throw new ArgumentException($"budget {budgetSeconds} s: must be positive");
-        if (window < 1) throw new ArgumentException($"window {window}: must be at least 1");
+        if (fraction is <= 0 or > 1) throw new UserError($"fraction {fraction}: must be in (0, 1]");
+        if (budgetSeconds <= 0) throw new UserError($"budget {budgetSeconds} s: must be positive");
+        if (window < 1) throw new UserError($"window {window}: must be at least 1");
         var file = TaskCatalog.Resolve(options.Task);
-        if (TaskCatalog.Kind(file) != "locomotion")
-            throw new ArgumentException($"task {options.Task}: the learning benchmark needs a locomotion task, whose {LocomotionTerms.RewardTrackLinVel} it measures");
+        if (TaskCatalog.Kind(file) != TaskKind.Locomotion)
+            throw new UserError($"task {options.Task}: the learning benchmark needs a locomotion task, whose {LocomotionTerms.RewardTrackLinVel} it measures");
         var config = LocomotionConfig.Load(file);
         if (!config.RewardScales.TryGetValue(LocomotionTerms.RewardTrackLinVel, out double scale) || scale <= 0)
-            throw new ArgumentException($"task {options.Task}: no positive {LocomotionTerms.RewardTrackLinVel} scale to measure tracking by");
+            throw new UserError($"task {options.Task}: no positive {LocomotionTerms.RewardTrackLinVel} scale to measure tracking by");
         double dt = config.PhysicsDt * config.Decimation;
 
         // The clock starts before the environments are built: the user waits for that too.

@@ -150,16 +150,16 @@ public sealed class OnPolicyRunner : IRolloutLoop
     /// Reads back a row written by <see cref="CsvRow"/>, finding each column by its name in <paramref name="header"/> (so a
     /// file with columns added, dropped or moved still reads); the reward terms are the columns that are not fixed ones.
     /// </summary>
-    /// <exception cref="InvalidDataException">The row does not have the header's columns, or a fixed column is missing.</exception>
+    /// <exception cref="UserError">The row does not have the header's columns, or a fixed column is missing.</exception>
     public static IterationStats ParseCsvRow(string header, string row)
     {
         var names = header.Split(',');
         var cells = row.Split(',');
-        if (cells.Length != names.Length) throw new InvalidDataException($"progress.csv row '{row}' has {cells.Length} columns; the header has {names.Length}");
+        if (cells.Length != names.Length) throw new UserError($"progress.csv row '{row}' has {cells.Length} columns; the header has {names.Length}");
         var inv = CultureInfo.InvariantCulture;
         var column = names.Select((name, i) => (name, i)).ToDictionary(x => x.name, x => x.i);
         string Cell(string name) => column.TryGetValue(name, out int i) ? cells[i]
-            : throw new InvalidDataException($"progress.csv has no column '{name}' (header: {header})");
+            : throw new UserError($"progress.csv has no column '{name}' (header: {header})");
         double D(string name) => double.Parse(Cell(name), inv);
         var terms = RewardTermColumns(header).ToDictionary(t => t, t => double.Parse(cells[column[t]], inv));
         return new IterationStats(int.Parse(Cell("iteration"), inv), long.Parse(Cell("total_steps"), inv), D("sps"), D("collect_s"), D("learn_s"),

@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using Robotics.Sim.Envs;
 using Robotics.Sim.Random;
 using Robotics.Training.Algorithms;
+using Robotics.Training.Devices;
 using Robotics.Training.Models;
 using static TorchSharp.torch;
 
@@ -26,8 +27,8 @@ public record TrainOptions
     public int Envs { get; init; } = 256;
     /// <summary>Simulation threads.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
-    /// <summary>cpu or cuda.</summary>
-    public string Device { get; init; } = "cpu";
+    /// <summary>Where the networks live: cpu or cuda.</summary>
+    public ComputeDevice Device { get; init; } = ComputeDevice.Cpu;
     /// <summary>The one seed every subsystem's stream derives from (<see cref="RunSeeds"/>).</summary>
     public ulong Seed { get; init; } = 1;
     /// <summary>Iterations to run.</summary>
@@ -78,18 +79,18 @@ public record TrainOptions
     /// <exception cref="UserError">A bad setting; the message names the key.</exception>
     public object AlgorithmConfig() => AlgorithmCatalog.Configure(Algorithm, AlgorithmSettings);
 
-    /// <summary>Throws <see cref="ArgumentException"/> (or <see cref="UserError"/> for the algorithm and its settings) naming the first bad option.</summary>
+    /// <summary>Throws <see cref="UserError"/> naming the first bad option.</summary>
     public TrainOptions Validate()
     {
         AlgorithmCatalog.Get(Algorithm);
-        if (Envs < 1) throw new ArgumentException($"--envs {Envs}: must be ≥ 1");
-        if (Threads < 1) throw new ArgumentException($"--threads {Threads}: must be ≥ 1");
-        if (Device is not ("cpu" or "cuda")) throw new ArgumentException($"--device {Device}: cpu or cuda");
-        if (Iterations < 1) throw new ArgumentException($"--iterations {Iterations}: must be ≥ 1");
-        if (CheckpointEvery < 1) throw new ArgumentException($"CheckpointEvery {CheckpointEvery}: must be ≥ 1");
+        if (Envs < 1) throw new UserError($"--envs {Envs}: must be ≥ 1");
+        if (Threads < 1) throw new UserError($"--threads {Threads}: must be ≥ 1");
+        if (!Enum.IsDefined(Device)) throw new UserError($"--device {Device}: cpu or cuda");
+        if (Iterations < 1) throw new UserError($"--iterations {Iterations}: must be ≥ 1");
+        if (CheckpointEvery < 1) throw new UserError($"CheckpointEvery {CheckpointEvery}: must be ≥ 1");
         if (StepsPerEnv < 1) throw new UserError($"--steps {StepsPerEnv}: must be ≥ 1");
         if (InitFrom is { } init && !File.Exists(Path.Combine(init, TrainingRun.RunStateFile)))
-            throw new ArgumentException($"--init-from {init}: not a complete checkpoint folder (no {TrainingRun.RunStateFile})");
+            throw new UserError($"--init-from {init}: not a complete checkpoint folder (no {TrainingRun.RunStateFile})");
         if (AlgorithmConfig() is GrpoConfig grpo && Envs % grpo.GroupSize != 0)
             throw new UserError($"--envs {Envs}: GRPO's groups of {grpo.GroupSize} (algorithm.group_size) must divide it");
         Network.Validate();
@@ -126,9 +127,9 @@ public sealed record RunConfig : TrainOptions
     public double StepDt { get; init; }
 
     /// <summary>The width of group <paramref name="name"/>.</summary>
-    /// <exception cref="InvalidDataException">The run has no such group.</exception>
+    /// <exception cref="UserError">The run has no such group.</exception>
     public int GroupDim(string name) => ObservationGroups.FirstOrDefault(g => g.Name == name)?.Dim
-        ?? throw new InvalidDataException($"config.json of {TaskName}: no observation group '{name}'");
+        ?? throw new UserError($"config.json of {TaskName}: no observation group '{name}'");
 
     /// <summary>The record of a run of <paramref name="options"/> on <paramref name="env"/>.</summary>
     public static RunConfig Of(TrainOptions options, string taskName, IVecEnv env) =>
@@ -140,13 +141,13 @@ public sealed record RunConfig : TrainOptions
         };
 
     /// <summary>Reads a config.json, written by this version or an older one (whose rollout length and PPO settings sat in a <c>Ppo</c> object).</summary>
-    /// <exception cref="InvalidDataException">The file is missing or not a run's config.</exception>
+    /// <exception cref="UserError">The file is missing or not a run's config.</exception>
     public static RunConfig Read(string path)
     {
-        if (!File.Exists(path)) throw new InvalidDataException($"{path} not found: not a run directory");
+        if (!File.Exists(path)) throw new UserError($"{path} not found: not a run directory");
         try
         {
-            var root = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new InvalidDataException($"{path} is empty");
+            var root = JsonNode.Parse(File.ReadAllText(path))?.AsObject() ?? throw new UserError($"{path} is empty");
             if (root["Ppo"] is JsonObject legacy && root["StepsPerEnv"] is null)
             {
                 root["StepsPerEnv"] = legacy["StepsPerEnv"]?.DeepClone();
@@ -155,11 +156,11 @@ public sealed record RunConfig : TrainOptions
                 if (root["Algorithm"]?.GetValue<string>() == "ppo" && root["AlgorithmSettings"] is null)
                     root["AlgorithmSettings"] = new JsonArray(LegacySettings(legacy).Select(x => (JsonNode)JsonValue.Create(x)!).ToArray());
             }
-            return root.Deserialize<RunConfig>() ?? throw new InvalidDataException($"{path} is empty");
+            return root.Deserialize<RunConfig>() ?? throw new UserError($"{path} is empty");
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
-            throw new InvalidDataException($"{path}: {e.Message}", e);
+            throw new UserError($"{path}: {e.Message}", e);
         }
     }
 
@@ -213,7 +214,7 @@ public sealed class TrainingRun
         Directory = directory;
         Options = options;
         var lines = File.Exists(CsvPath) ? File.ReadAllLines(CsvPath) : Array.Empty<string>();
-        if (lines.Length == 0) throw new InvalidDataException($"{CsvPath} is missing or empty");
+        if (lines.Length == 0) throw new UserError($"{CsvPath} is missing or empty");
         RewardTerms = OnPolicyRunner.RewardTermColumns(lines[0]);
         foreach (var row in lines.Skip(1).Where(l => l.Length > 0))
         {
@@ -224,11 +225,12 @@ public sealed class TrainingRun
     }
 
     /// <summary>Reads a run's config.json: the options it was started with and what it recorded about its task.</summary>
-    /// <exception cref="InvalidDataException">The folder is not a run directory.</exception>
+    /// <exception cref="UserError">The folder is not a run directory.</exception>
     public static RunConfig ReadOptions(string runDirectory) =>
         RunConfig.Read(Path.Combine(runDirectory, "config.json")) with { RunsDirectory = Path.GetDirectoryName(Path.GetFullPath(runDirectory))! };
 
     /// <summary>Reopens <paramref name="runDirectory"/> to continue it after the checkpoint of iteration <paramref name="checkpointIteration"/>.</summary>
+    /// <exception cref="UserError">Its progress.csv is missing, empty or malformed.</exception>
     public static TrainingRun Continue(string runDirectory, TrainOptions options, int checkpointIteration) =>
         new(Path.GetFullPath(runDirectory), options, checkpointIteration);
 

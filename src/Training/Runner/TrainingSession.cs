@@ -66,7 +66,7 @@ public sealed class TrainingSession : IDisposable
                 try { _algorithm.State.LoadState(init); }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    throw new InvalidDataException($"--init-from {init}: does not fit {task.Name} with these network settings: {e.Message}", e);
+                    throw new UserError($"--init-from {init}: does not fit {task.Name} with these network settings: {e.Message}", e);
                 }
             }
             if (checkpoint is not null)
@@ -93,11 +93,11 @@ public sealed class TrainingSession : IDisposable
     /// its checkpoint folders) in the same directory, up to <paramref name="iterations"/> in all (default: the
     /// run's own). <paramref name="threads"/> may differ from the run's: results do not depend on it.
     /// </summary>
-    /// <exception cref="InvalidDataException">The folder is not a run or a checkpoint, or the checkpoint does not fit the task.</exception>
+    /// <exception cref="UserError">The folder is not a run or a checkpoint, or the checkpoint does not fit the task.</exception>
     public static TrainingSession Resume(string directory, Device device, int? iterations = null, int? threads = null)
     {
         var path = Path.GetFullPath(directory);
-        if (!Directory.Exists(path)) throw new InvalidDataException($"{path}: no such run directory");
+        if (!Directory.Exists(path)) throw new UserError($"{path}: no such run directory");
         string runDir, checkpoint;
         int done;
         if (File.Exists(Path.Combine(path, TrainingRun.RunStateFile)))
@@ -108,13 +108,13 @@ public sealed class TrainingSession : IDisposable
         }
         else
         {
-            (checkpoint, done) = TrainingRun.LatestCheckpoint(path) ?? throw new InvalidDataException($"{path} has no complete checkpoint to resume from");
+            (checkpoint, done) = TrainingRun.LatestCheckpoint(path) ?? throw new UserError($"{path} has no complete checkpoint to resume from");
             runDir = path;
         }
         var options = TrainingRun.ReadOptions(runDir);
         options = options with { Iterations = iterations ?? options.Iterations, Threads = threads ?? options.Threads };
         options.Validate();
-        if (done >= options.Iterations) throw new InvalidDataException($"{checkpoint} is iteration {done}; the run asks for {options.Iterations}: nothing to do (pass more iterations)");
+        if (done >= options.Iterations) throw new UserError($"{checkpoint} is iteration {done}; the run asks for {options.Iterations}: nothing to do (pass more iterations)");
         return new TrainingSession(options, device, TrainingRun.Continue(runDir, options, done), checkpoint, done);
     }
 

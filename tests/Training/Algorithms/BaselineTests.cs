@@ -18,7 +18,7 @@ namespace Robotics.Training.Tests.Algorithms;
 public class BaselineTests
 {
     private readonly ITestOutputHelper _out;
-    public BaselineTests(ITestOutputHelper output) { _out = output; TorchRuntime.Initialize("cpu"); }
+    public BaselineTests(ITestOutputHelper output) { _out = output; TorchRuntime.Initialize(ComputeDevice.Cpu); }
 
     [Fact]
     public void Baselines_keep_the_expected_gradient_and_lower_its_variance_and_reward_to_go_lowers_it_further()
@@ -27,7 +27,7 @@ public class BaselineTests
         var linear = new NetworkConfig { Hidden = Array.Empty<int>(), NormalizeObservations = false, InitNoiseStd = 0.5 };
         using var env = new LqrEnv(envs, LqrTests.A, LqrTests.B, LqrTests.Q, LqrTests.R, horizon, 21, terminateAtHorizon: true, rewardOffset: 5, timeFeature: true);
         // Critic features: 3 quadratic + a one-hot of the step (4); the value baseline is V(x, t).
-        var config = new ReinforceConfig { Gamma = 0.99, Baseline = "value", NormalizeReturns = false,
+        var config = new ReinforceConfig { Gamma = 0.99, Baseline = ReinforceBaseline.Value, NormalizeReturns = false,
             ValueFit = new ValueFitConfig { LearningRate = 0.05, Epochs = 20, Minibatches = 4 } };
         using var alg = new Reinforce(new AlgorithmSpec(2, 3 + horizon, 1, envs, horizon, linear, CPU, 4), config);
         using (no_grad())
@@ -52,12 +52,12 @@ public class BaselineTests
         // The estimators, on the same rollouts.
         var variants = new (string Name, ReinforceConfig Config)[]
         {
-            ("full return, no baseline", config with { Return = "full", Baseline = "none" }),
-            ("full return, constant baseline", config with { Return = "full", Baseline = "constant" }),
-            ("full return, value baseline", config with { Return = "full", Baseline = "value" }),
-            ("reward-to-go, no baseline", config with { Return = "reward_to_go", Baseline = "none" }),
-            ("reward-to-go, constant baseline", config with { Return = "reward_to_go", Baseline = "constant" }),
-            ("reward-to-go, value baseline", config with { Return = "reward_to_go", Baseline = "value" }),
+            ("full return, no baseline", config with { Return = ReinforceReturn.Full, Baseline = ReinforceBaseline.None }),
+            ("full return, constant baseline", config with { Return = ReinforceReturn.Full, Baseline = ReinforceBaseline.Constant }),
+            ("full return, value baseline", config with { Return = ReinforceReturn.Full, Baseline = ReinforceBaseline.Value }),
+            ("reward-to-go, no baseline", config with { Return = ReinforceReturn.RewardToGo, Baseline = ReinforceBaseline.None }),
+            ("reward-to-go, constant baseline", config with { Return = ReinforceReturn.RewardToGo, Baseline = ReinforceBaseline.Constant }),
+            ("reward-to-go, value baseline", config with { Return = ReinforceReturn.RewardToGo, Baseline = ReinforceBaseline.Value }),
         };
         var g = new double[variants.Length, rollouts, 3];
         for (int m = 0; m < rollouts; m++)

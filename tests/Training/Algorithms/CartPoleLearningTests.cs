@@ -19,7 +19,7 @@ namespace Robotics.Training.Tests.Algorithms;
 public class CartPoleLearningTests
 {
     private readonly ITestOutputHelper _out;
-    public CartPoleLearningTests(ITestOutputHelper output) { _out = output; TorchRuntime.Initialize("cpu"); }
+    public CartPoleLearningTests(ITestOutputHelper output) { _out = output; TorchRuntime.Initialize(ComputeDevice.Cpu); }
 
     private static readonly NetworkConfig Net = new() { Hidden = new[] { 64, 64 } };
 

@@ -10,35 +10,35 @@ namespace Robotics.Training.Tests.Algorithms;
 
 public class CodeLevelOptimizationsTests
 {
-    public CodeLevelOptimizationsTests() => TorchRuntime.Initialize("cpu");
+    public CodeLevelOptimizationsTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     [Fact]
     public void All_and_none_set_every_switch_of_ppo_and_its_networks()
     {
-        var ppo = new PpoConfig { Schedule = "adaptive", ClipValueLoss = true, MaxGradNorm = 1.0 };
-        var net = new NetworkConfig { Activation = "elu", OrthogonalInit = false, NormalizeObservations = true };
+        var ppo = new PpoConfig { Schedule = LearningRateSchedule.Adaptive, ClipValueLoss = true, MaxGradNorm = 1.0 };
+        var net = new NetworkConfig { Activation = ActivationFunction.Elu, OrthogonalInit = false, NormalizeObservations = true };
 
         var on = CodeLevelOptimizations.All.ApplyTo(ppo);
         Assert.True(on.ClipValueLoss);
         Assert.True(on.ScaleRewards);
-        Assert.Equal("linear", on.Schedule);
+        Assert.Equal(LearningRateSchedule.Linear, on.Schedule);
         Assert.Equal(0.5, on.MaxGradNorm);
         var onNet = CodeLevelOptimizations.All.ApplyTo(net);
-        Assert.Equal(("tanh", true, true), (onNet.Activation, onNet.OrthogonalInit, onNet.NormalizeObservations));
+        Assert.Equal((ActivationFunction.Tanh, true, true), (onNet.Activation, onNet.OrthogonalInit, onNet.NormalizeObservations));
 
         var off = CodeLevelOptimizations.None.ApplyTo(ppo);
         Assert.False(off.ClipValueLoss);
         Assert.False(off.ScaleRewards);
-        Assert.Equal("fixed", off.Schedule);
+        Assert.Equal(LearningRateSchedule.Fixed, off.Schedule);
         Assert.Equal(0, off.MaxGradNorm);
         var offNet = CodeLevelOptimizations.None.ApplyTo(net);
-        Assert.Equal(("elu", false, false), (offNet.Activation, offNet.OrthogonalInit, offNet.NormalizeObservations));
+        Assert.Equal((ActivationFunction.Elu, false, false), (offNet.Activation, offNet.OrthogonalInit, offNet.NormalizeObservations));
 
         // Everything else is left as it was.
         Assert.Equal(ppo.LearningRate, off.LearningRate);
         Assert.Equal(ppo.ClipParam, on.ClipParam);
         Assert.Equal(net.Hidden, onNet.Hidden);
-        Assert.Contains("GradientClipNorm", Assert.Throws<ArgumentException>(() => (CodeLevelOptimizations.All with { GradientClipNorm = -1 }).ApplyTo(ppo)).Message);
+        Assert.Contains("GradientClipNorm", Assert.Throws<UserError>(() => (CodeLevelOptimizations.All with { GradientClipNorm = -1 }).ApplyTo(ppo)).Message);
         Assert.Equal("value-clip reward-scale obs-norm ortho lr-anneal grad-clip=0.5 tanh", CodeLevelOptimizations.All.ToString());
         Assert.Equal("elu", CodeLevelOptimizations.None.ToString());
     }

@@ -7,7 +7,7 @@ namespace Robotics.Training.Tests.Algorithms;
 
 public class ConjugateGradientTests
 {
-    public ConjugateGradientTests() => TorchRuntime.Initialize("cpu");
+    public ConjugateGradientTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     [Fact]
     public void Solves_a_symmetric_positive_definite_system_in_at_most_dim_steps()

@@ -17,7 +17,7 @@ namespace Robotics.Training.Tests.Algorithms;
 public class CovarianceTests
 {
     private readonly ITestOutputHelper _out;
-    public CovarianceTests(ITestOutputHelper output) { _out = output; TorchRuntime.Initialize("cpu"); }
+    public CovarianceTests(ITestOutputHelper output) { _out = output; TorchRuntime.Initialize(ComputeDevice.Cpu); }
 
     private static readonly NetworkConfig Linear = new() { Hidden = Array.Empty<int>(), NormalizeObservations = false, InitNoiseStd = 0.5 };
 

@@ -10,7 +10,7 @@ namespace Robotics.Training.Tests.Algorithms;
 
 public class GrpoTests
 {
-    public GrpoTests() => TorchRuntime.Initialize("cpu");
+    public GrpoTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     // GRPO's spec: a 1-wide action, no critic (its width is unused), episodes of up to maxSteps.
     private static AlgorithmSpec Spec(int policyDim, int envs, int maxSteps, int[] hidden, ulong seed) =>
@@ -69,9 +69,9 @@ public class GrpoTests
     [Fact]
     public void Config_and_collector_reject_bad_input_by_name()
     {
-        Assert.Contains("GroupSize", Assert.Throws<ArgumentException>(() => new GrpoConfig { GroupSize = 1 }.Validate()).Message);
-        Assert.Contains("KlCoef", Assert.Throws<ArgumentException>(() => new GrpoConfig { KlCoef = -1 }.Validate()).Message);
-        Assert.Contains("ReferenceRefreshEvery", Assert.Throws<ArgumentException>(() => new GrpoConfig { ReferenceRefreshEvery = -1 }.Validate()).Message);
+        Assert.Contains("GroupSize", Assert.Throws<UserError>(() => new GrpoConfig { GroupSize = 1 }.Validate()).Message);
+        Assert.Contains("KlCoef", Assert.Throws<UserError>(() => new GrpoConfig { KlCoef = -1 }.Validate()).Message);
+        Assert.Contains("ReferenceRefreshEvery", Assert.Throws<UserError>(() => new GrpoConfig { ReferenceRefreshEvery = -1 }.Validate()).Message);
         var e = Assert.Throws<ArgumentException>(() => new Grpo(Spec(5, 12, 10, new[] { 8 }, 1), new GrpoConfig { GroupSize = 8 }));
         Assert.Contains("does not divide the 12 environments", e.Message);
         using var bandit = new Robotics.Training.Tests.Runner.BanditEnv(8, 1);

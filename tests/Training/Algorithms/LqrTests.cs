@@ -26,7 +26,7 @@ namespace Robotics.Training.Tests.Algorithms;
 public class LqrTests
 {
     private readonly ITestOutputHelper _out;
-    public LqrTests(ITestOutputHelper output) { _out = output; TorchRuntime.Initialize("cpu"); }
+    public LqrTests(ITestOutputHelper output) { _out = output; TorchRuntime.Initialize(ComputeDevice.Cpu); }
 
     internal static readonly double[,] A = { { 1.0, 0.2 }, { 0.0, 0.9 } };
     internal static readonly double[,] B = { { 0.0 }, { 0.5 } };
@@ -138,7 +138,7 @@ public class LqrTests
     public void Vanilla_policy_gradient_converges_to_the_riccati_gain() =>
         Converges("REINFORCE", () => new Reinforce(new AlgorithmSpec(2, 3, 1, Envs, Steps, Linear, CPU, 1), new ReinforceConfig
         {
-            Gamma = Gamma, Baseline = "value", LearningRate = 0.02, MaxGradNorm = 0, ValueFit = CriticFit,
+            Gamma = Gamma, Baseline = ReinforceBaseline.Value, LearningRate = 0.02, MaxGradNorm = 0, ValueFit = CriticFit,
         }), 80, 0.1);
 
     [Fact]
@@ -163,6 +163,6 @@ public class LqrTests
     public void Ppo_converges_to_the_riccati_gain() =>
         Converges("PPO", () => new Ppo(new AlgorithmSpec(2, 3, 1, Envs, Steps, Linear, CPU, 1), new PpoConfig
         {
-            Gamma = Gamma, EntropyCoef = 0, ClipValueLoss = false, LearningRate = 0.01, Schedule = "linear", MaxGradNorm = 0,
+            Gamma = Gamma, EntropyCoef = 0, ClipValueLoss = false, LearningRate = 0.01, Schedule = LearningRateSchedule.Linear, MaxGradNorm = 0,
         }), 120, 0.1, rewardScale: 0.1);
 }

@@ -11,7 +11,7 @@ namespace Robotics.Training.Tests.Algorithms;
 /// <summary>REINFORCE, NPG and TRPO under the unchanged OnPolicyRunner: reproducible, flat in live tensors, and reachable by name.</summary>
 public class PolicyGradientRunnerTests
 {
-    public PolicyGradientRunnerTests() => TorchRuntime.Initialize("cpu");
+    public PolicyGradientRunnerTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     private static readonly NetworkConfig Small = new() { Hidden = new[] { 16, 16 } };
 

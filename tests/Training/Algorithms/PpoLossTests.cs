@@ -6,7 +6,7 @@ namespace Robotics.Training.Tests.Algorithms;
 
 public class PpoLossTests
 {
-    public PpoLossTests() => TorchRuntime.Initialize("cpu");
+    public PpoLossTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     [Fact]
     public void Samples_clipped_on_the_pessimistic_side_have_zero_gradient()
@@ -43,7 +43,7 @@ public class PpoLossTests
 
 public class PpoBaseKlTests
 {
-    public PpoBaseKlTests() => Robotics.Training.Devices.TorchRuntime.Initialize("cpu");
+    public PpoBaseKlTests() => Robotics.Training.Devices.TorchRuntime.Initialize(Robotics.Training.Devices.ComputeDevice.Cpu);
 
     // PPO shares the Regularizer: a strong pull toward the base policy (its initial actor) keeps the learned
     // policy near it, where the same run without the pull moves away to solve the bandit.

@@ -11,7 +11,7 @@ namespace Robotics.Training.Tests.Algorithms;
 public class TrpoTests
 {
     private readonly ITestOutputHelper _out;
-    public TrpoTests(ITestOutputHelper output) { _out = output; TorchRuntime.Initialize("cpu"); }
+    public TrpoTests(ITestOutputHelper output) { _out = output; TorchRuntime.Initialize(ComputeDevice.Cpu); }
 
     [Fact]
     public void Every_accepted_step_keeps_the_kl_within_delta_and_improves_the_surrogate()

@@ -6,7 +6,7 @@ namespace Robotics.Training.Tests.Devices;
 
 public class HostRandomTests
 {
-    public HostRandomTests() => TorchRuntime.Initialize("cpu");
+    public HostRandomTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     [Fact]
     public void Draws_are_the_cpu_generators_whatever_the_device_asked()

@@ -5,7 +5,7 @@ namespace Robotics.Training.Tests.Devices;
 
 public class HostTensorsTests
 {
-    public HostTensorsTests() => TorchRuntime.Initialize("cpu");
+    public HostTensorsTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     [Fact]
     public void A_buffer_becomes_rows_of_its_width_with_its_values()

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Robotics.Training;
 using Robotics.Training.Devices;
 using TorchSharp;
 
@@ -9,7 +10,7 @@ public class TorchRuntimeTests
     [Fact]
     public void TorchSharp_loads_and_computes_on_the_cpu()
     {
-        var device = TorchRuntime.Initialize("cpu");
+        var device = TorchRuntime.Initialize(ComputeDevice.Cpu);
         using var scope = torch.NewDisposeScope();
         var x = torch.arange(1, 5, dtype: torch.float32, device: device);   // 1 2 3 4
         Assert.Equal(30f, (x * x).sum().item<float>());                     // 1 + 4 + 9 + 16
@@ -18,7 +19,7 @@ public class TorchRuntimeTests
     [Fact]
     public void Output_copy_of_LibTorchSharp_has_the_glibcxx_requirement_weak()
     {
-        TorchRuntime.Initialize("cpu");
+        TorchRuntime.Initialize(ComputeDevice.Cpu);
         var lib = Path.Combine(AppContext.BaseDirectory, "libLibTorchSharp.so");
         Assert.True(File.Exists(lib));
         var flags = ElfVersionPatch.Flags(lib, TorchRuntime.MissingGlibcxx);
@@ -37,7 +38,8 @@ public class TorchRuntimeTests
     [Fact]
     public void Unknown_device_is_refused()
     {
-        Assert.Throws<ArgumentException>(() => TorchRuntime.Initialize("tpu"));
+        var e = Assert.Throws<UserError>(() => SnakeCaseEnum.Parse<ComputeDevice>("tpu", "--device"));
+        Assert.Equal("--device tpu: cpu or cuda", e.Message);
     }
 
     [Fact]
@@ -48,7 +50,7 @@ public class TorchRuntimeTests
         try
         {
             Environment.SetEnvironmentVariable(TorchRuntime.LibTorchVariable, empty.FullName);
-            var e = Assert.Throws<InvalidOperationException>(() => TorchRuntime.Initialize("cuda"));
+            var e = Assert.Throws<UserError>(() => TorchRuntime.Initialize(ComputeDevice.Cuda));
             Assert.Contains("libc10.so is not there", e.Message);
             Assert.Contains(TorchRuntime.LibTorchVariable, e.Message);
         }
@@ -63,9 +65,9 @@ public class TorchRuntimeTests
     public void Cuda_without_a_gpu_is_a_clear_error_and_the_cpu_still_works()
     {
         if (Environment.GetEnvironmentVariable(TorchRuntime.LibTorchVariable) is { Length: > 0 }) return;   // a CUDA machine: nothing to refuse
-        TorchRuntime.Initialize("cpu");
+        TorchRuntime.Initialize(ComputeDevice.Cpu);
         if (torch.cuda.is_available()) return;
-        var e = Assert.Throws<InvalidOperationException>(() => TorchRuntime.Initialize("cuda"));
+        var e = Assert.Throws<UserError>(() => TorchRuntime.Initialize(ComputeDevice.Cuda));
         Assert.Contains("CUDA was asked for", e.Message);
         Assert.Contains(TorchRuntime.LibTorchVariable, e.Message);
         using var scope = torch.NewDisposeScope();

@@ -30,7 +30,7 @@ public class GoldenTraceTests : IDisposable
     public GoldenTraceTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         _out = output;
-        TorchRuntime.Initialize("cpu");
+        TorchRuntime.Initialize(ComputeDevice.Cpu);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);

@@ -18,7 +18,7 @@ public class OnnxExporterTests : IDisposable
     public OnnxExporterTests(Xunit.Abstractions.ITestOutputHelper output)
     {
         _out = output;
-        TorchRuntime.Initialize("cpu");
+        TorchRuntime.Initialize(ComputeDevice.Cpu);
     }
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
@@ -39,7 +39,7 @@ public class OnnxExporterTests : IDisposable
     };
 
     /// <summary>An actor whose normalizer has seen data far from N(0, 1): mean ≈ 3·i − 20, std ≈ 0.1 … 10.</summary>
-    internal static GaussianActor TrainedLookingActor(int obsDim, int actDim, string activation, int seed)
+    internal static GaussianActor TrainedLookingActor(int obsDim, int actDim, ActivationFunction activation, int seed)
     {
         manual_seed(seed);
         var actor = new GaussianActor(obsDim, actDim, new NetworkConfig { Hidden = new[] { 64, 32 }, Activation = activation });
@@ -52,9 +52,9 @@ public class OnnxExporterTests : IDisposable
     }
 
     [Theory]
-    [InlineData("elu")]
-    [InlineData("tanh")]
-    public void Onnx_matches_TorchSharp_on_1000_random_inputs(string activation)
+    [InlineData(ActivationFunction.Elu)]
+    [InlineData(ActivationFunction.Tanh)]
+    public void Onnx_matches_TorchSharp_on_1000_random_inputs(ActivationFunction activation)
     {
         const int obsDim = 45, actDim = 12, batch = 1000;
         using var actor = TrainedLookingActor(obsDim, actDim, activation, seed: 7);
@@ -96,7 +96,7 @@ public class OnnxExporterTests : IDisposable
     [Fact]
     public void The_file_is_ir8_opset17_with_a_dynamic_batch_and_the_contract_in_metadata()
     {
-        using var actor = TrainedLookingActor(6, 2, "elu", seed: 1);
+        using var actor = TrainedLookingActor(6, 2, ActivationFunction.Elu, seed: 1);
         var path = Path.Combine(_dir, "p.onnx");
         var contract = Contract(6, 2);
         OnnxExporter.Export(actor, contract, path);
@@ -120,7 +120,7 @@ public class OnnxExporterTests : IDisposable
     [Fact]
     public void A_contract_that_does_not_fit_the_actor_is_refused_by_name()
     {
-        using var actor = TrainedLookingActor(6, 2, "elu", seed: 1);
+        using var actor = TrainedLookingActor(6, 2, ActivationFunction.Elu, seed: 1);
         var e = Assert.Throws<ArgumentException>(() => OnnxExporter.Export(actor, Contract(7, 2), Path.Combine(_dir, "x.onnx")));
         Assert.Contains("width 7", e.Message);
         Assert.Contains("reads 6", e.Message);

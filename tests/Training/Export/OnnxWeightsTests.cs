@@ -1,6 +1,7 @@
 using Robotics.Deploy.Runtime;
 using Robotics.Training.Devices;
 using Robotics.Training.Export;
+using Robotics.Training.Models;
 using static TorchSharp.torch;
 
 namespace Robotics.Training.Tests.Export;
@@ -10,7 +11,7 @@ public class OnnxWeightsTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("onnx-weights-").FullName;
 
-    public OnnxWeightsTests() => TorchRuntime.Initialize("cpu");
+    public OnnxWeightsTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
@@ -28,9 +29,9 @@ public class OnnxWeightsTests : IDisposable
 
     // Exported actors of both activations, with a normalizer whose statistics are far from N(0, 1).
     [Theory]
-    [InlineData("elu")]
-    [InlineData("tanh")]
-    public void SimdMlp_read_from_an_exported_actor_matches_OnnxRuntime(string activation)
+    [InlineData(ActivationFunction.Elu)]
+    [InlineData(ActivationFunction.Tanh)]
+    public void SimdMlp_read_from_an_exported_actor_matches_OnnxRuntime(ActivationFunction activation)
     {
         using var actor = OnnxExporterTests.TrainedLookingActor(45, 12, activation, seed: 3);
         var path = Path.Combine(_dir, $"{activation}.onnx");
@@ -43,10 +44,10 @@ public class OnnxWeightsTests : IDisposable
     public void A_file_that_is_not_the_exporters_mlp_is_refused_by_name()
     {
         var missing = Path.Combine(_dir, "none.onnx");
-        Assert.Contains("not found", Assert.Throws<InvalidDataException>(() => OnnxWeights.ReadSimdMlp(missing)).Message);
+        Assert.Contains("not found", Assert.Throws<UserError>(() => OnnxWeights.ReadSimdMlp(missing)).Message);
         var garbage = Path.Combine(_dir, "garbage.onnx");
         File.WriteAllBytes(garbage, new byte[] { 0xff, 0xff, 0xff, 0xff, 0x0f });
-        Assert.Contains("garbage.onnx", Assert.Throws<InvalidDataException>(() => OnnxWeights.ReadSimdMlp(garbage)).Message);
+        Assert.Contains("garbage.onnx", Assert.Throws<UserError>(() => OnnxWeights.ReadSimdMlp(garbage)).Message);
     }
 
     // Random observations uniform in [−scale, scale]; every action within 1e-5 of ONNX Runtime's, relative to

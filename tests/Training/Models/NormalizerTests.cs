@@ -6,7 +6,7 @@ namespace Robotics.Training.Tests.Models;
 
 public class NormalizerTests
 {
-    public NormalizerTests() => TorchRuntime.Initialize("cpu");
+    public NormalizerTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     [Fact]
     public void Merged_batches_give_the_statistics_of_all_samples()

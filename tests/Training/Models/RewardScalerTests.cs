@@ -6,7 +6,7 @@ namespace Robotics.Training.Tests.Models;
 
 public class RewardScalerTests
 {
-    public RewardScalerTests() => TorchRuntime.Initialize("cpu");
+    public RewardScalerTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     [Fact]
     public void Two_steps_by_hand()

@@ -8,7 +8,7 @@ namespace Robotics.Training.Tests.Runner;
 
 public class AblationTests
 {
-    public AblationTests() => TorchRuntime.Initialize("cpu");
+    public AblationTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     private static TrialResult Trial(string variant, int seed, double final) =>
         new("cartpole_balance", variant, seed, final, new[] { (100L, final / 2), (200L, final) }, 1);
@@ -35,10 +35,10 @@ public class AblationTests
     {
         Assert.Equal(new[] { "PPO", "PPO-M", "GRPO" }, AblationVariants.All.Select(v => v.Name).Take(3));
         Assert.Equal(new[] { "GRPO", "PPO" }, AblationVariants.Select(new[] { "grpo", "PPO" }).Select(v => v.Name));
-        var e = Assert.Throws<ArgumentException>(() => AblationVariants.Select(new[] { "SAC" }));
+        var e = Assert.Throws<UserError>(() => AblationVariants.Select(new[] { "SAC" }));
         Assert.Contains("no variant 'SAC'", e.Message);
         Assert.Contains("PPO-M", e.Message);
-        Assert.Contains("--seeds", Assert.Throws<ArgumentException>(() => new AblationOptions { Tasks = new[] { "x" }, Seeds = 0 }.Validate()).Message);
+        Assert.Contains("--seeds", Assert.Throws<UserError>(() => new AblationOptions { Tasks = new[] { "x" }, Seeds = 0 }.Validate()).Message);
     }
 
     [Fact]

@@ -29,8 +29,8 @@ public class CheckpointResolveTests : IDisposable
     [Fact]
     public void A_folder_without_checkpoints_is_named()
     {
-        var e = Assert.Throws<InvalidDataException>(() => CheckpointPolicy.ResolveCheckpoint(_run));
+        var e = Assert.Throws<UserError>(() => CheckpointPolicy.ResolveCheckpoint(_run));
         Assert.Contains(_run, e.Message);
-        Assert.Contains("no such folder", Assert.Throws<InvalidDataException>(() => CheckpointPolicy.ResolveCheckpoint(Path.Combine(_run, "nope"))).Message);
+        Assert.Contains("no such folder", Assert.Throws<UserError>(() => CheckpointPolicy.ResolveCheckpoint(Path.Combine(_run, "nope"))).Message);
     }
 }

@@ -8,7 +8,7 @@ namespace Robotics.Training.Tests.Runner;
 
 public class LearnBenchmarkTests
 {
-    public LearnBenchmarkTests() => TorchRuntime.Initialize("cpu");
+    public LearnBenchmarkTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     private static IterationStats Stats(double length, int episodes, double trackSum) =>
         new(0, 0, 0, 0, 0, 0, 0, length, episodes, new Dictionary<string, double> { ["RewardTrackLinVel"] = trackSum }, new UpdateStats(0, 0, 0, 0, 0, 0, 0));

@@ -8,7 +8,7 @@ namespace Robotics.Training.Tests.Runner;
 
 public class ResumeTests
 {
-    public ResumeTests() => TorchRuntime.Initialize("cpu");
+    public ResumeTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     private static TrainOptions Options(string runs, int iterations, bool scaleRewards = false, string algo = "ppo") => new()
     {
@@ -80,7 +80,7 @@ public class ResumeTests
             Assert.Equal(Learning(straightDir), Learning(stoppedDir));
 
             // Resuming the finished run asks for more iterations.
-            Assert.Contains("nothing to do", Assert.Throws<InvalidDataException>(() => TrainingSession.Resume(straightDir, CPU)).Message);
+            Assert.Contains("nothing to do", Assert.Throws<UserError>(() => TrainingSession.Resume(straightDir, CPU)).Message);
         }
         finally { root.Delete(true); }
     }
@@ -113,8 +113,8 @@ public class ResumeTests
                 Assert.NotEqual(trained, State(fresh));
 
             // Not a checkpoint, or one whose networks do not fit: refused before anything trains.
-            Assert.Contains("--init-from", Assert.Throws<ArgumentException>(() => TrainingSession.Start(options with { InitFrom = root.FullName }, CPU)).Message);
-            var e = Assert.Throws<InvalidDataException>(() => TrainingSession.Start(options with { Network = new NetworkConfig { Hidden = new[] { 16 } } }, CPU));
+            Assert.Contains("--init-from", Assert.Throws<UserError>(() => TrainingSession.Start(options with { InitFrom = root.FullName }, CPU)).Message);
+            var e = Assert.Throws<UserError>(() => TrainingSession.Start(options with { Network = new NetworkConfig { Hidden = new[] { 16 } } }, CPU));
             Assert.Contains("--init-from", e.Message);
         }
         finally { root.Delete(true); }
@@ -126,14 +126,14 @@ public class ResumeTests
         var root = Directory.CreateTempSubdirectory("robotics-resume-");
         try
         {
-            Assert.Contains("no complete checkpoint", Assert.Throws<InvalidDataException>(() => TrainingSession.Resume(root.FullName, CPU)).Message);
-            Assert.Contains("no such run directory", Assert.Throws<InvalidDataException>(() => TrainingSession.Resume(Path.Combine(root.FullName, "nope"), CPU)).Message);
+            Assert.Contains("no complete checkpoint", Assert.Throws<UserError>(() => TrainingSession.Resume(root.FullName, CPU)).Message);
+            Assert.Contains("no such run directory", Assert.Throws<UserError>(() => TrainingSession.Resume(Path.Combine(root.FullName, "nope"), CPU)).Message);
 
             // A checkpoint with its optimizer state gone is refused before anything runs.
             string dir;
             using (var s = TrainingSession.Start(Options(root.FullName, 2), CPU)) { s.Learn(); dir = s.Run.Directory; }
             File.Delete(Path.Combine(dir, "checkpoint_000002", "optimizer.pt"));
-            var e = Assert.Throws<InvalidDataException>(() => TrainingSession.Resume(dir, CPU, iterations: 4));
+            var e = Assert.Throws<UserError>(() => TrainingSession.Resume(dir, CPU, iterations: 4));
             Assert.Contains("optimizer.pt", e.Message);
         }
         finally { root.Delete(true); }

@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Robotics.Training.Algorithms;
+using Robotics.Training.Devices;
+using Robotics.Training.Models;
 using Robotics.Training.Runner;
 
 namespace Robotics.Training.Tests.Runner;
@@ -34,13 +36,13 @@ public class RunConfigTests
     public void Settings_reach_each_algorithms_own_hyperparameters()
     {
         var ppo = (PpoConfig)AlgorithmCatalog.Configure("ppo", new[] { "clip_param=0.1", "epochs=3", "minibatches=2", "desired_kl=0.02", "schedule=linear", "learning_rate=3e-4", "entropy_coef=0" });
-        Assert.Equal((0.1, 3, 2, 0.02, "linear", 3e-4, 0.0), (ppo.ClipParam, ppo.Epochs, ppo.Minibatches, ppo.DesiredKl, ppo.Schedule, ppo.LearningRate, ppo.EntropyCoef));
+        Assert.Equal((0.1, 3, 2, 0.02, LearningRateSchedule.Linear, 3e-4, 0.0), (ppo.ClipParam, ppo.Epochs, ppo.Minibatches, ppo.DesiredKl, ppo.Schedule, ppo.LearningRate, ppo.EntropyCoef));
         var trpo = (TrpoConfig)AlgorithmCatalog.Configure("trpo", new[] { "max_kl=0.02", "cg_iterations=5", "max_backtracks=3", "value_fit.epochs=10", "regularizers.entropy_coef=0.01", "ScaleRewards=true" });
         Assert.Equal((0.02, 5, 3, 10, 0.01, true), (trpo.MaxKl, trpo.CgIterations, trpo.MaxBacktracks, trpo.ValueFit.Epochs, trpo.Regularizers.EntropyCoef, trpo.ScaleRewards));
         var npg = (NpgConfig)AlgorithmCatalog.Configure("npg", new[] { "cg_iterations=4", "damping=0.2" });
         Assert.Equal((4, 0.2), (npg.CgIterations, npg.Damping));
         var reinforce = (ReinforceConfig)AlgorithmCatalog.Configure("reinforce", new[] { "baseline=\"constant\"", "optimizer=sgd", "learning_rate=0.01" });
-        Assert.Equal(("constant", "sgd", 0.01), (reinforce.Baseline, reinforce.Optimizer, reinforce.LearningRate));
+        Assert.Equal((ReinforceBaseline.Constant, ReinforceOptimizer.Sgd, 0.01), (reinforce.Baseline, reinforce.Optimizer, reinforce.LearningRate));
         var grpo = (GrpoConfig)AlgorithmCatalog.Configure("grpo", new[] { "group_size=4", "kl_coef=0.05", "reference_refresh_every=0" });
         Assert.Equal((4, 0.05, 0), (grpo.GroupSize, grpo.KlCoef, grpo.ReferenceRefreshEvery));
     }
@@ -54,7 +56,10 @@ public class RunConfigTests
     [InlineData("trpo", "value_fit=3", "algorithm.value_fit", "value_fit.epochs")]  // a table is not a value
     [InlineData("trpo", "value_fit.epochs=0", "algorithm.value_fit.epochs", "must be ≥ 1")]
     [InlineData("npg", "cg_iterations=2.5", "algorithm.cg_iterations", "an integer")]
-    [InlineData("reinforce", "baseline=3", "algorithm.baseline", "a word")]
+    [InlineData("reinforce", "baseline=3", "algorithm.baseline", "none, constant or value")]   // a choice: its names are listed
+    [InlineData("reinforce", "return=partial", "algorithm.return", "reward_to_go or full")]
+    [InlineData("reinforce", "optimizer=Adam", "algorithm.optimizer", "adam or sgd")]         // snake_case names only
+    [InlineData("grpo", "schedule=adaptive", "algorithm.schedule", "fixed or linear")]       // a schedule GRPO does not have
     [InlineData("grpo", "group_size=1", "algorithm.group_size", "must be ≥ 2")]
     [InlineData("grpo", "kl_coef", "algorithm.kl_coef", "key=value")]
     public void A_bad_setting_names_its_key(string algorithm, string setting, string key, string why)
@@ -62,6 +67,25 @@ public class RunConfigTests
         var e = Assert.Throws<UserError>(() => new TrainOptions { Task = "x", Algorithm = algorithm, AlgorithmSettings = new[] { setting } }.Validate());
         Assert.Contains(key, e.Message);
         Assert.Contains(why, e.Message);
+    }
+
+    [Fact]
+    public void Choices_are_written_and_read_by_their_snake_case_names()
+    {
+        // config.json keeps the strings it always had, so old files read and new files read in old tools.
+        var options = new TrainOptions { Task = "x", Device = ComputeDevice.Cuda, Network = new() { Activation = ActivationFunction.Tanh } };
+        var json = JsonSerializer.Serialize(options);
+        Assert.Contains("\"Device\":\"cuda\"", json);
+        Assert.Contains("\"Activation\":\"tanh\"", json);
+        Assert.Equal((ComputeDevice.Cuda, ActivationFunction.Tanh),
+            (JsonSerializer.Deserialize<TrainOptions>(json)!.Device, JsonSerializer.Deserialize<TrainOptions>(json)!.Network.Activation));
+        Assert.Contains("\"Schedule\":\"adaptive\"", JsonSerializer.Serialize(new PpoConfig()));
+        var reinforce = JsonSerializer.Serialize(new ReinforceConfig());
+        Assert.Contains("\"Return\":\"reward_to_go\"", reinforce);
+        Assert.Contains("\"Baseline\":\"value\"", reinforce);
+        Assert.Contains("\"Optimizer\":\"adam\"", reinforce);
+        Assert.Equal(ReinforceReturn.Full, ((ReinforceConfig)AlgorithmCatalog.Configure("reinforce", new[] { "return=full" })).Return);
+        Assert.Throws<JsonException>(() => JsonSerializer.Deserialize<PpoConfig>("""{ "Schedule": 2 }"""));   // numbers are not names
     }
 
     [Fact]
@@ -107,7 +131,7 @@ public class RunConfigTests
             Assert.Equal(new[] { "scale_rewards=true", "schedule=linear" }, config.AlgorithmSettings.Order());
             var ppo = (PpoConfig)config.AlgorithmConfig();
             Assert.True(ppo.ScaleRewards);
-            Assert.Equal("linear", ppo.Schedule);
+            Assert.Equal(LearningRateSchedule.Linear, ppo.Schedule);
 
             // Written back, it is the new form, and reads as the same record.
             File.WriteAllText(path, JsonSerializer.Serialize(config));
@@ -132,6 +156,6 @@ public class RunConfigTests
         Assert.Equal(new Dictionary<string, double> { ["RewardA"] = 1.5, ["CostB"] = -0.5 }, moved.RewardTerms);
         Assert.Equal((3, 96L, 0.9), (moved.Iteration, moved.TotalSteps, moved.Update.NoiseStd));
         Assert.Equal(new[] { "RewardA", "CostB" }, OnPolicyRunner.RewardTermColumns(header));
-        Assert.Contains("no column 'kl'", Assert.Throws<InvalidDataException>(() => OnPolicyRunner.ParseCsvRow(header.Replace(",kl,", ",kl2,"), string.Join(",", cells))).Message);
+        Assert.Contains("no column 'kl'", Assert.Throws<UserError>(() => OnPolicyRunner.ParseCsvRow(header.Replace(",kl,", ",kl2,"), string.Join(",", cells))).Message);
     }
 }

@@ -11,7 +11,7 @@ namespace Robotics.Training.Tests.Runner;
 
 public class RunnerTests
 {
-    public RunnerTests() => TorchRuntime.Initialize("cpu");
+    public RunnerTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     private static readonly NetworkConfig Small = new() { Hidden = new[] { 32, 32 } };
 
@@ -78,7 +78,7 @@ public class RunnerTests
 
 public class BanditTests
 {
-    public BanditTests() => TorchRuntime.Initialize("cpu");
+    public BanditTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     [Fact]
     public void Ppo_solves_a_contextual_bandit()

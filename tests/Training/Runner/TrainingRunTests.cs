@@ -10,7 +10,7 @@ namespace Robotics.Training.Tests.Runner;
 
 public class TrainingRunTests
 {
-    public TrainingRunTests() => TorchRuntime.Initialize("cpu");
+    public TrainingRunTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     [Fact]
     public void Run_directory_holds_config_progress_checkpoints_and_plots()
@@ -51,7 +51,7 @@ public class TrainingRunTests
             var actions = new float[3];
             policy.Act(x.data<float>().ToArray(), actions);
             Assert.Equal(ppo.Actor.forward(x).reshape(3).data<float>().ToArray(), actions);
-            Assert.Throws<InvalidDataException>(() => CheckpointPolicy.Load(run.Directory));   // not a checkpoint folder
+            Assert.Throws<UserError>(() => CheckpointPolicy.Load(run.Directory));   // not a checkpoint folder
 
             // Provenance: the checkpoint names the commit of the binary that trained it (this build's, from git).
             Assert.Matches("^[0-9a-f]{40}(-dirty)?$", BuildInfo.SourceCommit);   // dirty when the tree under test has uncommitted changes
@@ -74,8 +74,8 @@ public class TrainingRunTests
     [Fact]
     public void Bad_options_name_the_flag()
     {
-        Assert.Contains("--envs", Assert.Throws<ArgumentException>(() => new TrainOptions { Task = "x", Envs = 0 }.Validate()).Message);
+        Assert.Contains("--envs", Assert.Throws<UserError>(() => new TrainOptions { Task = "x", Envs = 0 }.Validate()).Message);
         Assert.Contains("--algo", Assert.Throws<UserError>(() => new TrainOptions { Task = "x", Algorithm = "sac" }.Validate()).Message);
-        Assert.Contains("Hidden", Assert.Throws<ArgumentException>(() => new TrainOptions { Task = "x", Network = new NetworkConfig { Hidden = new[] { 64, 0 } } }.Validate()).Message);
+        Assert.Contains("Hidden", Assert.Throws<UserError>(() => new TrainOptions { Task = "x", Network = new NetworkConfig { Hidden = new[] { 64, 0 } } }.Validate()).Message);
     }
 }

@@ -6,7 +6,7 @@ namespace Robotics.Training.Tests.Storage;
 
 public class GaeTests
 {
-    public GaeTests() => TorchRuntime.Initialize("cpu");
+    public GaeTests() => TorchRuntime.Initialize(ComputeDevice.Cpu);
 
     [Fact]
     public void Matches_the_hand_computation_with_a_termination_and_a_truncation()
