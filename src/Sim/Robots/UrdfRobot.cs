@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Xml;
 using System.Xml.Linq;
+using Robotics.Deploy.Kinematics;
 
 namespace Robotics.Sim.Robots;
 
@@ -23,6 +24,15 @@ public sealed record UrdfJoint(string Name, string Type, string Parent, string C
 
     /// <summary>True for every joint but a fixed one: its child link moves relative to its parent.</summary>
     public bool Moving => Type != "fixed";
+
+    /// <summary>Origin translation of the child frame in the parent link's frame [m]. [3]</summary>
+    public double[] Xyz { get; init; } = [0, 0, 0];
+
+    /// <summary>Origin rotation, fixed-axis roll, pitch, yaw [rad]. [3]</summary>
+    public double[] Rpy { get; init; } = [0, 0, 0];
+
+    /// <summary>Motion axis in the joint frame (URDF's default x). [3]</summary>
+    public double[] Axis { get; init; } = [1, 0, 0];
 }
 
 /// <summary>
@@ -108,6 +118,31 @@ public sealed class UrdfRobot
     /// point into the original file.
     /// </summary>
     public string ForMuJoCo() => _mujocoXml;
+
+    /// <summary>The joints from the root link to <paramref name="link"/>, in order: the serial chain forward kinematics walks.</summary>
+    /// <exception cref="UserError">No link has that name.</exception>
+    public IReadOnlyList<UrdfJoint> ChainTo(string link)
+    {
+        if (!_links.ContainsKey(link)) throw new UserError($"{Source}: no link named '{link}'");
+        var chain = new List<UrdfJoint>();
+        for (var j = Joints.FirstOrDefault(j => j.Child == link); j is not null; j = Joints.FirstOrDefault(p => p.Child == j.Parent))
+            chain.Add(j);
+        chain.Reverse();
+        return chain;
+    }
+
+    /// <summary>
+    /// The chain from the root link to <paramref name="link"/> as the robot's forward kinematics takes it (the policy
+    /// contract carries it so that the robot computes link poses without a physics engine).
+    /// </summary>
+    /// <exception cref="UserError">No link has that name, or a floating or planar joint lies on the way.</exception>
+    public IReadOnlyList<KinematicJoint> KinematicChainTo(string link) => ChainTo(link).Select(j => new KinematicJoint(j.Name, j.Type switch
+    {
+        "fixed" => KinematicJointType.Fixed,
+        "revolute" or "continuous" => KinematicJointType.Revolute,
+        "prismatic" => KinematicJointType.Prismatic,
+        _ => throw new UserError($"{Source}: joint '{j.Name}' on the way to '{link}' is {j.Type}; forward kinematics takes fixed, revolute, continuous and prismatic joints"),
+    }, j.Xyz, j.Rpy, j.Axis)).ToList();
 
     /// <summary>The actuated joint of that name.</summary>
     /// <exception cref="UserError">No actuated joint has that name; the message lists those there are.</exception>
@@ -198,8 +233,8 @@ public sealed class UrdfRobot
             if (joints.Any(o => o.Name == jointName)) throw Error(source, j, $"{owner} is defined twice");
             if (parentJoint.TryGetValue(child, out var other))
                 throw Error(source, j, $"{owner}: link '{child}' is already the child of joint '{other.Name}'; a URDF is a tree, each link has one parent");
-            check.Origin(j.Element("origin"), owner);
-            if (j.Element("axis") is { } axis) check.Axis(axis, owner);
+            var (xyz, rpy) = check.Origin(j.Element("origin"), owner);
+            var axisXyz = j.Element("axis") is { } axis ? check.Axis(axis, owner) : [1, 0, 0];
 
             double lower = double.NegativeInfinity, upper = double.PositiveInfinity, effort = 0, velocity = 0;
             var limit = j.Element("limit");
@@ -220,7 +255,7 @@ public sealed class UrdfRobot
             var dynamics = j.Element("dynamics");
             double damping = dynamics?.Attribute("damping") is not null ? check.Number(dynamics, "damping", owner, 0, MaxDamping, "N·m·s/rad") : 0;
             double friction = dynamics?.Attribute("friction") is not null ? check.Number(dynamics, "friction", owner, 0, MaxDamping, "N·m") : 0;
-            var joint = new UrdfJoint(jointName, type, parent, child, lower, upper, effort, velocity, damping, friction);
+            var joint = new UrdfJoint(jointName, type, parent, child, lower, upper, effort, velocity, damping, friction) { Xyz = xyz, Rpy = rpy, Axis = axisXyz };
             joints.Add(joint);
             parentJoint[child] = joint;
         }
@@ -269,18 +304,19 @@ public sealed class UrdfRobot
     {
         public Dictionary<XElement, string> MeshPaths { get; } = new();
 
-        public void Origin(XElement? origin, string owner)
+        // The origin's xyz [m] and rpy [rad], zero where absent.
+        public (double[] Xyz, double[] Rpy) Origin(XElement? origin, string owner)
         {
-            if (origin is null) return;
-            Vector(origin, "xyz", owner, 3, MaxLength, "m");
-            Vector(origin, "rpy", owner, 3, MaxAngle, "rad");
+            if (origin is null) return ([0, 0, 0], [0, 0, 0]);
+            return (Vector(origin, "xyz", owner, 3, MaxLength, "m") ?? [0, 0, 0], Vector(origin, "rpy", owner, 3, MaxAngle, "rad") ?? [0, 0, 0]);
         }
 
-        public void Axis(XElement axis, string owner)
+        public double[] Axis(XElement axis, string owner)
         {
             var v = Vector(axis, "xyz", owner, 3, MaxLength, "");
             if (v is not null && !(Math.Sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]) > 1e-9))
                 throw Error(source, axis, $"{owner}: <axis xyz=\"{axis.Attribute("xyz")!.Value}\"> has no direction (zero length)");
+            return v ?? [1, 0, 0];
         }
 
         // True when the link carries mass and a positive-definite inertia of its own.
