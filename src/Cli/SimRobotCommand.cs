@@ -60,7 +60,9 @@ internal static class SimRobotCommand
             Console.WriteLine(string.Create(inv, $"sim-robot: {taskName}, {node.Robot.Joints} joints ({string.Join(", ", node.Robot.JointNames)}), control {1 / node.ControlPeriod:0} Hz, " +
                 $"{(lockstep ? "lock-step" : "real time")}, latency {latency * 1000:0} ms, domain {domain}{(loopback ? " (loopback)" : "")}"));
             var r = node.Run(line => Console.WriteLine(line), cancel.Token);
-            Console.WriteLine(string.Create(inv, $"tracking: lin vel error {r.LinVelError:0.0000} m/s, yaw rate error {r.YawRateError:0.0000} rad/s over {r.Samples} samples; fell: {(r.Fell ? "yes" : "no")}"));
+            Console.WriteLine(r.Samples == 0
+                ? $"tracking: no cmd_vel received, nothing to score; fell: {(r.Fell ? "yes" : "no")}"
+                : string.Create(inv, $"tracking: lin vel error {r.LinVelError:0.0000} m/s, yaw rate error {r.YawRateError:0.0000} rad/s over {r.Samples} samples; fell: {(r.Fell ? "yes" : "no")}"));
             Console.WriteLine(string.Create(inv, $"simulated {r.SimSeconds:0.000} s in {r.Steps} steps; commands applied {r.CommandsApplied}, rejected {r.CommandsRejected}{(r.LastCommandError is null ? "" : $" ({r.LastCommandError})")}"));
             if (report is not null) File.WriteAllText(report, r.ToJson());
             return r.Fell ? 1 : 0;
