@@ -102,17 +102,21 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
         var robot = root.RequiredSection("robot");
         var urdf = TaskFileParts.Urdf(robot);
         var ee = TaskFileParts.Link(robot, "ee_link", robot.String("ee_link"), urdf);
-        var basePos = Vector(robot, "base_position", 3, new double[] { 0, 0, 0.4 }, -10, 10);
         var defaults = TaskFileParts.JointValues(robot.RequiredSection("default_joint_pos"), urdf, -10, 10, "rad", withinRange: true);
         var config = new ManipulationConfig
         {
-            Name = name, Kind = kind, Urdf = urdf.Source, EeLink = ee, BasePosition = basePos, DefaultJointPos = defaults,
-            Armature = robot.Double("armature", 0, 0, 10, "kg·m²"),
-            GravityCompensation = robot.Bool("gravity_compensation", true),
-            ResetJointNoise = robot.Double("reset_joint_noise", 0.1, 0, 1, "rad"),
+            Name = name, Kind = kind, Urdf = urdf.Source, EeLink = ee, DefaultJointPos = defaults,
             Kp = Array.Empty<double>(), Kd = Array.Empty<double>(),
             RewardScales = new Dictionary<string, double>(),
             Observations = new ObservationSettings { PolicyTerms = Array.Empty<string>(), CriticTerms = Array.Empty<string>() },
+        };
+        // Absent keys keep the record's defaults: each default is written once, on the record.
+        config = config with
+        {
+            BasePosition = Vector(robot, "base_position", 3, config.BasePosition, -10, 10),
+            Armature = robot.Double("armature", config.Armature, 0, 10, "kg·m²"),
+            GravityCompensation = robot.Bool("gravity_compensation", config.GravityCompensation),
+            ResetJointNoise = robot.Double("reset_joint_noise", config.ResetJointNoise, 0, 1, "rad"),
         };
         robot.EnsureAllRead();
 
@@ -123,11 +127,11 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
             : Enumerable.Repeat(control.Double(key, null, 0, max, unit), urdf.Actuated.Count).ToArray();
         config = config with
         {
-            PhysicsDt = control.Double("physics_dt", 0.002, 0.0002, 0.02, "s"),
-            Decimation = control.Int("decimation", 10, 1, 100),
+            PhysicsDt = control.Double("physics_dt", config.PhysicsDt, 0.0002, 0.02, "s"),
+            Decimation = control.Int("decimation", config.Decimation, 1, 100),
             Kp = Gains("kp", 10_000, "N·m/rad"),
             Kd = Gains("kd", 1_000, "N·m·s/rad"),
-            ActionScale = control.Double("action_scale", 0.05, 1e-4, 1, "rad"),
+            ActionScale = control.Double("action_scale", config.ActionScale, 1e-4, 1, "rad"),
             ActionClip = TaskFileParts.ActionClip(control),
         };
         control.EnsureAllRead();
@@ -141,9 +145,9 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
             config = config with
             {
                 TargetMin = lo, TargetMax = hi,
-                TargetYaw = target.Range("yaw_range", (-0.785, 0.785), -Math.PI, Math.PI, "rad"),
-                SuccessPosition = target.Double("success_position", 0.02, 1e-4, 1, "m"),
-                SuccessOrientation = target.Double("success_orientation", 0.1, 1e-3, Math.PI, "rad"),
+                TargetYaw = target.Range("yaw_range", config.TargetYaw, -Math.PI, Math.PI, "rad"),
+                SuccessPosition = target.Double("success_position", config.SuccessPosition, 1e-4, 1, "m"),
+                SuccessOrientation = target.Double("success_orientation", config.SuccessOrientation, 1e-3, Math.PI, "rad"),
             };
         }
         else
@@ -160,15 +164,15 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
             config = config with
             {
                 CubeMin = cLo, CubeMax = cHi, PushTargetMin = tLo, PushTargetMax = tHi,
-                MinPushDistance = target.Double("min_distance", 0.1, 0, 1, "m"),
-                SuccessDistance = target.Double("success_distance", 0.03, 1e-3, 1, "m"),
+                MinPushDistance = target.Double("min_distance", config.MinPushDistance, 0, 1, "m"),
+                SuccessDistance = target.Double("success_distance", config.SuccessDistance, 1e-3, 1, "m"),
             };
         }
         target.EnsureAllRead();
 
         if (root.Section("episode") is { } episode)
         {
-            config = config with { EpisodeSeconds = episode.Double("length_s", 5, 0.1, 3600, "s") };
+            config = config with { EpisodeSeconds = episode.Double("length_s", config.EpisodeSeconds, 0.1, 3600, "s") };
             episode.EnsureAllRead();
         }
 
@@ -176,8 +180,8 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
         if (kind == TaskKind.Push)
             config = config with
             {
-                EeToCubeStd = rewards.Double("ee_to_cube_std", 0.1, 0.01, 2, "m"),
-                CubeToTargetStd = rewards.Double("cube_to_target_std", 0.1, 0.01, 2, "m"),
+                EeToCubeStd = rewards.Double("ee_to_cube_std", config.EeToCubeStd, 0.01, 2, "m"),
+                CubeToTargetStd = rewards.Double("cube_to_target_std", config.CubeToTargetStd, 0.01, 2, "m"),
             };
         config = config with
         {
