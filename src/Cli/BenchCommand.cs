@@ -42,7 +42,7 @@ internal static class BenchCommand
         var trainEnvs = new Option<int>("--envs") { Description = "number of environments", DefaultValueFactory = _ => 1024 };
         var trainThreads = new Option<int>("--threads") { Description = "simulation threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var trainIterations = new Option<int>("--iterations") { Description = "timed PPO iterations", DefaultValueFactory = _ => 3 };
-        var trainDevice = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => Robotics.Training.SnakeCaseEnum.Name(Robotics.Training.Runner.TrainOptions.Defaults.Device) };
+        var trainDevice = new Option<string>("--device") { Description = "cpu or cuda", DefaultValueFactory = _ => SnakeCaseEnum.Name(Robotics.Training.Runner.TrainOptions.Defaults.Device) };
         var train = new Command("train", "PPO's collection throughput (policy inference included) against raw physics, and the share of time spent learning.")
         {
             trainTask, trainEnvs, trainThreads, trainIterations, trainDevice,
@@ -72,7 +72,7 @@ internal static class BenchCommand
     private static int RunTrain(string task, int envs, int threads, int iterations, string deviceName)
     {
         Robotics.Training.Runner.TrainBenchmarkResult r;
-        var device = Robotics.Training.Devices.TorchRuntime.Initialize(Robotics.Training.SnakeCaseEnum.Parse<Robotics.Training.Devices.ComputeDevice>(deviceName, "--device"));
+        var device = Robotics.Training.Devices.TorchRuntime.Initialize(SnakeCaseEnum.Parse<Robotics.Training.Devices.ComputeDevice>(deviceName, "--device"));
         var legged = Robotics.Sim.Tasks.Locomotion.LocomotionTask.Load(Robotics.Sim.Tasks.TaskCatalog.Resolve(task));
         r = Robotics.Training.Runner.TrainBenchmark.Run(legged, envs, threads, iterations, device);
         AnsiConsole.MarkupLineInterpolated($"[bold]{task}[/] PPO: envs={r.Envs} threads={r.Threads} cores={Environment.ProcessorCount} device={deviceName}, {r.Iterations} timed iterations");
@@ -108,7 +108,7 @@ internal static class BenchCommand
             var deviceName = r.GetValue(device)!;
             var options = new Robotics.Training.Runner.TrainOptions
             {
-                Task = r.GetValue(task)!, Envs = r.GetValue(envs), Threads = r.GetValue(threads), Device = Robotics.Training.SnakeCaseEnum.Parse<Robotics.Training.Devices.ComputeDevice>(deviceName, "--device"), Seed = r.GetValue(seed),
+                Task = r.GetValue(task)!, Envs = r.GetValue(envs), Threads = r.GetValue(threads), Device = SnakeCaseEnum.Parse<Robotics.Training.Devices.ComputeDevice>(deviceName, "--device"), Seed = r.GetValue(seed),
                 Iterations = 100_000, CheckpointEvery = 100, RunsDirectory = Path.Combine(Robotics.Sim.Tasks.TaskCatalog.Home, "runs"),
             };
             int printEvery = Math.Max(1, r.GetValue(every));

@@ -39,6 +39,9 @@ public sealed class ActionMap
     /// <summary>The contract section this map runs.</summary>
     public ActionSpec Spec { get; }
 
+    /// <summary>True when targets are relative to the measured positions (the <c>measured</c> argument is read).</summary>
+    public bool ReadsMeasured => Spec.Reference == ActionReference.MeasuredPosition;
+
     /// <summary>Action width = joint count.</summary>
     public int Joints => _scale.Length;
 

@@ -229,9 +229,12 @@ public abstract class PdTask<TSelf> : IMjTask, IPolicyContractSource, IDisposabl
         int n = _n;
         var history = _targets.AsSpan(env * LatencyDepth * n, LatencyDepth * n);
         history[..^n].CopyTo(history[n..]);   // shift: the newest target goes first
-        var qpos = data.Qpos;
         var q = _q.AsSpan(env * n, n);
-        for (int i = 0; i < n; i++) q[i] = qpos[_pd.QposAddress[i]];
+        if (ActionMap.ReadsMeasured)
+        {
+            var qpos = data.Qpos;
+            for (int i = 0; i < n; i++) q[i] = qpos[_pd.QposAddress[i]];
+        }
         var last = _lastAction.AsSpan(env * n, n);
         last.CopyTo(_prevAction.AsSpan(env * n, n));
         int bad = ActionMap.Map(action, q, last, history[..n]);

@@ -20,16 +20,10 @@ public static class TaskKinds
     public static IReadOnlyList<TaskKind> All { get; } = [TaskKind.Locomotion, TaskKind.Reach, TaskKind.Push];
 
     /// <summary>The name in task files and policy contracts: <c>locomotion</c>, <c>reach</c>, <c>push</c>.</summary>
-    public static string Name(this TaskKind kind) => kind switch
-    {
-        TaskKind.Locomotion => "locomotion",
-        TaskKind.Reach => "reach",
-        TaskKind.Push => "push",
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
-    };
+    public static string Name(this TaskKind kind) => SnakeCaseEnum.Name(kind);
 
     /// <summary>The kind named <paramref name="name"/>, or null.</summary>
-    public static TaskKind? TryParse(string name) => All.Cast<TaskKind?>().FirstOrDefault(k => k!.Value.Name() == name);
+    public static TaskKind? TryParse(string name) => SnakeCaseEnum.TryParse(typeof(TaskKind), name, out var kind) ? (TaskKind)kind! : null;
 }
 
 /// <summary>A task config whose domain randomization can be swapped (evaluation conditions).</summary>

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Robotics.Training;
+namespace Robotics;
 
 /// <summary>
 /// Writes and reads an enum in JSON as its snake_case name (<c>RewardToGo</c> ↔ <c>"reward_to_go"</c>), the form
