@@ -1,3 +1,5 @@
+using Robotics.Deploy.Kinematics;
+
 namespace Robotics.Deploy.Contract;
 
 /// <summary>The observation terms a real robot can provide, i.e. what a policy group may contain.</summary>
@@ -17,6 +19,20 @@ public enum MeasuredTerm
     JointVel,
     /// <summary><c>last_action</c> [n]: the previous action.</summary>
     LastAction,
+    /// <summary><c>ee_pos</c> [3]: end-effector position in the base frame [m] (forward kinematics).</summary>
+    EePos,
+    /// <summary><c>target_pos</c> [3]: goal position in the base frame [m] (<c>target_pose</c>).</summary>
+    TargetPos,
+    /// <summary><c>ee_to_target</c> [3]: goal − end effector [m].</summary>
+    EeToTarget,
+    /// <summary><c>orientation_error</c> [3]: rotation vector from the tool's orientation to the goal's [rad], base frame.</summary>
+    OrientationError,
+    /// <summary><c>cube_pos</c> [3]: the object's position in the base frame [m] (<c>object_pose</c>).</summary>
+    CubePos,
+    /// <summary><c>cube_to_target</c> [3]: goal − object [m].</summary>
+    CubeToTarget,
+    /// <summary><c>ee_to_cube</c> [3]: object − end effector [m].</summary>
+    EeToCube,
 }
 
 /// <summary>
@@ -34,16 +50,38 @@ public static class ObservationWriter
         "joint_pos" => MeasuredTerm.JointPos,
         "joint_vel" => MeasuredTerm.JointVel,
         "last_action" => MeasuredTerm.LastAction,
+        "ee_pos" => MeasuredTerm.EePos,
+        "target_pos" => MeasuredTerm.TargetPos,
+        "ee_to_target" => MeasuredTerm.EeToTarget,
+        "orientation_error" => MeasuredTerm.OrientationError,
+        "cube_pos" => MeasuredTerm.CubePos,
+        "cube_to_target" => MeasuredTerm.CubeToTarget,
+        "ee_to_cube" => MeasuredTerm.EeToCube,
         _ => MeasuredTerm.None,
     };
 
     /// <summary>The width of a measured term for a robot with <paramref name="joints"/> joints.</summary>
     public static int Width(MeasuredTerm term, int joints) => term switch
     {
-        MeasuredTerm.BaseAngVel or MeasuredTerm.ProjectedGravity or MeasuredTerm.Commands => 3,
         MeasuredTerm.JointPos or MeasuredTerm.JointVel or MeasuredTerm.LastAction => joints,
-        _ => throw new ArgumentException($"{term} is not a measured term"),
+        MeasuredTerm.None => throw new ArgumentException($"{term} is not a measured term"),
+        _ => 3,
     };
+
+    /// <summary>The inputs beyond joint states that a term reads (the contract must list them).</summary>
+    public static ReadOnlySpan<InputKind> Inputs(MeasuredTerm term) => term switch
+    {
+        MeasuredTerm.BaseAngVel or MeasuredTerm.ProjectedGravity => [InputKind.Imu],
+        MeasuredTerm.Commands => [InputKind.CmdVel],
+        MeasuredTerm.TargetPos or MeasuredTerm.EeToTarget or MeasuredTerm.OrientationError => [InputKind.TargetPose],
+        MeasuredTerm.CubePos or MeasuredTerm.EeToCube => [InputKind.ObjectPose],
+        MeasuredTerm.CubeToTarget => [InputKind.TargetPose, InputKind.ObjectPose],
+        _ => [],
+    };
+
+    /// <summary>True when the term reads the end-effector pose, which the robot computes by forward kinematics.</summary>
+    public static bool NeedsKinematics(MeasuredTerm term) =>
+        term is MeasuredTerm.EePos or MeasuredTerm.EeToTarget or MeasuredTerm.OrientationError or MeasuredTerm.EeToCube;
 
     /// <summary>Writes the raw (unscaled) value of <paramref name="term"/> into <paramref name="slice"/>.</summary>
     /// <param name="defaultJointPos">Default joint positions [rad], subtracted from joint_pos. [n]</param>
@@ -68,6 +106,29 @@ public static class ObservationWriter
                 break;
             case MeasuredTerm.LastAction:
                 f.LastAction.AsSpan(0, slice.Length).CopyTo(slice);
+                break;
+            case MeasuredTerm.EePos:
+                for (int i = 0; i < 3; i++) slice[i] = (float)f.EePosition[i];
+                break;
+            case MeasuredTerm.TargetPos:
+                for (int i = 0; i < 3; i++) slice[i] = (float)f.TargetPosition[i];
+                break;
+            case MeasuredTerm.EeToTarget:
+                for (int i = 0; i < 3; i++) slice[i] = (float)(f.TargetPosition[i] - f.EePosition[i]);
+                break;
+            case MeasuredTerm.OrientationError:
+                Span<double> e = stackalloc double[3];
+                Rotation.Error(f.TargetRotation, f.EeRotation, e);
+                for (int i = 0; i < 3; i++) slice[i] = (float)e[i];
+                break;
+            case MeasuredTerm.CubePos:
+                for (int i = 0; i < 3; i++) slice[i] = (float)f.ObjectPosition[i];
+                break;
+            case MeasuredTerm.CubeToTarget:
+                for (int i = 0; i < 3; i++) slice[i] = (float)(f.TargetPosition[i] - f.ObjectPosition[i]);
+                break;
+            case MeasuredTerm.EeToCube:
+                for (int i = 0; i < 3; i++) slice[i] = (float)(f.ObjectPosition[i] - f.EePosition[i]);
                 break;
             default:
                 throw new ArgumentException($"{term} cannot be written from a sensor frame");

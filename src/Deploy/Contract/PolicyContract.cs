@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Robotics.Deploy.Kinematics;
 
 namespace Robotics.Deploy.Contract;
 
@@ -63,6 +64,51 @@ public sealed record ActionSpec
     public double Clip { get; init; } = DefaultClip;
 }
 
+/// <summary>What the safety layer does when it stops the motors for a fault, a stop request or the e-stop.</summary>
+public enum StopBehavior
+{
+    /// <summary>Legged robots: faults and stop requests damp (Kp = 0, damping gain), the e-stop goes passive.</summary>
+    Damp,
+    /// <summary>Arms: every stop holds the last measured position with the trained drive (and the driver's gravity compensation); an arm must not drop.</summary>
+    Hold,
+}
+
+/// <summary>The serial chain from the robot's base link to its end effector, from the URDF: the robot's forward kinematics.</summary>
+public sealed record KinematicsSpec
+{
+    /// <summary>The base link: the frame of every pose the policy observes and receives.</summary>
+    public required string BaseLink { get; init; }
+    /// <summary>The end-effector link (the tool centre point).</summary>
+    public required string EeLink { get; init; }
+    /// <summary>The joints from the base link to the end effector, in order (fixed ones included).</summary>
+    public required KinematicJoint[] Joints { get; init; }
+}
+
+/// <summary>An axis-aligned box in the base frame that the end effector must stay in [m].</summary>
+public sealed record WorkspaceBox
+{
+    /// <summary>Lower corner x y z [m]. [3]</summary>
+    public required double[] Min { get; init; }
+    /// <summary>Upper corner x y z [m]. [3]</summary>
+    public required double[] Max { get; init; }
+
+    /// <summary>True when <paramref name="p"/> [3] lies inside (boundary included).</summary>
+    public bool Contains(ReadOnlySpan<double> p) =>
+        p[0] >= Min[0] && p[0] <= Max[0] && p[1] >= Min[1] && p[1] <= Max[1] && p[2] >= Min[2] && p[2] <= Max[2];
+
+    /// <summary>How far <paramref name="p"/> [3] lies outside the box [m]; 0 inside.</summary>
+    public double Outside(ReadOnlySpan<double> p)
+    {
+        double s = 0;
+        for (int k = 0; k < 3; k++)
+        {
+            double d = Math.Max(Min[k] - p[k], p[k] - Max[k]);
+            if (d > 0) s += d * d;
+        }
+        return Math.Sqrt(s);
+    }
+}
+
 /// <summary>Timing: the policy runs every <see cref="PolicyPeriod"/>; the PD law <see cref="Decimation"/> times per policy step.</summary>
 public sealed record ControlTiming
 {
@@ -86,7 +132,8 @@ public sealed record Provenance
 /// ONNX file's <c>metadata_props</c> under <see cref="MetadataKey"/>: the robot, its joints in action
 /// order, how actions become PD targets, the PD gains and limits, timing, the observation layout
 /// (built on the robot by <see cref="ObservationWriter"/> and <see cref="ObservationGroup.ScaleAndClip"/>,
-/// exactly as in training), the commands and their ranges, and where it came from. The observation
+/// exactly as in training), the inputs from the world it reads (topics, frames, freshness), the commands and
+/// their ranges, an arm's kinematic chain and workspace, how the robot stops, and where it came from. The observation
 /// normalizer is not here: it is inside the ONNX graph.
 /// </summary>
 public sealed record PolicyContract
@@ -95,7 +142,7 @@ public sealed record PolicyContract
     public const string MetadataKey = "robotics.policy_contract";
 
     /// <summary>The version this code writes. A reader accepts the same major version (newer minors add optional fields only).</summary>
-    public const string CurrentVersion = "1.1";   // 1.1: action.clip
+    public const string CurrentVersion = "1.2";   // 1.1: action.clip; 1.2: inputs, kinematics, workspace, stop
 
     /// <summary>"major.minor" of the contract's format.</summary>
     public string ContractVersion { get; init; } = CurrentVersion;
@@ -117,8 +164,20 @@ public sealed record PolicyContract
     public required ControlTiming Control { get; init; }
     /// <summary>The policy observation layout: the <c>policy</c> group's terms in order (names, widths, scales, clip; noise is training-only).</summary>
     public required ObservationTerm[] Observation { get; init; }
-    /// <summary>Commands the policy observes, with their training ranges (may be empty).</summary>
+    /// <summary>
+    /// Commands the policy observes, with their training ranges (may be empty): a legged robot's vx, vy, yaw_rate; an arm's
+    /// target_x, target_y, target_z [m, base frame] and target_yaw [rad, about the base's vertical from the tool's orientation at
+    /// the default pose]. The robot clamps every input to them. A range with Low = High is a constant the target always has.
+    /// </summary>
     public required CommandRange[] Commands { get; init; }
+    /// <summary>The inputs beyond joint states (topic, type, frame, freshness); a contract before 1.2 gets the defaults of its terms.</summary>
+    public PolicyInput[] Inputs { get; init; } = [];
+    /// <summary>The chain from the base to the end effector (arms); required when a term reads the end-effector pose.</summary>
+    public KinematicsSpec? Kinematics { get; init; }
+    /// <summary>The box the end effector must stay in (arms), base frame; needs <see cref="Kinematics"/>.</summary>
+    public WorkspaceBox? Workspace { get; init; }
+    /// <summary>What a fault, a stop request or the e-stop does to the motors.</summary>
+    public StopBehavior Stop { get; init; } = StopBehavior.Damp;
     /// <summary>Training run and source commit.</summary>
     public required Provenance Provenance { get; init; }
 
@@ -127,6 +186,20 @@ public sealed record PolicyContract
 
     /// <summary>The map that turns this contract's actions into joint targets.</summary>
     public ActionMap BuildActionMap() => new(Action, Limits);
+
+    /// <summary>The robot's forward kinematics (joint positions in action order), or null without a chain.</summary>
+    public KinematicChain? BuildKinematics() => Kinematics is { } k ? new KinematicChain(k.Joints, JointNames) : null;
+
+    /// <summary>The listed input of a kind, or null when the policy does not read it.</summary>
+    public PolicyInput? Input(InputKind kind)
+    {
+        string name = PolicyInputs.Name(kind);
+        foreach (var input in Inputs) if (input.Name == name) return input;
+        return null;
+    }
+
+    /// <summary>The command range of that name, or null.</summary>
+    public CommandRange? Command(string name) => Commands.FirstOrDefault(c => c.Name == name);
 
     /// <summary>Number of joints (= action width).</summary>
     [JsonIgnore]
@@ -174,7 +247,53 @@ public sealed record PolicyContract
         catch (ArgumentException e) { throw Bad("observation", e.Message); }
         foreach (var c in Commands)
             if (!(c.Low <= c.High)) throw Bad("commands", $"'{c.Name}' has range [{c.Low}, {c.High}]");
+        ValidateInputs();
+        ValidateKinematics();
+        if (!Enum.IsDefined(Stop)) throw Bad("stop", $"= {Stop}: use damp or hold");
         return this;
+    }
+
+    private void ValidateInputs()
+    {
+        if (Inputs is null || Inputs.Any(i => i is null)) throw Bad("inputs", "has a null entry");
+        var seen = new HashSet<string>();
+        foreach (var input in Inputs)
+        {
+            var kind = PolicyInputs.Kind(input.Name ?? "")
+                ?? throw Bad("inputs", $"has '{input.Name}'; known inputs: {string.Join(", ", Enumerable.Range(0, PolicyInputs.KindCount).Select(k => PolicyInputs.Name((InputKind)k)))}");
+            if (!seen.Add(input.Name!)) throw Bad("inputs", $"lists '{input.Name}' twice");
+            if (string.IsNullOrWhiteSpace(input.Topic)) throw Bad($"inputs.{input.Name}.topic", "is empty");
+            if (input.Type != PolicyInputs.MessageType(kind)) throw Bad($"inputs.{input.Name}.type", $"= '{input.Type}': '{input.Name}' is carried by {PolicyInputs.MessageType(kind)}");
+            if (input.Frame is null) throw Bad($"inputs.{input.Name}.frame", "is missing (empty = not checked)");
+            if (input.MaxAge is { } age && !(age > 0 && double.IsFinite(age))) throw Bad($"inputs.{input.Name}.max_age", $"= {age} s: must be positive (null = a setpoint held until replaced)");
+        }
+        foreach (var term in Observation)
+            foreach (var kind in ObservationWriter.Inputs(ObservationWriter.Resolve(term.Name)))
+                if (Input(kind) is null) throw Bad("inputs", $"lacks '{PolicyInputs.Name(kind)}', which observation term '{term.Name}' reads");
+    }
+
+    private void ValidateKinematics()
+    {
+        var needs = Observation.FirstOrDefault(t => ObservationWriter.NeedsKinematics(ObservationWriter.Resolve(t.Name)));
+        if (Kinematics is null)
+        {
+            // Before 1.2 no contract carried a chain: such a file still evaluates in simulation, and the robot refuses it.
+            if (needs is not null && MinorVersion(ContractVersion) >= 2) throw Bad("kinematics", $"is missing; observation term '{needs.Name}' reads the end effector's pose, which the robot computes from its kinematic chain (export the policy again)");
+            if (Workspace is not null) throw Bad("workspace", "needs kinematics (the end effector's pose) to be checked");
+            return;
+        }
+        if (string.IsNullOrWhiteSpace(Kinematics.BaseLink)) throw Bad("kinematics.base_link", "is empty");
+        if (string.IsNullOrWhiteSpace(Kinematics.EeLink)) throw Bad("kinematics.ee_link", "is empty");
+        if (Kinematics.Joints is null || Kinematics.Joints.Any(j => j is null)) throw Bad("kinematics.joints", "is missing or has a null entry");
+        try { BuildKinematics(); }
+        catch (UserError e) { throw Bad("kinematics", e.Message); }
+        if (Workspace is { } w)
+        {
+            if (w.Min is not { Length: 3 } || w.Max is not { Length: 3 }) throw Bad("workspace", "min and max must be 3 numbers each (x y z, m)");
+            for (int k = 0; k < 3; k++)
+                if (!double.IsFinite(w.Min[k]) || !double.IsFinite(w.Max[k]) || !(w.Min[k] < w.Max[k]))
+                    throw Bad("workspace", $"axis {"xyz"[k]}: [{w.Min[k]}, {w.Max[k]}] must be finite with min < max");
+        }
     }
 
     private static UserError Bad(string field, string problem) => new($"policy contract: {field} {problem}");
@@ -217,6 +336,9 @@ public sealed record PolicyContract
         {
             var contract = JsonSerializer.Deserialize<PolicyContract>(json, Json)
                 ?? throw new UserError($"{source}: policy contract is null");
+            // Contracts before 1.2 do not list their inputs: they read the defaults of their terms.
+            if (contract.Inputs is { Length: 0 } && MinorVersion(contract.ContractVersion) < 2 && contract.Observation is not null)
+                contract = contract with { Inputs = PolicyInputs.Defaults(contract.Observation.Where(t => t is not null).Select(t => t.Name), contract.Kinematics?.BaseLink ?? "") };
             try { return contract.Validate(); }
             catch (UserError e) { throw new UserError($"{source}: {e.Message}", e); }
         }
@@ -225,6 +347,8 @@ public sealed record PolicyContract
             throw new UserError($"{source}: policy contract: {e.Message}{(e.Path is { } p ? $" (at {p})" : "")}", e);
         }
     }
+
+    private static int MinorVersion(string version) => int.TryParse(version.Split('.').ElementAtOrDefault(1), out int minor) ? minor : 0;
 
     private static void CheckVersion(string version, string source)
     {

@@ -1,10 +1,12 @@
 namespace Robotics.Deploy.Contract;
 
 /// <summary>
-/// What a legged robot measures in one control period, in SI units, preallocated: the IMU's angular
-/// velocity and orientation, joint positions and velocities, the operator's command and the policy's
-/// last action. The simulator fills it from MuJoCo; the deploy node fills it from ROS 2 messages;
-/// <see cref="ObservationWriter"/> turns it into the policy's observation the same way for both.
+/// What a robot measures and receives in one control period, in SI units, preallocated: the IMU's angular
+/// velocity and orientation, joint positions, velocities and torques, the operator's velocity command,
+/// an arm's end-effector pose (forward kinematics on the robot, MuJoCo in training), its target pose and the
+/// object's pose (perception), and the policy's last action. The simulator fills it from MuJoCo; the deploy
+/// node fills it from ROS 2 messages; <see cref="ObservationWriter"/> turns it into the policy's observation
+/// the same way for both. Positions and rotations of the arm are in the robot's base frame.
 /// </summary>
 public sealed class SensorFrame
 {
@@ -41,9 +43,31 @@ public sealed class SensorFrame
     /// </summary>
     public double[] JointTorque { get; }
 
+    /// <summary>End-effector position in the base frame [m]: forward kinematics of <see cref="JointPos"/> on the robot. [3]</summary>
+    public double[] EePosition { get; } = new double[3];
+
+    /// <summary>End-effector orientation, base from end effector, row-major. [9]</summary>
+    public double[] EeRotation { get; } = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
+
+    /// <summary>The goal position in the base frame [m]: reach, the end effector's; push, the object's. [3]</summary>
+    public double[] TargetPosition { get; } = new double[3];
+
+    /// <summary>The goal orientation of the end effector (reach), base from target, row-major. [9]</summary>
+    public double[] TargetRotation { get; } = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
+
+    /// <summary>The manipulated object's position in the base frame [m] (push: the cube, from perception). [3]</summary>
+    public double[] ObjectPosition { get; } = new double[3];
+
     /// <summary>
-    /// Counter the sensor source advances with every new measurement. The deploy watchdog declares the
+    /// Counter the sensor source advances with every new joint state. The deploy watchdog declares the
     /// data stale when it stops advancing for a number of control periods; the simulator ignores it.
     /// </summary>
     public long Sequence { get; set; }
+
+    /// <summary>
+    /// Per input (indexed by <see cref="InputKind"/>): messages received so far; 0 = never. The deploy node refuses
+    /// to start until each input its policy needs has arrived once, and trips when one with a freshness limit
+    /// stops advancing. [<see cref="PolicyInputs.KindCount"/>]
+    /// </summary>
+    public long[] InputSequence { get; } = new long[PolicyInputs.KindCount];
 }

@@ -158,4 +158,82 @@ public static class Rotation
             for (int j = 0; j < 3; j++)
                 product[3 * i + j] = a[3 * i] * b[j] + a[3 * i + 1] * b[3 + j] + a[3 * i + 2] * b[6 + j];
     }
+    /// <summary>
+    /// The rotation vector (axis × angle, in the frame both are expressed in) that turns <paramref name="current"/> into
+    /// <paramref name="target"/>: the log of R* · Rᵀ. Both row-major. [9], [9] → [3]
+    /// </summary>
+    public static void Error(ReadOnlySpan<double> target, ReadOnlySpan<double> current, Span<double> error)
+    {
+        Span<double> e = stackalloc double[9];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                e[3 * i + j] = target[3 * i] * current[3 * j] + target[3 * i + 1] * current[3 * j + 1] + target[3 * i + 2] * current[3 * j + 2];
+        double cos = Math.Clamp((e[0] + e[4] + e[8] - 1) / 2, -1, 1);
+        double angle = Math.Acos(cos);
+        double sx = e[7] - e[5], sy = e[2] - e[6], sz = e[3] - e[1];   // 2 sin(angle) · axis
+        double norm = Math.Sqrt(sx * sx + sy * sy + sz * sz);
+        if (norm < 1e-12)
+        {
+            // No rotation, or exactly π (axis from the symmetric part; any sign will do).
+            if (angle < 1e-6) { error.Clear(); return; }
+            sx = Math.Sqrt(Math.Max(0, (e[0] + 1) / 2)); sy = Math.Sqrt(Math.Max(0, (e[4] + 1) / 2)); sz = Math.Sqrt(Math.Max(0, (e[8] + 1) / 2));
+            norm = Math.Sqrt(sx * sx + sy * sy + sz * sz);
+        }
+        error[0] = angle * sx / norm;
+        error[1] = angle * sy / norm;
+        error[2] = angle * sz / norm;
+    }
+
+    /// <summary>The rotation of the quaternion (w, x, y, z), normalized first; false (identity written) when it has no length or is not finite. [9]</summary>
+    public static bool FromQuaternion(double w, double x, double y, double z, Span<double> r)
+    {
+        double n2 = w * w + x * x + y * y + z * z;
+        if (!(n2 > 1e-12) || !double.IsFinite(n2)) { Identity(r); return false; }
+        double s = 2 / n2;
+        r[0] = 1 - s * (y * y + z * z); r[1] = s * (x * y - w * z);     r[2] = s * (x * z + w * y);
+        r[3] = s * (x * y + w * z);     r[4] = 1 - s * (x * x + z * z); r[5] = s * (y * z - w * x);
+        r[6] = s * (x * z - w * y);     r[7] = s * (y * z + w * x);     r[8] = 1 - s * (x * x + y * y);
+        return true;
+    }
+
+    /// <summary>The unit quaternion (w, x, y, z) of a rotation matrix, w ≥ 0 (Shepperd's method). [9] → [4]</summary>
+    public static void ToQuaternion(ReadOnlySpan<double> r, Span<double> q)
+    {
+        double trace = r[0] + r[4] + r[8];
+        double w, x, y, z;
+        if (trace > 0)
+        {
+            double s = 2 * Math.Sqrt(trace + 1);
+            w = s / 4; x = (r[7] - r[5]) / s; y = (r[2] - r[6]) / s; z = (r[3] - r[1]) / s;
+        }
+        else if (r[0] > r[4] && r[0] > r[8])
+        {
+            double s = 2 * Math.Sqrt(1 + r[0] - r[4] - r[8]);
+            w = (r[7] - r[5]) / s; x = s / 4; y = (r[1] + r[3]) / s; z = (r[2] + r[6]) / s;
+        }
+        else if (r[4] > r[8])
+        {
+            double s = 2 * Math.Sqrt(1 + r[4] - r[0] - r[8]);
+            w = (r[2] - r[6]) / s; x = (r[1] + r[3]) / s; y = s / 4; z = (r[5] + r[7]) / s;
+        }
+        else
+        {
+            double s = 2 * Math.Sqrt(1 + r[8] - r[0] - r[4]);
+            w = (r[3] - r[1]) / s; x = (r[2] + r[6]) / s; y = (r[5] + r[7]) / s; z = s / 4;
+        }
+        if (w < 0) { w = -w; x = -x; y = -y; z = -z; }
+        q[0] = w; q[1] = x; q[2] = y; q[3] = z;
+    }
+
+    /// <summary>Rz(<paramref name="yaw"/>) · <paramref name="r"/>: <paramref name="r"/> turned about the base's vertical. [9] → [9], no aliasing</summary>
+    public static void Yawed(double yaw, ReadOnlySpan<double> r, Span<double> result)
+    {
+        double c = Math.Cos(yaw), s = Math.Sin(yaw);
+        for (int j = 0; j < 3; j++)
+        {
+            result[j] = c * r[j] - s * r[3 + j];
+            result[3 + j] = s * r[j] + c * r[3 + j];
+            result[6 + j] = r[6 + j];
+        }
+    }
 }

@@ -13,6 +13,11 @@ public enum SafetyState : byte
     Damping,
     /// <summary>The e-stop: motors passive (Kp = Kd = τ = 0), latched until the input is released and a reset is requested.</summary>
     EStop,
+    /// <summary>
+    /// An arm's stop (contract stop = hold) for a fault, a stop request or the e-stop: the last measured position held with the trained
+    /// drive (the driver adds gravity compensation), no new targets; latched until the e-stop input is released and a reset is requested.
+    /// </summary>
+    Hold,
 }
 
 /// <summary>Why the safety layer changed state, or refused to.</summary>
@@ -50,6 +55,12 @@ public enum SafetyCause : byte
     TorqueLimit,
     /// <summary>A request that is not allowed in the current state (logged as refused).</summary>
     NotAllowed,
+    /// <summary>An input with a freshness limit (the IMU, the object's pose) stopped arriving; the index is its <see cref="Contract.InputKind"/>.</summary>
+    StaleInput,
+    /// <summary>An input the policy reads has not arrived yet (a start is refused); the index is its <see cref="Contract.InputKind"/>.</summary>
+    MissingInput,
+    /// <summary>The measured end effector left the workspace box; the value is how far [m].</summary>
+    WorkspaceExit,
 }
 
 /// <summary>

@@ -38,33 +38,64 @@ internal static class PolicyContracts
             new CommandRange("vx", "m/s", c.CommandVx.Low, c.CommandVx.High),
             new CommandRange("vy", "m/s", c.CommandVy.Low, c.CommandVy.High),
             new CommandRange("yaw_rate", "rad/s", c.CommandYawRate.Low, c.CommandYawRate.High),
-        });
+        }, task.Robot.RootLink).Validate();
     }
 
-    /// <summary>An arm: target = clamp(measured position + scale · action, limits); the goal is the command.</summary>
+    /// <summary>
+    /// An arm: target = clamp(measured position + scale · action, limits); the goal is the command, in the base frame
+    /// (reach: the tool's position and its yaw from the default orientation; push: the cube's position on the table);
+    /// the kinematic chain to the end effector from the URDF; the workspace box; every stop holds the arm.
+    /// </summary>
     public static PolicyContract Manipulation(ManipulationTask task)
     {
         var c = task.Config;
-        return Contract(task, c.Kind == TaskKind.Reach
+        var b = c.BasePosition;
+        CommandRange Axis(string name, int k, double low, double high) => new(name, "m", low - b[k], high - b[k]);
+        double tableZ = ManipulationTask.TableTop + ManipulationTask.CubeHalf;
+        var commands = c.Kind == TaskKind.Reach
             ? new[]
             {
-                new CommandRange("target_x", "m", c.TargetMin[0], c.TargetMax[0]),
-                new CommandRange("target_y", "m", c.TargetMin[1], c.TargetMax[1]),
-                new CommandRange("target_z", "m", c.TargetMin[2], c.TargetMax[2]),
+                Axis("target_x", 0, c.TargetMin[0], c.TargetMax[0]),
+                Axis("target_y", 1, c.TargetMin[1], c.TargetMax[1]),
+                Axis("target_z", 2, c.TargetMin[2], c.TargetMax[2]),
                 new CommandRange("target_yaw", "rad", c.TargetYaw.Low, c.TargetYaw.High),
             }
             : new[]
             {
-                new CommandRange("target_x", "m", c.PushTargetMin[0], c.PushTargetMax[0]),
-                new CommandRange("target_y", "m", c.PushTargetMin[1], c.PushTargetMax[1]),
-            });
+                Axis("target_x", 0, c.PushTargetMin[0], c.PushTargetMax[0]),
+                Axis("target_y", 1, c.PushTargetMin[1], c.PushTargetMax[1]),
+                Axis("target_z", 2, tableZ, tableZ),   // the cube rests on the table
+            };
+
+        // The sampled workspace (world): the target box, or the cube and target regions at the cube's height; with the tool's rest position.
+        double[] lo, hi;
+        if (c.Kind == TaskKind.Reach) { lo = c.TargetMin.ToArray(); hi = c.TargetMax.ToArray(); }
+        else
+        {
+            lo = [Math.Min(c.CubeMin[0], c.PushTargetMin[0]), Math.Min(c.CubeMin[1], c.PushTargetMin[1]), tableZ];
+            hi = [Math.Max(c.CubeMax[0], c.PushTargetMax[0]), Math.Max(c.CubeMax[1], c.PushTargetMax[1]), tableZ];
+        }
+        var rest = task.RestPosition.ToArray();
+        var workspace = new WorkspaceBox
+        {
+            Min = Enumerable.Range(0, 3).Select(k => Math.Min(lo[k], rest[k]) - c.WorkspaceMargin - b[k]).ToArray(),
+            Max = Enumerable.Range(0, 3).Select(k => Math.Max(hi[k], rest[k]) + c.WorkspaceMargin - b[k]).ToArray(),
+        };
+        var robot = task.Robot;
+        return (Contract(task, commands, robot.RootLink) with
+        {
+            Kinematics = new KinematicsSpec { BaseLink = robot.RootLink, EeLink = c.EeLink, Joints = robot.KinematicChainTo(c.EeLink).ToArray() },
+            Workspace = workspace,
+            Stop = StopBehavior.Hold,
+        }).Validate();
     }
 
     // What every PD task states alike: joints, the action map it trains with, drive, limits, timing, the policy group.
-    private static PolicyContract Contract<T>(PdTask<T> task, CommandRange[] commands) where T : PdTask<T>
+    private static PolicyContract Contract<T>(PdTask<T> task, CommandRange[] commands, string baseFrame) where T : PdTask<T>
     {
         var s = task.Settings;
         var pd = task.Actuators;
+        var policy = task.ObservationGroups.Single(g => g.Name == ObservationGroup.Policy);
         return new PolicyContract
         {
             Robot = task.Robot.Name,
@@ -75,10 +106,11 @@ internal static class PolicyContracts
             Drive = new DriveSpec { Kp = s.Kp.ToArray(), Kd = s.Kd.ToArray(), TorqueLimit = pd.Effort.ToArray(), GravityCompensation = s.GravityCompensation },
             Limits = Limits(pd),
             Control = new ControlTiming { PolicyPeriod = task.PolicyDt, Decimation = s.Decimation },
-            Observation = task.ObservationGroups.Single(g => g.Name == ObservationGroup.Policy).Terms.ToArray(),   // the training noise is kept: it documents what the policy was hardened against
+            Observation = policy.Terms.ToArray(),   // the training noise is kept: it documents what the policy was hardened against
             Commands = commands,
+            Inputs = PolicyInputs.Defaults(policy.Terms.Select(t => t.Name), baseFrame),
             Provenance = Unknown,
-        }.Validate();
+        };
     }
 
     private static double[] Fill(int n, double value) => Enumerable.Repeat(value, n).ToArray();

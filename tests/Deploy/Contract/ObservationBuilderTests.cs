@@ -38,11 +38,11 @@ public class ObservationBuilderTests
         var group = new ObservationGroup(ObservationGroup.Policy, new ObservationTerm[]
         {
             new("joint_pos", 1),
-            new("ee_to_target", 3) { Scale = 10f, Clip = 5f },
+            new("contact_force", 3) { Scale = 10f, Clip = 5f },
         });
         var builder = new ObservationBuilder(group, new[] { 0.0 });
-        Assert.Equal(new[] { "ee_to_target" }, builder.ExternalTerms);
-        builder.SetExternal("ee_to_target", new float[] { 0.1f, -0.2f, 0.9f });
+        Assert.Equal(new[] { "contact_force" }, builder.ExternalTerms);
+        builder.SetExternal("contact_force", new float[] { 0.1f, -0.2f, 0.9f });
         var f = new SensorFrame(1, 1);
         f.JointPos[0] = 0.5;
         var o = new float[4];
@@ -52,8 +52,8 @@ public class ObservationBuilderTests
         builder.Build(f, o);   // scaling happens on the output, never twice on the stored raw value
         Assert.Equal(new[] { 0.5f, 1f, -2f, 5f }, o);
         Assert.Throws<ArgumentException>(() => builder.SetExternal("joint_pos", new float[1]));
-        Assert.Throws<ArgumentException>(() => builder.SetExternal("ee_to_target", new float[2]));
-        Assert.Throws<KeyNotFoundException>(() => builder.SetExternal("cube_pos", new float[3]));
+        Assert.Throws<ArgumentException>(() => builder.SetExternal("contact_force", new float[2]));
+        Assert.Throws<KeyNotFoundException>(() => builder.SetExternal("friction", new float[3]));
     }
 
     [Fact]

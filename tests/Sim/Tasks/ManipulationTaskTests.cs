@@ -1,3 +1,4 @@
+using Robotics.Deploy.Kinematics;
 using Robotics.Deploy.Contract;
 using Robotics.Sim.Envs;
 using Robotics.Sim.Randomization;
@@ -79,11 +80,11 @@ public class ManipulationTaskTests
         var target = new[] { c, -s, 0, s, c, 0, 0, 0, 1 };
         var identity = new double[] { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
         var e = new double[3];
-        ManipulationTask.RotationError(target, identity, e);
+        Rotation.Error(target, identity, e);
         Assert.Equal(0, e[0], 12);
         Assert.Equal(0, e[1], 12);
         Assert.Equal(0.5, e[2], 12);
-        ManipulationTask.RotationError(identity, identity, e);
+        Rotation.Error(identity, identity, e);
         Assert.Equal(new double[3], e);
     }
 

@@ -50,7 +50,24 @@ public class PolicyContractSourceTests
         Assert.Equal(0.02, c.Control.PolicyPeriod, 12);
         Assert.Equal(new[] { "joint_pos", "joint_vel", "ee_to_target", "orientation_error", "last_action" }, c.Observation.Select(t => t.Name));
         Assert.Equal(new[] { "target_x", "target_y", "target_z", "target_yaw" }, c.Commands.Select(x => x.Name));
-        // The robot supplies the two kinematic terms itself.
-        Assert.Equal(new[] { "ee_to_target", "orientation_error" }, new ObservationBuilder(c).ExternalTerms);
+        // Ranges in the base frame: the world's target box shifted by the base position (0, 0, 0.4).
+        Assert.Equal(0.55 - 0.4, c.Command("target_z")!.Low, 12);
+        // Every term is built from the frame: the robot computes the end effector's pose from the contract's chain.
+        Assert.Empty(new ObservationBuilder(c).ExternalTerms);
+        Assert.Equal(new[] { "target_pose" }, c.Inputs.Select(i => i.Name));
+        Assert.Equal(task.Robot.RootLink, c.Input(InputKind.TargetPose)!.Frame);
+        Assert.Equal(7, c.BuildKinematics()!.Joints.Count(j => j.Type != Robotics.Deploy.Kinematics.KinematicJointType.Fixed));
+        Assert.Equal(StopBehavior.Hold, c.Stop);
+        // The workspace holds the target box and the tool at the default pose, with the margin.
+        var rest = task.RestPosition.ToArray();
+        for (int k = 0; k < 3; k++) rest[k] -= task.Config.BasePosition[k];
+        Assert.True(c.Workspace!.Contains(rest));
+        Assert.True(c.Workspace.Contains([0.6 + 0.09, 0.25 + 0.09, 0.85 - 0.4 + 0.09]));
+        Assert.False(c.Workspace.Contains([0.6 + 0.11, 0, 0.3]));
+        // Round trip through JSON keeps all of it.
+        var back = PolicyContract.FromJson(c.ToJson(), "test");
+        Assert.Equal(c.Kinematics!.Joints.Length, back.Kinematics!.Joints.Length);
+        Assert.Equal(c.Workspace.Min, back.Workspace!.Min);
+        Assert.Equal(StopBehavior.Hold, back.Stop);
     }
 }

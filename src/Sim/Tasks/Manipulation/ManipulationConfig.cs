@@ -65,6 +65,13 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
     /// <summary>Push: success distance between cube and target [m].</summary>
     public double SuccessDistance { get; init; } = 0.03;
 
+    /// <summary>
+    /// Margin around the sampled workspace (the target or cube and target regions, and the tool at the default pose) that
+    /// makes the contract's workspace box for the end effector [m]: on the robot, a target leaving it is held at its
+    /// boundary and a measured pose outside it holds the arm.
+    /// </summary>
+    public double WorkspaceMargin { get; init; } = 0.1;
+
     /// <summary>Push: width of RewardEeToCube's kernel 1 − tanh(d / w) [m]; wider reaches further from the cube.</summary>
     public double EeToCubeStd { get; init; } = 0.1;
     /// <summary>Push: width of RewardCubeToTarget's kernel 1 − tanh(d / w) [m]; wider pulls from further away.</summary>
@@ -168,6 +175,7 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
                 SuccessDistance = target.Double("success_distance", config.SuccessDistance, 1e-3, 1, "m"),
             };
         }
+        config = config with { WorkspaceMargin = target.Double("workspace_margin", config.WorkspaceMargin, 0, 1, "m") };
         target.EnsureAllRead();
 
         if (root.Section("episode") is { } episode)

@@ -1,4 +1,5 @@
 using Robotics.Deploy.Contract;
+using Robotics.Deploy.Kinematics;
 using Robotics.Sim.Envs;
 using Robotics.Sim.Interop;
 using Robotics.Sim.MuJoCo;
@@ -16,8 +17,10 @@ namespace Robotics.Sim.Tasks.Manipulation;
 /// </summary>
 public sealed class ManipulationTask : PdTask<ManipulationTask>
 {
-    private const double TableTop = 0.4;   // m, from scene_table.xml
-    private const double CubeHalf = 0.025; // m
+    /// <summary>Height of the table top in the world [m] (scene_table.xml).</summary>
+    public const double TableTop = 0.4;
+    /// <summary>Half the cube's edge [m]: a cube resting on the table has its centre this high above it.</summary>
+    public const double CubeHalf = 0.025;
     private const TaskKind Reach = TaskKind.Reach, Push = TaskKind.Push;
 
     /// <summary>The reward terms of the arm tasks; the task file's <c>[rewards]</c> scales select and order them.</summary>
@@ -41,27 +44,21 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
 
     /// <summary>
     /// The observation terms of the arm tasks; the task file's group lists select and order them. Positions are
-    /// relative to the arm's base [m]: forward kinematics and perception give them on a robot.
+    /// in the arm's base frame [m] (the world shifted by the base position; the base is not rotated), written by
+    /// <see cref="ObservationWriter"/> from the sensor frame: forward kinematics and perception fill it on a robot.
     /// </summary>
     internal static readonly ObservationTermDef<ManipulationTask>[] ObservationTable =
     {
         Measured("joint_pos", "joint positions relative to the default pose [rad]"),
         Measured("joint_vel", "joint velocities [rad/s]"),
         Measured("last_action", "the previous (clipped) action"),
-        new("ee_pos", "end effector position [m]", static _ => 3,
-            static (t, env, _, _, s) => { for (int k = 0; k < 3; k++) s[k] = (float)(t._ee[3 * env + k] - t._c.BasePosition[k]); }),
-        new("target_pos", "goal position [m]", static _ => 3,
-            static (t, env, _, _, s) => { for (int k = 0; k < 3; k++) s[k] = (float)(t._goal[3 * env + k] - t._c.BasePosition[k]); }),
-        new("ee_to_target", "goal − end effector [m]", static _ => 3,
-            static (t, env, _, _, s) => { for (int k = 0; k < 3; k++) s[k] = (float)(t._goal[3 * env + k] - t._ee[3 * env + k]); }) { Only = Reach },
-        new("orientation_error", "rotation vector from the tool to the target orientation [rad]", static _ => 3,
-            static (t, env, _, _, s) => { for (int k = 0; k < 3; k++) s[k] = (float)t._orientationError[3 * env + k]; }) { Only = Reach },
-        new("cube_pos", "cube position [m]", static _ => 3,
-            static (t, env, data, _, s) => { var cube = t.Cube(data); for (int k = 0; k < 3; k++) s[k] = (float)(cube[k] - t._c.BasePosition[k]); }) { Only = Push },
-        new("cube_to_target", "goal − cube [m]", static _ => 3,
-            static (t, env, data, _, s) => { var cube = t.Cube(data); for (int k = 0; k < 3; k++) s[k] = (float)(t._goal[3 * env + k] - cube[k]); }) { Only = Push },
-        new("ee_to_cube", "cube − end effector [m]", static _ => 3,
-            static (t, env, data, _, s) => { var cube = t.Cube(data); for (int k = 0; k < 3; k++) s[k] = (float)(cube[k] - t._ee[3 * env + k]); }) { Only = Push },
+        Measured("ee_pos", "end effector position [m]"),
+        Measured("target_pos", "goal position [m]"),
+        Measured("ee_to_target", "goal − end effector [m]") with { Only = Reach },
+        Measured("orientation_error", "rotation vector from the tool to the target orientation [rad]") with { Only = Reach },
+        Measured("cube_pos", "cube position [m]") with { Only = Push },
+        Measured("cube_to_target", "goal − cube [m]") with { Only = Push },
+        Measured("ee_to_cube", "cube − end effector [m]") with { Only = Push },
         new("cube_vel", "cube linear velocity [m/s]", static _ => 3,
             static (t, _, data, _, s) => { for (int k = 0; k < 3; k++) s[k] = (float)data.Qvel[t._cubeDof + k]; }) { Privileged = true, Only = Push },
         new("friction", "table and cube friction coefficient", static _ => 1,
@@ -76,6 +73,7 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
     private readonly RandomizerIndices _ix;
     private readonly int _n, _eeBody, _mocap, _cubeQpos, _cubeDof;
     private readonly double[] _eeRest = new double[9];   // end-effector orientation at the default pose, world from ee
+    private readonly double[] _eeRestPosition = new double[3];   // end-effector position at the default pose, world [m]
 
     // Per environment, preallocated by InitializeTask.
     private SensorFrame[] _frame = Array.Empty<SensorFrame>();
@@ -115,6 +113,7 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
             for (int i = 0; i < _n; i++) data.Qpos[pd.QposAddress[i]] = config.DefaultJointPos[i];
             data.Forward();
             data.Xmat.Slice(9 * _eeBody, 9).CopyTo(_eeRest);
+            data.Xpos.Slice(3 * _eeBody, 3).CopyTo(_eeRestPosition);
         }
         Prepare(RewardTable, ObservationTable, PolicyContracts.ManipulationAction(config, _n));
     }
@@ -153,18 +152,19 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
     public double FinalOrientationError(int env) => _finalOrientation[env];
     /// <summary>The goal of environment <paramref name="env"/>: the end effector's (reach) or the cube's (push) target position [m]. [3]</summary>
     public ReadOnlySpan<double> Goal(int env) => _goal.AsSpan(3 * env, 3);
+    /// <summary>The goal orientation of environment <paramref name="env"/> (reach), world from target, row-major. [9]</summary>
+    public ReadOnlySpan<double> GoalRotation(int env) => _goalRot.AsSpan(9 * env, 9);
+    /// <summary>The tool's orientation at the default pose, world from end effector, row-major: reach targets are yawed copies of it. [9]</summary>
+    public ReadOnlySpan<double> RestRotation => _eeRest;
+    /// <summary>The tool's position at the default pose in the world [m]. [3]</summary>
+    public ReadOnlySpan<double> RestPosition => _eeRestPosition;
+    /// <summary>What environment <paramref name="env"/> measured after the last step or reset: the frame the observation terms read.</summary>
+    public SensorFrame MeasuredFrame(int env) => _frame[env];
     /// <summary>Sets the goal of environment <paramref name="env"/> (and the target marker); for reach, the orientation is yawed by <paramref name="yaw"/>.</summary>
     public void SetGoal(int env, MjData data, double x, double y, double z, double yaw = 0)
     {
         _goal[3 * env] = x; _goal[3 * env + 1] = y; _goal[3 * env + 2] = z;
-        double c = Math.Cos(yaw), s = Math.Sin(yaw);
-        var r = _goalRot.AsSpan(9 * env, 9);
-        for (int j = 0; j < 3; j++)   // Rz(yaw) · R_rest
-        {
-            r[j] = c * _eeRest[j] - s * _eeRest[3 + j];
-            r[3 + j] = s * _eeRest[j] + c * _eeRest[3 + j];
-            r[6 + j] = _eeRest[6 + j];
-        }
+        Rotation.Yawed(yaw, _eeRest, _goalRot.AsSpan(9 * env, 9));
         var mocap = data.MocapPos;
         mocap[3 * _mocap] = x; mocap[3 * _mocap + 1] = y; mocap[3 * _mocap + 2] = z;
     }
@@ -231,8 +231,6 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
     /// <inheritdoc/>
     protected override void AfterPhysics(int env, MjData data, ref Rng rng) => Measure(env, data);
 
-    private ReadOnlySpan<double> Cube(MjData data) => data.Qpos.Slice(_cubeQpos, 3);
-
     private void Measure(int env, MjData data)
     {
         var xpos = data.Xpos;
@@ -248,16 +246,26 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
             frame.JointVel[i] = data.Qvel[pd.DofAddress[i]];
         }
         LastAction(env).CopyTo(frame.LastAction);
+        // The arm's part of the frame, in the base frame (the world shifted by the unrotated base).
+        var cube = qpos.Slice(_cubeQpos, 3);
+        var b = _c.BasePosition;
+        for (int k = 0; k < 3; k++)
+        {
+            frame.EePosition[k] = ee[k] - b[k];
+            frame.TargetPosition[k] = goal[k] - b[k];
+            frame.ObjectPosition[k] = cube[k] - b[k];
+        }
+        data.Xmat.Slice(9 * _eeBody, 9).CopyTo(frame.EeRotation);
+        _goalRot.AsSpan(9 * env, 9).CopyTo(frame.TargetRotation);
 
         if (_c.Kind == TaskKind.Reach)
         {
             _distance[env] = Distance3(ee, goal);
-            RotationError(_goalRot.AsSpan(9 * env, 9), data.Xmat.Slice(9 * _eeBody, 9), _orientationError.AsSpan(3 * env, 3));
+            Rotation.Error(_goalRot.AsSpan(9 * env, 9), data.Xmat.Slice(9 * _eeBody, 9), _orientationError.AsSpan(3 * env, 3));
             _success[env] = _distance[env] <= _c.SuccessPosition && OrientationError(env) <= _c.SuccessOrientation;
         }
         else
         {
-            var cube = qpos.Slice(_cubeQpos, 3);
             _distance[env] = Math.Sqrt((cube[0] - goal[0]) * (cube[0] - goal[0]) + (cube[1] - goal[1]) * (cube[1] - goal[1]));
             _eeToCube[env] = Distance3(ee, cube);
             _success[env] = _distance[env] <= _c.SuccessDistance;
@@ -266,32 +274,6 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
 
     private static double Distance3(ReadOnlySpan<double> a, ReadOnlySpan<double> b) =>
         Math.Sqrt((a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) + (a[2] - b[2]) * (a[2] - b[2]));
-
-    /// <summary>
-    /// The rotation vector (axis × angle, world frame) that turns <paramref name="current"/> into
-    /// <paramref name="target"/>: the log of R* · Rᵀ. Both row-major 3 × 3.
-    /// </summary>
-    public static void RotationError(ReadOnlySpan<double> target, ReadOnlySpan<double> current, Span<double> error)
-    {
-        Span<double> e = stackalloc double[9];
-        for (int i = 0; i < 3; i++)
-            for (int j = 0; j < 3; j++)
-                e[3 * i + j] = target[3 * i] * current[3 * j] + target[3 * i + 1] * current[3 * j + 1] + target[3 * i + 2] * current[3 * j + 2];
-        double cos = Math.Clamp((e[0] + e[4] + e[8] - 1) / 2, -1, 1);
-        double angle = Math.Acos(cos);
-        double sx = e[7] - e[5], sy = e[2] - e[6], sz = e[3] - e[1];   // 2 sin(angle) · axis
-        double norm = Math.Sqrt(sx * sx + sy * sy + sz * sz);
-        if (norm < 1e-12)
-        {
-            // No rotation, or exactly π (axis from the symmetric part; any sign will do).
-            if (angle < 1e-6) { error.Clear(); return; }
-            sx = Math.Sqrt(Math.Max(0, (e[0] + 1) / 2)); sy = Math.Sqrt(Math.Max(0, (e[4] + 1) / 2)); sz = Math.Sqrt(Math.Max(0, (e[8] + 1) / 2));
-            norm = Math.Sqrt(sx * sx + sy * sy + sz * sz);
-        }
-        error[0] = angle * sx / norm;
-        error[1] = angle * sy / norm;
-        error[2] = angle * sz / norm;
-    }
 
     // ---------------------------------------------------------------- reward, termination
 
