@@ -76,7 +76,7 @@ public class ActionMapParityTests
         Assert.Equal(runs + 1, c.PolicyRuns);
     }
 
-    // Upright and still at a pose, a new sensor sequence each read.
+    // Upright and still at a pose, a new joint state, IMU sample and (zero) velocity command each read.
     private sealed class StandingRobot(double[] pose) : IRobotIo
     {
         private long _sequence;
@@ -85,6 +85,8 @@ public class ActionMapParityTests
         public void Read(SensorFrame frame)
         {
             frame.Sequence = ++_sequence;
+            frame.InputSequence[(int)InputKind.Imu] = _sequence;
+            frame.InputSequence[(int)InputKind.CmdVel] = _sequence;
             frame.Orientation[0] = 1;
             pose.CopyTo(frame.JointPos, 0);
         }
