@@ -105,6 +105,12 @@ public sealed unsafe partial class MjData : IDisposable
         MuJoCoNative.mj_forward(m, d);
     }
 
+    /// <summary>
+    /// Recomputes the body poses (xpos, xmat, …) from the current qpos (mj_kinematics). mj_step leaves them at the
+    /// state before its integration; a reader of poses after a step calls this first.
+    /// </summary>
+    public void Kinematics() => MuJoCoNative.mj_kinematics(Model.Native, Native);
+
     // MuJoCo would silently zero all controls on a NaN (mjWARN_BADCTRL); a policy emitting NaN is a bug to report.
     private void CheckControls(mjModel* m, mjData* d)
     {

@@ -229,7 +229,15 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
     // ---------------------------------------------------------------- step
 
     /// <inheritdoc/>
-    protected override void AfterPhysics(int env, MjData data, ref Rng rng) => Measure(env, data);
+    /// <remarks>
+    /// The end effector's pose is measured at the joint positions the step reached (as the robot's forward kinematics
+    /// computes it), not at those mj_step started from.
+    /// </remarks>
+    protected override void AfterPhysics(int env, MjData data, ref Rng rng)
+    {
+        data.Kinematics();
+        Measure(env, data);
+    }
 
     private void Measure(int env, MjData data)
     {
