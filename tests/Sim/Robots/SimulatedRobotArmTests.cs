@@ -8,7 +8,7 @@ using Robotics.Sim.Tests.Tasks;
 
 namespace Robotics.Sim.Tests.Robots;
 
-public class SimulatedArmTests
+public class SimulatedRobotArmTests
 {
     private static ManipulationTask Task(string file, bool gravityCompensation = true) =>
         new(ManipulationConfig.Load(file) with { Randomization = new RandomizationConfig(), GravityCompensation = gravityCompensation });
