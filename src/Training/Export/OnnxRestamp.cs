@@ -1,0 +1,157 @@
+using System.Text.Json;
+using Google.Protobuf;
+using Robotics.Deploy.Contract;
+using Robotics.Training.Export.Onnx;
+
+namespace Robotics.Training.Export;
+
+/// <summary>What a restamp did: the file's contract before, the one written, and the top-level contract fields that changed.</summary>
+/// <param name="Before">The contract the file carried (a contract before 1.2 read with its defaults).</param>
+/// <param name="After">The contract written: the task's, with the file's provenance.</param>
+/// <param name="Changed">snake_case names of the top-level fields whose JSON changed, e.g. <c>contract_version</c>, <c>kinematics</c>.</param>
+public sealed record RestampResult(PolicyContract Before, PolicyContract After, IReadOnlyList<string> Changed);
+
+/// <summary>
+/// Rewrites the policy contract of an exported .onnx file from its task without touching anything else: the bytes of
+/// the contract's metadata entry are replaced and every other byte of the file (graph, weights, opsets, doc string)
+/// is copied as it was. Only what the policy was trained with may not change: robot, joints, default pose, action,
+/// drive, limits, timing and the observation terms must equal the task's, or the file is refused naming the field.
+/// The rest (the contract version, commands, inputs, kinematics, workspace, stop) comes from the task; the
+/// provenance stays the file's.
+/// </summary>
+// DESIGN: the model is not parsed and serialized again: Google.Protobuf writes known fields in field order and
+// unknown ones last, so a file from another writer could change bytes it never meant to. Splicing the one entry
+// keeps the graph byte for byte by construction.
+public static class OnnxRestamp
+{
+    private const int MetadataField = 14;   // ModelProto.metadata_props
+
+    /// <summary>
+    /// Replaces the contract of <paramref name="path"/> by <paramref name="task"/> (its provenance replaced by the file's) and writes
+    /// the result to <paramref name="output"/> (default: <paramref name="path"/>), atomically: a temp file, then a rename.
+    /// </summary>
+    /// <exception cref="UserError">The file is missing or not ONNX, has no contract or more than one, its contract is unreadable, or a
+    /// field the policy was trained with differs from the task's; the message names the file and the field.</exception>
+    public static RestampResult Restamp(string path, PolicyContract task, string? output = null)
+    {
+        ArgumentNullException.ThrowIfNull(task);
+        var file = Path.GetFullPath(path);
+        if (!File.Exists(file)) throw new UserError($"policy file not found: {file}");
+        var bytes = File.ReadAllBytes(file);
+        var (start, end, json) = FindContract(bytes, file);
+        var before = PolicyContract.FromJson(json, file);
+        CheckTrainedFields(before, task, file);
+
+        var after = (task with { ContractVersion = PolicyContract.CurrentVersion, Provenance = before.Provenance }).Validate();
+        var entry = new StringStringEntryProto { Key = PolicyContract.MetadataKey, Value = after.ToJson() };
+        var encoded = new byte[CodedOutputStream.ComputeTagSize(MetadataField) + CodedOutputStream.ComputeMessageSize(entry)];
+        var writer = new CodedOutputStream(encoded);
+        writer.WriteTag(MetadataField, WireFormat.WireType.LengthDelimited);
+        writer.WriteMessage(entry);
+        writer.Flush();
+        writer.CheckNoSpaceLeft();
+        byte[] spliced = [.. bytes.AsSpan(0, start), .. encoded, .. bytes.AsSpan(end)];
+
+        var target = Path.GetFullPath(output ?? file);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var temp = target + ".tmp";
+        File.WriteAllBytes(temp, spliced);
+        File.Move(temp, target, overwrite: true);
+        return new RestampResult(before, after, ChangedFields(json, after));
+    }
+
+    // The byte range [start, end) of the one metadata entry holding the contract, and its JSON; top-level fields only.
+    private static (int Start, int End, string Json) FindContract(byte[] bytes, string file)
+    {
+        (int, int, string)? found = null;
+        try
+        {
+            var input = new CodedInputStream(bytes);
+            while (!input.IsAtEnd)
+            {
+                int start = (int)input.Position;
+                uint tag = input.ReadTag();
+                if (WireFormat.GetTagFieldNumber(tag) != MetadataField || WireFormat.GetTagWireType(tag) != WireFormat.WireType.LengthDelimited)
+                {
+                    input.SkipLastField();
+                    continue;
+                }
+                var entry = StringStringEntryProto.Parser.ParseFrom(input.ReadBytes());
+                if (entry.Key != PolicyContract.MetadataKey) continue;
+                if (found is not null) throw new UserError($"{file}: the model carries '{PolicyContract.MetadataKey}' twice; which one the policy runs under is unclear");
+                found = (start, (int)input.Position, entry.Value);
+            }
+        }
+        catch (InvalidProtocolBufferException e) { throw new UserError($"{file}: not an ONNX model: {e.Message}", e); }
+        return found ?? throw new UserError($"{file}: no policy contract (metadata '{PolicyContract.MetadataKey}'); only an exported policy can be restamped");
+    }
+
+    /// <summary>
+    /// Refuses when a field the policy was trained with differs between the file's contract and the task's: robot, joints,
+    /// default pose, action, drive, limits, timing, observation terms (name, width, scale, noise, clip).
+    /// </summary>
+    /// <exception cref="UserError">The first field that differs, with both values.</exception>
+    public static void CheckTrainedFields(PolicyContract file, PolicyContract task, string source)
+    {
+        void Same<T>(string field, T inFile, T inTask)
+        {
+            if (!EqualityComparer<T>.Default.Equals(inFile, inTask))
+                throw new UserError($"{source}: the contract's {field} is {inFile} in the file but {inTask} in task '{task.Task}'; " +
+                    "the policy was trained with the file's, so its contract cannot be rewritten from this task (export it again from its checkpoint)");
+        }
+        void SameArray<T>(string field, T[]? inFile, T[]? inTask)
+        {
+            if (inFile is null || inTask is null)
+            {
+                Same(field, inFile is null ? "absent" : "present", inTask is null ? "absent" : "present");
+                return;
+            }
+            Same($"{field} length", inFile.Length, inTask.Length);
+            for (int i = 0; i < inFile.Length; i++) Same($"{field}[{i}]", inFile[i], inTask[i]);
+        }
+
+        Same("robot", file.Robot, task.Robot);
+        SameArray("joint_names", file.JointNames, task.JointNames);
+        SameArray("default_joint_pos", file.DefaultJointPos, task.DefaultJointPos);
+        SameArray("action.scale", file.Action.Scale, task.Action.Scale);
+        SameArray("action.offset", file.Action.Offset, task.Action.Offset);
+        Same("action.reference", file.Action.Reference, task.Action.Reference);
+        Same("action.clip", file.Action.Clip, task.Action.Clip);
+        SameArray("drive.kp", file.Drive.Kp, task.Drive.Kp);
+        SameArray("drive.kd", file.Drive.Kd, task.Drive.Kd);
+        SameArray("drive.torque_limit", file.Drive.TorqueLimit, task.Drive.TorqueLimit);
+        Same("drive.gravity_compensation", file.Drive.GravityCompensation, task.Drive.GravityCompensation);
+        Same("limits", file.Limits is null ? "absent" : "present", task.Limits is null ? "absent" : "present");
+        if (file.Limits is { } fl && task.Limits is { } tl)
+        {
+            SameArray("limits.position_lower", fl.PositionLower, tl.PositionLower);
+            SameArray("limits.position_upper", fl.PositionUpper, tl.PositionUpper);
+            SameArray("limits.velocity", fl.Velocity, tl.Velocity);
+        }
+        Same("control.policy_period", file.Control.PolicyPeriod, task.Control.PolicyPeriod);
+        Same("control.decimation", file.Control.Decimation, task.Control.Decimation);
+        Same("observation length", file.Observation.Length, task.Observation.Length);
+        for (int t = 0; t < file.Observation.Length; t++)
+        {
+            ObservationTerm a = file.Observation[t], b = task.Observation[t];
+            string at = $"observation[{t}]";
+            Same($"{at}.name", a.Name, b.Name);
+            Same($"{at} ({a.Name}).width", a.Width, b.Width);
+            Same($"{at} ({a.Name}).scale", a.Scale, b.Scale);
+            Same($"{at} ({a.Name}).noise", a.Noise, b.Noise);
+            Same($"{at} ({a.Name}).clip", a.Clip, b.Clip);
+        }
+    }
+
+    // Top-level fields whose JSON differs from the file's text (a field it lacked counts unless it is still null), in the contract's field order.
+    private static IReadOnlyList<string> ChangedFields(string before, PolicyContract after)
+    {
+        using var a = JsonDocument.Parse(before);
+        using var b = JsonDocument.Parse(after.ToJson());
+        return b.RootElement.EnumerateObject()
+            .Where(p => a.RootElement.TryGetProperty(p.Name, out var old)
+                ? JsonSerializer.Serialize(old) != JsonSerializer.Serialize(p.Value)
+                : p.Value.ValueKind != JsonValueKind.Null)
+            .Select(p => p.Name).ToList();
+    }
+}
