@@ -36,11 +36,12 @@ public class ArmGoldenTraceTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    // The arm task reads the end-effector pose from MuJoCo's xpos and xmat after mj_step, which computed them before it
-    // integrated: one physics step (2 ms) behind the joint positions, up to 3e-4 m and 5e-4 rad off the robot's forward
-    // kinematics of the same joint positions. With the kinematics recomputed after the step the trace passes (worst
-    // 9e-7 rad, actions 1e-6); the fix belongs in ManipulationTask.Measure.
-    [Theory(Skip = "ManipulationTask's end-effector pose is one physics step stale (mj_step's xpos); passes once Measure recomputes the kinematics")]
+    // orientation_error's bound is MuJoCo's, not the chain's: the scene is compiled from a 6-digit MJCF, which writes the
+    // URDF's hand mount (rpy 0 0 −π/4) as the quaternion (0.92388, 0, 0, −0.382683), 1.2e-6 rad off −π/4 (the π/2 twists
+    // round to exactly π/2). The robot turns by the URDF's angle; training saw MuJoCo's. Positions match to rounding.
+    private static readonly Dictionary<string, double> MuJoCoRounding = new() { ["orientation_error"] = 2e-6 };
+
+    [Theory]
     [InlineData("panda_reach")]
     [InlineData("panda_push", "cube_pos[2]", "cube_to_target[2]")]   // the cube rests on the table, the target lies on it
     public void Deploy_reproduces_a_recorded_arm_rollout_through_forward_kinematics(string name, params string[] constant)
@@ -90,6 +91,6 @@ public class ArmGoldenTraceTests : IDisposable
             if (object_) m.ObjectPosition!.CopyTo(frame.ObjectPosition, 0);
             replay.Check(s.Policy, t);
         }
-        replay.Conclude(_out, name);
+        replay.Conclude(_out, name, MuJoCoRounding);
     }
 }
