@@ -10,7 +10,8 @@ namespace Robotics.Deploy.Safety;
 /// <item>position limits [lower, upper];</item>
 /// <item>the torque window: targets whose PD torque at the measured state, Kp·(target − q) − Kd·q̇,
 /// stays within ±τ_max, i.e. target ∈ q + (Kd·q̇ ± τ_max) / Kp;</item>
-/// <item>the rate limit: within ±RateLimit·dt of the target sent the tick before.</item>
+/// <item>the rate limit: within ±min(RateLimit, the joint's rated speed)·dt of the target sent the tick before (a target that
+/// moves faster than the motor can is one the driver refuses or the joint overshoots).</item>
 /// </list>
 /// The rate window comes last, so it always holds: targets never jump. When the torque window lies
 /// outside the rate window the target moves towards it at the rate limit.
@@ -20,6 +21,7 @@ public sealed class CommandLimiter
     private readonly double[] _lower, _upper, _torque, _kp, _kd;   // [n]
     private readonly double[] _previous;                          // [n] targets sent last tick
     private readonly double _maxStep;                             // [rad] per tick
+    private readonly double[] _jointStep;                         // [n] rad per tick: the rate limit or the joint's rated speed, the lower
 
     /// <summary>Prepares the limiter for a validated configuration.</summary>
     public CommandLimiter(ControllerConfig config)
@@ -32,10 +34,14 @@ public sealed class CommandLimiter
         _kd = config.Kd;
         _previous = new double[config.Joints];
         _maxStep = s.RateLimit * config.ControlPeriod;
+        _jointStep = s.VelocityLimits.Select(v => Math.Min(s.RateLimit, v) * config.ControlPeriod).ToArray();
     }
 
     /// <summary>Largest change of a target in one tick [rad]: RateLimit × ControlPeriod.</summary>
     public double MaxStep => _maxStep;
+
+    /// <summary>Largest change of joint <paramref name="joint"/>'s target in one tick [rad]: min(RateLimit, its rated speed) × ControlPeriod.</summary>
+    public double StepOf(int joint) => _jointStep[joint];
 
     /// <summary>The targets sent last. [n]</summary>
     public ReadOnlySpan<double> Previous => _previous;
@@ -65,7 +71,7 @@ public sealed class CommandLimiter
 
             // 3. Rate limit around the previous target.
             double p = _previous[i];
-            t = Math.Clamp(t, p - _maxStep, p + _maxStep);
+            t = Math.Clamp(t, p - _jointStep[i], p + _jointStep[i]);
             target[i] = t;
             _previous[i] = t;
         }

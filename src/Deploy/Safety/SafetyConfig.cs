@@ -44,7 +44,7 @@ public sealed record SafetyConfig
     /// <summary>Consecutive control periods without a new sensor sequence after which data counts as stale.</summary>
     public int WatchdogPeriods { get; init; } = 5;
 
-    /// <summary>Largest change of a position target per second [rad/s], always on (SoftStart and Running).</summary>
+    /// <summary>Largest change of a position target per second [rad/s], always on (SoftStart and Running); a joint whose rated speed (<see cref="VelocityLimits"/>) is lower moves its target at most that fast.</summary>
     public double RateLimit { get; init; } = 20;
 
     /// <summary>

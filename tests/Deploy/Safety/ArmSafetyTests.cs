@@ -198,7 +198,8 @@ public class ArmSafetyTests
     public void A_target_that_would_leave_the_workspace_is_held_at_the_boundary_and_counted_once_per_tick()
     {
         // Rate limit 1000 rad/s = 2 rad per tick and the torque window ±30/20 = 1.5 rad: only the workspace limits the step.
-        var config = ArmConfig.Create() with { Safety = ArmConfig.Create().Safety with { RateLimit = 1000 } };
+        // Rate limits out of the way (the global one and the joints' rated speeds): the boundary is what holds the target.
+        var config = ArmConfig.Create() with { Safety = ArmConfig.Create().Safety with { RateLimit = 1000, VelocityLimits = [1000, 1000] } };
         var (c, robot, policy) = ArmConfig.Running(config);
         long before = c.Safety.WorkspaceClamps;
         policy.Output = new[] { 0f, -2f };

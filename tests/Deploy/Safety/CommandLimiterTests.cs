@@ -1,5 +1,6 @@
 using Robotics.Deploy.Contract;
 using Robotics.Deploy.Safety;
+using Robotics.Deploy.RealTime;
 using Robotics.Deploy.Tests.RealTime;
 
 namespace Robotics.Deploy.Tests.Safety;
@@ -9,8 +10,8 @@ public class CommandLimiterTests
     [Fact]
     public void Position_torque_and_rate_windows_in_order()
     {
-        // Kp 20, Kd 0.5, τmax 30, limits ±1, rate 100 rad/s · 2 ms = 0.2 rad per tick.
-        var limiter = new CommandLimiter(TestConfig.Create().Validate());
+        // Kp 20, Kd 0.5, τmax 30, limits ±1, rate 100 rad/s · 2 ms = 0.2 rad per tick (rated speeds above it).
+        var limiter = new CommandLimiter(Fast().Validate());
         var frame = new SensorFrame(2, 2);
         limiter.ResetTo(new[] { 0.0, 0.0 });
         var target = new double[2];
@@ -36,6 +37,23 @@ public class CommandLimiterTests
         // The PD torque at that target: 20·(0.7 − (−0.9)) − 0.5·4 = 32 − 2 = 30 = τmax.
         Assert.Equal(30, 20 * (target[0] - frame.JointPos[0]) - 0.5 * frame.JointVel[0], 9);
     }
+
+    [Fact]
+    public void A_joint_rated_slower_than_the_rate_limit_moves_its_target_at_its_rated_speed()
+    {
+        // Rate limit 100 rad/s; joint 0 rated 20 rad/s (0.04 rad per 2 ms tick), joint 1 rated 150 (the rate limit's 0.2 holds).
+        var config = TestConfig.Create() with { Safety = TestConfig.Create().Safety with { VelocityLimits = [20, 150] } };
+        var limiter = new CommandLimiter(config.Validate());
+        limiter.ResetTo(new[] { 0.0, 0.0 });
+        var target = new double[2];
+        limiter.Limit(new[] { 1.0, 1.0 }, new SensorFrame(2, 2), target);
+        Assert.Equal(0.04, target[0], 12);
+        Assert.Equal(0.2, target[1], 12);
+        Assert.Equal(0.04, limiter.StepOf(0), 12);
+        Assert.Equal(0.2, limiter.MaxStep, 12);
+    }
+
+    private static ControllerConfig Fast() => TestConfig.Create() with { Safety = TestConfig.Create().Safety with { VelocityLimits = [200, 200] } };
 
     [Fact]
     public void Reset_to_a_non_finite_pose_starts_from_mid_range()
