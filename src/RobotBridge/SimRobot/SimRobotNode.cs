@@ -118,9 +118,9 @@ public sealed class SimRobotNode : IDisposable
             var t = _o.Topics;
             // Reliable, as ros2_control's joint_state_broadcaster publishes; best-effort subscribers match too.
             _jointPub = _node.CreatePublisher<JointState>(t.JointStatesTopic, QosProfile.Default);
-            _imuPub = _node.CreatePublisher<Imu>(t.ImuTopic, QosProfile.Default);
+            _imuPub = _node.CreatePublisher<Imu>(t.InputTopic(InputKind.Imu), QosProfile.Default);
             _commandSub = _node.CreateSubscription<Float64MultiArray>(t.JointCommandsTopic, t.ControlQos, _ => _commandArrived.Set());
-            _cmdVelSub = _node.CreateSubscription<Twist>(t.CmdVelTopic, t.ControlQos);
+            _cmdVelSub = _node.CreateSubscription<Twist>(t.InputTopic(InputKind.CmdVel), t.ControlQos);
         }
         catch
         {
