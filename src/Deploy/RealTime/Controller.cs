@@ -1,4 +1,5 @@
 using Robotics.Deploy.Contract;
+using Robotics.Deploy.Kinematics;
 using Robotics.Deploy.Runtime;
 using Robotics.Deploy.Safety;
 
@@ -8,11 +9,14 @@ namespace Robotics.Deploy.RealTime;
 /// One control tick, Read → Update → Write, allocation-free:
 /// <list type="number">
 /// <item>Read the robot into the preallocated <see cref="SensorFrame"/> (plus the last action);</item>
-/// <item>the <see cref="SafetyLayer"/> checks requests, the e-stop, the watchdog and the measured triggers;</item>
+/// <item>an arm's forward kinematics: the end-effector pose of the measured joint positions into the frame;</item>
+/// <item>the operator's inputs clamped to their trained ranges (<see cref="InputLimiter"/>);</item>
+/// <item>the <see cref="SafetyLayer"/> checks requests, the e-stop, the watchdogs and the measured triggers;</item>
 /// <item>every <see cref="ControllerConfig.PolicyDecimation"/> ticks while Running: build the observation
 /// with the training code (<see cref="ObservationBuilder"/>), run the policy, clip the action and map it to
-/// joint targets with the training code (<see cref="ActionMap"/>; held until the next policy tick);</item>
-/// <item>the safety layer writes the command of its state (limits, rate limit), which goes to the robot.</item>
+/// joint targets with the training code (<see cref="ActionMap"/>: about the default pose, or an arm's
+/// clamp(q + scale · a) from this tick's measured q; held until the next policy tick, as in the simulator);</item>
+/// <item>the safety layer writes the command of its state (limits, rate limit, workspace), which goes to the robot.</item>
 /// </list>
 /// </summary>
 public sealed class Controller
@@ -23,6 +27,7 @@ public sealed class Controller
     private readonly ObservationBuilder _observationBuilder;
     private readonly float[] _observation;   // [obsDim]
     private readonly ActionMap _actionMap;
+    private readonly KinematicChain? _chain;
     private readonly float[] _raw;           // [n] the policy's output
     private readonly float[] _action;        // [n] clipped
     private readonly float[] _lastAction;    // [n] what the policy sent last, clipped (zero at each start)
@@ -55,7 +60,10 @@ public sealed class Controller
         Frame = new SensorFrame(n, n);
         Command = new JointCommand(n);
         _observation = new float[_observationBuilder.Dim];
-        _actionMap = new ActionMap(config.Action);
+        // As PolicyContract.BuildActionMap: an arm's targets are clamped to its joint limits, the simulator's actuator limits.
+        var s = config.Safety;
+        _actionMap = new ActionMap(config.Action, new JointLimits { PositionLower = s.PositionLower, PositionUpper = s.PositionUpper, Velocity = s.VelocityLimits });
+        _chain = Safety.Kinematics;
         _raw = new float[n];
         _action = new float[n];
         _lastAction = new float[n];
@@ -93,14 +101,16 @@ public sealed class Controller
     /// <summary>Policy evaluations run.</summary>
     public long PolicyRuns => _policyRuns;
 
-    /// <summary>One control period: Read → safety checks → (policy) → safety command → Write. Allocates nothing.</summary>
+    /// <summary>One control period: Read → kinematics → input clamp → safety checks → (policy) → safety command → Write. Allocates nothing.</summary>
     public void Tick()
     {
         long tick = _tick++;
 
-        // Read.
+        // Read, then what the robot computes from it: the end effector's pose, the inputs within their trained ranges.
         _robot.Read(Frame);
         _lastAction.CopyTo(Frame.LastAction, 0);
+        _chain?.Pose(Frame.JointPos, Frame.EePosition, Frame.EeRotation);
+        Safety.Inputs.Limit(Frame);
 
         // Update: safety first; the policy only while Running, from the first Running tick on.
         Safety.Check(Frame, _robot.EStopPressed, tick);
@@ -116,7 +126,7 @@ public sealed class Controller
         if (running && _runTicks++ % _c.PolicyDecimation == 0) RunPolicy();
         _wasRunning = Safety.State == SafetyState.Running;
 
-        // Write the command of the state reached (a trip above already switched it to Damping).
+        // Write the command of the state reached (a trip above already switched it to Damping or Hold).
         Safety.Command(Frame, _targets, Command);
         _robot.Write(Command);
     }

@@ -3,7 +3,7 @@ namespace Robotics.Deploy.Safety;
 /// <summary>
 /// Limits and timings of the safety layer. Per-joint arrays are in action order and all have the same
 /// length as the controller's joint list. Limits that clamp act every tick; limits that trip send the
-/// layer to Damping within the tick that sees them.
+/// layer to its stop state (Damping, or Hold for an arm) within the tick that sees them.
 /// </summary>
 public sealed record SafetyConfig
 {
@@ -47,6 +47,12 @@ public sealed record SafetyConfig
     /// <summary>Largest change of a position target per second [rad/s], always on (SoftStart and Running).</summary>
     public double RateLimit { get; init; } = 20;
 
+    /// <summary>
+    /// How far [m] the measured end effector may leave the workspace box before the layer trips (arms). Targets are held
+    /// inside the box; the margin is for the PD tracking error at the boundary, not for a runaway.
+    /// </summary>
+    public double WorkspaceTripMargin { get; init; } = 0.01;
+
     /// <summary>Damping gain in the Damping state [N·m·s/rad] (with Kp = 0 and zero feed-forward torque).</summary>
     public double DampingKd { get; init; } = 1.0;
 
@@ -72,6 +78,7 @@ public sealed record SafetyConfig
         if (!(SoftStartTime > 0 && SoftStartTime <= 60)) throw Bad($"{nameof(SoftStartTime)} = {SoftStartTime} s: allowed (0, 60]");
         if (WatchdogPeriods < 1) throw Bad($"{nameof(WatchdogPeriods)} = {WatchdogPeriods}: must be ≥ 1");
         if (!(RateLimit > 0 && double.IsFinite(RateLimit))) throw Bad($"{nameof(RateLimit)} = {RateLimit} rad/s: must be positive and finite");
+        if (!(WorkspaceTripMargin >= 0 && double.IsFinite(WorkspaceTripMargin))) throw Bad($"{nameof(WorkspaceTripMargin)} = {WorkspaceTripMargin} m: must be ≥ 0 and finite");
         if (!(DampingKd >= 0 && double.IsFinite(DampingKd))) throw Bad($"{nameof(DampingKd)} = {DampingKd} N·m·s/rad: must be ≥ 0 and finite");
         return this;
     }

@@ -68,13 +68,17 @@ public enum SafetyCause : byte
 /// <code>
 ///   Idle      → SoftStart   start request, with every trigger clear
 ///   SoftStart → Running     interpolation done
-///   SoftStart → Damping     a fault, or a stop request
-///   Running   → Damping     a fault, or a stop request
+///   SoftStart → Damping     a fault, or a stop request                          (stop = damp)
+///   Running   → Damping     a fault, or a stop request                          (stop = damp)
 ///   Damping   → Idle        reset request
-///   any other → EStop       e-stop input or request (from Idle, SoftStart, Running, Damping)
+///   any other → EStop       e-stop input or request (from Idle, SoftStart, Running, Damping; stop = damp)
 ///   EStop     → Idle        reset request, only while the e-stop input is released (EStop is latched)
+///   Idle      → Hold        e-stop input or request                             (stop = hold)
+///   SoftStart → Hold        a fault, a stop request, the e-stop                 (stop = hold)
+///   Running   → Hold        a fault, a stop request, the e-stop                 (stop = hold)
+///   Hold      → Idle        reset request, only while the e-stop input is released (Hold is latched)
 /// </code>
-/// There is no path from Damping or EStop back to Running but through Idle and a new soft start.
+/// There is no path from Damping, EStop or Hold back to Running but through Idle and a new soft start.
 /// </summary>
 public static class SafetyTransitions
 {
@@ -85,13 +89,16 @@ public static class SafetyTransitions
         (SafetyState.SoftStart, SafetyState.Running) => true,
         (SafetyState.SoftStart or SafetyState.Running, SafetyState.Damping) => true,
         (SafetyState.Damping, SafetyState.Idle) => true,
-        (not SafetyState.EStop, SafetyState.EStop) => true,
+        (SafetyState.Idle or SafetyState.SoftStart or SafetyState.Running or SafetyState.Damping, SafetyState.EStop) => true,
         (SafetyState.EStop, SafetyState.Idle) => true,
+        (SafetyState.Idle or SafetyState.SoftStart or SafetyState.Running, SafetyState.Hold) => true,
+        (SafetyState.Hold, SafetyState.Idle) => true,
         _ => false,
     };
 
-    /// <summary>True for the causes that are faults (they lead to Damping).</summary>
+    /// <summary>True for the causes that are faults (they lead to Damping, or Hold for an arm). MissingInput is not: it only refuses a start.</summary>
     public static bool IsFault(SafetyCause cause) => cause is SafetyCause.StaleSensors or SafetyCause.NonFiniteSensor
         or SafetyCause.NonFiniteObservation or SafetyCause.NonFiniteAction or SafetyCause.Tilt
-        or SafetyCause.PositionLimit or SafetyCause.VelocityLimit or SafetyCause.TorqueLimit;
+        or SafetyCause.PositionLimit or SafetyCause.VelocityLimit or SafetyCause.TorqueLimit
+        or SafetyCause.StaleInput or SafetyCause.WorkspaceExit;
 }

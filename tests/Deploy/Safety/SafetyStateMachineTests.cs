@@ -21,6 +21,10 @@ public class SafetyStateMachineTests
             (SafetyState.Running, SafetyState.EStop),
             (SafetyState.Damping, SafetyState.EStop),
             (SafetyState.EStop, SafetyState.Idle),
+            (SafetyState.Idle, SafetyState.Hold),        // an arm's e-stop
+            (SafetyState.SoftStart, SafetyState.Hold),   // an arm's fault, stop or e-stop
+            (SafetyState.Running, SafetyState.Hold),
+            (SafetyState.Hold, SafetyState.Idle),
         };
         foreach (var from in Enum.GetValues<SafetyState>())
             foreach (var to in Enum.GetValues<SafetyState>())
