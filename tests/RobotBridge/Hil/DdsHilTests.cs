@@ -34,7 +34,7 @@ public sealed class DdsHilTests(ITestOutputHelper output)
         public readonly Ros2Publisher<Bool> EStop;
         public readonly List<DeployStatus> Statuses = [];
         public readonly List<double[]> Commands = [];   // in arrival order: one per tick, as the statuses
-        private DeployStatus _latest = new(SafetyState.Idle, SafetyCause.None, -1, 0, 0, -1);
+        private DeployStatus _latest = new(SafetyState.Idle, SafetyCause.None, -1, 0, 0, -1, 0, 0);
 
         public Operator(uint domain, Action<JointState>? onJointState = null)
         {
