@@ -50,11 +50,11 @@ internal static class SendTargetCommand
         var inv = CultureInfo.InvariantCulture;
         using var node = new Ros2Node("send_target", loopback ? Ros2NodeOptions.Loopback(domain) : new Ros2NodeOptions { DomainId = domain });
         var publisher = node.CreatePublisher<PoseStamped>(topic, new DdsRobotIoOptions().SetpointQos);
-        foreach (var note in writer.OutOfRange(x, y, z, yaw ?? 0)) Console.WriteLine($"note: {note}");
         var deadline = DateTime.UtcNow.AddSeconds(wait);
         while (publisher.MatchedSubscriptions == 0 && DateTime.UtcNow < deadline) Thread.Sleep(10);
         if (publisher.MatchedSubscriptions == 0)
             throw new UserError(string.Create(inv, $"no subscriber on {publisher.Topic} within {wait} s (domain {domain}{(loopback ? ", loopback" : "")}): is the deploy node running?"));
+        foreach (var note in writer.OutOfRange(x, y, z, yaw ?? 0)) Console.WriteLine($"note: {note}");
         publisher.Publish(message);
         if (!publisher.WaitForAcknowledgments(TimeSpan.FromSeconds(2)))
             throw new UserError($"the target on {publisher.Topic} was not acknowledged within 2 s");

@@ -146,7 +146,7 @@ public sealed class DeployNodeTests
 
         // A target in the world frame is not the base frame the policy reads: refused, named, still no start.
         Assert.True(TestDomain.WaitUntil(() => targets.MatchedSubscriptions == 1));
-        targets.Publish(Target("world", 0.45, 0, 0.7));
+        targets.Publish(Target("world", 0.45, 0, 0.3));
         Assert.True(run.Logged(l => l.StartsWith("refusing to start: ") && l.Contains("frame_id 'world'") && l.Contains($"must be in '{baseLink}'")), string.Join("\n", run.Log));
         long ticks = node.Controller.Ticks;
         Assert.True(TestDomain.WaitUntil(() => node.Controller.Ticks > ticks + 50));
@@ -154,7 +154,7 @@ public sealed class DeployNodeTests
         Assert.Equal(0, node.Io.InputsReceived(InputKind.TargetPose));
 
         // One in the base frame: the node starts.
-        targets.Publish(Target(baseLink, 0.45, 0, 0.7));
+        targets.Publish(Target(baseLink, 0.45, 0, 0.3));
         Assert.True(run.Logged(l => l.Contains("start requested") && l.Contains("target_pose #1")), string.Join("\n", run.Log));
         Assert.True(TestDomain.WaitUntil(() => node.Controller.Safety.State == SafetyState.SoftStart), $"state {node.Controller.Safety.State}");
     }
@@ -180,7 +180,7 @@ public sealed class DeployNodeTests
         // x = 2 m lies far outside the trained target_x range: clamped once (once per message, not per tick).
         var range = node.Contract.Command("target_x")!;
         Assert.True(range.High < 2);
-        targets.Publish(Target(node.Contract.Kinematics!.BaseLink, 2, 0, 0.7));
+        targets.Publish(Target(node.Contract.Kinematics!.BaseLink, 2, 0, 0.3));
         using var run = new Running(node);
         using var feeder = new Feeder(joints, node.Config.JointNames, node.Contract.DefaultJointPos);
         Assert.True(TestDomain.WaitUntil(() => latest is { State: SafetyState.SoftStart, Tick: > 50 }), $"status {latest}; log:\n{string.Join("\n", run.Log)}");
