@@ -55,7 +55,7 @@ public sealed class DdsRobotIo : IRobotIo
     private readonly double[] _targetRot = { 1, 0, 0, 0, 1, 0, 0, 0, 1 }, _rotScratch = new double[9];
     private readonly long[] _inputSeq = new long[PolicyInputs.KindCount];     // used messages per input
     private readonly long[] _inputStamp = new long[PolicyInputs.KindCount];   // header stamp of the one used last [ns], −1 none
-    private readonly bool[] _inStep = new bool[PolicyInputs.KindCount];       // lock-step: arrived with the joint state last time
+    private readonly int[] _outOfStep = new int[PolicyInputs.KindCount];     // lock-step: joint states in a row a stream missed
     private readonly string?[] _inputError = new string?[PolicyInputs.KindCount];
     private readonly InputProblem[] _problem = new InputProblem[PolicyInputs.KindCount];
     private readonly string?[] _problemFrame = new string?[PolicyInputs.KindCount];   // the frame_id _inputError was written for
@@ -90,7 +90,6 @@ public sealed class DdsRobotIo : IRobotIo
         _index = new int[n];
         _pos = new double[n]; _vel = new double[n]; _eff = new double[n];
         Array.Fill(_inputStamp, -1);
-        Array.Fill(_inStep, true);
         JointCommandCodec.PrepareLayout(_commandMsg, _o.CommandMode, n);
         DeployStatus.PrepareLayout(_statusMsg);
 
@@ -388,9 +387,10 @@ public sealed class DdsRobotIo : IRobotIo
             {
                 var graceDeadline = DateTime.UtcNow + streamGrace;
                 while (!StreamsInStep() && DateTime.UtcNow < graceDeadline) { Thread.Sleep(0); Poll(); }
-                // A stream that missed this instant is not waited for again until it catches up: a silenced one
-                // (the watchdog's business) must not slow every tick by the grace.
-                foreach (var s in _inputs) if (IsStream(s)) _inStep[(int)s.Kind] = _inputStamp[(int)s.Kind] == _jointStamp;
+                // A stream that missed a few instants in a row is not waited for until it catches up: a silenced one (the
+                // watchdog's business) or one at its own rate (a camera) must not slow every tick by the grace.
+                foreach (var s in _inputs)
+                    if (IsStream(s)) _outOfStep[(int)s.Kind] = _inputStamp[(int)s.Kind] == _jointStamp ? 0 : Math.Min(_outOfStep[(int)s.Kind] + 1, StreamMisses);
                 return true;
             }
             var left = deadline - DateTime.UtcNow;
@@ -399,13 +399,15 @@ public sealed class DdsRobotIo : IRobotIo
         }
     }
 
-    // Streamed inputs: published with the joint states, stamped, with a freshness limit.
+    private const int StreamMisses = 3;   // instants a stream may miss before it is no longer waited for
+
+    // Streamed inputs: stamped, with a freshness limit, normally published with each joint state.
     private static bool IsStream(InputSubscription s) => s.Kind is InputKind.Imu or InputKind.ObjectPose && s.Input.MaxAge is not null;
 
     private bool StreamsInStep()
     {
         foreach (var s in _inputs)
-            if (IsStream(s) && _inStep[(int)s.Kind] && _inputStamp[(int)s.Kind] != _jointStamp) return false;
+            if (IsStream(s) && _outOfStep[(int)s.Kind] < StreamMisses && _inputStamp[(int)s.Kind] != _jointStamp) return false;
         return true;
     }
 }
