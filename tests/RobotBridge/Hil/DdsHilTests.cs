@@ -56,11 +56,33 @@ public sealed class DdsHilTests(ITestOutputHelper output)
             if (onJointState is not null) _node.CreateSubscription<JointState>("joint_states", QosProfile.SensorData, onJointState);
         }
 
+        /// <summary>
+        /// A zero cmd_vel every 20 ms until the node leaves Idle: it starts only once every input of its policy has
+        /// arrived, as a joystick held at rest would send (the in-process reference holds a zero command likewise).
+        /// </summary>
+        public void HoldStillUntilStarted()
+        {
+            var zero = new Twist();
+            _holding = new Thread(() =>
+            {
+                while (!_disposed && Latest.State == SafetyState.Idle) { CmdVel.Publish(zero); Thread.Sleep(20); }
+            }) { IsBackground = true };
+            _holding.Start();
+        }
+
+        private Thread? _holding;
+        private volatile bool _disposed;
+
         public DeployStatus Latest { get { lock (_lock) return _latest; } }
 
         public T Locked<T>(Func<T> read) { lock (_lock) return read(); }
 
-        public void Dispose() => _node.Dispose();
+        public void Dispose()
+        {
+            _disposed = true;
+            _holding?.Join();
+            _node.Dispose();
+        }
     }
 
     private static bool WaitFor(Func<bool> condition, double seconds, params NodeProcess[] alive)
@@ -116,6 +138,7 @@ public sealed class DdsHilTests(ITestOutputHelper output)
         string report = Path.Combine(Path.GetTempPath(), $"sim_robot_{Guid.NewGuid():N}.json");
         // Soft start 2 s, then the 8 s schedule (and one tick: Running begins one period after 2 s).
         double seconds = 2 + CommandSchedule.Length(schedule) + 0.01;
+        op.HoldStillUntilStarted();
         using (op)
         using (var sim = new NodeProcess($"sim-robot --task go1_velocity --domain {domain} --loopback --lockstep --seconds {seconds} --report {report}"))
         using (var deploy = new NodeProcess($"deploy --policy {Policy} --domain {domain} --loopback --lockstep --autostart --seconds 60"))
@@ -167,6 +190,7 @@ public sealed class DdsHilTests(ITestOutputHelper output)
     {
         uint domain = Domain(1);
         using var op = new Operator(domain);
+        op.HoldStillUntilStarted();
         using var sim = new NodeProcess($"sim-robot --task go1_velocity --domain {domain} --loopback --lockstep --seconds 4");
         using var deploy = new NodeProcess($"deploy --policy {Policy} --domain {domain} --loopback --lockstep --autostart --seconds 60");
         try
@@ -210,6 +234,7 @@ public sealed class DdsHilTests(ITestOutputHelper output)
         // Real time (wall clock) on both sides: the deploy loop keeps ticking at 200 Hz when joint states stop.
         uint domain = Domain(2);
         using var op = new Operator(domain);
+        op.HoldStillUntilStarted();
         using var deploy = new NodeProcess($"deploy --policy {Policy} --domain {domain} --loopback --autostart --seconds 30");
         NodeProcess? sim = null;
         try
