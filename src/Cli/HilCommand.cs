@@ -2,17 +2,22 @@ using System.CommandLine;
 using Robotics.Deploy.Contract;
 using Robotics.Deploy.RealTime;
 using Robotics.Deploy.Runtime;
+using Robotics.Deploy.Safety;
 using Robotics.RobotBridge.Hil;
+using Robotics.Sim.Evaluation;
 using Robotics.Sim.Robots;
 using Robotics.Sim.Tasks;
 using Robotics.Sim.Tasks.Locomotion;
+using Robotics.Sim.Tasks.Manipulation;
 using Spectre.Console;
 
 namespace Robotics.Cli;
 
 /// <summary>
 /// <c>robotics hil --policy models/x.onnx</c>: the deploy controller (ONNX policy, contract, safety layer)
-/// drives the simulated robot in lock-step through a command schedule; prints tracking and tick timing.
+/// drives the simulated robot in lock-step — a legged robot through a command schedule (tracking), an arm through
+/// the task's seeded episodes (success and final errors, beside <c>robotics eval</c>'s on the same episodes) —
+/// and prints tick timing and the safety state.
 /// </summary>
 internal static class HilCommand
 {
@@ -21,11 +26,19 @@ internal static class HilCommand
         var policy = new Option<string>("--policy") { Description = "exported policy (.onnx with its contract)", DefaultValueFactory = _ => "models/go1_velocity.onnx" };
         var segment = new Option<double>("--segment") { Description = "seconds per command of the schedule (forward, turning, sideways, backward)", DefaultValueFactory = _ => 3.0 };
         var latency = new Option<double>("--latency") { Description = "robot's command latency [s]", DefaultValueFactory = _ => 0.0 };
-        var hil = new Command("hil", "Hardware-in-the-loop in one process: the deploy controller drives the simulated robot through a command schedule.")
+        var episodes = new Option<int>("--episodes") { Description = "arms: episodes, drawn by the task's own reset", DefaultValueFactory = _ => 16 };
+        var seed = new Option<ulong>("--seed") { Description = "arms: seed of the episodes (eval's with as many environments as episodes)", DefaultValueFactory = _ => 0UL };
+        var hil = new Command("hil", "Hardware-in-the-loop in one process: the deploy controller drives the simulated robot through a command schedule (legged) or the task's episodes (arms).")
         {
-            policy, segment, latency,
+            policy, segment, latency, episodes, seed,
         };
-        hil.SetAction(r => Run(r.GetValue(policy)!, r.GetValue(segment), r.GetValue(latency)));
+        hil.SetAction(r =>
+        {
+            string path = r.GetValue(policy)!;
+            return TaskCatalog.Kind(TaskCatalog.Resolve(OnnxPolicy.ReadContract(path).Task)) == TaskKind.Locomotion
+                ? Run(path, r.GetValue(segment), r.GetValue(latency))
+                : RunArm(path, r.GetValue(episodes), r.GetValue(seed), r.GetValue(latency));
+        });
         return hil;
     }
 
@@ -72,5 +85,46 @@ internal static class HilCommand
             AnsiConsole.Write(table);
             return r.FinalState == Robotics.Deploy.Safety.SafetyState.Running && !r.Fell ? 0 : 1;
         }
+    }
+    /// <summary>
+    /// Runs an arm policy file through <paramref name="episodes"/> seeded episodes of its task on the simulated arm, then
+    /// <c>robotics eval</c>'s nominal condition on the same episodes; prints both. Exit 1 when the safety layer left Running for a fault.
+    /// </summary>
+    internal static int RunArm(string path, int episodes, ulong seed, double latency)
+    {
+        if (episodes < 1) throw new UserError($"--episodes {episodes}: must be ≥ 1");
+        var contract = OnnxPolicy.ReadContract(path);
+        using var task = TaskCatalog.Load(contract.Task) as ManipulationTask
+            ?? throw new UserError($"{path}: task '{contract.Task}' is neither a legged nor an arm task");
+        using var onnx = OnnxPolicy.Load(path, task.Actuators.JointNames);
+        string? note = null;
+        if (contract.Kinematics is null)
+        {
+            // A contract before 1.2 lacks the chain, workspace and stop; the task that trained it states them.
+            contract = ((IPolicyContractSource)task).PolicyContract() with { Provenance = contract.Provenance };
+            note = $"contract {onnx.Contract.ContractVersion} has no kinematics: the task's contract {contract.ContractVersion} is used (export the policy again to deploy it)";
+        }
+        var config = ControllerConfig.FromContract(contract);
+        using var robot = new SimulatedRobot(task, new SimulatedRobotOptions { ControlPeriod = config.ControlPeriod, Latency = latency, Seed = seed });
+        var controller = new Controller(config, onnx, robot);
+        var schedule = ArmSchedule.Sample(task.Config, episodes, seed);
+        var r = LockStepHil.RunEpisodes(controller, robot, schedule);
+        var eval = ManipulationEvaluator.Run(EvaluationConditions.Under(EvaluationCondition.Nominal, task.Config), Policies.Batch(onnx),
+            EvaluationCondition.Nominal.Name(), episodes, envs: episodes, threads: Math.Min(Environment.ProcessorCount, episodes), seed: seed);
+
+        bool reach = task.Config.Kind == TaskKind.Reach;
+        AnsiConsole.MarkupLineInterpolated($"[bold]{contract.Task}[/] policy {Path.GetFileName(path)} on the simulated {contract.Robot}: control {1 / config.ControlPeriod:0} Hz, policy {1 / config.PolicyPeriod:0} Hz, latency {latency * 1000:0} ms, {episodes} episodes of {schedule.EpisodeSeconds:0.#} s, seed {seed}");
+        if (note is not null) AnsiConsole.MarkupLineInterpolated($"[yellow]{note}[/]");
+        var table = new Table().AddColumns("measurement", "hil", "eval (nominal, same episodes)");
+        table.AddRow("success", $"{r.SuccessRate:P0} ({r.Targets.Count(t => t.Success)}/{r.Targets.Count})", $"{eval.SuccessRate:P0}");
+        table.AddRow(reach ? "final tool-to-target distance" : "final cube-to-target distance (x y)", $"{r.MeanPositionError * 1000:0.0} mm", $"{eval.FinalDistance * 1000:0.0} mm");
+        if (reach) table.AddRow("final orientation error", $"{r.MeanOrientationError:0.000} rad", $"{eval.FinalOrientationError:0.000} rad");
+        table.AddRow("soft start → running", $"{r.SoftStartSeconds:0.000} s", "");
+        var faults = r.Targets.Where(t => t.State != SafetyState.Running).ToList();
+        table.AddRow("faults", faults.Count == 0 ? "none" : $"[red]{faults.Count}[/]: {string.Join(", ", faults.GroupBy(t => t.Cause).Select(g => $"{g.Count()} × {g.Key}"))}", "");
+        table.AddRow("final safety state", $"{r.FinalState} ({r.FinalCause})", "");
+        table.AddRow("controller ticks / tick p50", $"{r.Ticks} / {r.TickMicroseconds:0.0} µs", "");
+        AnsiConsole.Write(table);
+        return faults.Count == 0 ? 0 : 1;
     }
 }

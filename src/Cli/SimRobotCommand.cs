@@ -4,68 +4,108 @@ using System.Runtime.InteropServices;
 using Robotics.RobotBridge.SimRobot;
 using Robotics.Sim.Tasks;
 using Robotics.Sim.Tasks.Locomotion;
+using Robotics.Sim.Tasks.Manipulation;
 
 namespace Robotics.Cli;
 
 /// <summary>
-/// <c>robotics sim-robot --robot urdf/go1.urdf</c> (or <c>--task go1_velocity</c>): the simulated robot behind ROS 2 (joint states and IMU out, joint
-/// commands and cmd_vel in), wall-clock paced or lock-step; prints and optionally writes the tracking score.
+/// <c>robotics sim-robot --robot urdf/go1.urdf</c> (or <c>--task go1_velocity</c>, <c>panda_reach</c>, <c>panda_push</c>): the simulated robot
+/// behind ROS 2 — joint states out and joint commands in; a legged robot's IMU out and cmd_vel in; an arm's target_pose in and, for push,
+/// the cube's object_pose out — wall-clock paced or lock-step; prints and optionally writes what it scored (tracking, or each target).
 /// </summary>
 internal static class SimRobotCommand
 {
     public static Command Create()
     {
-        var task = new Option<string?>("--task") { Description = "legged task (name or .toml) whose robot to simulate (default: go1_velocity)" };
-        var robot = new Option<string?>("--robot") { Description = "the robot's URDF; its legged task file in src/Sim/Tasks/Configs supplies the actuator model" };
+        var task = new Option<string?>("--task") { Description = "task (name or .toml) whose robot to simulate: legged or arm (default: go1_velocity)" };
+        var robot = new Option<string?>("--robot") { Description = "the robot's URDF; its legged (or else reach) task file in src/Sim/Tasks/Configs supplies the actuator model" };
         var domain = new Option<uint>("--domain") { Description = "ROS_DOMAIN_ID (0–232)", DefaultValueFactory = _ => 0u };
         var latency = new Option<double>("--latency") { Description = "command latency [s]", DefaultValueFactory = _ => 0.0 };
         var lockstep = new Option<bool>("--lockstep") { Description = "advance one control period per joint command received" };
         var seconds = new Option<double>("--seconds") { Description = "simulated time to run [s]", DefaultValueFactory = _ => 10.0 };
-        var silence = new Option<double?>("--silence-after") { Description = "stop publishing joint states and IMU after this simulated time [s]" };
-        var report = new Option<string?>("--report") { Description = "write the tracking score as JSON to this file" };
+        var silence = new Option<double?>("--silence-after") { Description = "stop publishing joint states, IMU and object poses after this simulated time [s]" };
+        var report = new Option<string?>("--report") { Description = "write what was scored as JSON to this file (tracking; an arm's targets and success rate)" };
         var loopback = new Option<bool>("--loopback") { Description = "keep DDS traffic on the loopback interface" };
-        var cmd = new Command("sim-robot", "The simulated robot behind ROS 2: publishes joint_states and imu, applies joint_commands, scores cmd_vel tracking from ground truth.")
+        var objectLatency = new Option<double>("--object-latency") { Description = "push: delay from a camera frame of the cube to its object_pose [s]", DefaultValueFactory = _ => 0.0 };
+        var objectNoise = new Option<double>("--object-noise") { Description = "push: half-width of the uniform noise on each axis of object_pose [m]", DefaultValueFactory = _ => 0.0 };
+        var cube = new Option<string?>("--cube") { Description = "push: the cube's start X,Y in the base frame [m] (default: the middle of the task's cube region)" };
+        var cmd = new Command("sim-robot", "The simulated robot behind ROS 2: publishes joint_states (and imu, or the cube's object_pose), applies joint_commands, scores cmd_vel tracking or target_pose goals from ground truth.")
         {
-            task, robot, domain, latency, lockstep, seconds, silence, report, loopback,
+            task, robot, domain, latency, lockstep, seconds, silence, report, loopback, objectLatency, objectNoise, cube,
         };
-        cmd.SetAction(r => Run(r.GetValue(task), r.GetValue(robot), r.GetValue(domain), r.GetValue(latency), r.GetValue(lockstep), r.GetValue(seconds), r.GetValue(silence), r.GetValue(report), r.GetValue(loopback)));
+        cmd.SetAction(r => Run(r.GetValue(task), r.GetValue(robot), new SimRobotNodeOptions
+        {
+            DomainId = r.GetValue(domain), Loopback = r.GetValue(loopback), Latency = r.GetValue(latency), LockStep = r.GetValue(lockstep),
+            Seconds = r.GetValue(seconds), SilenceAfter = r.GetValue(silence),
+            ObjectLatency = r.GetValue(objectLatency), ObjectNoise = r.GetValue(objectNoise), Cube = ParseCube(r.GetValue(cube)),
+        }, r.GetValue(report)));
         return cmd;
     }
 
-    private static int Run(string? taskArg, string? robotArg, uint domain, double latency, bool lockstep, double seconds, double? silence, string? report, bool loopback)
+    private static double[]? ParseCube(string? text)
     {
-        LocomotionTask task;
-        SimRobotNode node;
+        if (text is null) return null;
+        var parts = text.Split(',');
+        if (parts.Length == 2 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double x)
+            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double y) && double.IsFinite(x) && double.IsFinite(y))
+            return [x, y];
+        throw new UserError($"--cube {text}: expected X,Y in metres, e.g. 0.45,0.05");
+    }
+
+    // The task file of a URDF: its legged one, else its reach one (an arm's default task).
+    private static string TaskForRobot(string urdf)
+    {
+        try { return TaskCatalog.ForRobot(urdf, TaskKind.Locomotion); }
+        catch (UserError legged)
+        {
+            try { return TaskCatalog.ForRobot(urdf, TaskKind.Reach); }
+            catch (UserError reach) { throw new UserError(legged.Message == reach.Message ? legged.Message : $"{legged.Message}; {reach.Message}"); }
+        }
+    }
+
+    private static int Run(string? taskArg, string? robotArg, SimRobotNodeOptions options, string? report)
+    {
         string taskName = taskArg ?? "go1_velocity";
         if (robotArg is not null)
         {
             if (taskArg is not null) throw new UserError("--robot and --task both name the robot; give one");
-            taskName = Path.GetFileNameWithoutExtension(TaskCatalog.ForRobot(robotArg, TaskKind.Locomotion));
+            taskName = Path.GetFileNameWithoutExtension(TaskForRobot(robotArg));
         }
-        task = TaskCatalog.Load(taskName) as LocomotionTask ?? throw new UserError($"--task {taskName}: not a legged task; the simulated robot stands in for legged robots");
-        try
+        var loaded = TaskCatalog.Load(taskName);
+        if (loaded is not (LocomotionTask or ManipulationTask))
         {
-            node = new SimRobotNode(task, new SimRobotNodeOptions
-            {
-                DomainId = domain, Loopback = loopback, Latency = latency, LockStep = lockstep, Seconds = seconds, SilenceAfter = silence,
-            });
+            (loaded as IDisposable)?.Dispose();
+            throw new UserError($"--task {taskName}: has no robot to simulate (a legged or arm task is needed)");
         }
-        catch { task.Dispose(); throw; }
-        using (task) using (node)
+        if (options.Cube is not null && loaded is not ManipulationTask { Config.Kind: TaskKind.Push })
         {
-            using var cancel = new CancellationTokenSource();
-            Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
-            using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
-            var inv = CultureInfo.InvariantCulture;
-            Console.WriteLine(string.Create(inv, $"sim-robot: {taskName}, {node.Robot.Joints} joints ({string.Join(", ", node.Robot.JointNames)}), control {1 / node.ControlPeriod:0} Hz, " +
-                $"{(lockstep ? "lock-step" : "real time")}, latency {latency * 1000:0} ms, domain {domain}{(loopback ? " (loopback)" : "")}"));
-            var r = node.Run(line => Console.WriteLine(line), cancel.Token);
+            (loaded as IDisposable)?.Dispose();
+            throw new UserError($"--cube: task {taskName} has no cube to push");
+        }
+        using var task = (IDisposable)loaded;
+        using var node = loaded is LocomotionTask legged ? new SimRobotNode(legged, options) : new SimRobotNode((ManipulationTask)loaded, options);
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
+        var inv = CultureInfo.InvariantCulture;
+        var o = options;
+        Console.WriteLine(string.Create(inv, $"sim-robot: {taskName}, {node.Robot.Joints} joints ({string.Join(", ", node.Robot.JointNames)}), control {1 / node.ControlPeriod:0} Hz, " +
+            $"{(o.LockStep ? "lock-step" : "real time")}, latency {o.Latency * 1000:0} ms, domain {o.DomainId}{(o.Loopback ? " (loopback)" : "")}"));
+        var r = node.Run(line => Console.WriteLine(line), cancel.Token);
+        if (r.Kind == TaskKind.Locomotion)
             Console.WriteLine(r.Samples == 0
                 ? $"tracking: no cmd_vel received, nothing to score; fell: {(r.Fell ? "yes" : "no")}"
                 : string.Create(inv, $"tracking: lin vel error {r.LinVelError:0.0000} m/s, yaw rate error {r.YawRateError:0.0000} rad/s over {r.Samples} samples; fell: {(r.Fell ? "yes" : "no")}"));
-            Console.WriteLine(string.Create(inv, $"simulated {r.SimSeconds:0.000} s in {r.Steps} steps; commands applied {r.CommandsApplied}, rejected {r.CommandsRejected}{(r.LastCommandError is null ? "" : $" ({r.LastCommandError})")}"));
-            if (report is not null) File.WriteAllText(report, r.ToJson());
-            return r.Fell ? 1 : 0;
+        else
+        {
+            Console.WriteLine(r.Targets.Count == 0
+                ? "targets: no target_pose received, nothing to score"
+                : string.Create(inv, $"targets: {r.Targets.Count(t => t.Score.Success)} of {r.Targets.Count} reached ({r.SuccessRate:P1}), mean final error {r.Targets.Average(t => t.Score.PositionError) * 1000:0.0} mm") +
+                  (r.Kind == TaskKind.Reach ? string.Create(inv, $", {r.Targets.Average(t => t.Score.OrientationError):0.000} rad") : ""));
+            if (r.TargetsRejected > 0) Console.WriteLine($"targets rejected {r.TargetsRejected} ({r.LastTargetError})");
         }
+        Console.WriteLine(string.Create(inv, $"simulated {r.SimSeconds:0.000} s in {r.Steps} steps; commands applied {r.CommandsApplied}, rejected {r.CommandsRejected}{(r.LastCommandError is null ? "" : $" ({r.LastCommandError})")}"));
+        if (report is not null) File.WriteAllText(report, r.ToJson());
+        return r.Fell ? 1 : 0;
     }
 }

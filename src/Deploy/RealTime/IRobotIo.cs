@@ -16,8 +16,13 @@ public interface IRobotIo
 
     /// <summary>
     /// Copies the latest measurements into <paramref name="frame"/>: Gyro, Orientation, JointPos, JointVel,
-    /// JointTorque (0 where unmeasured), Command (the operator's velocity command) and Sequence, which
-    /// advances only with new data (the watchdog reads it). LastAction belongs to the controller.
+    /// JointTorque (0 where unmeasured) and Sequence, which advances only with new joint data (the watchdog reads it);
+    /// and the latest value of each input (a setpoint is copied every tick until replaced): Command (the operator's
+    /// velocity command), TargetPosition and TargetRotation, ObjectPosition (base frame), with
+    /// InputSequence[kind] = messages received for that input (0 until the first; the safety layer refuses a start
+    /// until each input the contract lists has arrived, and trips when one with a freshness limit stops advancing).
+    /// Values are copied as received: the controller clamps them to their trained ranges. LastAction and the
+    /// end-effector pose (EePosition, EeRotation: forward kinematics) belong to the controller.
     /// </summary>
     void Read(SensorFrame frame);
 

@@ -9,7 +9,8 @@ namespace Robotics.Deploy.Tests.RealTime;
 /// A robot for tests, allocation-free: its measurements are public arrays the test sets; each Read
 /// copies them into the frame and advances the sequence (unless <see cref="Frozen"/>); each Write is
 /// copied into <see cref="Last"/>. With <see cref="Mirror"/> the joints go to the commanded targets
-/// (ros2_control's mock hardware).
+/// (ros2_control's mock hardware). An arm's inputs (target, object, their sequences) are public arrays too;
+/// an input marked in <see cref="Streaming"/> gets a new message every Read.
 /// </summary>
 internal sealed class FakeRobot : IRobotIo
 {
@@ -29,6 +30,11 @@ internal sealed class FakeRobot : IRobotIo
     public double[] JointPos { get; }
     public double[] JointVel { get; }
     public double[] JointTorque { get; }
+    public double[] TargetPosition { get; } = new double[3];
+    public double[] TargetRotation { get; } = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
+    public double[] ObjectPosition { get; } = new double[3];
+    public long[] InputSequence { get; } = new long[PolicyInputs.KindCount];
+    public bool[] Streaming { get; } = new bool[PolicyInputs.KindCount];
     public long Sequence { get; set; }
     public bool Frozen { get; set; }
     public bool Mirror { get; set; }
@@ -48,6 +54,11 @@ internal sealed class FakeRobot : IRobotIo
         JointPos.CopyTo(frame.JointPos, 0);
         JointVel.CopyTo(frame.JointVel, 0);
         JointTorque.CopyTo(frame.JointTorque, 0);
+        TargetPosition.CopyTo(frame.TargetPosition, 0);
+        TargetRotation.CopyTo(frame.TargetRotation, 0);
+        ObjectPosition.CopyTo(frame.ObjectPosition, 0);
+        for (int k = 0; k < InputSequence.Length; k++) if (Streaming[k]) InputSequence[k]++;
+        InputSequence.CopyTo(frame.InputSequence, 0);
     }
 
     public void Write(JointCommand command)
