@@ -80,7 +80,8 @@ internal static class DeployCommand
                 $"{(lockstep ? "lock-step" : "real time")}, domain {domain}{(loopback ? " (loopback)" : "")}, commands {mode}"));
             Console.WriteLine($"joint order of joint_commands: {string.Join(", ", node.Io.RobotJointNames)}");
             Console.WriteLine($"inputs: joint_states on {node.Io.JointStatesTopic}{string.Concat(node.Io.Inputs.Select(s =>
-                $", {s.Describe()}{(s.Input.Frame.Length > 0 ? $" in frame {s.Input.Frame}" : "")}{(s.Input.MaxAge is { } age ? string.Create(inv, $", stale after {age * 1e3:0} ms") : "")}"))}");
+                $", {s.Input.Name} ({s.Input.Type} on {s.Topic}{(s.Input.Frame.Length > 0 ? $", frame {s.Input.Frame}" : "")}" +
+                $"{(s.Input.MaxAge is { } age ? string.Create(inv, $", stale after {age * 1e3:0} ms") : "")})"))}");
             var r = node.Run(line => Console.WriteLine(line), cancel.Token);
             if (node.Setup is { } setup) Console.WriteLine(setup.ToString());
             Console.WriteLine($"final state {r.FinalState} ({r.LastCause}); ticks {r.Ticks}; policy runs {r.PolicyRuns}");
