@@ -473,7 +473,7 @@ public sealed class DdsHilTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void A_target_outside_the_workspace_is_clamped_and_not_followed()
+    public void A_target_outside_the_workspace_is_clamped_and_not_followed_in_position_command_mode()
     {
         string policyPath = ArmPolicies.Path("panda_reach");
         var contract = OnnxPolicy.ReadContract(policyPath);
@@ -498,7 +498,8 @@ public sealed class DdsHilTests(ITestOutputHelper output)
         op.SendTarget(contract.Kinematics!.BaseLink, goal, rest);
         string report = Path.Combine(Path.GetTempPath(), $"sim_robot_{Guid.NewGuid():N}.json");
         using var sim = new NodeProcess($"sim-robot --task panda_reach --domain {domain} --loopback --lockstep --seconds 6 --report {report}");
-        using var deploy = new NodeProcess($"deploy --policy {policyPath} --domain {domain} --loopback --lockstep --autostart --seconds 60");
+        // Position targets only, as ros2_control's forward_command_controller takes them (the simulated driver applies the trained gains).
+        using var deploy = new NodeProcess($"deploy --policy {policyPath} --domain {domain} --loopback --lockstep --autostart --seconds 60 --command-mode position");
         try
         {
             Assert.True(sim.WaitForExit(55), "sim-robot did not finish");
@@ -506,6 +507,7 @@ public sealed class DdsHilTests(ITestOutputHelper output)
             Assert.True(deploy.WaitForExit(10));
             Dump(sim, deploy);
             var s = op.Latest;
+            Assert.All(op.Locked(() => op.Commands.ToArray()), c => Assert.Equal(contract.JointCount, c.Length));
             var target = Assert.Single(ReportTargets(report));
             double error = target.GetProperty("position_error").GetDouble();
             double[] last;
