@@ -361,7 +361,7 @@ public sealed class DdsRobotIo : IRobotIo
         {
             var safety = c.Safety;
             var state = safety.State;
-            bool estop = state == SafetyState.EStop || (state == SafetyState.Hold && safety.LastCause == SafetyCause.EStopInput);
+            bool estop = state == SafetyState.EStop || (state == SafetyState.Hold && safety.LastCause is SafetyCause.EStopInput or SafetyCause.EStopRequest);
             if (estop && _estopTick < 0) Volatile.Write(ref _estopTick, c.Ticks - 1);
             new DeployStatus(state, safety.LastCause, c.Ticks - 1, c.PolicyRuns, _sequence, EStopReceivedTick, safety.InputClamps, safety.WorkspaceClamps).Encode(_statusMsg);
             _statusPub.Publish(_statusMsg);

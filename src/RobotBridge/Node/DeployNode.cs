@@ -58,7 +58,7 @@ public sealed record DeployNodeOptions
 /// <param name="Overruns">Real time: ticks that ended after the next deadline (0 in lock-step).</param>
 /// <param name="AllocatedBytes">Real time: bytes the loop thread allocated after warm-up (−1 in lock-step).</param>
 /// <param name="EStopReceivedTick">Ticks read before the first e-stop press arrived, or −1.</param>
-/// <param name="EStopTick">Tick at which the layer entered EStop, or −1.</param>
+/// <param name="EStopTick">Tick at which the layer entered the e-stop's state (EStop; Hold for an arm), or −1.</param>
 public sealed record DeployRunResult(SafetyState FinalState, SafetyCause LastCause, long Ticks, long PolicyRuns,
     double TickP50, double TickP99, double TickMax, long Overruns, long AllocatedBytes, long EStopReceivedTick, long EStopTick);
 

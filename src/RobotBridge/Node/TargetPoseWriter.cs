@@ -18,7 +18,7 @@ public sealed class TargetPoseWriter
     private readonly double[] _quat = new double[4];     // w x y z
 
     /// <summary>Reads what the goal needs from <paramref name="contract"/>.</summary>
-    /// <param name="frame">The frame_id to send; null = the contract's base link.</param>
+    /// <param name="frame">The frame_id to send; null = the one the contract requires of target_pose (its base link).</param>
     /// <exception cref="UserError">The policy does not read target_pose, or its contract has no kinematic chain (exported before contract 1.2).</exception>
     public TargetPoseWriter(PolicyContract contract, string? frame = null)
     {
@@ -29,7 +29,8 @@ public sealed class TargetPoseWriter
         var chain = contract.BuildKinematics()
             ?? throw new UserError($"policy '{contract.Task}': its contract (version {contract.ContractVersion}) has no kinematic chain, so the tool's rest orientation is unknown; export the policy again");
         if (frame is not null && string.IsNullOrWhiteSpace(frame)) throw new UserError("TargetPoseWriter: the frame is empty");
-        Frame = frame ?? contract.Kinematics!.BaseLink;
+        // The frame the deploy node requires: the contract's for target_pose, which is the base link.
+        Frame = frame ?? (Input.Frame.Length > 0 ? Input.Frame : contract.Kinematics!.BaseLink);
         Span<double> p = stackalloc double[3];
         chain.Pose(contract.DefaultJointPos, p, _rest);
         var z = contract.Command("target_z");
