@@ -1,8 +1,12 @@
 // A Fast DDS peer for the interop test (tests/RobotBridge/Ros2/FastDdsInteropTests.cs): a stand-in for a
 // ROS 2 node on rmw_fastrtps, ROS 2's default RMW.
-//   fastdds_peer <domain> <joint_states DDS topic> <cmd_vel DDS topic> <seconds>
+//   fastdds_peer <domain> <joint_states DDS topic> <cmd_vel DDS topic> <seconds> [<pose in DDS topic> <pose out DDS topic>]
 // Subscribes to sensor_msgs/JointState; for each one received prints "joint_state <n> <first name> <position[0]>"
 // and publishes a geometry_msgs/Twist with linear.x = n (number of joints) and angular.z = position[0].
+// With the pose topics: subscribes to geometry_msgs/PoseStamped; for each one prints
+// "pose <frame_id> <sec> <nanosec> <x> <y> <z> <qx> <qy> <qz> <qw>" and publishes it back on the out topic with the
+// position doubled and frame_id prefixed "peer/". Both pose endpoints are reliable, transient-local, keep-last 1
+// (the deploy node's target_pose QoS).
 // Loopback only: builtin transports off, one UDPv4 transport whitelisted to 127.0.0.1, initial peer 127.0.0.1.
 #include <atomic>
 #include <chrono>
@@ -56,9 +60,38 @@ private:
     DataWriter* writer_;
 };
 
+class PoseEcho : public DataReaderListener
+{
+public:
+    explicit PoseEcho(DataWriter* writer) : writer_(writer) {}
+
+    void on_data_available(DataReader* reader) override
+    {
+        geometry_msgs::msg::dds_::PoseStamped_ m;
+        SampleInfo info;
+        while (reader->take_next_sample(&m, &info) == ReturnCode_t::RETCODE_OK)
+        {
+            if (!info.valid_data) continue;
+            auto& p = m.pose().position();
+            auto& q = m.pose().orientation();
+            std::printf("pose %s %d %u %.6f %.6f %.6f %.6f %.6f %.6f %.6f\n", m.header().frame_id().c_str(), m.header().stamp().sec(),
+                m.header().stamp().nanosec(), p.x(), p.y(), p.z(), q.x(), q.y(), q.z(), q.w());
+            std::fflush(stdout);
+            m.header().frame_id("peer/" + m.header().frame_id());
+            m.pose().position().x(2 * p.x());
+            m.pose().position().y(2 * p.y());
+            m.pose().position().z(2 * p.z());
+            writer_->write(&m);
+        }
+    }
+
+private:
+    DataWriter* writer_;
+};
+
 int main(int argc, char** argv)
 {
-    if (argc != 5) { std::fprintf(stderr, "usage: fastdds_peer <domain> <joint_states topic> <cmd_vel topic> <seconds>\n"); return 2; }
+    if (argc != 5 && argc != 7) { std::fprintf(stderr, "usage: fastdds_peer <domain> <joint_states topic> <cmd_vel topic> <seconds> [<pose in topic> <pose out topic>]\n"); return 2; }
     int domain = std::atoi(argv[1]);
     int seconds = std::atoi(argv[4]);
 
@@ -100,10 +133,37 @@ int main(int argc, char** argv)
     Echo echo(writer);
     DataReader* reader = subscriber->create_datareader(jsTopic, rqos, &echo);
     if (writer == nullptr || reader == nullptr) { std::fprintf(stderr, "fastdds_peer: endpoints failed\n"); return 3; }
+
+    TypeSupport poseType(new geometry_msgs::msg::dds_::PoseStamped_PubSubType());
+    DataWriter* poseWriter = nullptr;
+    DataReader* poseReader = nullptr;
+    std::unique_ptr<PoseEcho> poseEcho;
+    if (argc == 7)
+    {
+        poseType.register_type(participant);
+        Topic* poseIn = participant->create_topic(argv[5], poseType.get_type_name(), TOPIC_QOS_DEFAULT);
+        Topic* poseOut = participant->create_topic(argv[6], poseType.get_type_name(), TOPIC_QOS_DEFAULT);
+        DataWriterQos pwqos = DATAWRITER_QOS_DEFAULT;
+        pwqos.reliability().kind = RELIABLE_RELIABILITY_QOS;
+        pwqos.durability().kind = TRANSIENT_LOCAL_DURABILITY_QOS;
+        pwqos.history().kind = KEEP_LAST_HISTORY_QOS;
+        pwqos.history().depth = 1;
+        poseWriter = publisher->create_datawriter(poseOut, pwqos);
+        DataReaderQos prqos = DATAREADER_QOS_DEFAULT;
+        prqos.reliability().kind = RELIABLE_RELIABILITY_QOS;
+        prqos.durability().kind = TRANSIENT_LOCAL_DURABILITY_QOS;
+        prqos.history().kind = KEEP_LAST_HISTORY_QOS;
+        prqos.history().depth = 1;
+        poseEcho = std::make_unique<PoseEcho>(poseWriter);
+        poseReader = subscriber->create_datareader(poseIn, prqos, poseEcho.get());
+        if (poseWriter == nullptr || poseReader == nullptr) { std::fprintf(stderr, "fastdds_peer: pose endpoints failed\n"); return 3; }
+    }
     std::printf("ready\n");
     std::fflush(stdout);
 
     std::this_thread::sleep_for(std::chrono::seconds(seconds));
+    if (poseReader != nullptr) subscriber->delete_datareader(poseReader);
+    if (poseWriter != nullptr) publisher->delete_datawriter(poseWriter);
     subscriber->delete_datareader(reader);
     publisher->delete_datawriter(writer);
     participant->delete_contained_entities();

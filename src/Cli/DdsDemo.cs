@@ -36,15 +36,16 @@ internal static partial class DdsDemo
         using var deploy = Start(cli, $"deploy --policy \"{policyPath}\" --domain {domain} --loopback --autostart --seconds {seconds:0.##}");
         AnsiConsole.MarkupLineInterpolated($"domain {domain}: sim-robot (pid {sim.Id}) publishes joint_states and imu at 200 Hz; deploy (pid {deploy.Id}) runs the policy; waiting for its soft start…");
 
-        // Drive the schedule once the node reports Running; a command every 50 ms, as a joystick would.
+        // Drive the schedule once the node reports Running; a command every 50 ms, as a joystick would. Until then a
+        // zero command: the node starts only once every input its policy reads has arrived, cmd_vel included.
+        var twist = new Twist();
         var clock = Stopwatch.StartNew();
-        while (state != SafetyState.Running && clock.Elapsed.TotalSeconds < 30 && !deploy.HasExited) Thread.Sleep(10);
+        while (state != SafetyState.Running && clock.Elapsed.TotalSeconds < 30 && !deploy.HasExited) { cmdVel.Publish(twist); Thread.Sleep(10); }
         if (state != SafetyState.Running)
         {
             AnsiConsole.MarkupLine("[red]the deploy node never reached Running[/]");
             return Finish(sim, deploy, 1);
         }
-        var twist = new Twist();
         clock.Restart();
         while (clock.Elapsed.TotalSeconds < CommandSchedule.Length(schedule) && !deploy.HasExited)
         {

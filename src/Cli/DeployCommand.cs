@@ -8,8 +8,9 @@ using Robotics.RobotBridge.Node;
 namespace Robotics.Cli;
 
 /// <summary>
-/// <c>robotics deploy --policy models/x.onnx</c>: the real-time ROS 2 node (joint states, IMU, cmd_vel and e-stop in;
-/// joint commands and status out), on the wall clock or in lock-step with <c>sim-robot --lockstep</c>.
+/// <c>robotics deploy --policy models/x.onnx</c>: the real-time ROS 2 node (joint states, the e-stop and the inputs the
+/// policy's contract lists in — imu and cmd_vel for the Go1, target_pose and object_pose for the arm; joint commands and
+/// status out), on the wall clock or in lock-step with <c>sim-robot --lockstep</c>.
 /// </summary>
 internal static class DeployCommand
 {
@@ -20,35 +21,41 @@ internal static class DeployCommand
         var mode = new Option<string>("--command-mode") { Description = "joint_commands format: pd (4·n: position, kp, kd, effort) or position (n, for forward_command_controller)", DefaultValueFactory = _ => "pd" };
         var lockstep = new Option<bool>("--lockstep") { Description = "one tick per new joint state instead of the wall clock (deterministic tests)" };
         var seconds = new Option<double>("--seconds") { Description = "run time [s]; 0 = until Ctrl+C", DefaultValueFactory = _ => 0.0 };
-        var autostart = new Option<bool>("--autostart") { Description = "request a start once joint states and IMU are live" };
+        var autostart = new Option<bool>("--autostart") { Description = "request a start once joint states and every input the policy reads are live" };
         var loopback = new Option<bool>("--loopback") { Description = "keep DDS traffic on the loopback interface" };
         var renames = new Option<string?>("--joint-names") { Description = "the driver's names for the policy's joints where they differ: policy=robot,… (e.g. FR_hip_joint=fr_hip)" };
+        var remap = new Option<string?>("--remap") { Description = "take a policy input from another topic: input=topic,… (e.g. target_pose=/goal); inputs: cmd_vel, imu, target_pose, object_pose" };
         var commandsTopic = new Option<string>("--commands-topic") { Description = "topic of the joint commands (e.g. /position_controller/commands for ros2_control)", DefaultValueFactory = _ => "joint_commands" };
         var deploy = new Command("deploy", "The real-time ROS 2 deploy node: policy + safety layer between the robot's topics and its joint commands.")
         {
-            policy, domain, mode, lockstep, seconds, autostart, loopback, renames, commandsTopic,
+            policy, domain, mode, lockstep, seconds, autostart, loopback, renames, remap, commandsTopic,
         };
         deploy.SetAction(r => Run(r.GetValue(policy)!, r.GetValue(domain), r.GetValue(mode)!, r.GetValue(lockstep), r.GetValue(seconds), r.GetValue(autostart), r.GetValue(loopback),
-            r.GetValue(renames), r.GetValue(commandsTopic)!));
+            r.GetValue(renames), r.GetValue(remap), r.GetValue(commandsTopic)!));
         return deploy;
     }
 
     /// <summary>Parses <c>policy=robot,…</c>; throws <see cref="UserError"/> naming the bad pair.</summary>
-    internal static IReadOnlyDictionary<string, string> ParseRenames(string? text)
+    internal static IReadOnlyDictionary<string, string> ParseRenames(string? text) => ParsePairs(text, "--joint-names", "policy_joint=robot_joint");
+
+    /// <summary>Parses <c>input=topic,…</c>; throws <see cref="UserError"/> naming the bad pair (unknown inputs are the node's to refuse).</summary>
+    internal static IReadOnlyDictionary<string, string> ParseRemap(string? text) => ParsePairs(text, "--remap", "input=topic");
+
+    private static Dictionary<string, string> ParsePairs(string? text, string option, string form)
     {
-        var renames = new Dictionary<string, string>();
-        if (string.IsNullOrWhiteSpace(text)) return renames;
+        var pairs = new Dictionary<string, string>();
+        if (string.IsNullOrWhiteSpace(text)) return pairs;
         foreach (var pair in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = pair.Split('=', StringSplitOptions.TrimEntries);
             if (parts.Length != 2 || parts[0].Length == 0 || parts[1].Length == 0)
-                throw new UserError($"--joint-names: '{pair}' is not policy_joint=robot_joint");
-            if (!renames.TryAdd(parts[0], parts[1])) throw new UserError($"--joint-names: '{parts[0]}' is renamed twice");
+                throw new UserError($"{option}: '{pair}' is not {form}");
+            if (!pairs.TryAdd(parts[0], parts[1])) throw new UserError($"{option}: '{parts[0]}' is given twice");
         }
-        return renames;
+        return pairs;
     }
 
-    private static int Run(string path, uint domain, string mode, bool lockstep, double seconds, bool autostart, bool loopback, string? renames, string commandsTopic)
+    private static int Run(string path, uint domain, string mode, bool lockstep, double seconds, bool autostart, bool loopback, string? renames, string? remap, string commandsTopic)
     {
         DeployNode node;
         var commandMode = mode switch
@@ -60,7 +67,7 @@ internal static class DeployCommand
         node = new DeployNode(new DeployNodeOptions
         {
             PolicyPath = path, DomainId = domain, Loopback = loopback, LockStep = lockstep, Seconds = seconds, AutoStart = autostart,
-            Io = new DdsRobotIoOptions { CommandMode = commandMode, JointRenames = ParseRenames(renames), JointCommandsTopic = commandsTopic },
+            Io = new DdsRobotIoOptions { CommandMode = commandMode, JointRenames = ParseRenames(renames), Remap = ParseRemap(remap), JointCommandsTopic = commandsTopic },
         });
         using (node)
         {
@@ -72,6 +79,9 @@ internal static class DeployCommand
             Console.WriteLine(string.Create(inv, $"deploy: {node.Contract.Task} policy {Path.GetFileName(path)}, {c.Joints} joints, control {1 / c.ControlPeriod:0} Hz, policy {1 / c.PolicyPeriod:0} Hz, " +
                 $"{(lockstep ? "lock-step" : "real time")}, domain {domain}{(loopback ? " (loopback)" : "")}, commands {mode}"));
             Console.WriteLine($"joint order of joint_commands: {string.Join(", ", node.Io.RobotJointNames)}");
+            Console.WriteLine($"inputs: joint_states on {node.Io.JointStatesTopic}{string.Concat(node.Io.Inputs.Select(s =>
+                $", {s.Input.Name} ({s.Input.Type} on {s.Topic}{(s.Input.Frame.Length > 0 ? $", frame {s.Input.Frame}" : "")}" +
+                $"{(s.Input.MaxAge is { } age ? string.Create(inv, $", stale after {age * 1e3:0} ms") : "")})"))}");
             var r = node.Run(line => Console.WriteLine(line), cancel.Token);
             if (node.Setup is { } setup) Console.WriteLine(setup.ToString());
             Console.WriteLine($"final state {r.FinalState} ({r.LastCause}); ticks {r.Ticks}; policy runs {r.PolicyRuns}");
@@ -80,8 +90,8 @@ internal static class DeployCommand
             else
                 Console.WriteLine(string.Create(inv, $"loop period error: p50 {r.TickP50 * 1e6:0.0} µs, p99 {r.TickP99 * 1e6:0.0} µs, max {r.TickMax * 1e6:0.0} µs; overruns {r.Overruns}; allocated after warm-up {r.AllocatedBytes} B"));
             if (r.EStopReceivedTick >= 0)
-                Console.WriteLine($"e-stop: arrived after {r.EStopReceivedTick} ticks read, EStop command written at tick {r.EStopTick} (latency {r.EStopTick - r.EStopReceivedTick + 1} tick(s))");
-            return r.FinalState is SafetyState.Damping or SafetyState.EStop && r.LastCause is not (SafetyCause.StopRequest or SafetyCause.EStopInput or SafetyCause.EStopRequest) ? 1 : 0;
+                Console.WriteLine($"e-stop: arrived after {r.EStopReceivedTick} ticks read, stop command written at tick {r.EStopTick} (latency {r.EStopTick - r.EStopReceivedTick + 1} tick(s))");
+            return r.FinalState is SafetyState.Damping or SafetyState.EStop or SafetyState.Hold && r.LastCause is not (SafetyCause.StopRequest or SafetyCause.EStopInput or SafetyCause.EStopRequest) ? 1 : 0;
         }
     }
 }

@@ -18,6 +18,7 @@ root.Subcommands.Add(ExportCommand.CreateInspect());
 root.Subcommands.Add(HilCommand.Create());
 root.Subcommands.Add(RenderCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
+root.Subcommands.Add(SendTargetCommand.Create());
 root.Subcommands.Add(SimRobotCommand.Create());
 root.Subcommands.Add(TrainCommand.Create());
 try

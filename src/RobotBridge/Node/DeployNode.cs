@@ -3,6 +3,7 @@ using Robotics.Deploy.Contract;
 using Robotics.Deploy.RealTime;
 using Robotics.Deploy.Runtime;
 using Robotics.Deploy.Safety;
+using Robotics.RobotBridge.Messages.SensorMsgs;
 using Robotics.RobotBridge.Ros2;
 
 namespace Robotics.RobotBridge.Node;
@@ -22,7 +23,7 @@ public sealed record DeployNodeOptions
     public bool LockStep { get; init; }
     /// <summary>Run time [s] of wall clock; 0 = until cancelled.</summary>
     public double Seconds { get; init; }
-    /// <summary>Request a start once joint states and IMU are live (see <see cref="AutoStartStates"/>).</summary>
+    /// <summary>Request a start once joint states and every input the policy reads are live (see <see cref="AutoStartStates"/>).</summary>
     public bool AutoStart { get; init; }
     /// <summary>
     /// Usable joint states read before an auto-start; null = 1 in lock-step (the first state, as the in-process
@@ -57,7 +58,7 @@ public sealed record DeployNodeOptions
 /// <param name="Overruns">Real time: ticks that ended after the next deadline (0 in lock-step).</param>
 /// <param name="AllocatedBytes">Real time: bytes the loop thread allocated after warm-up (−1 in lock-step).</param>
 /// <param name="EStopReceivedTick">Ticks read before the first e-stop press arrived, or −1.</param>
-/// <param name="EStopTick">Tick at which the layer entered EStop, or −1.</param>
+/// <param name="EStopTick">Tick at which the layer entered the e-stop's state (EStop; Hold for an arm), or −1.</param>
 public sealed record DeployRunResult(SafetyState FinalState, SafetyCause LastCause, long Ticks, long PolicyRuns,
     double TickP50, double TickP99, double TickMax, long Overruns, long AllocatedBytes, long EStopReceivedTick, long EStopTick);
 
@@ -88,7 +89,7 @@ public sealed class DeployNode : IDisposable
         {
             Config = ControllerConfig.FromContract(_policy.Contract);
             _node = new Ros2Node("deploy", _o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId });
-            Io = new DdsRobotIo(_node, Config.JointNames, _o.Io);
+            Io = new DdsRobotIo(_node, Config.JointNames, _policy.Contract.Inputs, _o.Io);
             Controller = new Controller(Config, _policy, Io);
             Io.StatusSource = Controller;
         }
@@ -122,17 +123,33 @@ public sealed class DeployNode : IDisposable
         bool requested = false;
         long startAfter = _o.AutoStartStates ?? (_o.LockStep ? 1 : 20);
         string? reportedError = null;
+        var reportedInput = new string?[PolicyInputs.KindCount];
+        bool waitingLogged = false;
 
-        // Once per pass of the supervising thread: report a bad joint state, start when sensors are live.
+        // Once per pass of the supervising thread: report a bad joint state or input message, say what the node still
+        // waits for, start when sensors are live.
         void Supervise()
         {
             var error = Io.JointStateError;
             if (error is not null && error != reportedError) { log($"refusing to start: {error}"); reportedError = error; }
+            foreach (var s in Io.Inputs)
+            {
+                var inputError = Io.InputError(s.Kind);
+                if (inputError is null || inputError == reportedInput[(int)s.Kind]) continue;
+                log(!requested && Io.InputsReceived(s.Kind) == 0 ? $"refusing to start: {inputError}" : inputError);
+                reportedInput[(int)s.Kind] = inputError;
+            }
+            if (!waitingLogged && !Io.SensorsLive)
+            {
+                if (Io.Sequence == 0) log($"waiting for joint_states ({JointState.RosTypeName} on {Io.JointStatesTopic})");
+                foreach (var s in Io.MissingInputs) log($"waiting for {s.Describe()}");
+                waitingLogged = true;
+            }
             if (_o.AutoStart && !requested && Io.SensorsLive && Io.Sequence >= startAfter && error is null)
             {
                 safety.RequestStart();
                 requested = true;
-                log($"sensors live (joint state #{Io.Sequence}); start requested");
+                log($"sensors live (joint state #{Io.Sequence}{string.Concat(Io.Inputs.Select(s => $", {s.Input.Name} #{Io.InputsReceived(s.Kind)}"))}); start requested");
             }
         }
 

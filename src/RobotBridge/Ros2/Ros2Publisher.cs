@@ -40,6 +40,22 @@ public sealed class Ros2Publisher<T> where T : class, IRosMessage<T>, new()
 
     internal int WriterEntity => _writer.Entity;
 
+    /// <summary>
+    /// Waits until every matched reliable subscription has acknowledged all samples published, up to <paramref name="timeout"/>:
+    /// a short-lived publisher (a command-line tool) calls it before leaving, so its last sample is not lost with it.
+    /// True when acknowledged, false on timeout.
+    /// </summary>
+    /// <exception cref="DdsException">Cyclone failed otherwise.</exception>
+    public bool WaitForAcknowledgments(TimeSpan timeout)
+    {
+        int rc = CycloneDdsNative.dds_wait_for_acks(_writer.Entity, (nint)(long)timeout.TotalNanoseconds);
+        if (rc == DdsRetcodeTimeout) return false;
+        DdsException.Check(rc, "dds_wait_for_acks");
+        return true;
+    }
+
+    private const int DdsRetcodeTimeout = -10;   // DDS_RETCODE_TIMEOUT
+
     /// <summary>Serializes and publishes <paramref name="message"/>; false when DDS refused the write (counted in <see cref="Failed"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public bool Publish(T message) => PublishSerialized(RosMessage.Serialize(message, _cdr));

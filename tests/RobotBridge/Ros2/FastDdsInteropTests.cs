@@ -93,4 +93,47 @@ public class FastDdsInteropTests(FastDdsPeerBuild peer) : IClassFixture<FastDdsP
             process.WaitForExit();
         }
     }
+
+    [Fact]
+    public void Fast_DDS_peer_and_we_exchange_PoseStamped_both_ways_reliable_and_transient_local()
+    {
+        string inTopic = TestDomain.Topic("target_pose"), outTopic = TestDomain.Topic("pose_echo");
+        var latched = new Robotics.RobotBridge.Node.DdsRobotIoOptions().SetpointQos;
+        using var node = new Ros2Node("operator", TestDomain.Options);
+        var pub = node.CreatePublisher<PoseStamped>(inTopic, latched);
+        var sub = node.CreateSubscription<PoseStamped>(outTopic, latched);
+        var sent = new PoseStamped();
+        sent.Header.FrameId = "panda_link0";
+        sent.Header.Stamp.Sec = 1_700_000_000; sent.Header.Stamp.Nanosec = 123_456_789;
+        sent.Pose.Position.X = 0.45; sent.Pose.Position.Y = -0.125; sent.Pose.Position.Z = 0.7;
+        sent.Pose.Orientation.X = 0.5; sent.Pose.Orientation.Y = -0.5; sent.Pose.Orientation.Z = 0.25; sent.Pose.Orientation.W = Math.Sqrt(1 - 0.5 * 0.5 * 2 - 0.25 * 0.25);
+        // Once, before the peer exists: a transient-local sample must reach a late-joining reader of the other vendor.
+        Assert.True(pub.Publish(sent));
+
+        var lines = new ConcurrentQueue<string>();
+        using var process = Process.Start(new ProcessStartInfo(peer.Executable,
+            $"{TestDomain.Id} rt/{TestDomain.Topic("joint_states")} rt/{TestDomain.Topic("cmd_vel")} 60 rt/{inTopic} rt/{outTopic}") { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lines.Enqueue("stderr: " + e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            var echo = new PoseStamped();
+            Assert.True(TestDomain.WaitUntil(() => sub.TryTakeLatest(echo), seconds: 30), "no PoseStamped back from the Fast DDS peer; its output:\n" + string.Join("\n", lines));
+            // The peer decoded every field of ours (it prints them) and we decode every field of its reply.
+            Assert.True(TestDomain.WaitUntil(() => lines.Contains("pose panda_link0 1700000000 123456789 0.450000 -0.125000 0.700000 0.500000 -0.500000 0.250000 " +
+                sent.Pose.Orientation.W.ToString("0.000000", System.Globalization.CultureInfo.InvariantCulture)), 5), "peer did not print our pose:\n" + string.Join("\n", lines));
+            Assert.Equal("peer/panda_link0", echo.Header.FrameId);
+            Assert.Equal((1_700_000_000, 123_456_789u), (echo.Header.Stamp.Sec, echo.Header.Stamp.Nanosec));
+            Assert.Equal((0.9, -0.25, 1.4), (echo.Pose.Position.X, echo.Pose.Position.Y, echo.Pose.Position.Z));
+            Assert.Equal((0.5, -0.5, 0.25, sent.Pose.Orientation.W), (echo.Pose.Orientation.X, echo.Pose.Orientation.Y, echo.Pose.Orientation.Z, echo.Pose.Orientation.W));
+            Assert.Equal(0, sub.DroppedMalformed);
+        }
+        finally
+        {
+            if (!process.HasExited) process.Kill();
+            process.WaitForExit();
+        }
+    }
 }
