@@ -58,6 +58,91 @@ internal static partial class DdsDemo
         return Finish(sim, deploy, state == SafetyState.Running ? 0 : 1);
     }
 
+    /// <summary>One goal of the arm demo in the base frame: position [m] and yaw of the tool from its rest orientation [rad].</summary>
+    internal readonly record struct ArmGoal(double X, double Y, double Z, double Yaw);
+
+    /// <summary>Goals inside the reach policy's trained box (x 0.3–0.6, y ±0.25, z 0.15–0.45 m, yaw ±0.785 rad in the base frame).</summary>
+    internal static readonly ArmGoal[] ReachGoals =
+    [
+        new(0.45, 0.00, 0.30, 0.0),
+        new(0.55, 0.15, 0.20, 0.4),
+        new(0.35, -0.20, 0.40, -0.5),
+        new(0.50, -0.10, 0.18, 0.7),
+    ];
+
+    /// <summary>
+    /// The arm over ROS 2: <c>sim-robot --task panda_reach</c> and <c>deploy --policy</c> on the wall clock, this process
+    /// setting each goal with <c>robotics send-target</c> (another process, as an operator's terminal would) and holding it
+    /// for <paramref name="secondsPerGoal"/>; the robot scores every goal from ground truth into its report.
+    /// </summary>
+    public static int RunArm(string policyPath, double secondsPerGoal, string reportPath)
+    {
+        var contract = OnnxPolicy.ReadContract(policyPath);
+        uint domain = 100 + (uint)((Environment.ProcessId + 50) % 100);
+        var cli = typeof(DdsDemo).Assembly.Location;
+        using var op = new Ros2Node("operator", Ros2NodeOptions.Loopback(domain));
+        var state = SafetyState.Idle;
+        op.CreateSubscription<Float64MultiArray>("deploy_status", onMessage: m => { if (DeployStatus.TryDecode(m, out var s)) state = s.State; });
+        File.Delete(reportPath);
+        using var sim = Start(cli, $"sim-robot --task {contract.Task} --domain {domain} --loopback --seconds 120 --report \"{reportPath}\"");
+        using var deploy = Start(cli, $"deploy --policy \"{policyPath}\" --domain {domain} --loopback --autostart --seconds 120");
+        AnsiConsole.MarkupLineInterpolated($"domain {domain}: sim-robot (pid {sim.Id}) publishes the arm's joint_states at 500 Hz; deploy (pid {deploy.Id}) waits for its first target_pose…");
+
+        int code = 0;
+        var clock = Stopwatch.StartNew();
+        foreach (var (goal, k) in ReachGoals.Select((g, k) => (g, k)))
+        {
+            var args = string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"send-target --x {goal.X} --y {goal.Y} --z {goal.Z} --yaw {goal.Yaw} --policy \"{policyPath}\" --domain {domain} --loopback");
+            using (var send = Start(cli, args))
+            {
+                send.WaitForExit();
+                if (send.ExitCode != 0)
+                {
+                    AnsiConsole.MarkupLineInterpolated($"[red]robotics {args}[/]: {send.StandardError.ReadToEnd().Trim()}{send.StandardOutput.ReadToEnd().Trim()}");
+                    return Finish(sim, deploy, 1);
+                }
+            }
+            AnsiConsole.MarkupLineInterpolated($"  robotics send-target --x {goal.X} --y {goal.Y} --z {goal.Z} --yaw {goal.Yaw}");
+            if (k == 0)
+            {
+                // The node starts once the first goal arrived: soft start to the rest pose, then the policy.
+                clock.Restart();
+                while (state != SafetyState.Running && clock.Elapsed.TotalSeconds < 30 && !deploy.HasExited) Thread.Sleep(10);
+                if (state != SafetyState.Running)
+                {
+                    AnsiConsole.MarkupLine("[red]the deploy node never reached Running[/]");
+                    return Finish(sim, deploy, 1);
+                }
+            }
+            clock.Restart();
+            while (clock.Elapsed.TotalSeconds < secondsPerGoal && !deploy.HasExited) Thread.Sleep(10);
+            if (state != SafetyState.Running) { code = 1; break; }
+        }
+        AnsiConsole.MarkupLineInterpolated($"goals sent; the node's state: {state}");
+        code = Finish(sim, deploy, code);
+        return File.Exists(reportPath) ? Math.Max(code, ArmReport(reportPath)) : 1;
+    }
+
+    // The robot's ground-truth score of each goal, from its report.
+    private static int ArmReport(string path)
+    {
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        var r = json.RootElement;
+        var table = new Table().AddColumns("goal (base frame)", "reached", "final position error", "final orientation error");
+        foreach (var t in r.GetProperty("targets").EnumerateArray())
+        {
+            var p = t.GetProperty("position").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            table.AddRow(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"({p[0]:0.00}, {p[1]:0.00}, {p[2]:0.00}) m"),
+                t.GetProperty("success").GetBoolean() ? "yes" : "[red]no[/]",
+                $"{t.GetProperty("position_error").GetDouble() * 1000:0.0} mm", $"{t.GetProperty("orientation_error").GetDouble():0.000} rad");
+        }
+        AnsiConsole.Write(table);
+        double rate = r.GetProperty("success_rate").ValueKind == System.Text.Json.JsonValueKind.Number ? r.GetProperty("success_rate").GetDouble() : 0;
+        AnsiConsole.MarkupLineInterpolated($"reach success over DDS: {rate:P0} (within 2 cm and 0.1 rad, from the simulator's ground truth)");
+        return rate > 0 ? 0 : 1;
+    }
+
     private static Process Start(string cli, string arguments)
     {
         var info = new ProcessStartInfo("dotnet", $"\"{cli}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };

@@ -12,8 +12,9 @@ namespace Robotics.Cli;
 /// <c>robotics demo</c>: the pretrained quadruped policy (models/go1_velocity.onnx)
 /// deployed as on the robot — ONNX Runtime, the policy contract, the observation builder, the safety layer —
 /// drives the simulated Go1 through a command sequence: in one process (lock-step), then over ROS 2 with the
-/// simulated robot and the deploy node as separate processes on DDS; it prints tracking error and loop timing
-/// and writes a tracking plot and a video. <c>--train</c> first trains a small policy from scratch (the
+/// simulated robot and the deploy node as separate processes on DDS; then the reach policy (models/panda_reach.onnx)
+/// drives the simulated Panda over ROS 2 to goals set with <c>robotics send-target</c>. It prints tracking error,
+/// reach success and loop timing, and writes a tracking plot and videos of both. <c>--train</c> first trains a small policy from scratch (the
 /// cart-pole, about a minute on two cores), exports it and evaluates the exported file, to show the whole path.
 /// </summary>
 internal static class DemoCommand
@@ -21,22 +22,23 @@ internal static class DemoCommand
     public static Command Create()
     {
         var policy = new Option<string>("--policy") { Description = "the exported quadruped policy", DefaultValueFactory = _ => "models/go1_velocity.onnx" };
+        var armPolicy = new Option<string>("--arm-policy") { Description = "the exported reach policy", DefaultValueFactory = _ => "models/panda_reach.onnx" };
         var segment = new Option<double>("--segment") { Description = "seconds per command (forward, turning, sideways, backward)", DefaultValueFactory = _ => 3.0 };
         var output = new Option<string>("--out") { Description = "folder for the plot and the video", DefaultValueFactory = _ => "runs/demo" };
         var train = new Option<bool>("--train") { Description = "also train a small policy (cart-pole) from scratch, export and evaluate it" };
         var video = new Option<bool>("--no-video") { Description = "skip the video" };
-        var demo = new Command("demo", "The pretrained quadruped deployed on the simulated robot: in one process and over ROS 2; tracking, loop timing, plot and video.")
+        var demo = new Command("demo", "The pretrained quadruped and arm deployed on simulated robots: in one process and over ROS 2; tracking, reach success, loop timing, plot and videos.")
         {
-            policy, segment, output, train, video,
+            policy, armPolicy, segment, output, train, video,
         };
-        demo.SetAction(r => Run(Home(r.GetValue(policy)!), r.GetValue(segment), Home(r.GetValue(output)!), r.GetValue(train), !r.GetValue(video)));
+        demo.SetAction(r => Run(Home(r.GetValue(policy)!), Home(r.GetValue(armPolicy)!), r.GetValue(segment), Home(r.GetValue(output)!), r.GetValue(train), !r.GetValue(video)));
         return demo;
     }
 
     // Relative paths are the repository's (the ./robotics script exports ROBOTICS_HOME).
     private static string Home(string path) => Path.IsPathRooted(path) ? path : Path.Combine(TaskCatalog.Home, path);
 
-    private static int Run(string policyPath, double segment, string outDir, bool train, bool video)
+    private static int Run(string policyPath, string armPolicyPath, double segment, string outDir, bool train, bool video)
     {
         Directory.CreateDirectory(outDir);
         if (train && TrainSmallPolicy(outDir) != 0) return 1;
@@ -57,11 +59,18 @@ internal static class DemoCommand
         code = DdsDemo.Run(policyPath, segment);
         if (code != 0) return code;
 
-        // 4. The video.
+        // 4. The arm: the reach policy over ROS 2, goals set from another process with send-target.
+        AnsiConsole.Write(new Rule($"[bold]4. The arm over ROS 2: {Path.GetFileName(armPolicyPath)} on the simulated Panda, goals from robotics send-target[/]").LeftJustified());
+        PolicyContractSummary(armPolicyPath);
+        code = DdsDemo.RunArm(armPolicyPath, secondsPerGoal: 4, Path.Combine(outDir, "reach_report.json"));
+        if (code != 0) return code;
+
+        // 5. The videos.
         if (video)
         {
-            AnsiConsole.Write(new Rule("[bold]4. Video (MuJoCo's renderer, headless EGL, ffmpeg)[/]").LeftJustified());
-            RenderWalk(policyPath, Path.Combine(outDir, "walk.mp4"));
+            AnsiConsole.Write(new Rule("[bold]5. Videos (MuJoCo's renderer, headless EGL, ffmpeg)[/]").LeftJustified());
+            Render(policyPath, Path.Combine(outDir, "walk.mp4"), "0.8,0,0");
+            Render(armPolicyPath, Path.Combine(outDir, "reach.mp4"), null);
         }
         AnsiConsole.MarkupLineInterpolated($"[green]demo done[/]: {outDir}");
         return 0;
@@ -97,14 +106,15 @@ internal static class DemoCommand
         return path;
     }
 
-    private static void RenderWalk(string policyPath, string path)
+    // command: a legged policy's held velocity command 'vx,vy,yaw_rate'; null for an arm (its task's own goals).
+    private static void Render(string policyPath, string path, string? command)
     {
         try
         {
             var (onnx, task) = PolicyFiles.Open(policyPath);
             using (onnx)
                 RenderCommand.Run(task, Policies.Batch(onnx), onnx.ObservationDim, Path.GetFileName(policyPath),
-                    new RenderCommand.Settings(6, 30, path, 0, "0.8,0,0", new RenderOptions { Width = 640, Height = 480 }));
+                    new RenderCommand.Settings(6, 30, path, 0, command, new RenderOptions { Width = 640, Height = 480 }));
         }
         catch (Exception e) when (e is UserError or InvalidOperationException)
         {

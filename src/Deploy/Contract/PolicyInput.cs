@@ -15,7 +15,8 @@ public enum InputKind
 
 /// <summary>
 /// One input the policy needs, as the contract lists it: the deploy node subscribes to exactly these, refuses to start
-/// until each has arrived once, and trips its watchdog when one with a freshness limit goes stale.
+/// until each has arrived once (but cmd_vel, whose absence means zero: <see cref="PolicyInputs.HasNeutral"/>), and trips
+/// its watchdog when one with a freshness limit goes stale.
 /// </summary>
 /// <param name="Name">The input, snake_case (<c>cmd_vel</c>, <c>imu</c>, <c>target_pose</c>, <c>object_pose</c>): found by name.</param>
 /// <param name="Topic">The ROS 2 topic, relative to the node's namespace unless absolute.</param>
@@ -52,6 +53,12 @@ public static class PolicyInputs
         for (int k = 0; k < KindCount; k++) if (Name((InputKind)k) == name) return (InputKind)k;
         return null;
     }
+
+    /// <summary>
+    /// True for an input whose absence has a safe meaning, so that a start need not wait for it: no velocity command
+    /// means zero (stand still), as ROS 2 teleop conventions have it. A goal or a measurement has no such value.
+    /// </summary>
+    public static bool HasNeutral(InputKind kind) => kind == InputKind.CmdVel;
 
     /// <summary>The ROS 2 message type an input kind is carried by.</summary>
     public static string MessageType(InputKind kind) => kind switch

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Robotics.Deploy.Contract;
 using Robotics.Deploy.Safety;
 
 namespace Robotics.Deploy.RealTime;
@@ -34,7 +35,10 @@ public readonly record struct LoopEvent(LoopEventKind Kind, long Tick, long Time
     public override string ToString()
     {
         var inv = CultureInfo.InvariantCulture;
-        string detail = (Joint >= 0 ? $", joint {Joint}" : "") + (double.IsNaN(Value) ? "" : string.Create(inv, $", value {Value:G4}"));
+        // The index of an input's cause is its kind: name the input, not a joint.
+        string subject = Cause is SafetyCause.StaleInput or SafetyCause.MissingInput && Joint is >= 0 and < PolicyInputs.KindCount
+            ? $", input {PolicyInputs.Name((InputKind)Joint)}" : Joint >= 0 ? $", joint {Joint}" : "";
+        string detail = subject + (double.IsNaN(Value) ? "" : string.Create(inv, $", value {Value:G4}"));
         double t = Timestamp / (double)Stopwatch.Frequency;
         return Kind switch
         {

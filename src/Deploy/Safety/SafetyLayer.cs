@@ -302,10 +302,10 @@ public sealed class SafetyLayer
 
     // ---------------------------------------------------------------- triggers
 
-    // The first listed input that has never arrived (its InputKind), or −1.
+    // The first listed input that has never arrived (its InputKind), or −1; cmd_vel's absence means zero.
     private int FindMissing(SensorFrame f)
     {
-        foreach (int k in _listed) if (f.InputSequence[k] == 0) return k;
+        foreach (int k in _listed) if (f.InputSequence[k] == 0 && !PolicyInputs.HasNeutral((InputKind)k)) return k;
         return -1;
     }
 

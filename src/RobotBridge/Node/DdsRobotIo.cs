@@ -169,8 +169,8 @@ public sealed class DdsRobotIo : IRobotIo
     /// <summary>Why the last message of input <paramref name="kind"/> was not used (its frame_id is not the contract's, a non-finite value), or null.</summary>
     public string? InputError(InputKind kind) => Volatile.Read(ref _inputError[(int)kind]);
 
-    /// <summary>The inputs that have not arrived once yet (allocates; for the supervisor, not the loop).</summary>
-    public IReadOnlyList<InputSubscription> MissingInputs => _inputs.Where(s => InputsReceived(s.Kind) == 0).ToArray();
+    /// <summary>The inputs a start waits for that have not arrived once yet (allocates; for the supervisor, not the loop). cmd_vel is not one: none means zero.</summary>
+    public IReadOnlyList<InputSubscription> MissingInputs => _inputs.Where(s => InputsReceived(s.Kind) == 0 && !PolicyInputs.HasNeutral(s.Kind)).ToArray();
 
     /// <inheritdoc/>
     public bool EStopPressed => _estopPressed;
@@ -178,13 +178,13 @@ public sealed class DdsRobotIo : IRobotIo
     /// <summary>Why the last joint state could not be used (a missing joint, inconsistent lengths), or null.</summary>
     public string? JointStateError => _error;
 
-    /// <summary>True once a usable joint state and one message of every input the policy reads have been read: the controller may start.</summary>
+    /// <summary>True once a usable joint state and one message of every input a start waits for have been read (all but cmd_vel): the controller may start.</summary>
     public bool SensorsLive
     {
         get
         {
             if (Volatile.Read(ref _sequence) == 0) return false;
-            foreach (var s in _inputs) if (InputsReceived(s.Kind) == 0) return false;
+            foreach (var s in _inputs) if (InputsReceived(s.Kind) == 0 && !PolicyInputs.HasNeutral(s.Kind)) return false;
             return true;
         }
     }

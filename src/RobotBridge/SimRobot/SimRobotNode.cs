@@ -78,7 +78,7 @@ public sealed record SimRobotTarget(double Arrived, double[] Position, double Se
 /// <summary>What a sim-robot run measured from ground truth.</summary>
 /// <param name="LinVelError">Legged: mean |v*xy − vxy| over the samples [m/s] (NaN without samples).</param>
 /// <param name="YawRateError">Legged: mean |ω*z − ωz| [rad/s].</param>
-/// <param name="Samples">Legged: tracking samples, one per policy period from the first cmd_vel on.</param>
+/// <param name="Samples">Legged: tracking samples, one per policy period from the first non-zero cmd_vel on.</param>
 /// <param name="Fell">Legged: the base went below the fall height at a sample.</param>
 /// <param name="SimSeconds">Simulated time at the end [s].</param>
 /// <param name="Steps">Control periods advanced.</param>
@@ -134,9 +134,9 @@ public sealed record SimRobotResult(double LinVelError, double YawRateError, lon
 /// (<see cref="TrackingScore"/>, once per policy period from the first command on); an arm's target_pose goals
 /// (geometry_msgs/PoseStamped in the base link; the marker follows), each when the next arrives and at the end (<see cref="ArmScore"/>).
 /// </summary>
-// DESIGN: tracking is sampled from the first cmd_vel on rather than from the controller's Running state (its
-// status topic): a robot driver knows nothing of the controller, and the operator, like one with a joystick,
-// starts commanding once the robot stands. In lock-step the state is republished when no command came for
+// DESIGN: tracking is sampled from the first non-zero cmd_vel on rather than from the controller's Running state (its
+// status topic): a robot driver knows nothing of the controller, and the operator, like one with a joystick, holds
+// zero while the node starts (it starts only once cmd_vel arrived) and commands motion once the robot stands. In lock-step the state is republished when no command came for
 // 50 ms, so a state published before the deploy node matched (or lost) does not stall the pair; the deploy
 // node ignores a repeated stamp, so a repeat never makes it tick twice on one state.
 // DESIGN: an arm's target is scored when the next one arrives, not at a fixed time after it: the operator decides how
@@ -336,14 +336,15 @@ public sealed class SimRobotNode : IDisposable
         catch (ArgumentException e) { _rejected++; _lastError = e.Message; }
     }
 
-    // Advance, score (legged: once per policy period from the first cmd_vel on; arm: a new target scores the one before), publish.
+    // Advance, score (legged: once per policy period from the first non-zero cmd_vel on; arm: a new target scores the one before), publish.
     private void Step()
     {
         _robot.Advance();
         _steps++;
         if (_cmdVelSub is not null)
         {
-            if (_cmdVelSub.TryTakeLatest(_twist)) _haveCmdVel = true;
+            // Scoring starts with the first command that asks for motion: an operator holds zero while the robot starts.
+            if (_cmdVelSub.TryTakeLatest(_twist) && (_twist.Linear.X != 0 || _twist.Linear.Y != 0 || _twist.Angular.Z != 0)) _haveCmdVel = true;
             if (_haveCmdVel && ++_sinceCmdVel % Decimation == 0)
                 _score.Sample(_robot, new CommandStep(0, _twist.Linear.X, _twist.Linear.Y, _twist.Angular.Z));
         }

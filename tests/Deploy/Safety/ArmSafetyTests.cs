@@ -126,7 +126,7 @@ public class ArmSafetyTests
         Assert.Equal(SafetyState.Idle, c.Safety.State);
         var e = Assert.Single(TestConfig.Drain(c.Events));
         Assert.Equal((LoopEventKind.Refused, SafetyCause.MissingInput, (int)InputKind.ObjectPose), (e.Kind, e.Cause, e.Joint));
-        Assert.Contains("refused in Idle (MissingInput, joint 3", e.ToString());
+        Assert.Contains("refused in Idle (MissingInput, input object_pose", e.ToString());
 
         // A setpoint (target_pose, no max age) is required once too.
         robot.Streaming[ArmConfig.ObjectPose] = true;

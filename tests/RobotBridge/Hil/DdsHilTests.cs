@@ -465,8 +465,8 @@ public sealed class DdsHilTests(ITestOutputHelper output)
             Assert.Equal(SafetyState.SoftStart, statuses[Array.IndexOf(statuses, hold) - 1].State);
             // Stale once no new pose came for the contract's max age (0.25 s), a tick or two of DDS hand-over aside.
             Assert.InRange(tripAt, Silence + maxAge - 0.01, Silence + maxAge + 0.02);
-            // The index the layer reports is the input's kind.
-            Assert.Contains($"SoftStart → Hold (StaleInput, joint {(int)InputKind.ObjectPose}", deploy.Output);
+            // The layer names the input the index stands for.
+            Assert.Contains("SoftStart → Hold (StaleInput, input object_pose", deploy.Output);
             Assert.Contains($"object_pose (geometry_msgs/msg/PoseStamped on /perception/object_pose, frame {frame}, stale after 250 ms)", deploy.Output);
         }
         catch { Dump(sim, deploy); throw; }
