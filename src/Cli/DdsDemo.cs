@@ -167,7 +167,7 @@ internal static partial class DdsDemo
                 || l.StartsWith("error", StringComparison.Ordinal)))
                 AnsiConsole.MarkupLineInterpolated($"  [grey]{name}:[/] {line.TrimEnd()}");
         }
-        AnsiConsole.MarkupLine("  [grey](the robot is stopped first, so the node's last transition is its watchdog putting the motors in Damping)[/]");
+        AnsiConsole.MarkupLine("  [grey](the robot is stopped first, so the node's last transition is its watchdog stopping the motors: Damping for a legged robot, Hold for an arm)[/]");
         return code;
     }
 }

@@ -69,8 +69,9 @@ internal static class DemoCommand
         if (video)
         {
             AnsiConsole.Write(new Rule("[bold]5. Videos (MuJoCo's renderer, headless EGL, ffmpeg)[/]").LeftJustified());
-            Render(policyPath, Path.Combine(outDir, "walk.mp4"), "0.8,0,0");
-            Render(armPolicyPath, Path.Combine(outDir, "reach.mp4"), null);
+            Render(policyPath, Path.Combine(outDir, "walk.mp4"), "0.8,0,0", new RenderOptions { Width = 640, Height = 480 });
+            // The arm from its pedestal's side, as the model reports frame it.
+            Render(armPolicyPath, Path.Combine(outDir, "reach.mp4"), null, new RenderOptions { Width = 640, Height = 480, TrackBody = "link1", Distance = 1.9, Elevation = -25 });
         }
         AnsiConsole.MarkupLineInterpolated($"[green]demo done[/]: {outDir}");
         return 0;
@@ -80,7 +81,7 @@ internal static class DemoCommand
     {
         var c = OnnxPolicy.ReadContract(path);
         AnsiConsole.MarkupLineInterpolated($"robot {c.Robot}, task {c.Task}: {c.JointCount} joints, observation {c.ObservationDim} ({string.Join(" ", c.Observation.Select(t => $"{t.Name}[{t.Width}]"))}), policy at {1 / c.Control.PolicyPeriod:0} Hz over a {c.Control.Decimation}× faster PD loop");
-        AnsiConsole.MarkupLineInterpolated($"commands: {string.Join(", ", c.Commands.Select(r => $"{r.Name} [{r.Low}, {r.High}] {r.Unit}"))}; trained in run {c.Provenance.RunId}");
+        AnsiConsole.MarkupLineInterpolated($"commands: {string.Join(", ", c.Commands.Select(r => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{r.Name} [{r.Low:0.###}, {r.High:0.###}] {r.Unit}")))}; trained in run {c.Provenance.RunId}");
     }
 
     // Commanded and measured forward speed and yaw rate over the run, as a PNG.
@@ -107,14 +108,14 @@ internal static class DemoCommand
     }
 
     // command: a legged policy's held velocity command 'vx,vy,yaw_rate'; null for an arm (its task's own goals).
-    private static void Render(string policyPath, string path, string? command)
+    private static void Render(string policyPath, string path, string? command, RenderOptions options)
     {
         try
         {
             var (onnx, task) = PolicyFiles.Open(policyPath);
             using (onnx)
                 RenderCommand.Run(task, Policies.Batch(onnx), onnx.ObservationDim, Path.GetFileName(policyPath),
-                    new RenderCommand.Settings(6, 30, path, 0, command, new RenderOptions { Width = 640, Height = 480 }));
+                    new RenderCommand.Settings(6, 30, path, 0, command, options));
         }
         catch (Exception e) when (e is UserError or InvalidOperationException)
         {
