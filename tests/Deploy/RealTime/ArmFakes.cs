@@ -89,9 +89,7 @@ internal static class ArmConfig
     public static (Controller Controller, FakeRobot Robot, FakePolicy Policy) Running(ControllerConfig? config = null, bool mirror = true)
     {
         var (c, robot, policy) = Idle(config, mirror);
-        c.Safety.RequestStart();
-        for (int i = 0; i < 10_000 && c.Safety.State != SafetyState.Running; i++) c.Tick();
-        Assert.Equal(SafetyState.Running, c.Safety.State);
+        TestConfig.StartUntilRunning(c);
         return (c, robot, policy);
     }
 

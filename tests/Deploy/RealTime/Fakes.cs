@@ -148,10 +148,16 @@ internal static class TestConfig
     public static (Controller Controller, FakeRobot Robot, FakePolicy Policy) Running(ControllerConfig? config = null, bool mirror = true)
     {
         var (c, robot, policy) = Idle(config, mirror);
+        StartUntilRunning(c);
+        return (c, robot, policy);
+    }
+
+    /// <summary>Requests a start and ticks until the soft start is done.</summary>
+    public static void StartUntilRunning(Controller c)
+    {
         c.Safety.RequestStart();
         for (int i = 0; i < 10_000 && c.Safety.State != SafetyState.Running; i++) c.Tick();
         Assert.Equal(SafetyState.Running, c.Safety.State);
-        return (c, robot, policy);
     }
 
     /// <summary>A controller in Idle with a fake robot at the default pose.</summary>

@@ -122,6 +122,38 @@ public sealed class DdsHilTests(ITestOutputHelper output)
         return condition();
     }
 
+    /// <summary>
+    /// Lets the node run past <paramref name="runningTicks"/>, presses the e-stop, waits for <paramref name="stop"/> and
+    /// <paramref name="after"/> ticks more, stops the node; checks that every tick's status arrived in order and that the
+    /// stop came within one control tick of the message (the tick read after it arrived, or the one before if the message
+    /// raced that read), from Running. Returns the statuses, the commands (one per tick) and the index of the first stop.
+    /// </summary>
+    private (DeployStatus[] Statuses, double[][] Commands, int First) PressEStop(Operator op, NodeProcess sim, NodeProcess deploy, SafetyState stop, long runningTicks, int after)
+    {
+        Assert.True(WaitFor(() => op.Latest.State == SafetyState.Running && op.Latest.Tick > runningTicks, 40, sim, deploy), "never reached Running");
+        op.EStop.Publish(new Bool { Data = true });
+        Assert.True(WaitFor(() => op.Locked(() => op.Statuses.Any(s => s.State == stop)), 10, sim, deploy), $"no {stop} status");
+        Assert.True(WaitFor(() => op.Locked(() => op.Statuses.Count > op.Statuses.FindIndex(x => x.State == stop) + after), 10, sim, deploy));
+        deploy.Terminate();
+        Assert.True(deploy.WaitForExit(10));
+        // Both topics are reliable and both are published once per tick: wait until the last ones are in.
+        Assert.True(WaitFor(() => op.Locked(() => op.Commands.Count == op.Statuses.Count), 2), "statuses and commands differ in number");
+        Dump(sim, deploy);
+
+        var (statuses, commands) = op.Locked(() => (op.Statuses.ToArray(), op.Commands.ToArray()));
+        // Every tick in order, none lost (the operator matched before the first tick): index i is tick i.
+        for (int i = 0; i < statuses.Length; i++) Assert.Equal(statuses[0].Tick + i, statuses[i].Tick);
+        int e = Array.FindIndex(statuses, x => x.State == stop);
+        var first = statuses[e];
+        long arrived = first.EStopReceivedTick;   // ticks read before the message arrived: the next tick is number `arrived`
+        output.WriteLine($"e-stop arrived after {arrived} ticks read; {stop} at tick {first.Tick} (cause {first.LastCause}): {first.Tick - arrived + 1} tick(s)");
+        Assert.Equal(SafetyCause.EStopInput, first.LastCause);
+        Assert.True(arrived >= 0);
+        Assert.InRange(first.Tick - arrived, -1, 1);
+        Assert.Equal(SafetyState.Running, statuses[e - 1].State);
+        return (statuses, commands, e);
+    }
+
     private void Dump(params NodeProcess[] processes)
     {
         foreach (var p in processes) output.WriteLine($"--- robotics {p.Arguments}\n{p.Output}");
@@ -225,33 +257,12 @@ public sealed class DdsHilTests(ITestOutputHelper output)
         try
         {
             // Walking in place for a while, then the button.
-            Assert.True(WaitFor(() => op.Latest is { State: SafetyState.Running, Tick: > 500 }, 40, sim, deploy), "never reached Running");
-            op.EStop.Publish(new Bool { Data = true });
-            Assert.True(WaitFor(() => op.Locked(() => op.Statuses.Any(s => s.State == SafetyState.EStop)), 10, sim, deploy), "no EStop status");
-            Assert.True(WaitFor(() => op.Locked(() => op.Statuses.Count > op.Statuses.FindIndex(x => x.State == SafetyState.EStop) + 3), 10, sim, deploy));
-            deploy.Terminate();
-            Assert.True(deploy.WaitForExit(10));
-            // Both topics are reliable and both are published once per tick: wait until the last ones are in.
-            Assert.True(WaitFor(() => op.Locked(() => op.Commands.Count == op.Statuses.Count), 2), "statuses and commands differ in number");
-            Dump(sim, deploy);
-
-            var (statuses, commands) = op.Locked(() => (op.Statuses.ToArray(), op.Commands.ToArray()));
-            // Every tick in order, none lost (the operator matched before the first tick): index i is tick i.
-            for (int i = 0; i < statuses.Length; i++) Assert.Equal(statuses[0].Tick + i, statuses[i].Tick);
-            int e = Array.FindIndex(statuses, x => x.State == SafetyState.EStop);
-            var first = statuses[e];
-            long arrived = first.EStopReceivedTick;   // ticks read before the message arrived: the next tick is number `arrived`
-            output.WriteLine($"e-stop arrived after {arrived} ticks read; EStop at tick {first.Tick} (cause {first.LastCause}): {first.Tick - arrived + 1} tick(s)");
-            Assert.Equal(SafetyCause.EStopInput, first.LastCause);
-            Assert.True(arrived >= 0);
-            // Within one control tick: the first tick read after it arrived (or the one before, if the message raced that tick's read).
-            Assert.InRange(first.Tick - arrived, -1, 1);
+            var (_, commands, e) = PressEStop(op, sim, deploy, SafetyState.EStop, runningTicks: 500, after: 3);
             // The command of that very tick and every one after is passive (Kp = Kd = τ = 0: the e-stop's command);
             // the one before still drove the joints (Kp > 0, Running).
             const int n = 12;
             Assert.All(commands[e..], c => Assert.All(c[n..], v => Assert.Equal(0, v)));
             Assert.All(commands[e - 1][n..(2 * n)], kp => Assert.True(kp > 0));
-            Assert.Equal(SafetyState.Running, statuses[e - 1].State);
             Assert.Contains("Running → EStop (EStopInput)", deploy.Output);
         }
         catch { Dump(sim, deploy); throw; }
@@ -387,25 +398,7 @@ public sealed class DdsHilTests(ITestOutputHelper output)
         try
         {
             // Reaching for a while (soft start 2 s = 1000 ticks at 500 Hz, then 1 s), then the button.
-            Assert.True(WaitFor(() => op.Latest is { State: SafetyState.Running, Tick: > 1500 }, 40, sim, deploy), "never reached Running");
-            op.EStop.Publish(new Bool { Data = true });
-            Assert.True(WaitFor(() => op.Locked(() => op.Statuses.Any(s => s.State == SafetyState.Hold)), 10, sim, deploy), "no Hold status");
-            Assert.True(WaitFor(() => op.Locked(() => op.Statuses.Count > op.Statuses.FindIndex(x => x.State == SafetyState.Hold) + 50), 10, sim, deploy));
-            deploy.Terminate();
-            Assert.True(deploy.WaitForExit(10));
-            Assert.True(WaitFor(() => op.Locked(() => op.Commands.Count == op.Statuses.Count), 2), "statuses and commands differ in number");
-            Dump(sim, deploy);
-
-            var (statuses, commands) = op.Locked(() => (op.Statuses.ToArray(), op.Commands.ToArray()));
-            for (int i = 0; i < statuses.Length; i++) Assert.Equal(statuses[0].Tick + i, statuses[i].Tick);
-            int e = Array.FindIndex(statuses, x => x.State == SafetyState.Hold);
-            var first = statuses[e];
-            long arrived = first.EStopReceivedTick;
-            output.WriteLine($"e-stop arrived after {arrived} ticks read; Hold at tick {first.Tick} (cause {first.LastCause}): {first.Tick - arrived + 1} tick(s)");
-            Assert.Equal(SafetyCause.EStopInput, first.LastCause);
-            Assert.True(arrived >= 0);
-            Assert.InRange(first.Tick - arrived, -1, 1);
-            Assert.Equal(SafetyState.Running, statuses[e - 1].State);
+            var (_, commands, e) = PressEStop(op, sim, deploy, SafetyState.Hold, runningTicks: 1500, after: 50);
             // From that tick on the arm holds where it was with the trained drive: the same positions every tick, Kp > 0
             // (an arm does not go limp), no feed-forward torque; the driver's gravity compensation carries the weight.
             int n = contract.JointCount;
