@@ -401,8 +401,9 @@ public sealed class DdsRobotIo : IRobotIo
 
     private const int StreamMisses = 3;   // instants a stream may miss before it is no longer waited for
 
-    // Streamed inputs: stamped, with a freshness limit, normally published with each joint state.
-    private static bool IsStream(InputSubscription s) => s.Kind is InputKind.Imu or InputKind.ObjectPose && s.Input.MaxAge is not null;
+    // Streams published with each joint state (the IMU). A camera's object_pose comes at its own rate, stamped when the
+    // frame was taken: lock-step never waits for it (the simulated arm publishes it before the joint state of its instant).
+    private static bool IsStream(InputSubscription s) => s.Kind is InputKind.Imu && s.Input.MaxAge is not null;
 
     private bool StreamsInStep()
     {

@@ -301,9 +301,6 @@ public sealed class DdsHilTests(ITestOutputHelper output)
 
     // ---------------------------------------------------------------- arms
 
-    private const int ArmTargets = 6;
-    private const double SecondsPerTarget = 3;
-
     private static double Seconds(JointState js) => js.Header.Stamp.Sec + js.Header.Stamp.Nanosec * 1e-9;
 
     private static JsonElement[] ReportTargets(string report)
@@ -312,26 +309,31 @@ public sealed class DdsHilTests(ITestOutputHelper output)
         return json.RootElement.GetProperty("targets").EnumerateArray().Select(t => t.Clone()).ToArray();
     }
 
-    [Fact]
-    public void Reach_over_DDS_succeeds_as_in_process_on_the_same_continuous_targets()
+    // Reach: six goals of 3 s. Push: four of 8 s (the task's episode), the cube pushed on from where the last push left it
+    // (seen: 4 of 4 in both runs, the same final distances); held to the Panda's rated joint speeds the push policy fails
+    // more episodes from the rest pose than in its training simulation (ArmLockStepHilTests), hence the lower floor.
+    [Theory]
+    [InlineData("panda_reach", 6, 3.0, 0.75)]
+    [InlineData("panda_push", 4, 8.0, 0.5)]
+    public void An_arm_over_DDS_succeeds_as_in_process_on_the_same_continuous_targets(string name, int goals, double secondsPerGoal, double minSuccess)
     {
-        string policyPath = ArmPolicies.Path("panda_reach");
+        string policyPath = ArmPolicies.Path(name);
 
         // The in-process reference: the same policy, controller and simulated arm in one loop, goal after goal.
         ArmHilResult reference;
         ArmSchedule schedule;
-        using (var task = ManipulationTask.Load(TestPaths.Repo("src/Sim/Tasks/Configs/panda_reach.toml")))
+        using (var task = ManipulationTask.Load(TestPaths.Repo($"src/Sim/Tasks/Configs/{name}.toml")))
         using (var policy = OnnxPolicy.Load(policyPath, task.Actuators.JointNames))
         {
             var config = ControllerConfig.FromContract(policy.Contract);
             using var robot = new SimulatedRobot(task, new SimulatedRobotOptions { ControlPeriod = config.ControlPeriod });
-            schedule = ArmSchedule.Sample(task.Config, ArmTargets, seed: 2);
-            reference = LockStepHil.RunContinuous(new Controller(config, policy, robot), robot, schedule, SecondsPerTarget);
+            schedule = ArmSchedule.Sample(task.Config, goals, seed: 2);
+            reference = LockStepHil.RunContinuous(new Controller(config, policy, robot), robot, schedule, secondsPerGoal);
         }
         string frame = OnnxPolicy.ReadContract(policyPath).Kinematics!.BaseLink;
 
         // Over DDS: the first goal latched before either process starts (the node waits for it), each next one published
-        // by the simulated clock once the node has run SecondsPerTarget on the one before.
+        // by the simulated clock once the node has run secondsPerGoal on the one before.
         uint domain = Domain(4);
         double t0 = -1;
         int sent = 1;
@@ -339,20 +341,22 @@ public sealed class DdsHilTests(ITestOutputHelper output)
         op = new Operator(domain, js =>
         {
             if (t0 < 0) { if (op!.Latest.State != SafetyState.Running) return; t0 = Seconds(js); }
-            int due = Math.Min(ArmTargets - 1, (int)Math.Floor((Seconds(js) - t0) / SecondsPerTarget + 1e-9));
+            int due = Math.Min(goals - 1, (int)Math.Floor((Seconds(js) - t0) / secondsPerGoal + 1e-9));
             for (; sent <= due; sent++) op!.SendTarget(frame, schedule.Episodes[sent].TargetPosition, schedule.Episodes[sent].TargetRotation);
         });
         op.SendTarget(frame, schedule.Episodes[0].TargetPosition, schedule.Episodes[0].TargetRotation);
         string report = Path.Combine(Path.GetTempPath(), $"sim_robot_{Guid.NewGuid():N}.json");
         // Soft start 2 s, then the goals (and a tick: Running begins one period after 2 s).
-        double seconds = 2 + ArmTargets * SecondsPerTarget + 0.01;
+        double seconds = 2 + goals * secondsPerGoal + 0.01;
+        var cube = schedule.Episodes[0].Cube;   // push: where the in-process run placed it (RunContinuous: the first episode's)
+        string placed = name == "panda_push" ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" --cube {cube[0]:R},{cube[1]:R}") : "";
         using (op)
-        using (var sim = new NodeProcess($"sim-robot --task panda_reach --domain {domain} --loopback --lockstep --seconds {seconds} --report {report}"))
+        using (var sim = new NodeProcess($"sim-robot --task {name}{placed} --domain {domain} --loopback --lockstep --seconds {seconds} --report {report}"))
         using (var deploy = new NodeProcess($"deploy --policy {policyPath} --domain {domain} --loopback --lockstep --autostart --seconds 60"))
         {
             try
             {
-                Assert.True(sim.WaitForExit(55), "sim-robot did not finish");
+                Assert.True(sim.WaitForExit(20 + 2 * seconds), "sim-robot did not finish");
                 deploy.Terminate();
                 Assert.True(deploy.WaitForExit(10), "deploy did not stop on SIGTERM");
                 Dump(sim, deploy);
@@ -370,13 +374,13 @@ public sealed class DdsHilTests(ITestOutputHelper output)
                 output.WriteLine($"success in-process {reference.SuccessRate:P1}, over DDS {ddsRate:P1}");
 
                 Assert.Equal(SafetyState.Running, reference.FinalState);
-                Assert.True(reference.SuccessRate >= 0.75, $"in-process success {reference.SuccessRate:P1}");
-                Assert.Equal(ArmTargets, targets.Length);
-                for (int k = 0; k < ArmTargets; k++)
+                Assert.True(reference.SuccessRate >= minSuccess, $"in-process success {reference.SuccessRate:P1}");
+                Assert.Equal(goals, targets.Length);
+                for (int k = 0; k < goals; k++)
                     Assert.Equal(schedule.Episodes[k].TargetPosition, targets[k].GetProperty("position").EnumerateArray().Select(v => v.GetDouble()).ToArray());
                 Assert.True(Math.Abs(ddsRate - reference.SuccessRate) <= 0.05 + 1e-9, $"success over DDS {ddsRate:P1} vs in-process {reference.SuccessRate:P1}");
                 Assert.Contains("final state Running", deploy.Output);
-                Assert.Contains($"inputs: joint_states on /joint_states, target_pose (geometry_msgs/msg/PoseStamped on /target_pose, frame {frame})\n", deploy.Output.ReplaceLineEndings("\n"));
+                Assert.Contains($"inputs: joint_states on /joint_states, target_pose (geometry_msgs/msg/PoseStamped on /target_pose, frame {frame})", deploy.Output);
             }
             catch { Dump(sim, deploy); throw; }
             finally { File.Delete(report); }
