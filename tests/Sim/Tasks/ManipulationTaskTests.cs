@@ -169,6 +169,26 @@ public class ManipulationTaskTests
     });
 
     [Fact]
+    public void Joint_speed_beyond_the_rated_speed_is_a_cost_and_within_it_costs_nothing()
+    {
+        var config = ManipulationConfig.Load(Reach) with { Randomization = new RandomizationConfig(),
+            RewardScales = new Dictionary<string, double> { ["CostJointVelLimit"] = 1 } };
+        using var env = new MjVecEnv(new ManipulationTask(config), 1, 1, seed: 3, ownsTask: true);
+        var task = (ManipulationTask)env.Task;
+        // Zero actions from rest: every joint well within its rated speed.
+        env.Step(new float[env.ActionDim]);
+        Assert.Equal(0f, env.Rewards[0]);
+        // Joint 1 measured at twice its rated speed, joint 2 just under its own: only joint 1's excess costs.
+        var frame = task.MeasuredFrame(0);
+        double rated = task.Actuators.VelocityLimit[0];
+        frame.JointVel[0] = 2 * rated;
+        frame.JointVel[1] = -0.99 * task.Actuators.VelocityLimit[1];
+        var terms = new float[1];
+        float reward = task.Reward(0, env.Data(0), new float[env.ActionDim], terms);
+        Assert.Equal(-(float)(rated * rated * task.PolicyDt), reward, 5);
+    }
+
+    [Fact]
     public void A_wider_cube_to_target_kernel_pays_more_for_the_same_distance()
     {
         // The same start (same seed, zero actions): only the kernel width differs.

@@ -40,6 +40,8 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
             static (t, env, _) => Tasks.RewardTerms.ActionRate(t.LastAction(env), t.PreviousAction(env))),
         new("CostJointVel", "Σ q̇² [rad²/s²]",
             static (t, env, _) => t.JointVelSquared(env)),
+        new("CostJointVelLimit", "Σ max(|q̇| − rated speed, 0)² [rad²/s²]: what a real arm's drives refuse",
+            static (t, env, _) => t.JointVelBeyondRated(env)),
     };
 
     /// <summary>
@@ -289,6 +291,20 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
     {
         double s = 0;
         foreach (var v in _frame[env].JointVel) s += v * v;
+        return s;
+    }
+
+    // Speed beyond each joint's rated speed (the URDF's velocity limit), squared and summed.
+    private double JointVelBeyondRated(int env)
+    {
+        var v = _frame[env].JointVel;
+        var rated = Actuators.VelocityLimit;
+        double s = 0;
+        for (int i = 0; i < v.Length; i++)
+        {
+            double over = Math.Abs(v[i]) - rated[i];
+            if (over > 0) s += over * over;
+        }
         return s;
     }
 
