@@ -82,18 +82,21 @@ internal static partial class DdsDemo
         var cli = typeof(DdsDemo).Assembly.Location;
         using var op = new Ros2Node("operator", Ros2NodeOptions.Loopback(domain));
         var state = SafetyState.Idle;
-        op.CreateSubscription<Float64MultiArray>("deploy_status", onMessage: m => { if (DeployStatus.TryDecode(m, out var s)) state = s.State; });
+        long statuses = 0;
+        op.CreateSubscription<Float64MultiArray>("deploy_status", onMessage: m => { if (DeployStatus.TryDecode(m, out var s)) { state = s.State; Interlocked.Increment(ref statuses); } });
         File.Delete(reportPath);
         using var sim = Start(cli, $"sim-robot --task {contract.Task} --domain {domain} --loopback --seconds 120 --report \"{reportPath}\"");
         using var deploy = Start(cli, $"deploy --policy \"{policyPath}\" --domain {domain} --loopback --autostart --seconds 120");
         AnsiConsole.MarkupLineInterpolated($"domain {domain}: sim-robot (pid {sim.Id}) publishes the arm's joint_states at 500 Hz; deploy (pid {deploy.Id}) waits for its first target_pose…");
 
-        int code = 0;
+        // The first goal once the node runs (its status comes every tick, Idle included): it waits for that goal to start.
         var clock = Stopwatch.StartNew();
+        while (Interlocked.Read(ref statuses) == 0 && clock.Elapsed.TotalSeconds < 30 && !deploy.HasExited) Thread.Sleep(10);
+        int code = 0;
         foreach (var (goal, k) in ReachGoals.Select((g, k) => (g, k)))
         {
             var args = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"send-target --x {goal.X} --y {goal.Y} --z {goal.Z} --yaw {goal.Yaw} --policy \"{policyPath}\" --domain {domain} --loopback");
+                $"send-target --x {goal.X} --y {goal.Y} --z {goal.Z} --yaw {goal.Yaw} --policy \"{policyPath}\" --domain {domain} --loopback --linger 0");
             using (var send = Start(cli, args))
             {
                 send.WaitForExit();
