@@ -110,6 +110,10 @@ public sealed class DdsRobotIo : IRobotIo
             subscribed.Add(s);
             _byKind[(int)kind] = s;
         }
+        // The reader keeps a string whose bytes are unchanged: with the frame the contract requires already in place,
+        // the first pose taken on the loop thread allocates nothing.
+        _targetMsg.Header.FrameId = Input(InputKind.TargetPose)?.Input.Frame ?? "";
+        _objectMsg.Header.FrameId = Input(InputKind.ObjectPose)?.Input.Frame ?? "";
         _inputs = subscribed.ToArray();
         // The receive thread notes when a press arrives (in ticks read so far) to measure the e-stop's latency.
         _estopSub = node.CreateSubscription<Bool>(_o.EStopTopic, _o.ControlQos, b =>

@@ -371,6 +371,32 @@ public sealed class DdsRobotIoTests : IDisposable
         Assert.Equal(0, allocated);
     }
 
+    [Fact]
+    public void The_first_goal_arriving_on_a_running_loop_allocates_nothing()
+    {
+        // An arm's node runs (joint states flowing) before its first goal: taking that goal is on the loop thread too.
+        PolicyInput target = Input(InputKind.TargetPose);
+        var io = new DdsRobotIo(_deploy, PolicyJoints, [target], _topics);
+        var targets = _driver.CreatePublisher<PoseStamped>(target.Topic, _topics.SetpointQos);
+        Assert.True(TestDomain.WaitUntil(() => _joints.MatchedSubscriptions == 1 && targets.MatchedSubscriptions == 1), "no match");
+        var frame = new SensorFrame(3, 3);
+        _joints.Publish(DriverState());
+        Assert.True(TestDomain.WaitUntil(() => { io.Read(frame); return frame.Sequence == 1; }));
+
+        targets.Publish(Pose(Base, 0.4, 0, 0.6));
+        long allocated = 0;
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (frame.InputSequence[(int)InputKind.TargetPose] == 0 && DateTime.UtcNow < deadline)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            io.Read(frame);
+            allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        Assert.Equal(1, frame.InputSequence[(int)InputKind.TargetPose]);
+        Assert.Equal(0.4, frame.TargetPosition[0]);
+        Assert.Equal(0, allocated);
+    }
+
     public void Dispose()
     {
         _deploy.Dispose();
