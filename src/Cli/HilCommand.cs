@@ -97,14 +97,8 @@ internal static class HilCommand
         using var task = TaskCatalog.Load(contract.Task) as ManipulationTask
             ?? throw new UserError($"{path}: task '{contract.Task}' is neither a legged nor an arm task");
         using var onnx = OnnxPolicy.Load(path, task.Actuators.JointNames);
-        string? note = null;
-        if (contract.Kinematics is null)
-        {
-            // A contract before 1.2 lacks the chain, workspace and stop; the task that trained it states them.
-            contract = ((IPolicyContractSource)task).PolicyContract() with { Provenance = contract.Provenance };
-            note = $"contract {onnx.Contract.ContractVersion} has no kinematics: the task's contract {contract.ContractVersion} is used (export the policy again to deploy it)";
-        }
-        var config = ControllerConfig.FromContract(contract);
+        // The file's own contract, as the robot reads it (one without the kinematic chain is refused, naming the fix).
+        var config = ControllerConfig.FromContract(onnx.Contract);
         using var robot = new SimulatedRobot(task, new SimulatedRobotOptions { ControlPeriod = config.ControlPeriod, Latency = latency, Seed = seed });
         var controller = new Controller(config, onnx, robot);
         var schedule = ArmSchedule.Sample(task.Config, episodes, seed);
@@ -114,7 +108,6 @@ internal static class HilCommand
 
         bool reach = task.Config.Kind == TaskKind.Reach;
         AnsiConsole.MarkupLineInterpolated($"[bold]{contract.Task}[/] policy {Path.GetFileName(path)} on the simulated {contract.Robot}: control {1 / config.ControlPeriod:0} Hz, policy {1 / config.PolicyPeriod:0} Hz, latency {latency * 1000:0} ms, {episodes} episodes of {schedule.EpisodeSeconds:0.#} s, seed {seed}");
-        if (note is not null) AnsiConsole.MarkupLineInterpolated($"[yellow]{note}[/]");
         var table = new Table().AddColumns("measurement", "hil", "eval (nominal, same episodes)");
         table.AddRow("success", $"{r.SuccessRate:P0} ({r.Targets.Count(t => t.Success)}/{r.Targets.Count})", $"{eval.SuccessRate:P0}");
         table.AddRow(reach ? "final tool-to-target distance" : "final cube-to-target distance (x y)", $"{r.MeanPositionError * 1000:0.0} mm", $"{eval.FinalDistance * 1000:0.0} mm");

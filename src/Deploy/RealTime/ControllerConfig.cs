@@ -180,7 +180,7 @@ public sealed record ControllerConfig
             || contract.Observation.Any(t => ObservationWriter.NeedsKinematics(ObservationWriter.Resolve(t.Name)));
         if (arm && contract.Kinematics is null)
             throw new UserError($"policy contract of '{contract.Task}' (version {contract.ContractVersion}) is an arm's but has no kinematic chain; the robot computes the end effector's pose " +
-                $"and checks the workspace with it: export the policy again (contract {PolicyContract.CurrentVersion} carries kinematics, workspace and stop)");
+                $"and checks the workspace with it: export the policy again, or rewrite its contract from its task with robotics export --policy FILE --restamp (contract {PolicyContract.CurrentVersion} carries kinematics, workspace and stop)");
         var template = safety ?? new SafetyConfig { PositionLower = limits.PositionLower, PositionUpper = limits.PositionUpper, VelocityLimits = limits.Velocity, TorqueLimits = contract.Drive.TorqueLimit };
         return new ControllerConfig
         {
