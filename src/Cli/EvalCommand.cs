@@ -71,11 +71,11 @@ internal static class EvalCommand
 
         return kind == TaskKind.Locomotion
             ? Locomotion(LocomotionConfig.Load(file, overrides), policy, policyName, episodes, envs, threads, csv, seed)
-            : Manipulation(Robotics.Sim.Tasks.Manipulation.ManipulationConfig.Load(file, overrides), policy, policyName, episodes, envs, threads, seed);
+            : Manipulation(Robotics.Sim.Tasks.Manipulation.ManipulationConfig.Load(file, overrides), policy, policyName, episodes, envs, threads, csv, seed);
     }
 
     private static int Manipulation(Robotics.Sim.Tasks.Manipulation.ManipulationConfig config, BatchPolicy policy, string policyName,
-        int episodes, int envs, int threads, ulong seed)
+        int episodes, int envs, int threads, string? csv, ulong seed)
     {
         var results = ManipulationEvaluator.RunAll(config, policy, episodes, envs, threads, seed);
         AnsiConsole.MarkupLineInterpolated($"[bold]{config.Name}[/] ({config.Kind}), policy '{policyName}'");
@@ -84,6 +84,11 @@ internal static class EvalCommand
             table.AddRow(r.Condition, $"{r.Episodes}", $"{r.SuccessRate:P0}", $"{r.MeanReturn:0.00}", $"{r.FinalDistance:0.000}", $"{r.FinalOrientationError:0.000}", $"{r.Failures}");
         AnsiConsole.Write(table);
         Terms(results.Select(r => (r.Condition, r.Terms)).ToList());
+        if (csv is not null)
+        {
+            ManipulationEvaluator.WriteCsv(csv, results);
+            AnsiConsole.MarkupLineInterpolated($"wrote {csv}");
+        }
         return 0;
     }
 

@@ -86,15 +86,7 @@ public static class LocomotionEvaluator
     }
 
     /// <summary>Writes results as CSV: one row per condition, one column per figure and term.</summary>
-    public static void WriteCsv(string path, IReadOnlyList<EvaluationResult> results)
-    {
-        var terms = results.SelectMany(r => r.Terms.Keys).Distinct().ToList();
-        var inv = System.Globalization.CultureInfo.InvariantCulture;
-        var lines = new List<string> { string.Join(",", new[] { "condition", "episodes", "mean_return", "mean_seconds", "lin_vel_error", "yaw_rate_error", "falls" }.Concat(terms)) };
-        foreach (var r in results)
-            lines.Add(string.Join(",", new[] { r.Condition, r.Episodes.ToString(inv), r.MeanReturn.ToString("G6", inv), r.MeanSeconds.ToString("G6", inv),
-                r.LinVelError.ToString("G6", inv), r.YawRateError.ToString("G6", inv), r.Falls.ToString(inv) }
-                .Concat(terms.Select(t => r.Terms.TryGetValue(t, out var v) ? v.ToString("G6", inv) : ""))));
-        File.WriteAllLines(path, lines);
-    }
+    public static void WriteCsv(string path, IReadOnlyList<EvaluationResult> results) =>
+        EvaluationCsv.Write(path, ["episodes", "mean_return", "mean_seconds", "lin_vel_error", "yaw_rate_error", "falls"],
+            results.Select(r => (r.Condition, new double[] { r.Episodes, r.MeanReturn, r.MeanSeconds, r.LinVelError, r.YawRateError, r.Falls }, r.Terms)).ToList());
 }

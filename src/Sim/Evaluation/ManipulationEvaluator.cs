@@ -25,6 +25,11 @@ public static class ManipulationEvaluator
         int envs = 16, int threads = 1, ulong seed = 0, Func<string, string>? label = null)
         => EvaluationConditions.RunAll(config, (c, name) => Run(c, policy, name, episodes, envs, threads, seed), label);
 
+    /// <summary>Writes results as CSV: one row per condition, one column per figure and term.</summary>
+    public static void WriteCsv(string path, IReadOnlyList<ManipulationResult> results) =>
+        EvaluationCsv.Write(path, ["episodes", "success_rate", "mean_return", "final_distance", "final_orientation_error", "failures"],
+            results.Select(r => (r.Condition, new double[] { r.Episodes, r.SuccessRate, r.MeanReturn, r.FinalDistance, r.FinalOrientationError, r.Failures }, r.Terms)).ToList());
+
     /// <summary>Evaluates <paramref name="policy"/> on <paramref name="episodes"/> episodes.</summary>
     public static ManipulationResult Run(ManipulationConfig config, BatchPolicy policy, string condition, int episodes,
         int envs = 16, int threads = 1, ulong seed = 0)

@@ -38,6 +38,26 @@ public class LocomotionEvaluatorTests
     }
 }
 
+public class ManipulationCsvTests
+{
+    [Fact]
+    public void Arm_results_write_their_success_and_errors_and_every_term()
+    {
+        var results = new[]
+        {
+            new ManipulationResult("nominal", 64, 0.984375, 48.5, 0.009, 0.0, 1, new Dictionary<string, double> { ["RewardSuccess"] = 13.3 }),
+            new ManipulationResult("held-out", 64, 0.90625, 44.6, 0.033, 0.0, 3, new Dictionary<string, double> { ["RewardSuccess"] = 12.3, ["CostJointVel"] = -0.027 }),
+        };
+        var path = Path.Combine(Path.GetTempPath(), $"eval-{Guid.NewGuid():N}.csv");
+        ManipulationEvaluator.WriteCsv(path, results);
+        var lines = File.ReadAllLines(path);
+        File.Delete(path);
+        Assert.Equal("condition,episodes,success_rate,mean_return,final_distance,final_orientation_error,failures,RewardSuccess,CostJointVel", lines[0]);
+        Assert.Equal("nominal,64,0.984375,48.5,0.009,0,1,13.3,", lines[1]);
+        Assert.Equal("held-out,64,0.90625,44.6,0.033,0,3,12.3,-0.027", lines[2]);
+    }
+}
+
 public class FallDetailTests
 {
     [Fact]
