@@ -82,8 +82,9 @@ public sealed class PdActuators
 
     /// <summary>Writes the torques for <paramref name="targets"/> into the motors' controls, and into <paramref name="torques"/>. All spans [n].</summary>
     /// <param name="gravityCompensation">Add MuJoCo's bias forces (gravity, Coriolis) to each joint's PD torque before the clamp, as arm drivers do.</param>
+    /// <param name="feedforward">Feed-forward torques a command carries [N·m], added before the clamp; empty for none. [n]</param>
     public void Apply(MjData data, ReadOnlySpan<double> targets, ReadOnlySpan<double> kp, ReadOnlySpan<double> kd,
-        ReadOnlySpan<double> strength, Span<double> torques, bool gravityCompensation = false)
+        ReadOnlySpan<double> strength, Span<double> torques, bool gravityCompensation = false, ReadOnlySpan<double> feedforward = default)
     {
         var qpos = data.Qpos;
         var qvel = data.Qvel;
@@ -91,8 +92,9 @@ public sealed class PdActuators
         var bias = gravityCompensation ? data.QfrcBias : default;
         for (int i = 0; i < Motor.Length; i++)
         {
-            double tau = Torque(targets[i], qpos[QposAddress[i]], qvel[DofAddress[i]], kp[i], kd[i], strength[i], Effort[i], VelocityLimit[i],
-                gravityCompensation ? bias[DofAddress[i]] : 0);
+            double extra = gravityCompensation ? bias[DofAddress[i]] : 0;
+            if (!feedforward.IsEmpty) extra += feedforward[i];
+            double tau = Torque(targets[i], qpos[QposAddress[i]], qvel[DofAddress[i]], kp[i], kd[i], strength[i], Effort[i], VelocityLimit[i], extra);
             torques[i] = tau;
             ctrl[Motor[i]] = tau;
         }

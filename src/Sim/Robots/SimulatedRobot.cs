@@ -61,6 +61,7 @@ public sealed class SimulatedRobot : IRobotIo, IDisposable
     private readonly JointCommand _pending;    // the last command written
     private readonly JointCommand _positions;  // WritePositions' command: the trained gains
     private readonly double[] _torque;         // [n] applied at the last physics step
+    private readonly double[] _nominalStrength;   // [n] 1: the nominal motors, no randomized strength
     private long _physicsStep, _sequence;
 
     // Legged: the IMU and the operator's velocity command.
@@ -126,6 +127,7 @@ public sealed class SimulatedRobot : IRobotIo, IDisposable
         settings.Kp.CopyTo(_positions.Kp, 0);
         settings.Kd.CopyTo(_positions.Kd, 0);
         _torque = new double[_n];
+        _nominalStrength = Enumerable.Repeat(1.0, _n).ToArray();
         _data = new MjData(model);
     }
 
@@ -353,25 +355,13 @@ public sealed class SimulatedRobot : IRobotIo, IDisposable
     /// <summary>Advances one control period: each physics step applies the command that arrived <see cref="LatencySteps"/> steps earlier.</summary>
     public void Advance()
     {
-        var qpos = _data.Qpos;
-        var qvel = _data.Qvel;
-        var ctrl = _data.Ctrl;
-        bool compensate = _s.GravityCompensation;
         for (int s = 0; s < _substeps; s++)
         {
             // The newest command enters the delay line; the motors act on the one L steps old.
             _line[_physicsStep % _line.Length].CopyFrom(_pending);
             var c = _line[(_physicsStep + 1) % _line.Length];   // written at step k − L: (k − L) mod (L + 1) = (k + 1) mod (L + 1)
-            // The bias torques of the state before this step, as training adds them (PdActuators.Apply).
-            var bias = compensate ? _data.QfrcBias : default;
-            for (int i = 0; i < _n; i++)
-            {
-                double feedforward = c.Torque[i] + (compensate ? bias[_pd.DofAddress[i]] : 0);
-                double tau = PdActuators.Torque(c.Position[i], qpos[_pd.QposAddress[i]], qvel[_pd.DofAddress[i]], c.Kp[i], c.Kd[i], 1.0,
-                    _pd.Effort[i], _pd.VelocityLimit[i], feedforward);
-                _torque[i] = tau;
-                ctrl[_pd.Motor[i]] = tau;
-            }
+            // The drive training runs, with the bias torques of the state before this step when the driver compensates gravity.
+            _pd.Apply(_data, c.Position, c.Kp, c.Kd, _nominalStrength, _torque, _s.GravityCompensation, c.Torque);
             _data.Step();
             _physicsStep++;
         }
