@@ -27,17 +27,18 @@ internal static class SimRobotCommand
         var report = new Option<string?>("--report") { Description = "write what was scored as JSON to this file (tracking; an arm's targets and success rate)" };
         var loopback = new Option<bool>("--loopback") { Description = "keep DDS traffic on the loopback interface" };
         var objectLatency = new Option<double>("--object-latency") { Description = "push: delay from a camera frame of the cube to its object_pose [s]", DefaultValueFactory = _ => 0.0 };
+        var objectRate = new Option<double>("--object-rate") { Description = "push: frames per second of the camera that reports the cube [Hz]", DefaultValueFactory = _ => new SimRobotNodeOptions().ObjectRate };
         var objectNoise = new Option<double>("--object-noise") { Description = "push: half-width of the uniform noise on each axis of object_pose [m]", DefaultValueFactory = _ => 0.0 };
         var cube = new Option<string?>("--cube") { Description = "push: the cube's start X,Y in the base frame [m] (default: the middle of the task's cube region)" };
         var cmd = new Command("sim-robot", "The simulated robot behind ROS 2: publishes joint_states (and imu, or the cube's object_pose), applies joint_commands, scores cmd_vel tracking or target_pose goals from ground truth.")
         {
-            task, robot, domain, latency, lockstep, seconds, silence, report, loopback, objectLatency, objectNoise, cube,
+            task, robot, domain, latency, lockstep, seconds, silence, report, loopback, objectLatency, objectNoise, objectRate, cube,
         };
         cmd.SetAction(r => Run(r.GetValue(task), r.GetValue(robot), new SimRobotNodeOptions
         {
             DomainId = r.GetValue(domain), Loopback = r.GetValue(loopback), Latency = r.GetValue(latency), LockStep = r.GetValue(lockstep),
             Seconds = r.GetValue(seconds), SilenceAfter = r.GetValue(silence),
-            ObjectLatency = r.GetValue(objectLatency), ObjectNoise = r.GetValue(objectNoise), Cube = ParseCube(r.GetValue(cube)),
+            ObjectLatency = r.GetValue(objectLatency), ObjectNoise = r.GetValue(objectNoise), ObjectRate = r.GetValue(objectRate), Cube = ParseCube(r.GetValue(cube)),
         }, r.GetValue(report)));
         return cmd;
     }

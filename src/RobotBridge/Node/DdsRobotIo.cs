@@ -393,8 +393,15 @@ public sealed class DdsRobotIo : IRobotIo
                 while (!StreamsInStep() && DateTime.UtcNow < graceDeadline) { Thread.Sleep(0); Poll(); }
                 // A stream that missed a few instants in a row is not waited for until it catches up: a silenced one (the
                 // watchdog's business) or one at its own rate (a camera) must not slow every tick by the grace.
+                // A camera that missed an instant runs at its own rate: it is not waited for again.
                 foreach (var s in _inputs)
-                    if (IsStream(s)) _outOfStep[(int)s.Kind] = _inputStamp[(int)s.Kind] == _jointStamp ? 0 : Math.Min(_outOfStep[(int)s.Kind] + 1, StreamMisses);
+                {
+                    if (!IsStream(s)) continue;
+                    int k = (int)s.Kind;
+                    bool inStep = _inputStamp[k] == _jointStamp;
+                    _outOfStep[k] = s.Kind == InputKind.ObjectPose && (!inStep || _outOfStep[k] >= StreamMisses)
+                        ? StreamMisses : inStep ? 0 : Math.Min(_outOfStep[k] + 1, StreamMisses);
+                }
                 return true;
             }
             var left = deadline - DateTime.UtcNow;
@@ -405,9 +412,9 @@ public sealed class DdsRobotIo : IRobotIo
 
     private const int StreamMisses = 3;   // instants a stream may miss before it is no longer waited for
 
-    // Streams published with each joint state (the IMU). A camera's object_pose comes at its own rate, stamped when the
-    // frame was taken: lock-step never waits for it (the simulated arm publishes it before the joint state of its instant).
-    private static bool IsStream(InputSubscription s) => s.Kind is InputKind.Imu && s.Input.MaxAge is not null;
+    // Streams a lock-step run waits for at each joint state: the IMU, and object_pose while it has come with every joint
+    // state (a perception stream at the control rate, stamped with the instant it saw); a camera at its own rate is not.
+    private static bool IsStream(InputSubscription s) => s.Kind is InputKind.Imu or InputKind.ObjectPose && s.Input.MaxAge is not null;
 
     private bool StreamsInStep()
     {

@@ -326,7 +326,8 @@ public sealed class DdsHilTests(ITestOutputHelper output)
         using (var policy = OnnxPolicy.Load(policyPath, task.Actuators.JointNames))
         {
             var config = ControllerConfig.FromContract(policy.Contract);
-            using var robot = new SimulatedRobot(task, new SimulatedRobotOptions { ControlPeriod = config.ControlPeriod });
+            // Perception at the control rate (push), so that lock-step over DDS sees each pose with its joint state, as here.
+            using var robot = new SimulatedRobot(task, new SimulatedRobotOptions { ControlPeriod = config.ControlPeriod, ObjectRate = 1 / config.ControlPeriod });
             schedule = ArmSchedule.Sample(task.Config, goals, seed: 2);
             reference = LockStepHil.RunContinuous(new Controller(config, policy, robot), robot, schedule, secondsPerGoal);
         }
@@ -349,7 +350,7 @@ public sealed class DdsHilTests(ITestOutputHelper output)
         // Soft start 2 s, then the goals (and a tick: Running begins one period after 2 s).
         double seconds = 2 + goals * secondsPerGoal + 0.01;
         var cube = schedule.Episodes[0].Cube;   // push: where the in-process run placed it (RunContinuous: the first episode's)
-        string placed = name == "panda_push" ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" --cube {cube[0]:R},{cube[1]:R}") : "";
+        string placed = name == "panda_push" ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $" --cube {cube[0]:R},{cube[1]:R} --object-rate 500") : "";
         using (op)
         using (var sim = new NodeProcess($"sim-robot --task {name}{placed} --domain {domain} --loopback --lockstep --seconds {seconds} --report {report}"))
         using (var deploy = new NodeProcess($"deploy --policy {policyPath} --domain {domain} --loopback --lockstep --autostart --seconds 60"))
