@@ -26,12 +26,14 @@ internal static class DeployCommand
         var renames = new Option<string?>("--joint-names") { Description = "the driver's names for the policy's joints where they differ: policy=robot,… (e.g. FR_hip_joint=fr_hip)" };
         var remap = new Option<string?>("--remap") { Description = "take a policy input from another topic: input=topic,… (e.g. target_pose=/goal); inputs: cmd_vel, imu, target_pose, object_pose" };
         var commandsTopic = new Option<string>("--commands-topic") { Description = "topic of the joint commands (e.g. /position_controller/commands for ros2_control)", DefaultValueFactory = _ => "joint_commands" };
+        var commandTimeout = new Option<double?>("--command-timeout") { Description = $"a cmd_vel older than this [s] is replaced by zero (stand still) [default: {SafetyConfig.DefaultCommandTimeout}]" };
+        var lockstepTimeout = new Option<double>("--lockstep-timeout") { Description = "lock-step: wall-clock silence [s] of joint states after which the node trips (StaleSensors)", DefaultValueFactory = _ => DeployNodeOptions.DefaultLockStepTimeout };
         var deploy = new Command("deploy", "The real-time ROS 2 deploy node: policy + safety layer between the robot's topics and its joint commands.")
         {
-            policy, domain, mode, lockstep, seconds, autostart, loopback, renames, remap, commandsTopic,
+            policy, domain, mode, lockstep, seconds, autostart, loopback, renames, remap, commandsTopic, commandTimeout, lockstepTimeout,
         };
         deploy.SetAction(r => Run(r.GetValue(policy)!, r.GetValue(domain), r.GetValue(mode)!, r.GetValue(lockstep), r.GetValue(seconds), r.GetValue(autostart), r.GetValue(loopback),
-            r.GetValue(renames), r.GetValue(remap), r.GetValue(commandsTopic)!));
+            r.GetValue(renames), r.GetValue(remap), r.GetValue(commandsTopic)!, r.GetValue(commandTimeout), r.GetValue(lockstepTimeout)));
         return deploy;
     }
 
@@ -55,7 +57,8 @@ internal static class DeployCommand
         return pairs;
     }
 
-    private static int Run(string path, uint domain, string mode, bool lockstep, double seconds, bool autostart, bool loopback, string? renames, string? remap, string commandsTopic)
+    private static int Run(string path, uint domain, string mode, bool lockstep, double seconds, bool autostart, bool loopback, string? renames, string? remap, string commandsTopic,
+        double? commandTimeout, double lockstepTimeout)
     {
         DeployNode node;
         var commandMode = mode switch
@@ -67,6 +70,7 @@ internal static class DeployCommand
         node = new DeployNode(new DeployNodeOptions
         {
             PolicyPath = path, DomainId = domain, Loopback = loopback, LockStep = lockstep, Seconds = seconds, AutoStart = autostart,
+            CommandTimeout = commandTimeout, LockStepTimeout = lockstepTimeout,
             Io = new DdsRobotIoOptions { CommandMode = commandMode, JointRenames = ParseRenames(renames), Remap = ParseRemap(remap), JointCommandsTopic = commandsTopic },
         });
         using (node)
@@ -81,7 +85,8 @@ internal static class DeployCommand
             Console.WriteLine($"joint order of joint_commands: {string.Join(", ", node.Io.RobotJointNames)}");
             Console.WriteLine($"inputs: joint_states on {node.Io.JointStatesTopic}{string.Concat(node.Io.Inputs.Select(s =>
                 $", {s.Input.Name} ({s.Input.Type} on {s.Topic}{(s.Input.Frame.Length > 0 ? $", frame {s.Input.Frame}" : "")}" +
-                $"{(s.Input.MaxAge is { } age ? string.Create(inv, $", stale after {age * 1e3:0} ms") : "")})"))}");
+                $"{(s.Input.MaxAge is { } age ? string.Create(inv, $", stale after {age * 1e3:0} ms") : "")}" +
+                $"{(s.Kind == InputKind.CmdVel ? string.Create(inv, $", zero after {c.Safety.CommandTimeout * 1e3:0} ms without a new one") : "")})"))}");
             var r = node.Run(line => Console.WriteLine(line), cancel.Token);
             if (node.Setup is { } setup) Console.WriteLine(setup.ToString());
             Console.WriteLine($"final state {r.FinalState} ({r.LastCause}); ticks {r.Ticks}; policy runs {r.PolicyRuns}");
@@ -91,6 +96,8 @@ internal static class DeployCommand
                 Console.WriteLine(string.Create(inv, $"loop period error: p50 {r.TickP50 * 1e6:0.0} µs, p99 {r.TickP99 * 1e6:0.0} µs, max {r.TickMax * 1e6:0.0} µs; overruns {r.Overruns}; allocated after warm-up {r.AllocatedBytes} B"));
             if (r.EStopReceivedTick >= 0)
                 Console.WriteLine($"e-stop: arrived after {r.EStopReceivedTick} ticks read, stop command written at tick {r.EStopTick} (latency {r.EStopTick - r.EStopReceivedTick + 1} tick(s))");
+            // A node that never drove the robot because something stood in the way has failed, whatever --seconds said.
+            if (r.Refusal is { } refusal) throw new UserError($"the node refused to start: {refusal}");
             return r.FinalState is SafetyState.Damping or SafetyState.EStop or SafetyState.Hold && r.LastCause is not (SafetyCause.StopRequest or SafetyCause.EStopInput or SafetyCause.EStopRequest) ? 1 : 0;
         }
     }

@@ -14,6 +14,10 @@ public enum LoopEventKind : byte
     Refused,
     /// <summary>A tick finished after the next deadline (Value = lateness [s]; Joint = deadlines skipped).</summary>
     Overrun,
+    /// <summary>The velocity command timed out and is zero from this tick on (Value = the timeout [s]).</summary>
+    CommandTimedOut,
+    /// <summary>A velocity command arrived again after a timeout.</summary>
+    CommandResumed,
 }
 
 /// <summary>
@@ -45,6 +49,8 @@ public readonly record struct LoopEvent(LoopEventKind Kind, long Tick, long Time
             LoopEventKind.Transition => string.Create(inv, $"tick {Tick} t={t:F3}s transition {From} → {To} ({Cause}{detail})"),
             LoopEventKind.Refused => string.Create(inv, $"tick {Tick} t={t:F3}s refused in {From} ({Cause}{detail})"),
             LoopEventKind.Overrun => string.Create(inv, $"tick {Tick} t={t:F3}s overrun: {Value * 1e6:F0} µs late, {Joint} deadline(s) skipped"),
+            LoopEventKind.CommandTimedOut => string.Create(inv, $"tick {Tick} t={t:F3}s cmd_vel timed out (no new message for {Value:G4} s): command zero, standing still"),
+            LoopEventKind.CommandResumed => string.Create(inv, $"tick {Tick} t={t:F3}s cmd_vel resumed"),
             _ => $"tick {Tick} {Kind}",
         };
     }

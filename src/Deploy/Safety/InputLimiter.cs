@@ -17,7 +17,12 @@ namespace Robotics.Deploy.Safety;
 /// </list>
 /// An in-range value is never modified. A non-finite value is left as it is: the safety layer trips on it.
 /// A changed input counts once per new message (<see cref="SensorFrame.InputSequence"/>), not once per tick.
+/// When the policy reads cmd_vel, a velocity command without a new message for <see cref="SafetyConfig.CommandTimeout"/>
+/// is replaced by zero (stand still) until the next message: <see cref="CommandTimedOut"/>.
 /// </summary>
+// DESIGN: the timeout sets zero at once instead of ramping the command down: the policy was trained on commands that
+// change in steps (resampled), so a step to zero is in its experience, and a ramp would keep a robot whose operator is
+// gone walking for longer. The age is counted in control ticks, so a lock-step run times out in simulated time.
 // DESIGN: a Low = High range (push target_z) replaces the value without counting a clamp: the operator is not expected
 // to know the table height, and a counter that rises with every target would hide the clamps that matter.
 public sealed class InputLimiter
@@ -43,7 +48,10 @@ public sealed class InputLimiter
     private readonly double[] _m = new double[9];      // T · R_restᵀ
     private readonly long[] _counted = new long[PolicyInputs.KindCount];   // the sequence last counted, per input
     private readonly double _cosTilt = Math.Cos(TiltTolerance);
-    private long _clamps;
+    private readonly int _timeoutTicks;                // ticks without a new cmd_vel after which it is zero; 0 = cmd_vel not read
+    private long _commandSequence = -1;                // cmd_vel's InputSequence seen last tick
+    private int _commandAge;                           // consecutive ticks without a new cmd_vel
+    private long _clamps, _timeouts;
 
     /// <summary>The limiter for a validated configuration; <paramref name="chain"/> gives R_rest (required with a target_yaw range).</summary>
     public InputLimiter(ControllerConfig config, KinematicChain? chain)
@@ -61,7 +69,18 @@ public sealed class InputLimiter
             _yawHigh = yaw.High;
         }
         Array.Fill(_counted, -1);
+        if (config.Inputs.Any(i => i.Name == PolicyInputs.Name(InputKind.CmdVel)))   // the tolerance keeps 0.5 / 0.005 at 100 ticks
+            _timeoutTicks = Math.Max(1, (int)Math.Ceiling(config.Safety.CommandTimeout / config.ControlPeriod - 1e-9));
     }
+
+    /// <summary>Control ticks without a new cmd_vel message after which the command is zero; 0 when the policy reads no cmd_vel.</summary>
+    public int CommandTimeoutTicks => _timeoutTicks;
+
+    /// <summary>True while the velocity command is zero because no new cmd_vel arrived within the timeout (loop thread).</summary>
+    public bool CommandTimedOut { get; private set; }
+
+    /// <summary>Times the velocity command timed out (each silence counted once; safe to read from any thread).</summary>
+    public long CommandTimeouts => Interlocked.Read(ref _timeouts);
 
     /// <summary>Inputs changed by the clamp, once per new message (safe to read from any thread).</summary>
     public long Clamps => Interlocked.Read(ref _clamps);
@@ -72,10 +91,23 @@ public sealed class InputLimiter
     /// <summary>Clamps the frame's inputs in place; allocates nothing.</summary>
     public void Limit(SensorFrame frame)
     {
+        if (_timeoutTicks > 0) TimeOut(frame);
         if (ClampAll(frame.Command, _velLow, _velHigh, null)) Count(frame, InputKind.CmdVel);
         bool changed = ClampAll(frame.TargetPosition, _targetLow, _targetHigh, _targetConstant);
         if (_hasYaw) changed |= LimitYaw(frame.TargetRotation);
         if (changed) Count(frame, InputKind.TargetPose);
+    }
+
+    // Ages the velocity command by one tick, or resets its age on a new message; zero once it is too old.
+    private void TimeOut(SensorFrame frame)
+    {
+        long sequence = frame.InputSequence[(int)InputKind.CmdVel];
+        if (sequence != _commandSequence) { _commandSequence = sequence; _commandAge = 0; }
+        else if (_commandAge < int.MaxValue) _commandAge++;
+        bool timedOut = sequence > 0 && _commandAge >= _timeoutTicks;   // before the first message the robot reports zero: nothing timed out
+        if (timedOut) Array.Clear(frame.Command);
+        if (timedOut && !CommandTimedOut) Interlocked.Increment(ref _timeouts);
+        CommandTimedOut = timedOut;
     }
 
     // Clamps each finite value; constants are set without counting. True when a non-constant value changed.

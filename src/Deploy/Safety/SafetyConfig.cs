@@ -53,6 +53,16 @@ public sealed record SafetyConfig
     /// </summary>
     public double WorkspaceTripMargin { get; init; } = 0.01;
 
+    /// <summary>
+    /// A velocity command (cmd_vel) that no new message replaced for this long [s] counts as gone and is replaced by zero
+    /// (stand still) until the next one arrives, as ROS 2 teleop expects of a command stream: a joystick republishes well
+    /// within it, and an operator process that died leaves the robot standing, not walking on.
+    /// </summary>
+    public double CommandTimeout { get; init; } = DefaultCommandTimeout;
+
+    /// <summary>The default of <see cref="CommandTimeout"/> [s].</summary>
+    public const double DefaultCommandTimeout = 0.5;
+
     /// <summary>Damping gain in the Damping state [N·m·s/rad] (with Kp = 0 and zero feed-forward torque).</summary>
     public double DampingKd { get; init; } = 1.0;
 
@@ -79,6 +89,7 @@ public sealed record SafetyConfig
         if (WatchdogPeriods < 1) throw Bad($"{nameof(WatchdogPeriods)} = {WatchdogPeriods}: must be ≥ 1");
         if (!(RateLimit > 0 && double.IsFinite(RateLimit))) throw Bad($"{nameof(RateLimit)} = {RateLimit} rad/s: must be positive and finite");
         if (!(WorkspaceTripMargin >= 0 && double.IsFinite(WorkspaceTripMargin))) throw Bad($"{nameof(WorkspaceTripMargin)} = {WorkspaceTripMargin} m: must be ≥ 0 and finite");
+        if (!(CommandTimeout > 0 && double.IsFinite(CommandTimeout))) throw Bad($"{nameof(CommandTimeout)} = {CommandTimeout} s: must be positive and finite");
         if (!(DampingKd >= 0 && double.IsFinite(DampingKd))) throw Bad($"{nameof(DampingKd)} = {DampingKd} N·m·s/rad: must be ≥ 0 and finite");
         return this;
     }

@@ -61,6 +61,9 @@ public sealed class SafetyLayer
 
     private int _state;                   // SafetyState, read by other threads
     private int _requests;                // pending request bits, set by any thread
+    private int _external;                // SafetyCause of a condition found outside the loop (another command writer), set by any thread
+    private int _lastRefused;             // SafetyCause of the last refusal, read by other threads
+    private bool _commandTimedOut;
     private long _tick;
     private long _lastSequence = long.MinValue;
     private int _missed;                  // consecutive ticks without a new sensor sequence
@@ -141,6 +144,27 @@ public sealed class SafetyLayer
     /// <summary>Software e-stop: any state → EStop (Hold for an arm), latched.</summary>
     public void RequestEStop() => Interlocked.Or(ref _requests, EStopBit);
 
+    /// <summary>
+    /// Sets (or, with <see cref="SafetyCause.None"/>, clears) a fault condition found outside the loop — another writer on
+    /// the command topic, a lock-step robot gone silent. While set it is a trigger like a measured one: the next tick sends
+    /// SoftStart or Running to Damping (Hold for an arm), and a start is refused.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="cause"/> is neither None nor a fault.</exception>
+    public void SetExternalFault(SafetyCause cause)
+    {
+        if (cause != SafetyCause.None && !SafetyTransitions.IsFault(cause)) throw new ArgumentException($"{cause} is not a fault", nameof(cause));
+        Volatile.Write(ref _external, (int)cause);
+    }
+
+    /// <summary>The fault condition set by <see cref="SetExternalFault"/>, or None.</summary>
+    public SafetyCause ExternalFault => (SafetyCause)Volatile.Read(ref _external);
+
+    /// <summary>Why the last request was refused (a start refused by a trigger, a missing input …), or None (safe to read from any thread).</summary>
+    public SafetyCause LastRefused => (SafetyCause)Volatile.Read(ref _lastRefused);
+
+    /// <summary>The joint, vector index or input kind of <see cref="LastRefused"/>, or −1.</summary>
+    public int LastRefusedIndex { get; private set; } = -1;
+
     // ---------------------------------------------------------------- per tick (loop thread)
 
     /// <summary>Step 1 of a tick: applies requests, the e-stop, the watchdogs and every measured trigger.</summary>
@@ -163,6 +187,11 @@ public sealed class SafetyLayer
         }
         for (int i = 0; i < _lastFinite.Length; i++)
             if (double.IsFinite(frame.JointPos[i])) _lastFinite[i] = frame.JointPos[i];
+        bool timedOut = Inputs.CommandTimedOut;
+        if (timedOut != _commandTimedOut)
+            _events.TryWrite(new LoopEvent(timedOut ? LoopEventKind.CommandTimedOut : LoopEventKind.CommandResumed, tick, Stopwatch.GetTimestamp(), State, State,
+                SafetyCause.None, (int)InputKind.CmdVel, timedOut ? _s.CommandTimeout : double.NaN));
+        _commandTimedOut = timedOut;
 
         // 1. The e-stop wins over everything and is latched.
         if (State != _eStopState)
@@ -317,6 +346,7 @@ public sealed class SafetyLayer
     {
         joint = -1;
         value = double.NaN;
+        if (ExternalFault is var external && external != SafetyCause.None) return external;
         if (SensorsStale) { value = _missed * _c.ControlPeriod; return SafetyCause.StaleSensors; }
         foreach (int k in _listed)
             if (_maxAgeTicks[k] > 0 && _inputMissed[k] >= _maxAgeTicks[k]) { joint = k; value = _inputMissed[k] * _c.ControlPeriod; return SafetyCause.StaleInput; }
@@ -384,6 +414,10 @@ public sealed class SafetyLayer
         _events.TryWrite(new LoopEvent(LoopEventKind.Transition, _tick, Stopwatch.GetTimestamp(), from, to, cause, joint, value));
     }
 
-    private void Refuse(SafetyCause cause, int joint = -1, double value = double.NaN) =>
+    private void Refuse(SafetyCause cause, int joint = -1, double value = double.NaN)
+    {
+        LastRefusedIndex = joint;
+        Volatile.Write(ref _lastRefused, (int)cause);
         _events.TryWrite(new LoopEvent(LoopEventKind.Refused, _tick, Stopwatch.GetTimestamp(), State, State, cause, joint, value));
+    }
 }

@@ -61,6 +61,8 @@ public enum SafetyCause : byte
     MissingInput,
     /// <summary>The measured end effector left the workspace box; the value is how far [m].</summary>
     WorkspaceExit,
+    /// <summary>Another writer publishes on the robot's command topic: two controllers must not drive one robot.</summary>
+    ForeignWriter,
 }
 
 /// <summary>
@@ -100,5 +102,5 @@ public static class SafetyTransitions
     public static bool IsFault(SafetyCause cause) => cause is SafetyCause.StaleSensors or SafetyCause.NonFiniteSensor
         or SafetyCause.NonFiniteObservation or SafetyCause.NonFiniteAction or SafetyCause.Tilt
         or SafetyCause.PositionLimit or SafetyCause.VelocityLimit or SafetyCause.TorqueLimit
-        or SafetyCause.StaleInput or SafetyCause.WorkspaceExit;
+        or SafetyCause.StaleInput or SafetyCause.WorkspaceExit or SafetyCause.ForeignWriter;
 }

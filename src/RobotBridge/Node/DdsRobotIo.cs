@@ -30,6 +30,7 @@ public sealed class DdsRobotIo : IRobotIo
     private readonly string[] _joints;            // [n] policy action order
     private readonly string[] _robotNames;        // [n] the driver's name of each, after JointRenames
     private readonly DdsRobotIoOptions _o;
+    private readonly Ros2Node _node;
     private readonly InputSubscription[] _inputs;
     private readonly InputSubscription?[] _byKind = new InputSubscription?[PolicyInputs.KindCount];
     private readonly Ros2Subscription<JointState> _jointSub;
@@ -46,6 +47,8 @@ public sealed class DdsRobotIo : IRobotIo
     private readonly Float64MultiArray _commandMsg = new(), _statusMsg = new();
     private readonly int[] _index;                // [n] position of policy joint i in the JointState arrays
     private string[] _mappedNames = [];           // the JointState names _index was built for
+    private string[] _refusedNames = [];
+    private (int Names, int Positions, int Velocities, int Efforts) _badShape;   // the shape _error describes          // the JointState names that lacked a policy joint (reported once)
     private bool _mapped;                         // _index is valid for _mappedNames
     private readonly double[] _pos, _vel, _eff;   // [n] latest, in action order
     private readonly double[] _gyro = new double[3];
@@ -78,6 +81,7 @@ public sealed class DdsRobotIo : IRobotIo
         if (joints.Distinct().Count() != joints.Count) throw new UserError($"DdsRobotIo: a joint appears twice in [{string.Join(", ", joints)}]");
         ArgumentNullException.ThrowIfNull(inputs);
         _o = (options ?? new DdsRobotIoOptions()).Validate();
+        _node = node;
         _joints = joints.ToArray();
         foreach (var from in _o.JointRenames.Keys)
             if (!_joints.Contains(from))
@@ -211,6 +215,15 @@ public sealed class DdsRobotIo : IRobotIo
     /// <summary>Subscriptions matched on the joint-command topic (a driver listening).</summary>
     public int CommandSubscribers => _commandPub.MatchedSubscriptions;
 
+    /// <summary>The fully qualified joint-command topic.</summary>
+    public string JointCommandsTopic => _commandPub.Topic;
+
+    /// <summary>
+    /// Writers of other participants on the joint-command topic: another controller driving the same robot (allocates;
+    /// for the supervisor, not the loop).
+    /// </summary>
+    public IReadOnlyList<RemoteWriter> ForeignCommandWriters => _node.ForeignWriters(_commandPub.Topic);
+
     /// <summary>Takes whatever arrived since the last call into the latest values. Loop thread only; allocation-free once sizes are set.</summary>
     public void Poll()
     {
@@ -288,10 +301,14 @@ public sealed class DdsRobotIo : IRobotIo
     {
         var names = _js.Name.AsSpan();
         int m = names.Length;
-        if ((!_mapped || !SameNames(names)) && !BuildIndex(names)) return;
+        if ((!_mapped || !SameNames(names, _mappedNames)) && (SameNames(names, _refusedNames) || !BuildIndex(names))) return;
         if (_js.Position.Count != m || (_js.Velocity.Count != 0 && _js.Velocity.Count != m) || (_js.Effort.Count != 0 && _js.Effort.Count != m))
         {
-            _error = $"{_jointSub.Topic}: {m} names but {_js.Position.Count} positions, {_js.Velocity.Count} velocities, {_js.Effort.Count} efforts";
+            // Formatted once per shape, so a driver that keeps sending the bad one costs the loop nothing.
+            var shape = (m, _js.Position.Count, _js.Velocity.Count, _js.Effort.Count);
+            if (_error is null || shape != _badShape)
+                _error = $"{_jointSub.Topic}: {m} names but {_js.Position.Count} positions, {_js.Velocity.Count} velocities, {_js.Effort.Count} efforts";
+            _badShape = shape;
             return;
         }
         var p = _js.Position.AsSpan();
@@ -307,16 +324,17 @@ public sealed class DdsRobotIo : IRobotIo
         _jointStamp = Stamp(_js.Header);
         _sequence++;
         _error = null;
+        _badShape = default;
     }
 
-    private bool SameNames(ReadOnlySpan<string> names)
+    private static bool SameNames(ReadOnlySpan<string> names, string[] known)
     {
-        if (names.Length != _mappedNames.Length) return false;
-        for (int i = 0; i < names.Length; i++) if (!string.Equals(names[i], _mappedNames[i], StringComparison.Ordinal)) return false;
+        if (names.Length != known.Length) return false;
+        for (int i = 0; i < names.Length; i++) if (!string.Equals(names[i], known[i], StringComparison.Ordinal)) return false;
         return true;
     }
 
-    // Allocates: runs only when the driver's joint list changes (normally once).
+    // Allocates: runs only when the driver's joint list changes (normally once; a list that lacked a joint is not looked at again).
     private bool BuildIndex(ReadOnlySpan<string> names)
     {
         var missing = new List<string>();
@@ -328,10 +346,13 @@ public sealed class DdsRobotIo : IRobotIo
         if (missing.Count > 0)
         {
             _mapped = false;
+            _refusedNames = names.ToArray();
+            _badShape = default;
             _error = $"{_jointSub.Topic} lacks the policy's joint(s) {string.Join(", ", missing.Select(j => $"'{j}'"))} (it lists {string.Join(", ", names.ToArray())})";
             return false;
         }
         _mappedNames = names.ToArray();
+        _refusedNames = [];
         _mapped = true;
         return true;
     }

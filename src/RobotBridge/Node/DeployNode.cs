@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using Robotics.Deploy.Contract;
 using Robotics.Deploy.RealTime;
 using Robotics.Deploy.Runtime;
@@ -33,6 +34,18 @@ public sealed record DeployNodeOptions
     public int? AutoStartStates { get; init; }
     /// <summary>Timing of the real-time loop (ignored in lock-step).</summary>
     public LoopConfig Loop { get; init; } = new() { WarmupTicks = 200 };
+    /// <summary>A velocity command older than this [s] is replaced by zero (stand still); null = <see cref="SafetyConfig.CommandTimeout"/>.</summary>
+    public double? CommandTimeout { get; init; }
+    /// <summary>
+    /// Lock-step: wall-clock time [s] without a new joint state, once states have flowed, after which the node trips as
+    /// its watchdog does on the wall clock (StaleSensors: Damping, or Hold for an arm) and writes that command. Lock-step
+    /// ticks only on new states, so without this a robot that died would leave the node driving on its last command.
+    /// </summary>
+    public double LockStepTimeout { get; init; } = DefaultLockStepTimeout;
+    /// <summary>The default of <see cref="LockStepTimeout"/> [s]: well above a loaded machine's pauses.</summary>
+    public const double DefaultLockStepTimeout = 2.0;
+    /// <summary>Refuse to run while another participant writes on the joint-command topic (two controllers, one robot).</summary>
+    public bool CheckCommandWriters { get; init; } = true;
 
     /// <summary>Throws <see cref="UserError"/> naming the first bad field; returns this.</summary>
     public DeployNodeOptions Validate()
@@ -41,6 +54,8 @@ public sealed record DeployNodeOptions
         if (DomainId > 232) throw new UserError($"DeployNodeOptions.DomainId = {DomainId}: allowed 0–232");
         if (!(Seconds >= 0 && double.IsFinite(Seconds))) throw new UserError($"DeployNodeOptions.Seconds = {Seconds} s: must be ≥ 0 (0 = until cancelled)");
         if (AutoStartStates is < 1) throw new UserError($"DeployNodeOptions.AutoStartStates = {AutoStartStates}: must be ≥ 1");
+        if (CommandTimeout is { } ct && !(ct > 0 && double.IsFinite(ct))) throw new UserError($"DeployNodeOptions.CommandTimeout = {ct} s: must be positive and finite");
+        if (!(LockStepTimeout > 0 && double.IsFinite(LockStepTimeout))) throw new UserError($"DeployNodeOptions.LockStepTimeout = {LockStepTimeout} s: must be positive and finite");
         (Io ?? throw new UserError("DeployNodeOptions.Io is missing")).Validate();
         (Loop ?? throw new UserError("DeployNodeOptions.Loop is missing")).Validate();
         return this;
@@ -59,8 +74,10 @@ public sealed record DeployNodeOptions
 /// <param name="AllocatedBytes">Real time: bytes the loop thread allocated after warm-up (−1 in lock-step).</param>
 /// <param name="EStopReceivedTick">Ticks read before the first e-stop press arrived, or −1.</param>
 /// <param name="EStopTick">Tick at which the layer entered the e-stop's state (EStop; Hold for an arm), or −1.</param>
+/// <param name="Refusal">Why the node never drove the robot (a joint missing from joint_states, an input that never came,
+/// another writer on the command topic, a start the safety layer refused), or null when it started or was never asked to.</param>
 public sealed record DeployRunResult(SafetyState FinalState, SafetyCause LastCause, long Ticks, long PolicyRuns,
-    double TickP50, double TickP99, double TickMax, long Overruns, long AllocatedBytes, long EStopReceivedTick, long EStopTick);
+    double TickP50, double TickP99, double TickMax, long Overruns, long AllocatedBytes, long EStopReceivedTick, long EStopTick, string? Refusal);
 
 /// <summary>
 /// <c>robotics deploy</c>: the real-time node. Loads the policy and its contract, builds the <see cref="Controller"/>
@@ -87,7 +104,8 @@ public sealed class DeployNode : IDisposable
         _policy = OnnxPolicy.Load(_o.PolicyPath, contract.JointNames);   // the policy's own order: the node maps joint states by name
         try
         {
-            Config = ControllerConfig.FromContract(_policy.Contract);
+            var config = ControllerConfig.FromContract(_policy.Contract);
+            Config = _o.CommandTimeout is { } timeout ? config with { Safety = config.Safety with { CommandTimeout = timeout } } : config;
             _node = new Ros2Node("deploy", _o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId });
             Io = new DdsRobotIo(_node, Config.JointNames, _policy.Contract.Inputs, _o.Io);
             Controller = new Controller(Config, _policy, Io);
@@ -120,16 +138,19 @@ public sealed class DeployNode : IDisposable
         using var pump = new EventLogPump(Controller.Events, line => log(line));
         var clock = Stopwatch.StartNew();
         bool Done() => cancel.IsCancellationRequested || (_o.Seconds > 0 && clock.Elapsed.TotalSeconds >= _o.Seconds);
-        bool requested = false;
+        bool requested = false, started = false, silent = false;
         long startAfter = _o.AutoStartStates ?? (_o.LockStep ? 1 : 20);
-        string? reportedError = null;
+        string? reportedError = null, reportedWriters = null;
         var reportedInput = new string?[PolicyInputs.KindCount];
         bool waitingLogged = false;
+        IReadOnlyList<RemoteWriter> writers = [];
+        double nextWriterCheck = 0;
 
         // Once per pass of the supervising thread: report a bad joint state or input message, say what the node still
-        // waits for, start when sensors are live.
+        // waits for, watch the command topic for another writer, start when sensors are live.
         void Supervise()
         {
+            started |= safety.State != SafetyState.Idle;
             var error = Io.JointStateError;
             if (error is not null && error != reportedError) { log($"refusing to start: {error}"); reportedError = error; }
             foreach (var s in Io.Inputs)
@@ -145,7 +166,20 @@ public sealed class DeployNode : IDisposable
                 foreach (var s in Io.MissingInputs) log($"waiting for {s.Describe()}");
                 waitingLogged = true;
             }
-            if (_o.AutoStart && !requested && Io.SensorsLive && Io.Sequence >= startAfter && error is null)
+            // Discovery changes slowly; every 50 ms keeps the check off the DDS lock the rest of the time.
+            if (_o.CheckCommandWriters && clock.Elapsed.TotalSeconds >= nextWriterCheck)
+            {
+                nextWriterCheck = clock.Elapsed.TotalSeconds + 0.05;
+                writers = Io.ForeignCommandWriters;
+                string? text = writers.Count == 0 ? null : ForeignWritersText(writers);
+                if (text != reportedWriters)
+                {
+                    log(text is null ? $"{Io.JointCommandsTopic}: no other writer any more" : started ? $"{text}; stopping" : $"refusing to start: {text}");
+                    reportedWriters = text;
+                }
+            }
+            safety.SetExternalFault(writers.Count > 0 ? SafetyCause.ForeignWriter : silent ? SafetyCause.StaleSensors : SafetyCause.None);
+            if (_o.AutoStart && !requested && Io.SensorsLive && Io.Sequence >= startAfter && error is null && writers.Count == 0)
             {
                 safety.RequestStart();
                 requested = true;
@@ -156,18 +190,35 @@ public sealed class DeployNode : IDisposable
         if (_o.LockStep)
         {
             var ticks = new List<double>();
+            var sinceState = Stopwatch.StartNew();
             while (!Done())
             {
-                if (!Io.WaitForNewState(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(20))) { Supervise(); continue; }
+                if (!Io.WaitForNewState(TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(20)))
+                {
+                    // The robot went silent on the wall clock: trip as the real-time watchdog would, and write that command now.
+                    if (!silent && Io.Sequence > 0 && sinceState.Elapsed.TotalSeconds >= _o.LockStepTimeout)
+                    {
+                        silent = true;
+                        log(string.Create(CultureInfo.InvariantCulture, $"lock-step: no new joint state on {Io.JointStatesTopic} for {sinceState.Elapsed.TotalSeconds:0.0} s of wall clock (limit {_o.LockStepTimeout:0.###} s): tripping"));
+                        Supervise();
+                        Controller.Tick();
+                    }
+                    Supervise();
+                    continue;
+                }
+                if (silent) log("lock-step: joint states again");
+                silent = false;
+                sinceState.Restart();
                 Supervise();
                 long t0 = Stopwatch.GetTimestamp();
                 Controller.Tick();
                 ticks.Add((Stopwatch.GetTimestamp() - t0) / (double)Stopwatch.Frequency);
             }
+            Supervise();
             ticks.Sort();
             double P(double p) => ticks.Count == 0 ? double.NaN : ticks[Math.Min(ticks.Count - 1, (int)(p * ticks.Count))];
             return new DeployRunResult(safety.State, safety.LastCause, Controller.Ticks, Controller.PolicyRuns, P(0.5), P(0.99), ticks.Count > 0 ? ticks[^1] : double.NaN,
-                0, -1, Io.EStopReceivedTick, Io.EStopTick);
+                0, -1, Io.EStopReceivedTick, Io.EStopTick, started ? null : Refusal(writers));
         }
 
         using var loop = new RealTimeLoop(Controller, _o.Loop);
@@ -186,7 +237,30 @@ public sealed class DeployNode : IDisposable
         if (loop.Failure is { } failure) log($"loop failed (damping written): {failure.Message}");
         var h = loop.Histogram;
         return new DeployRunResult(safety.State, safety.LastCause, Controller.Ticks, Controller.PolicyRuns, h.Percentile(0.5), h.Percentile(0.99), h.Max,
-            loop.Overruns, loop.AllocatedBytes, Io.EStopReceivedTick, Io.EStopTick);
+            loop.Overruns, loop.AllocatedBytes, Io.EStopReceivedTick, Io.EStopTick, started ? null : Refusal(writers));
+    }
+
+    private string ForeignWritersText(IReadOnlyList<RemoteWriter> writers) =>
+        $"another writer on {Io.JointCommandsTopic}: {string.Join("; ", writers.Select(w => w.Describe()))} (two controllers must not drive one robot)";
+
+    // Why a node that never left Idle did not drive the robot; null when nothing stood in the way (no start was asked for).
+    private string? Refusal(IReadOnlyList<RemoteWriter> writers)
+    {
+        if (Io.JointStateError is { } error) return error;
+        if (writers.Count > 0) return ForeignWritersText(writers);
+        if (Io.Sequence == 0) return _o.AutoStart ? $"no joint state arrived on {Io.JointStatesTopic}" : null;
+        foreach (var s in Io.Inputs)
+            if (Io.InputError(s.Kind) is { } inputError && Io.InputsReceived(s.Kind) == 0) return inputError;
+        if (Io.MissingInputs.Count > 0 && _o.AutoStart) return $"no message arrived of {string.Join(", ", Io.MissingInputs.Select(s => s.Describe()))}";
+        var safety = Controller.Safety;
+        if (safety.LastRefused is var cause && cause != SafetyCause.None)
+        {
+            int k = safety.LastRefusedIndex;
+            string subject = cause is SafetyCause.StaleInput or SafetyCause.MissingInput && k is >= 0 and < PolicyInputs.KindCount ? $", input {PolicyInputs.Name((InputKind)k)}"
+                : k >= 0 && k < Config.Joints ? $", joint {Config.JointNames[k]}" : "";
+            return $"the safety layer refused the start ({cause}{subject})";
+        }
+        return _o.AutoStart && Io.Sequence < (_o.AutoStartStates ?? (_o.LockStep ? 1 : 20)) ? $"only {Io.Sequence} joint state(s) arrived before the end" : null;
     }
 
     /// <summary>Leaves the DDS domain and frees the policy.</summary>

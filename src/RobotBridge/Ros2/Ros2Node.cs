@@ -55,6 +55,8 @@ public sealed class Ros2Node : IDisposable
     private readonly CdrWriter _graphCdr = new(256);
     private readonly TopicTypeMonitor _types;
     private readonly List<WrongTypeReport> _wrongTypes = [];
+    private readonly Dictionary<System.Guid, string> _graphNames = [];
+    private RawReader? _graphReader;
     private volatile bool _stopping;
     private bool _disposed;
 
@@ -203,6 +205,42 @@ public sealed class Ros2Node : IDisposable
     }
 
     // ---------------------------------------------------------------- graph
+
+    /// <summary>
+    /// The writers on <paramref name="topic"/> (relative to the namespace, or absolute) that belong to other participants,
+    /// as DDS discovery announces them (every vendor, whatever their QoS or type), each named by its ROS 2 node where
+    /// that node's <c>ros_discovery_info</c> entry says so. Allocates; not for a real-time thread.
+    /// </summary>
+    public IReadOnlyList<RemoteWriter> ForeignWriters(string topic)
+    {
+        var dds = RosNames.ToDds(RosNames.Resolve(topic, Namespace));
+        var own = new System.Guid(ParticipantGuid);
+        var writers = _types.Writers(dds).Where(w => w.Participant != own).ToList();
+        if (writers.Count == 0) return [];
+        var names = GraphNames();
+        return writers.Select(w => new RemoteWriter(w.Endpoint, w.Participant, names.TryGetValue(w.Endpoint, out var n) ? n : null)).ToList();
+    }
+
+    // Writer GUID → node name from the graph entries read so far (the reader is made on first use: transient-local, so
+    // every live participant's entry arrives). Entries of the other Gid size do not decode and are skipped.
+    private Dictionary<System.Guid, string> GraphNames()
+    {
+        lock (_graphNames)
+        {
+            _graphReader ??= new RawReader(_participant, ParticipantEntitiesInfo.DdsTopicName, ParticipantEntitiesInfo.DdsTypeName, QosProfile.Discovery with { Depth = 1000 });
+            var buffer = new byte[1 << 16];
+            while (_graphReader.TryTake(buffer, out int size) == RawReader.Take.Data)
+            {
+                ParticipantEntitiesInfo info;
+                try { info = ParticipantEntitiesInfo.Deserialize(buffer.AsSpan(0, size), _options.GidSize); }
+                catch (CdrFormatException) { continue; }
+                foreach (var node in info.Nodes)
+                    foreach (var gid in node.Writers)
+                        if (gid.Length >= 16) _graphNames[new System.Guid(gid.AsSpan(0, 16))] = (node.Namespace == "/" ? "" : node.Namespace) + "/" + node.Name;
+            }
+            return new Dictionary<System.Guid, string>(_graphNames);
+        }
+    }
 
     private static unsafe byte[] Guid(int entity)
     {

@@ -26,7 +26,7 @@ internal sealed unsafe class TopicTypeMonitor
     private const int DcpsSubscription = 0x7fff0000 + 4;   // DDS_BUILTIN_TOPIC_DCPSSUBSCRIPTION
 
     private readonly Dictionary<string, (string Type, List<Action> OnMismatch)> _ours = new(StringComparer.Ordinal);
-    private readonly Dictionary<Guid, (string Topic, string Type, bool IsWriter)> _seen = new();
+    private readonly Dictionary<Guid, (string Topic, string Type, bool IsWriter, Guid Participant)> _seen = new();
     private readonly HashSet<(Guid, string)> _reported = new();
     private readonly Action<WrongTypeReport> _report;
 
@@ -52,6 +52,13 @@ internal sealed unsafe class TopicTypeMonitor
             entry.OnMismatch.Add(onMismatch);
             foreach (var (key, e) in _seen) Check(key, e.Topic, e.Type, e.IsWriter);
         }
+    }
+
+    /// <summary>The writers discovered on DDS topic <paramref name="ddsTopic"/> (any type, any participant, local ones included): endpoint and participant GUIDs.</summary>
+    public List<(Guid Endpoint, Guid Participant)> Writers(string ddsTopic)
+    {
+        lock (_ours)
+            return _seen.Where(e => e.Value.IsWriter && e.Value.Topic == ddsTopic).Select(e => (e.Key, e.Value.Participant)).ToList();
     }
 
     /// <summary>Reads new discovery data from both built-in readers (receive thread).</summary>
@@ -80,7 +87,7 @@ internal sealed unsafe class TopicTypeMonitor
                     if (infos[i].valid_data == 0) { _seen.Remove(key); continue; }
                     string topic = Marshal.PtrToStringUTF8((nint)ep->topic_name) ?? "";
                     string type = Marshal.PtrToStringUTF8((nint)ep->type_name) ?? "";
-                    _seen[key] = (topic, type, isWriter);
+                    _seen[key] = (topic, type, isWriter, new Guid(new ReadOnlySpan<byte>(ep->participant_key.v, 16)));
                     Check(key, topic, type, isWriter);
                 }
             }
