@@ -35,6 +35,14 @@ public sealed class TopLevelHandlerTests : IDisposable
         AssertOneErrorLine(code, stderr, "--policy 'bogus'");
     }
 
+    [Fact]
+    public void A_deploy_node_that_never_starts_exits_non_zero_with_the_reason()
+    {
+        // No robot on this domain (and no target_pose, were one there): the node cannot start within its second.
+        var (code, stderr) = Robotics($"deploy --policy {TestPaths.Repo("models/panda_reach.onnx")} --lockstep --autostart --seconds 1 --loopback --domain 229");
+        AssertOneErrorLine(code, stderr, "the node refused to start: no ");
+    }
+
     private static void AssertOneErrorLine(int code, string stderr, string names)
     {
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);

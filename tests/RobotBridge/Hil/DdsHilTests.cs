@@ -179,9 +179,10 @@ public sealed class DdsHilTests(ITestOutputHelper output)
         // Running status on, publishing each new command from its receive thread as soon as a state shows it due.
         // The node takes its commands from teleop/cmd_vel (--remap), where the operator holds still until it runs: the
         // node starts only once a command arrived. The simulated robot scores from its first cmd_vel on, so cmd_vel
-        // itself carries the schedule from Running on, as the in-process reference scores it.
+        // itself carries the schedule from Running on, as the in-process reference scores it. As a joystick does, the
+        // operator repeats the command (every 10 states, 50 ms simulated): the node zeroes one older than 0.5 s.
         uint domain = Domain(0);
-        long t0 = -1;
+        long t0 = -1, states = 0;
         CommandStep? sent = null;
         Operator? op = null;
         var twist = new Twist();
@@ -190,10 +191,10 @@ public sealed class DdsHilTests(ITestOutputHelper output)
             long stamp = js.Header.Stamp.Sec * 1_000_000_000L + js.Header.Stamp.Nanosec;
             if (t0 < 0) { if (op!.Latest.State != SafetyState.Running) return; t0 = stamp; }
             var step = CommandSchedule.At(schedule, (stamp - t0) * 1e-9);
-            if (step == sent) return;
+            if (step == sent && ++states % 10 != 0) return;
             twist.Linear.X = step.Vx; twist.Linear.Y = step.Vy; twist.Angular.Z = step.YawRate;
             op!.Teleop.Publish(twist);
-            op.CmdVel.Publish(twist);
+            if (step != sent) op.CmdVel.Publish(twist);   // the simulated robot scores each switch
             sent = step;
         }, teleop: "teleop/cmd_vel");
         string report = Path.Combine(Path.GetTempPath(), $"sim_robot_{Guid.NewGuid():N}.json");

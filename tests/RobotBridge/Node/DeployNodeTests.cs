@@ -120,6 +120,131 @@ public sealed class DeployNodeTests
         Assert.DoesNotContain(log, l => l.Contains("start requested"));
         Assert.Equal(SafetyState.Idle, r.FinalState);
         Assert.Equal(0, r.Ticks);    // lock-step ticks only on usable joint states
+        Assert.Contains("'FR_calf_joint'", r.Refusal);   // what `robotics deploy` exits non-zero with
+    }
+
+    [Fact]
+    public void A_refused_real_time_loop_allocates_nothing_and_reports_why()
+    {
+        var io = Topics(InputKind.TargetPose);
+        using var node = new DeployNode(new DeployNodeOptions
+        {
+            PolicyPath = ArmPolicies.Path("panda_reach"), DomainId = NodeTestDomain.Id(3), Loopback = true, Io = io, AutoStart = true, Seconds = 2.5,
+        });
+        using var driver = new Ros2Node("driver", NodeTestDomain.Options);
+        var joints = driver.CreatePublisher<JointState>(io.JointStatesTopic);
+        var targets = driver.CreatePublisher<PoseStamped>(io.Remap["target_pose"], io.SetpointQos);
+        targets.Publish(Target(node.Contract.Kinematics!.BaseLink, 0.45, 0, 0.3));
+        var names = node.Config.JointNames.Where(j => j != "joint4").ToArray();
+        // 200 joint states a second lacking one joint, through the 1 s warm-up and the 1.5 s measured after it.
+        using var feeder = new Feeder(joints, names, new double[names.Length]);
+        var r = node.Run(_ => { });
+        Assert.Equal(SafetyState.Idle, r.FinalState);
+        Assert.True(r.Ticks > 300, $"{r.Ticks} ticks");
+        Assert.Contains("'joint4'", r.Refusal);
+        Assert.Equal(0, r.AllocatedBytes);
+    }
+
+    [Fact]
+    public void A_lock_step_node_whose_robot_goes_silent_trips_on_the_wall_clock_and_holds()
+    {
+        var io = Topics(InputKind.TargetPose);
+        using var node = new DeployNode(new DeployNodeOptions
+        {
+            PolicyPath = ArmPolicies.Path("panda_reach"), DomainId = NodeTestDomain.Id(3), Loopback = true, Io = io, LockStep = true, AutoStart = true,
+            LockStepTimeout = 0.3,
+        });
+        using var driver = new Ros2Node("driver", NodeTestDomain.Options);
+        var joints = driver.CreatePublisher<JointState>(io.JointStatesTopic);
+        var targets = driver.CreatePublisher<PoseStamped>(io.Remap["target_pose"], io.SetpointQos);
+        targets.Publish(Target(node.Contract.Kinematics!.BaseLink, 0.45, 0, 0.3));
+        using var run = new Running(node);
+        var feeder = new Feeder(joints, node.Config.JointNames, node.Contract.DefaultJointPos);
+        var safety = node.Controller.Safety;
+        Assert.True(TestDomain.WaitUntil(() => safety.State == SafetyState.SoftStart), $"state {safety.State}; log:\n{string.Join("\n", run.Log)}");
+
+        // The robot dies: no joint state comes again, so lock-step would never tick again.
+        feeder.Dispose();
+        long ticks = node.Controller.Ticks;
+        Assert.True(TestDomain.WaitUntil(() => safety.State == SafetyState.Hold, 5), $"state {safety.State}; log:\n{string.Join("\n", run.Log)}");
+        Assert.Equal(SafetyCause.StaleSensors, safety.LastCause);
+        Assert.Equal(ticks + 1, node.Controller.Ticks);   // one tick, on the stale data, wrote the stop's command
+        Assert.Equal(safety.HoldPositions.ToArray(), node.Controller.Command.Position);
+        Assert.True(run.Logged(l => l.StartsWith("lock-step: no new joint state") && l.Contains("limit 0.3 s")), string.Join("\n", run.Log));
+        run.Dispose();
+        Assert.Equal((SafetyState.Hold, SafetyCause.StaleSensors), (run.Result!.FinalState, run.Result.LastCause));
+        Assert.Null(run.Result.Refusal);
+    }
+
+    [Fact]
+    public void A_second_writer_on_the_command_topic_stops_a_running_node_and_keeps_another_from_starting()
+    {
+        var io = Topics(InputKind.TargetPose);
+        var options = new DeployNodeOptions
+        {
+            PolicyPath = ArmPolicies.Path("panda_reach"), DomainId = NodeTestDomain.Id(3), Loopback = true, Io = io, LockStep = true, AutoStart = true,
+        };
+        using var node = new DeployNode(options);
+        using var driver = new Ros2Node("driver", NodeTestDomain.Options);
+        var joints = driver.CreatePublisher<JointState>(io.JointStatesTopic);
+        var targets = driver.CreatePublisher<PoseStamped>(io.Remap["target_pose"], io.SetpointQos);
+        targets.Publish(Target(node.Contract.Kinematics!.BaseLink, 0.45, 0, 0.3));
+        using var feeder = new Feeder(joints, node.Config.JointNames, node.Contract.DefaultJointPos);
+        var safety = node.Controller.Safety;
+        using (var run = new Running(node))
+        {
+            Assert.True(TestDomain.WaitUntil(() => safety.State == SafetyState.SoftStart), $"state {safety.State}; log:\n{string.Join("\n", run.Log)}");
+            // Another controller appears on the robot's command topic: this one stops at once (an arm holds).
+            using var intruder = new Ros2Node("other_controller", NodeTestDomain.Options);
+            intruder.CreatePublisher<Float64MultiArray>(io.JointCommandsTopic);
+            Assert.True(TestDomain.WaitUntil(() => safety.State == SafetyState.Hold, 10), $"state {safety.State}; log:\n{string.Join("\n", run.Log)}");
+            Assert.Equal(SafetyCause.ForeignWriter, safety.LastCause);
+            Assert.True(run.Logged(l => l.StartsWith($"another writer on /{io.JointCommandsTopic}") && l.EndsWith("; stopping")), string.Join("\n", run.Log));
+        }
+
+        // A node that finds a writer there already never starts, and says whose it is.
+        using var first = new Ros2Node("first_controller", NodeTestDomain.Options);
+        first.CreatePublisher<Float64MultiArray>(io.JointCommandsTopic);
+        using var second = new DeployNode(options with { Seconds = 2 });
+        var log = new List<string>();
+        var r = second.Run(line => { lock (log) log.Add(line); });
+        Assert.Equal(SafetyState.Idle, r.FinalState);
+        Assert.DoesNotContain(log, l => l.Contains("start requested"));
+        Assert.Contains("node /first_controller", r.Refusal);
+    }
+
+    [Fact]
+    public void A_velocity_command_is_clamped_and_times_out_to_zero_when_the_operator_goes_quiet()
+    {
+        var io = Topics(InputKind.Imu, InputKind.CmdVel);
+        using var node = new DeployNode(new DeployNodeOptions
+        {
+            PolicyPath = TestPaths.Repo("models/go1_velocity.onnx"), DomainId = NodeTestDomain.Id(3), Loopback = true, Io = io, LockStep = true,
+        });
+        Assert.Equal(0.5, node.Config.Safety.CommandTimeout);   // the default
+        using var driver = new Ros2Node("driver", NodeTestDomain.Options);
+        var joints = driver.CreatePublisher<JointState>(io.JointStatesTopic);
+        var imuPub = driver.CreatePublisher<Imu>(io.Remap["imu"]);
+        var cmdVel = driver.CreatePublisher<Twist>(io.Remap["cmd_vel"]);
+        var imu = new Imu();
+        imu.Orientation.W = 1;
+        using var run = new Running(node);
+        using var feeder = new Feeder(joints, node.Config.JointNames, node.Contract.DefaultJointPos, () => imuPub.Publish(imu));
+        Assert.True(TestDomain.WaitUntil(() => node.Controller.Ticks > 20), "the node does not tick");
+
+        // 50 m/s from another process: the policy sees the top of its trained range, and the clamp is counted.
+        double vxMax = node.Contract.Command("vx")!.High;
+        var twist = new Twist();
+        twist.Linear.X = 50;
+        cmdVel.Publish(twist);
+        Assert.True(TestDomain.WaitUntil(() => node.Controller.Frame.Command[0] == vxMax), $"command {node.Controller.Frame.Command[0]}");
+        Assert.Equal(1, node.Controller.Safety.InputClamps);
+        long at = node.Controller.Ticks;
+
+        // No new message: 0.5 s later (100 ticks of 5 ms), the command is zero: stand still.
+        Assert.True(TestDomain.WaitUntil(() => node.Controller.Frame.Command[0] == 0, 20), $"command {node.Controller.Frame.Command[0]}");
+        Assert.InRange(node.Controller.Ticks - at, 90, 110);
+        Assert.True(run.Logged(l => l.Contains("cmd_vel timed out (no new message for 0.5 s)")), string.Join("\n", run.Log));
     }
 
     [Fact]
