@@ -33,6 +33,8 @@ public sealed record DeployNodeOptions
     public int? AutoStartStates { get; init; }
     /// <summary>Timing of the real-time loop (ignored in lock-step).</summary>
     public LoopConfig Loop { get; init; } = new() { WarmupTicks = 200 };
+    /// <summary>DDS Security from an SROS2 keystore enclave (normally <c>/deploy</c>); null = none.</summary>
+    public Security.Ros2SecurityOptions? Security { get; init; }
 
     /// <summary>Throws <see cref="UserError"/> naming the first bad field; returns this.</summary>
     public DeployNodeOptions Validate()
@@ -88,7 +90,7 @@ public sealed class DeployNode : IDisposable
         try
         {
             Config = ControllerConfig.FromContract(_policy.Contract);
-            _node = new Ros2Node("deploy", _o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId });
+            _node = new Ros2Node("deploy", (_o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId }) with { Security = _o.Security });
             Io = new DdsRobotIo(_node, Config.JointNames, _policy.Contract.Inputs, _o.Io);
             Controller = new Controller(Config, _policy, Io);
             Io.StatusSource = Controller;
