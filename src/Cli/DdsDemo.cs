@@ -6,6 +6,7 @@ using Robotics.RobotBridge.Messages.GeometryMsgs;
 using Robotics.RobotBridge.Messages.StdMsgs;
 using Robotics.RobotBridge.Node;
 using Robotics.RobotBridge.Ros2;
+using Robotics.RobotBridge.Security;
 using Spectre.Console;
 
 namespace Robotics.Cli;
@@ -19,7 +20,7 @@ internal static partial class DdsDemo
     [System.Runtime.InteropServices.LibraryImport("libc.so.6")]
     private static partial int kill(int pid, int signal);
 
-    public static int Run(string policyPath, double segment)
+    public static int Run(string policyPath, double segment, Ros2SecurityOptions? security)
     {
         var contract = OnnxPolicy.ReadContract(policyPath);
         var schedule = CommandSchedule.Walk(segment);
@@ -27,13 +28,13 @@ internal static partial class DdsDemo
         double seconds = 60;   // both are stopped with SIGTERM once the schedule is through
         var cli = typeof(DdsDemo).Assembly.Location;
 
-        using var op = new Ros2Node("operator", Ros2NodeOptions.Loopback(domain));
+        using var op = new Ros2Node("operator", Ros2NodeOptions.Loopback(domain) with { Security = security });
         var cmdVel = op.CreatePublisher<Twist>("cmd_vel");
         var state = SafetyState.Idle;
         op.CreateSubscription<Float64MultiArray>("deploy_status", onMessage: m => { if (DeployStatus.TryDecode(m, out var s)) state = s.State; });
 
-        using var sim = Start(cli, $"sim-robot --task {contract.Task} --domain {domain} --loopback --seconds {seconds:0.##}");
-        using var deploy = Start(cli, $"deploy --policy \"{policyPath}\" --domain {domain} --loopback --autostart --seconds {seconds:0.##}");
+        using var sim = Start(cli, $"sim-robot --task {contract.Task} --domain {domain} --loopback --seconds {seconds:0.##}{Keystore(security)}");
+        using var deploy = Start(cli, $"deploy --policy \"{policyPath}\" --domain {domain} --loopback --autostart --seconds {seconds:0.##}{Keystore(security)}");
         AnsiConsole.MarkupLineInterpolated($"domain {domain}: sim-robot (pid {sim.Id}) publishes joint_states and imu at 200 Hz; deploy (pid {deploy.Id}) runs the policy; waiting for its soft start…");
 
         // Drive the schedule once the node reports Running; a command every 50 ms, as a joystick would. Until then a
@@ -75,18 +76,18 @@ internal static partial class DdsDemo
     /// setting each goal with <c>robotics send-target</c> (another process, as an operator's terminal would) and holding it
     /// for <paramref name="secondsPerGoal"/>; the robot scores every goal from ground truth into its report.
     /// </summary>
-    public static int RunArm(string policyPath, double secondsPerGoal, string reportPath)
+    public static int RunArm(string policyPath, double secondsPerGoal, string reportPath, Ros2SecurityOptions? security)
     {
         var contract = OnnxPolicy.ReadContract(policyPath);
         uint domain = 100 + (uint)((Environment.ProcessId + 50) % 100);
         var cli = typeof(DdsDemo).Assembly.Location;
-        using var op = new Ros2Node("operator", Ros2NodeOptions.Loopback(domain));
+        using var op = new Ros2Node("operator", Ros2NodeOptions.Loopback(domain) with { Security = security });
         var state = SafetyState.Idle;
         long statuses = 0;
         op.CreateSubscription<Float64MultiArray>("deploy_status", onMessage: m => { if (DeployStatus.TryDecode(m, out var s)) { state = s.State; Interlocked.Increment(ref statuses); } });
         File.Delete(reportPath);
-        using var sim = Start(cli, $"sim-robot --task {contract.Task} --domain {domain} --loopback --seconds 120 --report \"{reportPath}\"");
-        using var deploy = Start(cli, $"deploy --policy \"{policyPath}\" --domain {domain} --loopback --autostart --seconds 120");
+        using var sim = Start(cli, $"sim-robot --task {contract.Task} --domain {domain} --loopback --seconds 120 --report \"{reportPath}\"{Keystore(security)}");
+        using var deploy = Start(cli, $"deploy --policy \"{policyPath}\" --domain {domain} --loopback --autostart --seconds 120{Keystore(security)}");
         AnsiConsole.MarkupLineInterpolated($"domain {domain}: sim-robot (pid {sim.Id}) publishes the arm's joint_states at 500 Hz; deploy (pid {deploy.Id}) waits for its first target_pose…");
 
         // The first goal once the node runs (its status comes every tick, Idle included): it waits for that goal to start.
@@ -96,7 +97,7 @@ internal static partial class DdsDemo
         foreach (var (goal, k) in ReachGoals.Select((g, k) => (g, k)))
         {
             var args = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"send-target --x {goal.X} --y {goal.Y} --z {goal.Z} --yaw {goal.Yaw} --policy \"{policyPath}\" --domain {domain} --loopback --linger 0");
+                $"send-target --x {goal.X} --y {goal.Y} --z {goal.Z} --yaw {goal.Yaw} --policy \"{policyPath}\" --domain {domain} --loopback --linger 0{SecurityFlags.Arguments(security)}");
             using (var send = Start(cli, args))
             {
                 send.WaitForExit();
@@ -145,6 +146,9 @@ internal static partial class DdsDemo
         AnsiConsole.MarkupLineInterpolated($"reach success over DDS: {rate:P0} (within 2 cm and 0.1 rad, from the simulator's ground truth)");
         return rate > 0 ? 0 : 1;
     }
+
+    // The children run in their own enclaves (/sim_robot, /deploy) of the operator's keystore.
+    private static string Keystore(Ros2SecurityOptions? security) => security is null ? "" : $" --keystore \"{Path.GetFullPath(security.Keystore)}\"";
 
     private static Process Start(string cli, string arguments)
     {

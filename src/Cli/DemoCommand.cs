@@ -31,14 +31,16 @@ internal static class DemoCommand
         {
             policy, armPolicy, segment, output, train, video,
         };
-        demo.SetAction(r => Run(Home(r.GetValue(policy)!), Home(r.GetValue(armPolicy)!), r.GetValue(segment), Home(r.GetValue(output)!), r.GetValue(train), !r.GetValue(video)));
+        var security = new SecurityFlags("/operator");   // this process is the operator; its children run as /sim_robot and /deploy
+        security.AddTo(demo);
+        demo.SetAction(r => Run(Home(r.GetValue(policy)!), Home(r.GetValue(armPolicy)!), r.GetValue(segment), Home(r.GetValue(output)!), r.GetValue(train), !r.GetValue(video), security.Resolve(r)));
         return demo;
     }
 
     // Relative paths are the repository's (the ./robotics script exports ROBOTICS_HOME).
     private static string Home(string path) => Path.IsPathRooted(path) ? path : Path.Combine(TaskCatalog.Home, path);
 
-    private static int Run(string policyPath, string armPolicyPath, double segment, string outDir, bool train, bool video)
+    private static int Run(string policyPath, string armPolicyPath, double segment, string outDir, bool train, bool video, Robotics.RobotBridge.Security.Ros2SecurityOptions? security)
     {
         Directory.CreateDirectory(outDir);
         if (train && TrainSmallPolicy(outDir) != 0) return 1;
@@ -56,13 +58,13 @@ internal static class DemoCommand
 
         // 3. Over ROS 2: the simulated robot and the deploy node in two processes on DDS.
         AnsiConsole.Write(new Rule("[bold]3. Over ROS 2 (Cyclone DDS, loopback): sim-robot and deploy node in two processes[/]").LeftJustified());
-        code = DdsDemo.Run(policyPath, segment);
+        code = DdsDemo.Run(policyPath, segment, security);
         if (code != 0) return code;
 
         // 4. The arm: the reach policy over ROS 2, goals set from another process with send-target.
         AnsiConsole.Write(new Rule($"[bold]4. The arm over ROS 2: {Path.GetFileName(armPolicyPath)} on the simulated Panda, goals from robotics send-target[/]").LeftJustified());
         PolicyContractSummary(armPolicyPath);
-        code = DdsDemo.RunArm(armPolicyPath, secondsPerGoal: 4, Path.Combine(outDir, "reach_report.json"));
+        code = DdsDemo.RunArm(armPolicyPath, secondsPerGoal: 4, Path.Combine(outDir, "reach_report.json"), security);
         if (code != 0) return code;
 
         // 5. The videos.

@@ -32,8 +32,10 @@ internal static class DeployCommand
         {
             policy, domain, mode, lockstep, seconds, autostart, loopback, renames, remap, commandsTopic, commandTimeout, lockstepTimeout,
         };
+        var security = new SecurityFlags("/deploy");
+        security.AddTo(deploy);
         deploy.SetAction(r => Run(r.GetValue(policy)!, r.GetValue(domain), r.GetValue(mode)!, r.GetValue(lockstep), r.GetValue(seconds), r.GetValue(autostart), r.GetValue(loopback),
-            r.GetValue(renames), r.GetValue(remap), r.GetValue(commandsTopic)!, r.GetValue(commandTimeout), r.GetValue(lockstepTimeout)));
+            r.GetValue(renames), r.GetValue(remap), r.GetValue(commandsTopic)!, r.GetValue(commandTimeout), r.GetValue(lockstepTimeout), security.Resolve(r)));
         return deploy;
     }
 
@@ -58,7 +60,7 @@ internal static class DeployCommand
     }
 
     private static int Run(string path, uint domain, string mode, bool lockstep, double seconds, bool autostart, bool loopback, string? renames, string? remap, string commandsTopic,
-        double? commandTimeout, double lockstepTimeout)
+        double? commandTimeout, double lockstepTimeout, Robotics.RobotBridge.Security.Ros2SecurityOptions? security)
     {
         DeployNode node;
         var commandMode = mode switch
@@ -69,7 +71,7 @@ internal static class DeployCommand
         };
         node = new DeployNode(new DeployNodeOptions
         {
-            PolicyPath = path, DomainId = domain, Loopback = loopback, LockStep = lockstep, Seconds = seconds, AutoStart = autostart,
+            PolicyPath = path, DomainId = domain, Loopback = loopback, LockStep = lockstep, Seconds = seconds, AutoStart = autostart, Security = security,
             CommandTimeout = commandTimeout, LockStepTimeout = lockstepTimeout,
             Io = new DdsRobotIoOptions { CommandMode = commandMode, JointRenames = ParseRenames(renames), Remap = ParseRemap(remap), JointCommandsTopic = commandsTopic },
         });
@@ -81,7 +83,8 @@ internal static class DeployCommand
             var c = node.Config;
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv, $"deploy: {node.Contract.Task} policy {Path.GetFileName(path)}, {c.Joints} joints, control {1 / c.ControlPeriod:0} Hz, policy {1 / c.PolicyPeriod:0} Hz, " +
-                $"{(lockstep ? "lock-step" : "real time")}, domain {domain}{(loopback ? " (loopback)" : "")}, commands {mode}"));
+                $"{(lockstep ? "lock-step" : "real time")}, domain {domain}{(loopback ? " (loopback)" : "")}, commands {mode}, " +
+                $"{(security is null ? "no DDS Security" : $"DDS Security enclave {security.Enclave}")}"));
             Console.WriteLine($"joint order of joint_commands: {string.Join(", ", node.Io.RobotJointNames)}");
             Console.WriteLine($"inputs: joint_states on {node.Io.JointStatesTopic}{string.Concat(node.Io.Inputs.Select(s =>
                 $", {s.Input.Name} ({s.Input.Type} on {s.Topic}{(s.Input.Frame.Length > 0 ? $", frame {s.Input.Frame}" : "")}" +

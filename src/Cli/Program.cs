@@ -16,6 +16,7 @@ root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ExportCommand.CreateInspect());
 root.Subcommands.Add(HilCommand.Create());
+root.Subcommands.Add(KeystoreCommand.Create());
 root.Subcommands.Add(RenderCommand.Create());
 root.Subcommands.Add(ReportCommand.Create());
 root.Subcommands.Add(SendTargetCommand.Create());

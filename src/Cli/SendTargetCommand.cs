@@ -32,12 +32,15 @@ internal static class SendTargetCommand
         {
             x, y, z, yaw, policy, frame, domain, loopback, topic, wait, linger,
         };
+        var security = new SecurityFlags("/operator");
+        security.AddTo(cmd);
         cmd.SetAction(r => Run(r.GetValue(x), r.GetValue(y), r.GetValue(z), r.GetValue(yaw), r.GetValue(policy)!, r.GetValue(frame), r.GetValue(domain), r.GetValue(loopback),
-            r.GetValue(topic), r.GetValue(wait), r.GetValue(linger)));
+            r.GetValue(topic), r.GetValue(wait), r.GetValue(linger), security.Resolve(r)));
         return cmd;
     }
 
-    private static int Run(double x, double y, double? z, double? yaw, string policyPath, string? frame, uint domain, bool loopback, string? topicArg, double wait, double linger)
+    private static int Run(double x, double y, double? z, double? yaw, string policyPath, string? frame, uint domain, bool loopback, string? topicArg, double wait, double linger,
+        Robotics.RobotBridge.Security.Ros2SecurityOptions? security)
     {
         if (domain > 232) throw new UserError($"--domain {domain}: allowed 0–232");
         if (!(wait > 0 && double.IsFinite(wait))) throw new UserError($"--wait {wait} s: must be positive");
@@ -50,7 +53,7 @@ internal static class SendTargetCommand
         string topic = topicArg ?? writer.Input.Topic;
 
         var inv = CultureInfo.InvariantCulture;
-        using var node = new Ros2Node("send_target", loopback ? Ros2NodeOptions.Loopback(domain) : new Ros2NodeOptions { DomainId = domain });
+        using var node = new Ros2Node("send_target", (loopback ? Ros2NodeOptions.Loopback(domain) : new Ros2NodeOptions { DomainId = domain }) with { Security = security });
         var publisher = node.CreatePublisher<PoseStamped>(topic, new DdsRobotIoOptions().SetpointQos);
         var deadline = DateTime.UtcNow.AddSeconds(wait);
         while (publisher.MatchedSubscriptions == 0 && DateTime.UtcNow < deadline) Thread.Sleep(10);

@@ -34,8 +34,11 @@ internal static class SimRobotCommand
         {
             task, robot, domain, latency, lockstep, seconds, silence, report, loopback, objectLatency, objectNoise, objectRate, cube,
         };
+        var security = new SecurityFlags("/sim_robot");
+        security.AddTo(cmd);
         cmd.SetAction(r => Run(r.GetValue(task), r.GetValue(robot), new SimRobotNodeOptions
         {
+            Security = security.Resolve(r),
             DomainId = r.GetValue(domain), Loopback = r.GetValue(loopback), Latency = r.GetValue(latency), LockStep = r.GetValue(lockstep),
             Seconds = r.GetValue(seconds), SilenceAfter = r.GetValue(silence),
             ObjectLatency = r.GetValue(objectLatency), ObjectNoise = r.GetValue(objectNoise), ObjectRate = r.GetValue(objectRate), Cube = ParseCube(r.GetValue(cube)),

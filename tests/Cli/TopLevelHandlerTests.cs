@@ -43,6 +43,27 @@ public sealed class TopLevelHandlerTests : IDisposable
         AssertOneErrorLine(code, stderr, "the node refused to start: no ");
     }
 
+    [Fact]
+    public void A_keystore_without_the_enclave_is_one_line_naming_the_missing_file()
+    {
+        var (code, stderr) = Robotics($"deploy --policy models/go1_velocity.onnx --loopback --keystore {_dir}");
+        AssertOneErrorLine(code, stderr, Path.Combine(_dir, "enclaves", "deploy", "identity_ca.cert.pem"));
+    }
+
+    [Fact]
+    public void ROS_SECURITY_STRATEGY_Enforce_without_a_keystore_is_one_line()
+    {
+        var (code, stderr) = Robotics("sim-robot --loopback --seconds 0.1", new() { ["ROS_SECURITY_ENABLE"] = "true", ["ROS_SECURITY_STRATEGY"] = "Enforce", ["ROS_SECURITY_KEYSTORE"] = "" });
+        AssertOneErrorLine(code, stderr, "ROS_SECURITY_KEYSTORE");
+    }
+
+    [Fact]
+    public void An_enclave_with_no_permissions_is_one_line_naming_the_known_ones()
+    {
+        var (code, stderr) = Robotics($"keystore enclave {_dir} /teleop");
+        AssertOneErrorLine(code, stderr, "/operator");
+    }
+
     private static void AssertOneErrorLine(int code, string stderr, string names)
     {
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -54,7 +75,7 @@ public sealed class TopLevelHandlerTests : IDisposable
     }
 
     // The built CLI as a process; its stdout is drained and ignored.
-    private static (int Code, string Stderr) Robotics(string arguments)
+    private static (int Code, string Stderr) Robotics(string arguments, Dictionary<string, string>? environment = null)
     {
         var dll = TestPaths.Repo("src/Cli/bin/Release/net10.0/linux-x64/robotics.dll");
         Assert.True(File.Exists(dll), $"{dll} not built: dotnet build src/Cli -c Release");
@@ -62,6 +83,7 @@ public sealed class TopLevelHandlerTests : IDisposable
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        foreach (var (k, v) in environment ?? []) info.Environment[k] = v;
         using var p = Process.Start(info)!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -89,9 +89,10 @@ public static class DdsRoundTrip
     /// <summary>
     /// The echo side: a node that republishes every ping until <paramref name="stop"/> is cancelled.
     /// </summary>
-    public static void Pong(uint domainId, CancellationToken stop)
+    /// <param name="security">DDS Security of the node (an enclave allowed both bench topics); null = none.</param>
+    public static void Pong(uint domainId, CancellationToken stop, Security.Ros2SecurityOptions? security = null)
     {
-        using var node = new Ros2Node("bench_pong", Ros2NodeOptions.Loopback(domainId));
+        using var node = new Ros2Node("bench_pong", Ros2NodeOptions.Loopback(domainId) with { Security = security });
         var pub = node.CreatePublisher<JointState>(PongTopic);
         node.CreateSubscription<JointState>(PingTopic, QosProfile.Default,
             [MethodImpl(MethodImplOptions.AggressiveOptimization)] (JointState m) => pub.Publish(m));
@@ -100,10 +101,11 @@ public static class DdsRoundTrip
 
     /// <summary>The measuring side: <see cref="DdsRoundTripConfig.Warmup"/> + <see cref="DdsRoundTripConfig.Count"/> round trips.</summary>
     /// <exception cref="UserError">No pong matched within 30 s, or an echo did not come back.</exception>
-    public static RoundTripStats Ping(DdsRoundTripConfig config)
+    /// <param name="security">DDS Security of the node (an enclave allowed both bench topics); null = none.</param>
+    public static RoundTripStats Ping(DdsRoundTripConfig config, Security.Ros2SecurityOptions? security = null)
     {
         config.Validate();
-        using var node = new Ros2Node("bench_ping", Ros2NodeOptions.Loopback(config.DomainId));
+        using var node = new Ros2Node("bench_ping", Ros2NodeOptions.Loopback(config.DomainId) with { Security = security });
         var pub = node.CreatePublisher<JointState>(PingTopic);
         var msg = Message(config.Joints);
         int total = config.Warmup + config.Count;

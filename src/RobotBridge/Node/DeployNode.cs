@@ -46,6 +46,8 @@ public sealed record DeployNodeOptions
     public const double DefaultLockStepTimeout = 2.0;
     /// <summary>Refuse to run while another participant writes on the joint-command topic (two controllers, one robot).</summary>
     public bool CheckCommandWriters { get; init; } = true;
+    /// <summary>DDS Security from an SROS2 keystore enclave (normally <c>/deploy</c>); null = none.</summary>
+    public Security.Ros2SecurityOptions? Security { get; init; }
 
     /// <summary>Throws <see cref="UserError"/> naming the first bad field; returns this.</summary>
     public DeployNodeOptions Validate()
@@ -106,7 +108,7 @@ public sealed class DeployNode : IDisposable
         {
             var config = ControllerConfig.FromContract(_policy.Contract);
             Config = _o.CommandTimeout is { } timeout ? config with { Safety = config.Safety with { CommandTimeout = timeout } } : config;
-            _node = new Ros2Node("deploy", _o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId });
+            _node = new Ros2Node("deploy", (_o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId }) with { Security = _o.Security });
             Io = new DdsRobotIo(_node, Config.JointNames, _policy.Contract.Inputs, _o.Io);
             Controller = new Controller(Config, _policy, Io);
             Io.StatusSource = Controller;

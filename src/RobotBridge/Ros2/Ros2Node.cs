@@ -70,15 +70,27 @@ public sealed class Ros2Node : IDisposable
         _options = (options ?? new Ros2NodeOptions()).Validate();
         Name = RosNames.ValidateNodeName(name);
         Namespace = _options.Namespace;
-        if (_options.CycloneConfigXml is not null) DdsDomain.Acquire(_options.DomainId, _options.CycloneConfigXml);
+        AcquireIdentity(_options.DomainId, _options.Security);
+        bool domainAcquired = false;
         try
         {
-            // The participant: USER_DATA "enclave=/;" is what ROS 2 tools look for.
+            if (_options.CycloneConfigXml is not null) { DdsDomain.Acquire(_options.DomainId, _options.CycloneConfigXml); domainAcquired = true; }
+            // The participant: USER_DATA "enclave=/;" is what ROS 2 tools look for; with security, the dds.sec.* properties.
             var qos = CycloneDdsNative.dds_create_qos();
-            var userData = Encoding.ASCII.GetBytes($"enclave={_options.Enclave};");
+            var userData = Encoding.ASCII.GetBytes($"enclave={_options.AdvertisedEnclave};");
             fixed (byte* u = userData) CycloneDdsNative.dds_qset_userdata(qos, u, (nuint)userData.Length);
+            if (_options.Security is { } security)
+                foreach (var (key, value) in security.Properties())
+                {
+                    var k = Encoding.UTF8.GetBytes(key + "\0");
+                    var v = Encoding.UTF8.GetBytes(value + "\0");
+                    fixed (byte* pk = k, pv = v) CycloneDdsNative.dds_qset_prop(qos, pk, pv);
+                }
             _participant = CycloneDdsNative.dds_create_participant(_options.DomainId, qos, null);
             CycloneDdsNative.dds_delete_qos(qos);
+            if (_participant < 0 && _options.Security is { } s)
+                throw new UserError($"DDS Security refused enclave {s.Enclave} of keystore {Path.GetFullPath(s.Keystore)} on domain {_options.DomainId} " +
+                    $"({DdsException.Describe(_participant)}): a certificate, key or signed document there does not verify (Cyclone's log above says which)");
             DdsException.Check(_participant, $"dds_create_participant(domain {_options.DomainId})");
 
             _waitset = DdsException.Check(CycloneDdsNative.dds_create_waitset(_participant), "dds_create_waitset");
@@ -100,8 +112,42 @@ public sealed class Ros2Node : IDisposable
         catch
         {
             if (_participant > 0) CycloneDdsNative.dds_delete(_participant);
-            if (_options.CycloneConfigXml is not null) DdsDomain.Release(_options.DomainId);
+            if (domainAcquired) DdsDomain.Release(_options.DomainId);
+            ReleaseIdentity(_options.DomainId);
             throw;
+        }
+    }
+
+    // Per domain: the enclave folder of this process's participants ("" = none) and how many use it.
+    private static readonly Dictionary<uint, (string Identity, int Users)> Identities = new();
+
+    // DESIGN: refused here, not left to Cyclone: it loads the security plugins once per domain and process, so a second
+    // participant silently gets the first one's permissions (a /deploy node beside an /operator node could publish
+    // cmd_vel), and a participant without security beside a secure one fails with a bare ERROR.
+    private static void AcquireIdentity(uint domain, Security.Ros2SecurityOptions? security)
+    {
+        string identity = security?.EnclaveDirectory ?? "";
+        lock (Identities)
+        {
+            if (Identities.TryGetValue(domain, out var d))
+            {
+                if (d.Identity != identity)
+                    throw new UserError($"domain {domain}: this process already has a node {Describe(d.Identity)}; one process has one DDS Security identity " +
+                        $"per domain, so a node {Describe(identity)} needs its own process or domain");
+                Identities[domain] = d with { Users = d.Users + 1 };
+            }
+            else Identities[domain] = (identity, 1);
+        }
+        static string Describe(string id) => id.Length == 0 ? "without security" : $"in enclave folder {id}";
+    }
+
+    private static void ReleaseIdentity(uint domain)
+    {
+        lock (Identities)
+        {
+            if (!Identities.TryGetValue(domain, out var d)) return;
+            if (d.Users > 1) Identities[domain] = d with { Users = d.Users - 1 };
+            else Identities.Remove(domain);
         }
     }
 
@@ -138,7 +184,7 @@ public sealed class Ros2Node : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var writer = new RawWriter(_participant, RosNames.ToDds(fq), T.DdsTypeName, qos);
+            var writer = Permitted(() => new RawWriter(_participant, RosNames.ToDds(fq), T.DdsTypeName, qos), "publish", fq);
             var publisher = new Ros2Publisher<T>(writer, fq, qos);
             _writers.Add(writer.Entity);
             _types.AddOurs(RosNames.ToDds(fq), T.DdsTypeName, () => { });
@@ -157,7 +203,7 @@ public sealed class Ros2Node : IDisposable
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var reader = new RawReader(_participant, RosNames.ToDds(fq), T.DdsTypeName, qos);
+            var reader = Permitted(() => new RawReader(_participant, RosNames.ToDds(fq), T.DdsTypeName, qos), "subscribe to", fq);
             var subscription = new Ros2Subscription<T>(reader, fq, qos, onMessage, _options.InitialMessageBytes, _options.MaxMessageBytes);
             _readers.Add(reader.Entity);
             var list = _subscriptions;
@@ -169,6 +215,19 @@ public sealed class Ros2Node : IDisposable
             return subscription;
         }
     }
+
+    // Access control refuses a writer or reader its permissions do not grant when it is created (Cyclone returns
+    // NOT_ALLOWED_BY_SECURITY): a clear error naming the enclave and topic.
+    private T Permitted<T>(Func<T> create, string verb, string topic)
+    {
+        try { return create(); }
+        catch (DdsException e) when (e.Code == NotAllowedBySecurity && _options.Security is { } s)
+        {
+            throw new UserError($"enclave {s.Enclave} may not {verb} {topic}: its permissions ({s.File("permissions.xml")}) do not grant it");
+        }
+    }
+
+    private const int NotAllowedBySecurity = -13;
 
     // ---------------------------------------------------------------- receive thread
 
@@ -288,5 +347,6 @@ public sealed class Ros2Node : IDisposable
         _thread.Join();
         CycloneDdsNative.dds_delete(_participant);
         if (_options.CycloneConfigXml is not null) DdsDomain.Release(_options.DomainId);
+        ReleaseIdentity(_options.DomainId);
     }
 }

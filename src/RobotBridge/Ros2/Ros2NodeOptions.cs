@@ -12,8 +12,18 @@ public sealed record Ros2NodeOptions
     /// <summary>Bytes per Gid in <c>ros_discovery_info</c>: 24 for Humble, 16 for Iron and later.</summary>
     public int GidSize { get; init; } = 16;
 
-    /// <summary>Security enclave advertised in the participant's USER_DATA (<c>enclave=/;</c>).</summary>
+    /// <summary>Security enclave advertised in the participant's USER_DATA (<c>enclave=/;</c>); with <see cref="Security"/> its enclave is advertised instead.</summary>
     public string Enclave { get; init; } = "/";
+
+    /// <summary>
+    /// DDS Security (authentication, access control, encryption) from an SROS2 keystore's enclave; null = none.
+    /// All nodes of one process on one domain share one identity (Cyclone loads the plugins once per domain), so they
+    /// must use the same enclave, or none.
+    /// </summary>
+    public Security.Ros2SecurityOptions? Security { get; init; }
+
+    /// <summary>The enclave the participant advertises.</summary>
+    public string AdvertisedEnclave => Security?.Enclave ?? Enclave;
 
     /// <summary>
     /// Cyclone DDS XML configuration for the domain; null uses CYCLONEDDS_URI or Cyclone's defaults.
@@ -42,6 +52,12 @@ public sealed record Ros2NodeOptions
         if (GidSize is not (16 or 24)) throw new UserError($"Ros2NodeOptions.GidSize must be 16 (Iron+) or 24 (Humble), got {GidSize}");
         if (string.IsNullOrEmpty(Enclave) || Enclave.Contains(';')) throw new UserError($"Ros2NodeOptions.Enclave '{Enclave}' must be non-empty without ';'");
         if (InitialMessageBytes < 16) throw new UserError($"Ros2NodeOptions.InitialMessageBytes must be at least 16 (got {InitialMessageBytes})");
+        if (Security is not null)
+        {
+            Security.Validate();
+            if (DomainId > RobotBridge.Security.Keystore.MaxDomainId)
+                throw new UserError($"Ros2NodeOptions.DomainId {DomainId}: DDS Security covers domains 0–{RobotBridge.Security.Keystore.MaxDomainId} only");
+        }
         if (MaxMessageBytes < InitialMessageBytes) throw new UserError($"Ros2NodeOptions.MaxMessageBytes ({MaxMessageBytes}) must be at least InitialMessageBytes ({InitialMessageBytes})");
         return this;
     }

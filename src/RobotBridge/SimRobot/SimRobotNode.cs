@@ -46,6 +46,8 @@ public sealed record SimRobotNodeOptions
     public double[]? Cube { get; init; }
     /// <summary>Topics: joint_states and joint_commands, QoS (the deploy node's defaults). The inputs (imu, cmd_vel, target_pose, object_pose) keep their contract names.</summary>
     public DdsRobotIoOptions Topics { get; init; } = new();
+    /// <summary>DDS Security from an SROS2 keystore enclave (normally <c>/sim_robot</c>); null = none.</summary>
+    public Security.Ros2SecurityOptions? Security { get; init; }
 
     /// <summary>Throws <see cref="UserError"/> naming the first bad field; returns this.</summary>
     public SimRobotNodeOptions Validate()
@@ -231,7 +233,7 @@ public sealed class SimRobotNode : IDisposable
         _robot = robot(_o.Robot(controlPeriod));
         try
         {
-            _node = new Ros2Node("sim_robot", _o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId });
+            _node = new Ros2Node("sim_robot", (_o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId }) with { Security = _o.Security });
             var t = _o.Topics;
             // Reliable, as ros2_control's joint_state_broadcaster publishes; best-effort subscribers match too.
             _jointPub = _node.CreatePublisher<JointState>(t.JointStatesTopic, QosProfile.Default);

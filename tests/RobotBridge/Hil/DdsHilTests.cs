@@ -44,9 +44,9 @@ public sealed class DdsHilTests(ITestOutputHelper output)
         public readonly List<double[]> Commands = [];   // in arrival order: one per tick, as the statuses
         private DeployStatus _latest = new(SafetyState.Idle, SafetyCause.None, -1, 0, 0, -1, 0, 0);
 
-        public Operator(uint domain, Action<JointState>? onJointState = null, string teleop = "cmd_vel")
+        public Operator(uint domain, Action<JointState>? onJointState = null, string teleop = "cmd_vel", Robotics.RobotBridge.Security.Ros2SecurityOptions? security = null)
         {
-            _node = new Ros2Node("operator", Ros2NodeOptions.Loopback(domain));
+            _node = new Ros2Node("operator", Ros2NodeOptions.Loopback(domain) with { Security = security });
             CmdVel = _node.CreatePublisher<Twist>("cmd_vel");
             Teleop = teleop == "cmd_vel" ? CmdVel : _node.CreatePublisher<Twist>(teleop);
             EStop = _node.CreatePublisher<Bool>("estop");
@@ -160,10 +160,16 @@ public sealed class DdsHilTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void The_policy_tracks_cmd_vel_over_DDS_as_it_does_in_process()
+    public void The_policy_tracks_cmd_vel_over_DDS_as_it_does_in_process() =>
+        TrackCmdVel(Domain(0), segment: 2.0, operatorSecurity: null, childArguments: "");   // forward, turning, sideways, backward: 8 s
+
+    /// <summary>
+    /// The Go1 tracking comparison over DDS on <paramref name="domain"/>: <paramref name="segment"/> seconds per command,
+    /// this process the operator (with <paramref name="operatorSecurity"/>), both children given <paramref name="childArguments"/> too.
+    /// </summary>
+    internal void TrackCmdVel(uint domain, double segment, Robotics.RobotBridge.Security.Ros2SecurityOptions? operatorSecurity, string childArguments)
     {
-        const double Segment = 2.0;   // forward, turning, sideways, backward: 8 s
-        var schedule = CommandSchedule.Walk(Segment);
+        var schedule = CommandSchedule.Walk(segment);
 
         // The in-process reference: the same policy, controller and simulated robot in one loop.
         HilResult reference;
@@ -181,7 +187,6 @@ public sealed class DdsHilTests(ITestOutputHelper output)
         // node starts only once a command arrived. The simulated robot scores from its first cmd_vel on, so cmd_vel
         // itself carries the schedule from Running on, as the in-process reference scores it. As a joystick does, the
         // operator repeats the command (every 10 states, 50 ms simulated): the node zeroes one older than 0.5 s.
-        uint domain = Domain(0);
         long t0 = -1, states = 0;
         CommandStep? sent = null;
         Operator? op = null;
@@ -196,14 +201,14 @@ public sealed class DdsHilTests(ITestOutputHelper output)
             op!.Teleop.Publish(twist);
             if (step != sent) op.CmdVel.Publish(twist);   // the simulated robot scores each switch
             sent = step;
-        }, teleop: "teleop/cmd_vel");
+        }, teleop: "teleop/cmd_vel", security: operatorSecurity);
         string report = Path.Combine(Path.GetTempPath(), $"sim_robot_{Guid.NewGuid():N}.json");
         // Soft start 2 s, then the 8 s schedule (and one tick: Running begins one period after 2 s).
         double seconds = 2 + CommandSchedule.Length(schedule) + 0.01;
         op.HoldStillUntilStarted();
         using (op)
-        using (var sim = new NodeProcess($"sim-robot --task go1_velocity --domain {domain} --loopback --lockstep --seconds {seconds} --report {report}"))
-        using (var deploy = new NodeProcess($"deploy --policy {Policy} --domain {domain} --loopback --lockstep --autostart --seconds 60 --remap cmd_vel=teleop/cmd_vel"))
+        using (var sim = new NodeProcess($"sim-robot --task go1_velocity --domain {domain} --loopback --lockstep --seconds {seconds} --report {report}{childArguments}"))
+        using (var deploy = new NodeProcess($"deploy --policy {Policy} --domain {domain} --loopback --lockstep --autostart --seconds 60 --remap cmd_vel=teleop/cmd_vel{childArguments}"))
         {
             try
             {
@@ -223,8 +228,9 @@ public sealed class DdsHilTests(ITestOutputHelper output)
                 Assert.False(reference.Fell);
                 Assert.False(r.GetProperty("fell").GetBoolean());
                 Assert.Equal(0, r.GetProperty("commands_rejected").GetInt64());
-                // 8 s at the 50 Hz policy rate is 400 samples; the operator's first command lands a tick or two late.
-                Assert.InRange(samples, 390, 401);
+                // At the 50 Hz policy rate (400 samples in 8 s); the operator's first command lands a tick or two late.
+                long expected = (long)Math.Round(CommandSchedule.Length(schedule) * 50);
+                Assert.InRange(samples, expected - 10, expected + 1);
                 // A policy that ignores the command scores ≈ 0.5 m/s; the in-process run ≈ 0.08–0.10. Allowed: 5 %, plus
                 // what the operator's timing alone explains: each command switch landing up to two policy ticks off
                 // the in-process schedule adds |Δcommand| to those samples' error.
