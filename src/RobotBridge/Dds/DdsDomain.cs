@@ -14,7 +14,7 @@ public static class DdsDomain
     /// and peers on the same machine still discover each other. Tests and the hardware-in-the-loop runs use it.
     /// </summary>
     public const string LoopbackConfigXml =
-        "<CycloneDDS><Domain id=\"any\"><General><Interfaces><NetworkInterface name=\"lo\"/></Interfaces><AllowMulticast>false</AllowMulticast></General></Domain></CycloneDDS>";
+        "<CycloneDDS><Domain id=\"any\"><General><Interfaces><NetworkInterface name=\"lo\"/></Interfaces></General></Domain></CycloneDDS>";
 
     private static readonly Dictionary<uint, (int Handle, int Users, string Config)> Domains = new();
 
