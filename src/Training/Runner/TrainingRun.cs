@@ -242,7 +242,7 @@ public sealed class TrainingRun
         var laterCheckpoints = Checkpoints(directory).Where(c => c.Iteration > keep).OrderBy(c => c.Iteration).ToArray();
         if (laterCheckpoints.Length > 0) MoveAside(keep, laterCheckpoints.Select(c => c.Directory).ToArray(), later.Count);
         else if (later.Count > 0)
-            _notes.Add($"{CsvPath}: {later.Count} row(s) logged after checkpoint {keep} (iterations {later[0].Iteration}…{later[^1].Iteration}) are dropped; the resumed run repeats them");
+            _notes.Add($"{CsvPath}: {later.Count} row(s) logged after checkpoint {keep} ({(later.Count == 1 ? $"iteration {later[0].Iteration}" : $"iterations {later[0].Iteration}…{later[^1].Iteration}")}) are dropped; the resumed run repeats them");
         if (later.Count > 0 || rows < lines.Length - 1 || laterCheckpoints.Length > 0)
             File.WriteAllLines(CsvPath, new[] { header }.Concat(_history.Select(OnPolicyRunner.CsvRow)));
     }
