@@ -19,7 +19,7 @@ internal static class AblateCommand
     public static Command Create()
     {
         var defaults = new AblationOptions { Tasks = Array.Empty<string>() };
-        var task = new Option<string>("--task") { Description = "task name(s), comma-separated (cartpole_balance, cartpole_swingup, go1_velocity, …)", Required = true };
+        var task = new Option<string>("--task") { Description = $"task name(s), comma-separated ({string.Join(", ", TaskCatalog.Known())})", Required = true };
         var seeds = new Option<int>("--seeds") { Description = "seeds per variant (≥ 2 for a confidence interval)", DefaultValueFactory = _ => defaults.Seeds };
         var iterations = new Option<int>("--iterations") { Description = "PPO iterations per trial; the step budget of every variant is iterations × envs × steps", DefaultValueFactory = _ => defaults.Iterations };
         var envs = new Option<int>("--envs") { Description = "parallel environments per trial (a multiple of 8 for GRPO's groups)", DefaultValueFactory = _ => defaults.Envs };

@@ -20,7 +20,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var defaults = TrainOptions.Defaults;
-        var task = new Option<string>("--task") { Description = "task name (go1_velocity, panda_reach, panda_push, cartpole_balance, cartpole_swingup) or task file" };
+        var task = new Option<string>("--task") { Description = $"task name ({string.Join(", ", TaskCatalog.Known())}) or task file" };
         var resume = new Option<string>("--resume") { Description = "continue a run (its directory, or one of its checkpoint_N folders) bit-identically; --iterations then counts the whole run, --threads and --device may change" };
         var every = new Option<int>("--checkpoint-every") { Description = "iterations between checkpoints (each followed by a reset of all environments)", DefaultValueFactory = _ => defaults.CheckpointEvery };
         var algo = new Option<string>("--algo")
@@ -106,6 +106,7 @@ internal static class TrainCommand
         var run = session.Run;
         string from = session.NextIteration > 0 ? $"resumed at iteration {session.NextIteration}, " : "";
         AnsiConsole.MarkupLineInterpolated($"[bold]{env.Task.Name}[/]: {from}{options.Envs} envs × {(AlgorithmCatalog.Get(options.Algorithm).Episodic ? "whole episodes" : $"{options.StepsPerEnv} steps")} on {env.Threads} threads, {SnakeCaseEnum.Name(computeDevice)}, seed {options.Seed} → {run.Directory}");
+        foreach (var note in session.ResumeNotes) AnsiConsole.MarkupLineInterpolated($"[yellow]note:[/] {note}");
         foreach (var g in env.ObservationGroups) AnsiConsole.MarkupLineInterpolated($"  {g}");
         if (session.CheckpointWarning is { } warning) AnsiConsole.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
         if (!AnsiConsole.Profile.Capabilities.Interactive)

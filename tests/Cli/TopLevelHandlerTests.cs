@@ -66,6 +66,66 @@ public sealed class TopLevelHandlerTests : IDisposable
         AssertOneErrorLine(code, stderr, "/operator");
     }
 
+    // A value that is not of its option's type, one per verb (System.CommandLine printed its message and the whole help, exit 1).
+    [Theory]
+    [InlineData("train --task cartpole_balance --envs abc", "--envs 'abc': expected an integer")]
+    [InlineData("train --task cartpole_balance --seed -1", "--seed '-1': expected a whole number ≥ 0")]
+    [InlineData("train --task cartpole_balance --hidden abc", "--hidden abc")]
+    [InlineData("ablate --task cartpole_balance --seeds x", "--seeds 'x'")]
+    [InlineData("bench task --envs 1.5", "--envs '1.5'")]
+    [InlineData("bench dds --joints x", "--joints 'x'")]
+    [InlineData("demo --segment x", "--segment 'x': expected a number")]
+    [InlineData("deploy --domain -3", "--domain '-3'")]
+    [InlineData("eval --episodes x", "--episodes 'x'")]
+    [InlineData("hil --segment x", "--segment 'x'")]
+    [InlineData("render --seconds x", "--seconds 'x'")]
+    [InlineData("report --episodes x", "--episodes 'x'")]
+    [InlineData("send-target --x x", "--x 'x'")]
+    [InlineData("sim-robot --latency x", "--latency 'x'")]
+    [InlineData("train --task cartpole_balance --envs", "--envs")]           // no value
+    [InlineData("export --no-such-option 1", "--no-such-option")]           // not an option of the verb
+    public void A_value_that_does_not_parse_is_one_line_naming_the_option(string arguments, string names)
+    {
+        var (code, stderr) = Robotics(arguments);
+        AssertOneErrorLine(code, stderr, names);
+    }
+
+    [Fact]
+    public void An_unknown_training_task_lists_the_tasks_the_help_offers()
+    {
+        var (code, stderr) = Robotics("train --task nosuchtask --iterations 1");
+        AssertOneErrorLine(code, stderr, "nosuchtask");
+        var listed = stderr[(stderr.IndexOf("known tasks: ", StringComparison.Ordinal) + "known tasks: ".Length)..].Trim().Split(", ");
+        Assert.Contains("cartpole_balance", listed);
+        Assert.Contains("go1_velocity", listed);
+
+        var (_, help) = Robotics("train --help", stdout: true);
+        var flat = string.Join(" ", help.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        const string Lead = "--task <task> task name (";
+        int at = flat.IndexOf(Lead, StringComparison.Ordinal);
+        Assert.True(at >= 0, help);
+        var offered = flat[(at + Lead.Length)..flat.IndexOf(')', at)].Split(", ");
+        Assert.Equal(offered, listed);
+    }
+
+    [Fact]
+    public void Resuming_from_an_earlier_checkpoint_says_on_stdout_where_the_later_history_went()
+    {
+        const string Small = "--envs 8 --steps 8 --threads 1 --hidden 8";
+        var (code, _) = Robotics($"train --task cartpole_balance --iterations 4 --checkpoint-every 2 {Small}", home: _dir);
+        Assert.Equal(0, code);
+        var run = Assert.Single(Directory.GetDirectories(Path.Combine(_dir, "runs")));
+
+        var (resumed, stdout) = Robotics($"train --resume {Path.Combine(run, "checkpoint_000002")} --threads 1", stdout: true, home: _dir);
+        Assert.Equal(0, resumed);
+        var text = stdout.Replace("\n", "");   // the console wraps long paths
+        Assert.Contains("note:", text);
+        Assert.Contains("moved checkpoint_000004", text);
+        var branch = Assert.Single(Directory.GetDirectories(Path.Combine(run, "branches")));
+        Assert.Contains(branch, text);
+        Assert.True(File.Exists(Path.Combine(branch, "checkpoint_000004", "run.json")));
+    }
+
     private static void AssertOneErrorLine(int code, string stderr, string names)
     {
         var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -76,8 +136,8 @@ public sealed class TopLevelHandlerTests : IDisposable
         Assert.Equal(2, code);
     }
 
-    // The built CLI as a process; its stdout is drained and ignored.
-    private static (int Code, string Stderr) Robotics(string arguments, Dictionary<string, string>? environment = null)
+    // The built CLI as a process: its exit code and its stderr (or, with stdout, its stdout).
+    private static (int Code, string Output) Robotics(string arguments, Dictionary<string, string>? environment = null, bool stdout = false, string? home = null)
     {
         var dll = TestPaths.Repo("src/Cli/bin/Release/net10.0/linux-x64/robotics.dll");
         Assert.True(File.Exists(dll), $"{dll} not built: dotnet build src/Cli -c Release");
@@ -85,13 +145,13 @@ public sealed class TopLevelHandlerTests : IDisposable
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
+        info.Environment["ROBOTICS_HOME"] = home ?? TestPaths.RepoRoot;   // as ./robotics sets it: task files by name, runs/ under it
         foreach (var (k, v) in environment ?? []) info.Environment[k] = v;
         using var p = Process.Start(info)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
+        var output = p.StandardOutput.ReadToEndAsync();
+        var errors = p.StandardError.ReadToEndAsync();
         Assert.True(p.WaitForExit(60_000), $"robotics {arguments} did not exit within 60 s");
         p.WaitForExit();
-        _ = stdout.Result;
-        return (p.ExitCode, stderr.Result);
+        return (p.ExitCode, stdout ? output.Result : errors.Result);
     }
 }

@@ -11,13 +11,21 @@ public static class TaskCatalog
 
     /// <summary>The task file for a path or a name.</summary>
     /// <exception cref="UserError">Neither a file nor a known name; the message lists the known names.</exception>
-    public static string Resolve(string nameOrPath)
+    public static string Resolve(string nameOrPath) => Resolve(nameOrPath, Names());
+
+    private static string Resolve(string nameOrPath, IReadOnlyList<string> known)
     {
         if (File.Exists(nameOrPath)) return Path.GetFullPath(nameOrPath);
         var byName = Path.Combine(Home, ConfigDir, nameOrPath + ".toml");
         if (File.Exists(byName)) return byName;
-        throw new UserError($"no task file '{nameOrPath}' and no task of that name; known tasks: {string.Join(", ", Names())}");
+        throw new UserError($"no task file '{nameOrPath}' and no task of that name; known tasks: {string.Join(", ", known)}");
     }
+
+    /// <summary>The tasks built into the assembly, with no task file: the cart-pole's two.</summary>
+    public static IReadOnlyList<string> BuiltIn { get; } = new[] { "cartpole_balance", "cartpole_swingup" };
+
+    /// <summary>Every task name <see cref="Load"/> takes, in ordinal order: the <see cref="BuiltIn"/> ones and the task files' (<see cref="Names"/>).</summary>
+    public static IReadOnlyList<string> Known() => BuiltIn.Concat(Names()).Order(StringComparer.Ordinal).ToList();
 
     /// <summary>The <c>kind</c> of a task file.</summary>
     /// <exception cref="UserError">The file's kind is not one of locomotion, reach, push.</exception>
@@ -29,14 +37,15 @@ public static class TaskCatalog
     }
 
     /// <summary>Builds the task a file describes, whatever its kind, with <paramref name="overrides"/> (<c>dotted.key=value</c>) applied over the file.</summary>
+    /// <exception cref="UserError">No such task (the message lists <see cref="Known"/>), or a bad task file.</exception>
     public static Envs.IMjTask Load(string nameOrPath, IReadOnlyList<string>? overrides = null)
     {
         // The built-in cart-pole (MJCF embedded in the assembly, no task file).
-        bool cartPole = nameOrPath is "cartpole_swingup" or "cartpole_balance";
+        bool cartPole = BuiltIn.Contains(nameOrPath);
         if (cartPole && overrides is { Count: > 0 }) throw new UserError($"{nameOrPath} is built in and has no task file to override ({overrides[0]})");
         if (nameOrPath == "cartpole_swingup") return new CartPole(new CartPoleConfig { SwingUp = true });
         if (nameOrPath == "cartpole_balance") return new CartPole(new CartPoleConfig { SwingUp = false, TerminateAngle = 0.4 });
-        var file = Resolve(nameOrPath);
+        var file = Resolve(nameOrPath, Known());
         return Kind(file) switch
         {
             TaskKind.Locomotion => Locomotion.LocomotionTask.Load(file, overrides),

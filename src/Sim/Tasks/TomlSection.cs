@@ -145,6 +145,7 @@ internal sealed class TomlSection
         if (o is not TomlArray { Count: 2 } a || !IsNumber(a[0]) || !IsNumber(a[1]))
             throw Error(key, $"expected a range [a, b], found {Describe(o)}");
         double lo = Convert.ToDouble(a[0], CultureInfo.InvariantCulture), hi = Convert.ToDouble(a[1], CultureInfo.InvariantCulture);
+        if (!double.IsFinite(lo) || !double.IsFinite(hi)) throw Error(key, $"[{Format(lo)}, {Format(hi)}]: not finite numbers");
         if (lo > hi) throw Error(key, $"inverted range [{lo}, {hi}]");
         if (lo < min || hi > max) throw Error(key, $"[{lo}, {hi}]{Unit(unit)} must lie within [{min}, {max}]");
         return (lo, hi);
@@ -156,7 +157,9 @@ internal sealed class TomlSection
         var o = Get(key);
         if (o is null) return fallback ?? throw Error(key, "missing (a list of numbers is required)");
         if (o is not TomlArray a || !a.All(IsNumber)) throw Error(key, $"expected a list of numbers, found {Describe(o)}");
-        return a.Select(x => Convert.ToDouble(x, CultureInfo.InvariantCulture)).ToArray();
+        var values = a.Select(x => Convert.ToDouble(x, CultureInfo.InvariantCulture)).ToArray();
+        foreach (var v in values) if (!double.IsFinite(v)) throw Error(key, $"{Format(v)} is not a finite number");
+        return values;
     }
 
     public IReadOnlyList<string> Strings(string key, IReadOnlyList<string>? fallback = null)
@@ -176,6 +179,7 @@ internal sealed class TomlSection
     }
 
     private static bool IsNumber(object? o) => o is long or double;
+    private static string Format(double v) => v.ToString(CultureInfo.InvariantCulture);
     private static string Unit(string unit) => unit.Length == 0 ? "" : " " + unit;
 
     private static string Describe(object? o) => o switch

@@ -125,9 +125,33 @@ public sealed class AlgorithmState : IDisposable, ICheckpointable
     }
 
     /// <inheritdoc/>
+    /// <remarks>The folder is checked against its <see cref="CheckpointManifest"/> before any file is read.</remarks>
     public void LoadState(string directory)
     {
+        if (!CheckpointManifest.Verify(directory)) CheckSizes(directory);
         foreach (var (_, load) in _parts) load(directory);
+    }
+
+    // DESIGN: a checkpoint written before manifests existed (the shipped Go1 runs' among them) is still loaded, checked by
+    // what this state knows: every binary file it would write (networks, optimizer moments, generator) has a size fixed by
+    // the shapes, so each file on disk must be exactly as long as this state's own, which catches a truncated file before
+    // libtorch reads it. Flipped bytes of the same length cannot be told from training without a hash; the generator's
+    // length is checked again at load and the networks' values for finiteness. Refusing such checkpoints, or writing a
+    // manifest into them on first load (which would bless a file already damaged), were rejected.
+    private void CheckSizes(string directory)
+    {
+        var reference = Directory.CreateTempSubdirectory("robotics-checkpoint-sizes-");
+        try
+        {
+            SaveState(reference.FullName);
+            foreach (var own in reference.GetFiles().Where(f => f.Extension is ".pt" or ".bin"))
+            {
+                var file = new FileInfo(Path.Combine(directory, own.Name));
+                if (file.Exists && file.Length != own.Length)
+                    throw new UserError($"{file.FullName}: {file.Length} bytes, this run's {own.Name} has {own.Length}: the file is truncated or is not of this network");
+            }
+        }
+        finally { reference.Delete(recursive: true); }
     }
 
     /// <inheritdoc/>

@@ -34,6 +34,21 @@ public static class CheckpointFiles
         {
             throw new UserError($"{path} does not fit this network: {e.Message}", e);
         }
+        RequireFinite(path, module);
+    }
+
+    /// <summary>Refuses a module whose parameters or buffers hold NaN or ±∞ (a corrupt or diverged file), naming the tensor.</summary>
+    /// <exception cref="UserError">A tensor is not finite.</exception>
+    public static void RequireFinite(string path, nn.Module module)
+    {
+        using var _ = no_grad();
+        foreach (var (name, t) in module.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(module.named_buffers()))
+        {
+            if (!t.is_floating_point()) continue;
+            using var finite = isfinite(t);
+            using var all = finite.all();
+            if (!all.item<bool>()) throw new UserError($"{path}: '{name}' holds NaN or infinite values");
+        }
     }
 
     /// <summary>Saves an optimizer's state (Adam's step counts and moments) as <c>name.pt</c>.</summary>
@@ -61,12 +76,17 @@ public static class CheckpointFiles
     /// <summary>Restores a random generator's state.</summary>
     public static void Load(string directory, string name, Generator generator)
     {
-        var bytes = File.ReadAllBytes(Require(directory, name + ".bin"));
+        var path = Require(directory, name + ".bin");
+        var bytes = File.ReadAllBytes(path);
+        // libtorch aborts the process (not an exception) on a state of the wrong length.
+        using (var own = generator.get_state())
+            if (bytes.Length != own.numel())
+                throw new UserError($"{path}: {bytes.Length} bytes, a generator state has {own.numel()}: the file is truncated or not a generator state");
         using var state = tensor(bytes, dtype: ScalarType.Byte);
         try { generator.set_state(state); }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            throw new UserError($"{Path.Combine(directory, name + ".bin")} is not a generator state: {e.Message}", e);
+            throw new UserError($"{path} is not a generator state: {e.Message}", e);
         }
     }
 

@@ -1,3 +1,4 @@
+using Robotics.Training.Algorithms;
 using Robotics.Training.Models;
 using static TorchSharp.torch;
 
@@ -48,16 +49,40 @@ public sealed class CheckpointPolicy : IDisposable
         int actionDim = config.ActionDim;
         int policyDim = config.GroupDim("policy");
         var actor = new GaussianActor(policyDim, actionDim, net);
-        try { actor.load(actorPath); }
-        catch (Exception e) when (e is not OutOfMemoryException)
+        try
+        {
+            // Checked before libtorch reads it: against the manifest, or (a checkpoint older than manifests) by its length.
+            if (!CheckpointManifest.Verify(dir)) RequireLength(actorPath, actor, configPath);
+            try { actor.load(actorPath); }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                throw new UserError($"{actorPath} does not fit the network in {configPath} ({policyDim} → [{string.Join(", ", net.Hidden)}] → {actionDim}): {e.Message}", e);
+            }
+            CheckpointFiles.RequireFinite(actorPath, actor);
+        }
+        catch
         {
             actor.Dispose();
-            throw new UserError($"{actorPath} does not fit the network in {configPath} ({policyDim} → [{string.Join(", ", net.Hidden)}] → {actionDim}): {e.Message}", e);
+            throw;
         }
         actor.eval();
         var commitPath = Path.Combine(dir, TrainingRun.SourceCommitFile);
         var commit = File.Exists(commitPath) ? File.ReadAllText(commitPath).Trim() : null;
         return new CheckpointPolicy(actor, config.Task, config.TaskOverrides, policyDim, actionDim, commit is { Length: > 0 } ? commit : null);
+    }
+
+    // A module file's length is fixed by the network's shapes: this actor's own file is as long as a good one.
+    private static void RequireLength(string actorPath, GaussianActor actor, string configPath)
+    {
+        var own = Path.Combine(Directory.CreateTempSubdirectory("robotics-actor-size-").FullName, "actor.pt");
+        try
+        {
+            actor.save(own);
+            long expected = new FileInfo(own).Length, actual = new FileInfo(actorPath).Length;
+            if (actual != expected)
+                throw new UserError($"{actorPath}: {actual} bytes, the network in {configPath} is {expected}: the file is truncated or is not of this network");
+        }
+        finally { Directory.Delete(Path.GetDirectoryName(own)!, recursive: true); }
     }
 
     /// <summary>

@@ -207,39 +207,107 @@ public sealed class TrainingRun
         File.WriteAllText(CsvPath, OnPolicyRunner.CsvHeader(RewardTerms) + "\n");
     }
 
-    // An existing run, continued after its checkpoint at iteration `keep`: progress.csv keeps the rows
-    // before it (a crashed run may have logged a few more) and the history is read back for the plots.
+    // An existing run, continued after its checkpoint at iteration `keep`: progress.csv keeps the rows before it, and
+    // the history is read back for the plots. What the run had done after that checkpoint is not lost: a crashed run's
+    // rows past its last checkpoint are repeated by the resumed run; a run resumed from an earlier checkpoint than its
+    // last starts a new branch, its later checkpoints, progress.csv and plots moved aside first (MoveAside).
     private TrainingRun(string directory, TrainOptions options, int keep)
     {
         Directory = directory;
         Options = options;
-        var lines = File.Exists(CsvPath) ? File.ReadAllLines(CsvPath) : Array.Empty<string>();
-        if (lines.Length == 0) throw new UserError($"{CsvPath} is missing or empty");
-        RewardTerms = OnPolicyRunner.RewardTermColumns(lines[0]);
-        foreach (var row in lines.Skip(1).Where(l => l.Length > 0))
+        var text = File.Exists(CsvPath) ? File.ReadAllText(CsvPath) : "";
+        var lines = text.Split('\n');
+        if (lines[0].Length == 0 || lines.Length < 2) throw new UserError($"{CsvPath} is missing or empty");
+        var header = lines[0];
+        RewardTerms = OnPolicyRunner.RewardTermColumns(header);
+        // Every row ends with its newline: a last line without one was cut off when the process was killed mid-write.
+        int rows = lines.Length - 1;
+        if (lines[^1].Length > 0)
         {
-            var stats = OnPolicyRunner.ParseCsvRow(lines[0], row);
-            if (stats.Iteration < keep) _history.Add(stats);
+            _notes.Add($"{CsvPath}: its last line was cut off mid-write ('{Shorten(lines[^1])}'): dropped");
+            rows--;
         }
-        File.WriteAllLines(CsvPath, new[] { lines[0] }.Concat(_history.Select(OnPolicyRunner.CsvRow)));
+        var later = new List<IterationStats>();
+        for (int i = 1; i <= rows; i++)
+        {
+            if (lines[i].Length == 0) continue;
+            IterationStats stats;
+            try { stats = OnPolicyRunner.ParseCsvRow(header, lines[i]); }
+            catch (Exception e) when (e is UserError or FormatException or OverflowException)
+            {
+                throw new UserError($"{CsvPath}:{i + 1}: {e.Message}", e);
+            }
+            (stats.Iteration < keep ? _history : later).Add(stats);
+        }
+        var laterCheckpoints = Checkpoints(directory).Where(c => c.Iteration > keep).OrderBy(c => c.Iteration).ToArray();
+        if (laterCheckpoints.Length > 0) MoveAside(keep, laterCheckpoints.Select(c => c.Directory).ToArray(), later.Count);
+        else if (later.Count > 0)
+            _notes.Add($"{CsvPath}: {later.Count} row(s) logged after checkpoint {keep} ({(later.Count == 1 ? $"iteration {later[0].Iteration}" : $"iterations {later[0].Iteration}…{later[^1].Iteration}")}) are dropped; the resumed run repeats them");
+        if (later.Count > 0 || rows < lines.Length - 1 || laterCheckpoints.Length > 0)
+            File.WriteAllLines(CsvPath, new[] { header }.Concat(_history.Select(OnPolicyRunner.CsvRow)));
     }
+
+    private readonly List<string> _notes = new();
+
+    private static string Shorten(string s) => s.Length <= 40 ? s : s[..40] + "…";
+
+    // A new branch from checkpoint `keep`: the run's later checkpoints, its whole progress.csv as it was and its plots go to
+    // branches/<time>__after_<keep>/, so the line the run had taken stays on disk beside the one it takes now.
+    private void MoveAside(int keep, string[] laterCheckpoints, int laterRows)
+    {
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss");
+        var branch = Path.Combine(Directory, BranchesFolder, $"{stamp}__after_{keep:D6}");
+        for (int k = 2; System.IO.Directory.Exists(branch); k++) branch = Path.Combine(Directory, BranchesFolder, $"{stamp}__after_{keep:D6}_{k}");
+        System.IO.Directory.CreateDirectory(branch);
+        foreach (var c in laterCheckpoints) System.IO.Directory.Move(c, Path.Combine(branch, Path.GetFileName(c)));
+        File.Copy(CsvPath, Path.Combine(branch, Path.GetFileName(CsvPath)));
+        foreach (var png in System.IO.Directory.GetFiles(Directory, "*.png")) File.Move(png, Path.Combine(branch, Path.GetFileName(png)));
+        _notes.Add($"resuming from checkpoint {keep}, not the run's last: moved {string.Join(", ", laterCheckpoints.Select(Path.GetFileName))}, " +
+            $"progress.csv as it was ({laterRows} row(s) after checkpoint {keep}) and the plots to {branch}");
+    }
+
+    /// <summary>The folder of a run directory that holds the lines a run had taken before it was resumed from an earlier checkpoint.</summary>
+    public const string BranchesFolder = "branches";
+
+    /// <summary>What reopening the run did to its folder, one sentence each (rows dropped, checkpoints moved aside); empty when nothing.</summary>
+    public IReadOnlyList<string> Notes => _notes;
 
     /// <summary>Reads a run's config.json: the options it was started with and what it recorded about its task.</summary>
     /// <exception cref="UserError">The folder is not a run directory.</exception>
     public static RunConfig ReadOptions(string runDirectory) =>
         RunConfig.Read(Path.Combine(runDirectory, "config.json")) with { RunsDirectory = Path.GetDirectoryName(Path.GetFullPath(runDirectory))! };
 
-    /// <summary>Reopens <paramref name="runDirectory"/> to continue it after the checkpoint of iteration <paramref name="checkpointIteration"/>.</summary>
-    /// <exception cref="UserError">Its progress.csv is missing, empty or malformed.</exception>
+    /// <summary>
+    /// Reopens <paramref name="runDirectory"/> to continue it after the checkpoint of iteration <paramref name="checkpointIteration"/>:
+    /// progress.csv keeps the rows before it (a last row cut off mid-write is dropped); checkpoints after it are moved aside
+    /// with the old progress.csv into <see cref="BranchesFolder"/>. <see cref="Notes"/> says what was done.
+    /// </summary>
+    /// <exception cref="UserError">Its progress.csv is missing, empty or malformed (the message names the line).</exception>
     public static TrainingRun Continue(string runDirectory, TrainOptions options, int checkpointIteration) =>
         new(Path.GetFullPath(runDirectory), options, checkpointIteration);
 
     /// <summary>The latest complete checkpoint folder of a run and its iteration, or null when it has none.</summary>
-    public static (string Directory, int Iteration)? LatestCheckpoint(string runDirectory) =>
+    public static (string Directory, int Iteration)? LatestCheckpoint(string runDirectory) => LatestCheckpoint(runDirectory, new List<string>());
+
+    /// <summary>
+    /// The latest complete checkpoint folder of a run (one with its <see cref="RunStateFile"/>) and its iteration, or null;
+    /// each later folder that lacks it is skipped with a sentence naming it added to <paramref name="skipped"/>.
+    /// </summary>
+    public static (string Directory, int Iteration)? LatestCheckpoint(string runDirectory, List<string> skipped)
+    {
+        foreach (var c in Checkpoints(runDirectory).OrderByDescending(c => c.Iteration))
+        {
+            if (File.Exists(Path.Combine(c.Directory, RunStateFile))) return c;
+            skipped.Add($"{c.Directory} has no {RunStateFile}: not a complete checkpoint, skipped");
+        }
+        return null;
+    }
+
+    // The checkpoint_N folders of a run, complete or not (a folder still being written is checkpoint_N.tmp: not one).
+    private static IEnumerable<(string Directory, int Iteration)> Checkpoints(string runDirectory) =>
         System.IO.Directory.EnumerateDirectories(runDirectory, "checkpoint_*")
-            .Select(d => (Directory: d, Ok: int.TryParse(Path.GetFileName(d)["checkpoint_".Length..], out int it), Iteration: it))
-            .Where(c => c.Ok && File.Exists(Path.Combine(c.Directory, RunStateFile)))
-            .OrderByDescending(c => c.Iteration).Select(c => ((string, int)?)(c.Directory, c.Iteration)).FirstOrDefault();
+            .Select(d => (Directory: d, Ok: int.TryParse(Path.GetFileName(d)["checkpoint_".Length..], System.Globalization.NumberStyles.None, null, out int it), Iteration: it))
+            .Where(c => c.Ok).Select(c => (c.Directory, c.Iteration));
 
     /// <summary>The file in a checkpoint that says where the run was: iteration and total steps.</summary>
     public const string RunStateFile = "run.json";
@@ -270,7 +338,8 @@ public sealed class TrainingRun
     /// <summary>
     /// Writes checkpoint <paramref name="iteration"/> (the iterations done so far) atomically: the algorithm's whole state
     /// (actor.pt and critic.pt with their normalizers, optimizer, generator, learning rate), run.json (iteration, total steps)
-    /// and the commit of the binary that trained up to here (<see cref="SourceCommitFile"/>; a resumed run may change binaries).
+    /// and the commit of the binary that trained up to here (<see cref="SourceCommitFile"/>; a resumed run may change binaries),
+    /// then, last, the <see cref="CheckpointManifest"/> of them all.
     /// </summary>
     public string Checkpoint(ICheckpointable state, int iteration, long totalSteps)
     {
@@ -281,6 +350,7 @@ public sealed class TrainingRun
         state.SaveState(temp);
         CheckpointFiles.Save(temp, Path.GetFileNameWithoutExtension(RunStateFile), new Dictionary<string, double> { ["iteration"] = iteration, ["total_steps"] = totalSteps });
         if (BuildInfo.SourceCommit is { } commit) File.WriteAllText(Path.Combine(temp, SourceCommitFile), commit + "\n");
+        CheckpointManifest.Write(temp);   // last: a checkpoint without one is torn
         if (System.IO.Directory.Exists(dir)) System.IO.Directory.Delete(dir, true);
         System.IO.Directory.Move(temp, dir);   // a reader never sees half a checkpoint
         return dir;

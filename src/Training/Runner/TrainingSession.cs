@@ -30,8 +30,9 @@ public sealed class TrainingSession : IDisposable
     private readonly IRolloutLoop _loop;
     private readonly RunSeeds _seeds;
 
-    private TrainingSession(TrainOptions options, Device device, TrainingRun? continued, string? checkpoint, int firstIteration)
+    private TrainingSession(TrainOptions options, Device device, string? runDirectory, string? checkpoint, int firstIteration, IEnumerable<string>? notes = null)
     {
+        var resumeNotes = new List<string>(notes ?? Array.Empty<string>());
         Options = options;
         Device = device;
         // Seeding, once: every subsystem's stream derives from the run's seed.
@@ -51,7 +52,6 @@ public sealed class TrainingSession : IDisposable
             _algorithm = entry.Build(spec, options.AlgorithmConfig());
             // GRPO runs whole episodes from grouped starts; the others fixed windows over auto-resetting environments.
             _loop = _algorithm is Grpo grpo ? new GroupRolloutCollector(_env, grpo, device, _seeds.Groups) : new OnPolicyRunner(_env, _algorithm, options.StepsPerEnv, device);
-            Run = continued ?? new TrainingRun(options, task.Name, _env);
             // The checkpoint reset cuts every episode: with a period shorter than the task's episode, no episode
             // reaches its time limit, and the states late in an episode are never trained on.
             int period = options.CheckpointEvery * options.StepsPerEnv;
@@ -63,6 +63,7 @@ public sealed class TrainingSession : IDisposable
             // A fine-tuning run starts from another run's networks, normalizers and optimizer, at its own iteration 0.
             if (checkpoint is null && options.InitFrom is { } init)
             {
+                CheckpointManifest.Verify(init);   // a damaged file is named as such, not as a misfit
                 try { _algorithm.State.LoadState(init); }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
@@ -76,6 +77,10 @@ public sealed class TrainingSession : IDisposable
                 _loop.TotalSteps = (long)state["total_steps"];
                 ResetEnvironments(firstIteration);
             }
+            // The run folder is changed (rows dropped, later checkpoints moved aside) only once the checkpoint has loaded.
+            Run = runDirectory is null ? new TrainingRun(options, task.Name, _env) : TrainingRun.Continue(runDirectory, options, firstIteration);
+            resumeNotes.AddRange(Run.Notes);
+            ResumeNotes = resumeNotes;
         }
         catch
         {
@@ -91,7 +96,9 @@ public sealed class TrainingSession : IDisposable
     /// <summary>
     /// Continues the run in <paramref name="directory"/> (a run directory: from its latest checkpoint; or one of
     /// its checkpoint folders) in the same directory, up to <paramref name="iterations"/> in all (default: the
-    /// run's own). <paramref name="threads"/> may differ from the run's: results do not depend on it.
+    /// run's own). <paramref name="threads"/> may differ from the run's: results do not depend on it. A checkpoint other
+    /// than the run's last starts a branch: the later ones are moved aside (<see cref="TrainingRun.Continue"/>);
+    /// <see cref="ResumeNotes"/> says so.
     /// </summary>
     /// <exception cref="UserError">The folder is not a run or a checkpoint, or the checkpoint does not fit the task.</exception>
     public static TrainingSession Resume(string directory, Device device, int? iterations = null, int? threads = null)
@@ -100,6 +107,7 @@ public sealed class TrainingSession : IDisposable
         if (!Directory.Exists(path)) throw new UserError($"{path}: no such run directory");
         string runDir, checkpoint;
         int done;
+        var notes = new List<string>();
         if (File.Exists(Path.Combine(path, TrainingRun.RunStateFile)))
         {
             runDir = Path.GetDirectoryName(path)!;
@@ -108,14 +116,15 @@ public sealed class TrainingSession : IDisposable
         }
         else
         {
-            (checkpoint, done) = TrainingRun.LatestCheckpoint(path) ?? throw new UserError($"{path} has no complete checkpoint to resume from");
+            (checkpoint, done) = TrainingRun.LatestCheckpoint(path, notes) ?? throw new UserError(
+                $"{path} has no complete checkpoint to resume from{(notes.Count > 0 ? $" ({string.Join("; ", notes)})" : "")}");
             runDir = path;
         }
         var options = TrainingRun.ReadOptions(runDir);
         options = options with { Iterations = iterations ?? options.Iterations, Threads = threads ?? options.Threads };
         options.Validate();
         if (done >= options.Iterations) throw new UserError($"{checkpoint} is iteration {done}; the run asks for {options.Iterations}: nothing to do (pass more iterations)");
-        return new TrainingSession(options, device, TrainingRun.Continue(runDir, options, done), checkpoint, done);
+        return new TrainingSession(options, device, runDir, checkpoint, done, notes);
     }
 
     /// <summary>What the run does.</summary>
@@ -135,6 +144,12 @@ public sealed class TrainingSession : IDisposable
     /// episode), or null when they do not. A warning, not an error: tests and short runs checkpoint often on purpose.
     /// </summary>
     public string? CheckpointWarning { get; }
+
+    /// <summary>
+    /// What resuming did besides loading the checkpoint, one sentence each: incomplete checkpoints skipped, a torn last row of
+    /// progress.csv dropped, later checkpoints moved aside into a branch. Empty for a new run or a clean resume.
+    /// </summary>
+    public IReadOnlyList<string> ResumeNotes { get; }
 
     /// <summary>The iteration the next call to <see cref="Learn"/> starts with (0 for a new run).</summary>
     public int NextIteration { get; private set; }

@@ -82,6 +82,30 @@ public class TaskFileErrorTests : IDisposable
         Assert.Contains("outside joint", Fails(t => t.Replace("\"*_calf_joint\" = -1.8", "\"*_calf_joint\" = 0.5")).Message);
     }
 
+    [Theory]
+    [InlineData("kp = 35.0", "kp = nan", "control.kp")]
+    [InlineData("kp = 35.0", "kp = 1e30", "control.kp")]
+    [InlineData("vx = [-1.0, 1.0]", "vx = [nan, 1.0]", "commands.vx")]      // NaN compares false with every bound
+    [InlineData("vx = [-1.0, 1.0]", "vx = [-inf, 1.0]", "commands.vx")]
+    [InlineData("vx = [-1.0, 1.0]", "vx = [-1e30, 1.0]", "commands.vx")]
+    public void Nan_infinite_and_huge_numbers_in_a_task_file_are_named(string from, string to, string field)
+    {
+        var e = Fails(t => t.Replace(from, to));
+        Assert.Contains(field, e.Message);
+    }
+
+    [Theory]
+    [InlineData("target.position_min=[nan, -0.25, 0.55]", "target.position_min")]
+    [InlineData("target.position_max=[0.6, inf, 0.85]", "target.position_max")]
+    [InlineData("target.yaw_range=[nan, 0.5]", "target.yaw_range")]
+    public void Nan_and_infinite_numbers_in_an_arm_task_file_are_named(string setting, string field)
+    {
+        var file = TestPaths.Repo("src/Sim/Tasks/Configs/panda_reach.toml");
+        var e = Assert.Throws<UserError>(() => Robotics.Sim.Tasks.Manipulation.ManipulationConfig.Load(file, new[] { setting }));
+        Assert.Contains(field, e.Message);
+        Assert.Contains("finite", e.Message);
+    }
+
     [Fact]
     public void Typos_and_misplaced_terms_are_refused()
     {
