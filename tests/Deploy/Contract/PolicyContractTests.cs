@@ -10,7 +10,10 @@ public class PolicyContractTests
     {
         Action = new ActionSpec { Scale = new[] { 0.05, 0.05 }, Offset = new[] { 0.0, 0.0 }, Reference = ActionReference.MeasuredPosition },
         Drive = new DriveSpec { Kp = new[] { 400.0, 150.0 }, Kd = new[] { 40.0, 10.0 }, TorqueLimit = new[] { 87.0, 12.0 }, GravityCompensation = true },
-        Observation = new[] { new ObservationTerm("joint_pos", 2) { Clip = 100, Noise = 0.005f }, new ObservationTerm("joint_vel", 1) { Scale = 0.1f } },
+        Observation = new[] { new ObservationTerm("joint_pos", 2) { Clip = 100, Noise = 0.005f }, new ObservationTerm("joint_vel", 2) { Scale = 0.1f } },
+        Inputs = [],
+        Kinematics = Robotics.Deploy.Tests.RealTime.ArmConfig.Kinematics,
+        Stop = StopBehavior.Hold,
     };
 
     private static string Edit(Action<JsonObject> edit)
@@ -35,7 +38,7 @@ public class PolicyContractTests
         Assert.Equal(4, back.Control.Decimation);
         Assert.Equal(0.1f, back.Observation[1].Scale);
         Assert.Equal(100f, back.Observation[0].Clip);
-        Assert.Equal(3, back.ObservationDim);
+        Assert.Equal(4, back.ObservationDim);
         Assert.Equal(new CommandRange("vx", "m/s", -1, 1), back.Commands.Single());
         Assert.Equal("abc123", back.Provenance.SourceCommit);
         // The wire format: snake_case names, the version first-class, enums as words.
@@ -57,8 +60,8 @@ public class PolicyContractTests
     [Fact]
     public void Newer_minor_version_with_an_added_field_is_read()
     {
-        var c = PolicyContract.FromJson(Edit(o => { o["contract_version"] = "1.3"; o["future_field"] = 7; }), "p.onnx");
-        Assert.Equal("1.3", c.ContractVersion);
+        var c = PolicyContract.FromJson(Edit(o => { o["contract_version"] = "1.9"; o["future_field"] = 7; }), "p.onnx");
+        Assert.Equal("1.9", c.ContractVersion);
     }
 
     [Theory]
