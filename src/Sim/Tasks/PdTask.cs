@@ -93,6 +93,9 @@ public abstract class PdTask<TSelf> : IMjTask, IPolicyContractSource, IDisposabl
         Model.Timestep = settings.PhysicsDt;
         _pd = new PdActuators(Model, Robot);
         _n = _pd.Count;
+        // The contract's per-joint values are in its joint order, which must be the robot's.
+        if (_s.Contract is { } c && !c.JointNames.SequenceEqual(_pd.JointNames))
+            throw new UserError($"policy contract of '{c.Task}' lists the joints {string.Join(", ", c.JointNames)}; task '{_s.Name}''s robot has {string.Join(", ", _pd.JointNames)}");
     }
 
     /// <summary>

@@ -67,6 +67,8 @@ public class ContractEvaluationTests
         var unknown = edited with { Observation = [.. swapped[..5], new ObservationTerm("ee_pos", 3), swapped[5]] };
         var e = Assert.Throws<UserError>(() => new LocomotionTask(config.UnderContract(unknown)));
         Assert.Contains("observation term 'ee_pos' is not one a policy of task 'go1_velocity' (locomotion) observes", e.Message);
+        var reordered = contract with { JointNames = [.. contract.JointNames.Reverse()] };
+        Assert.Contains("policy contract of 'go1_velocity' lists the joints RL_calf_joint", Assert.Throws<UserError>(() => new LocomotionTask(config.UnderContract(reordered))).Message);
     }
 
     [Theory]
