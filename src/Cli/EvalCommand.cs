@@ -1,8 +1,10 @@
 using System.CommandLine;
+using Robotics.Deploy.Contract;
 using Robotics.Sim.Evaluation;
 using Robotics.Sim.Random;
 using Robotics.Sim.Tasks;
 using Robotics.Sim.Tasks.Locomotion;
+using Robotics.Sim.Tasks.Manipulation;
 using Spectre.Console;
 
 namespace Robotics.Cli;
@@ -10,7 +12,8 @@ namespace Robotics.Cli;
 /// <summary>
 /// <c>robotics eval --task T --policy zero|random</c>: a policy on N episodes per condition: nominal dynamics, the training randomization, held-out randomization.
 /// The policy is a reference callable (zero: hold the default pose; random: uniform actions), an exported
-/// .onnx file, or a run's checkpoint (--checkpoint).
+/// .onnx file, or a run's checkpoint (--checkpoint). An exported file runs under its contract (action map, gains, timing,
+/// observation layout) applied to the task file; where the two differ, the contract wins and one line says where.
 /// </summary>
 internal static class EvalCommand
 {
@@ -49,11 +52,12 @@ internal static class EvalCommand
     private static int RunOnnx(string path, string? taskName, int episodes, int envs, int threads, string? csv, ulong seed, IReadOnlyList<string> overrides)
     {
         var (onnx, resolved) = PolicyFiles.Open(path, taskName);
-        using (onnx) return Run(resolved, Path.GetFileName(path), episodes, envs, threads, csv, seed, overrides, Policies.Batch(onnx));
+        using (onnx) return Run(resolved, Path.GetFileName(path), episodes, envs, threads, csv, seed, overrides, Policies.Batch(onnx), onnx.Contract);
     }
 
+    // contract: an exported policy's, which the task runs under (its action map, drive, timing and observation layout), saying where it differs.
     private static int Run(string taskName, string policyName, int episodes, int envs, int threads, string? csv, ulong seed,
-        IReadOnlyList<string> overrides, BatchPolicy? given = null)
+        IReadOnlyList<string> overrides, BatchPolicy? given = null, PolicyContract? contract = null)
     {
         if (taskName.StartsWith("cartpole", StringComparison.Ordinal))
             throw new UserError($"eval covers the locomotion and arm tasks; {taskName} has no evaluation report");
@@ -69,12 +73,32 @@ internal static class EvalCommand
         if (policy is null) throw new UserError($"--policy '{policyName}': use zero or random, or --checkpoint");
         if (episodes < 1 || envs < 1 || threads < 1) throw new UserError("--episodes, --envs and --threads must be ≥ 1");
 
-        return kind == TaskKind.Locomotion
-            ? Locomotion(LocomotionConfig.Load(file, overrides), policy, policyName, episodes, envs, threads, csv, seed)
-            : Manipulation(Robotics.Sim.Tasks.Manipulation.ManipulationConfig.Load(file, overrides), policy, policyName, episodes, envs, threads, csv, seed);
+        if (kind == TaskKind.Locomotion)
+        {
+            var config = LocomotionConfig.Load(file, overrides);
+            if (contract is not null)
+            {
+                using (var plain = new LocomotionTask(config)) Differences(contract, plain.PolicyContract());
+                config = config.UnderContract(contract);
+            }
+            return Locomotion(config, policy, policyName, episodes, envs, threads, csv, seed);
+        }
+        var arm = ManipulationConfig.Load(file, overrides);
+        if (contract is not null)
+        {
+            using (var plain = new ManipulationTask(arm)) Differences(contract, plain.PolicyContract());
+            arm = arm.UnderContract(contract);
+        }
+        return Manipulation(arm, policy, policyName, episodes, envs, threads, csv, seed);
     }
 
-    private static int Manipulation(Robotics.Sim.Tasks.Manipulation.ManipulationConfig config, BatchPolicy policy, string policyName,
+    // One line where the file's contract and the task file disagree: the contract is what runs.
+    private static void Differences(PolicyContract contract, PolicyContract task)
+    {
+        if (ContractDifferences.Line(contract, task) is { } line) AnsiConsole.WriteLine(line);
+    }
+
+    private static int Manipulation(ManipulationConfig config, BatchPolicy policy, string policyName,
         int episodes, int envs, int threads, string? csv, ulong seed)
     {
         var results = ManipulationEvaluator.RunAll(config, policy, episodes, envs, threads, seed);

@@ -102,11 +102,11 @@ internal static class ExportCommand
         }
     }
 
-    // The file's contract rewritten from its task; the runtime's checks before (a file it refuses is left alone) and after.
+    // The file's contract rewritten from its task; the contract's checks before (a file they refuse is left alone), the runtime's after.
     private static int Restamp(string policy, string? output)
     {
         var file = Path.GetFullPath(policy);
-        var contract = OnnxPolicy.ReadContract(file);
+        var contract = OnnxRestamp.FileContract(file);   // not ReadContract: a file from before the weights hash is what restamping is for
         var task = TaskCatalog.Load(contract.Task);
         try
         {

@@ -41,24 +41,19 @@ public enum MeasuredTerm
 /// </summary>
 public static class ObservationWriter
 {
+    /// <summary>The measured terms' names, in <see cref="MeasuredTerm"/> order after <see cref="MeasuredTerm.None"/>.</summary>
+    public static IReadOnlyList<string> Names { get; } =
+    [
+        "base_ang_vel", "projected_gravity", "commands", "joint_pos", "joint_vel", "last_action",
+        "ee_pos", "target_pos", "ee_to_target", "orientation_error", "cube_pos", "cube_to_target", "ee_to_cube",
+    ];
+
     /// <summary>The measured term a name denotes, or <see cref="MeasuredTerm.None"/>.</summary>
-    public static MeasuredTerm Resolve(string name) => name switch
+    public static MeasuredTerm Resolve(string name)
     {
-        "base_ang_vel" => MeasuredTerm.BaseAngVel,
-        "projected_gravity" => MeasuredTerm.ProjectedGravity,
-        "commands" => MeasuredTerm.Commands,
-        "joint_pos" => MeasuredTerm.JointPos,
-        "joint_vel" => MeasuredTerm.JointVel,
-        "last_action" => MeasuredTerm.LastAction,
-        "ee_pos" => MeasuredTerm.EePos,
-        "target_pos" => MeasuredTerm.TargetPos,
-        "ee_to_target" => MeasuredTerm.EeToTarget,
-        "orientation_error" => MeasuredTerm.OrientationError,
-        "cube_pos" => MeasuredTerm.CubePos,
-        "cube_to_target" => MeasuredTerm.CubeToTarget,
-        "ee_to_cube" => MeasuredTerm.EeToCube,
-        _ => MeasuredTerm.None,
-    };
+        for (int i = 0; i < Names.Count; i++) if (Names[i] == name) return (MeasuredTerm)(i + 1);
+        return MeasuredTerm.None;
+    }
 
     /// <summary>The width of a measured term for a robot with <paramref name="joints"/> joints.</summary>
     public static int Width(MeasuredTerm term, int joints) => term switch

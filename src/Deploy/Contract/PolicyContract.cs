@@ -142,7 +142,7 @@ public sealed record PolicyContract
     public const string MetadataKey = "robotics.policy_contract";
 
     /// <summary>The version this code writes. A reader accepts the same major version (newer minors add optional fields only).</summary>
-    public const string CurrentVersion = "1.2";   // 1.1: action.clip; 1.2: inputs, kinematics, workspace, stop
+    public const string CurrentVersion = "1.3";   // 1.1: action.clip; 1.2: inputs, kinematics, workspace, stop; 1.3: weights_sha256
 
     /// <summary>"major.minor" of the contract's format.</summary>
     public string ContractVersion { get; init; } = CurrentVersion;
@@ -180,6 +180,12 @@ public sealed record PolicyContract
     public StopBehavior Stop { get; init; } = StopBehavior.Damp;
     /// <summary>Training run and source commit.</summary>
     public required Provenance Provenance { get; init; }
+    /// <summary>
+    /// SHA-256 (lowercase hex) of the graph's initializers and this contract's observation layout (<see cref="Runtime.WeightsHash"/>),
+    /// written at export; a file whose weights or layout do not match it is refused at load. Null in a contract not yet in a file
+    /// (a task's) and in files before 1.3, which the runtime refuses until restamped.
+    /// </summary>
+    public string? WeightsSha256 { get; init; }
 
     /// <summary>The observation layout as an <see cref="ObservationGroup"/> named <c>policy</c>.</summary>
     public ObservationGroup PolicyGroup() => new(ObservationGroup.Policy, Observation);
@@ -209,7 +215,15 @@ public sealed record PolicyContract
     [JsonIgnore]
     public int ObservationDim => Observation.Sum(t => t.Width);
 
-    /// <summary>Throws <see cref="UserError"/> naming the first field that does not fit.</summary>
+    /// <summary>
+    /// The one check of a contract, everything the robot needs before it moves (inspect, eval, hil and deploy all load
+    /// through it): unique joint names; finite per-joint values of the right length; Kp &gt; 0, Kd ≥ 0, torque limits &gt; 0;
+    /// position limits with lower &lt; upper and speed limits &gt; 0; the default pose and an offset map's action-0 targets inside
+    /// them; an action scale &gt; 0 and at most the joint's range; a positive, finite clip; timing whose PD period
+    /// (policy period / decimation) is 0.1 ms to 1 s; observation terms a robot measures, each of its width; finite command
+    /// ranges with unique names; the inputs the terms read; an arm's kinematic chain and workspace; the stop behaviour.
+    /// Throws <see cref="UserError"/> naming the first field that does not fit.
+    /// </summary>
     public PolicyContract Validate()
     {
         if (JointNames is null || Action is null || Drive is null || Control is null || Observation is null || Commands is null || Provenance is null)
@@ -224,33 +238,88 @@ public sealed record PolicyContract
             if (values.Length != n) throw Bad(field, $"has {values.Length} values for {n} joints");
             if (values.Any(v => !double.IsFinite(v))) throw Bad(field, "has a value that is not finite");
         }
+        void Each(string field, double[] values, Func<double, bool> ok, string rule)
+        {
+            for (int i = 0; i < n; i++)
+                if (!ok(values[i])) throw Bad($"{field}[{i}] ('{JointNames[i]}')", $"= {values[i]}: {rule}");
+        }
         Width("default_joint_pos", DefaultJointPos);
         Width("action.scale", Action.Scale);
         Width("action.offset", Action.Offset);
+        if (!Enum.IsDefined(Action.Reference)) throw Bad("action.reference", $"= {Action.Reference}: use offset or measured_position");
         if (!(Action.Clip > 0 && double.IsFinite(Action.Clip))) throw Bad("action.clip", $"= {Action.Clip}: must be positive and finite");
         Width("drive.kp", Drive.Kp);
         Width("drive.kd", Drive.Kd);
         Width("drive.torque_limit", Drive.TorqueLimit);
-        if (Drive.TorqueLimit.Any(t => !(t > 0))) throw Bad("drive.torque_limit", "must be > 0 N·m");
-        if (Limits is { } l)
+        Each("drive.kp", Drive.Kp, v => v > 0, "must be > 0 N·m/rad");
+        Each("drive.kd", Drive.Kd, v => v >= 0, "must be ≥ 0 N·m·s/rad");
+        Each("drive.torque_limit", Drive.TorqueLimit, v => v > 0, "must be > 0 N·m");
+        var l = Limits ?? throw Bad("limits", "is missing; the robot's safety layer needs position and speed limits");
+        Width("limits.position_lower", l.PositionLower);
+        Width("limits.position_upper", l.PositionUpper);
+        Width("limits.velocity", l.Velocity);
+        Each("limits.velocity", l.Velocity, v => v > 0, "must be > 0 rad/s");
+        for (int i = 0; i < n; i++)
         {
-            Width("limits.position_lower", l.PositionLower);
-            Width("limits.position_upper", l.PositionUpper);
-            Width("limits.velocity", l.Velocity);
+            string joint = $"[{i}] ('{JointNames[i]}')";
+            double lo = l.PositionLower[i], hi = l.PositionUpper[i], range = hi - lo;
+            if (!(lo < hi)) throw Bad($"limits{joint}", $"= [{lo}, {hi}] rad: lower must be below upper");
+            if (DefaultJointPos[i] < lo || DefaultJointPos[i] > hi) throw Bad($"default_joint_pos{joint}", $"= {DefaultJointPos[i]} rad lies outside the position limits [{lo}, {hi}]");
+            // One unit of action crossing a joint's whole range is a mistake (a scale of 100 for 0.25), not a tuning.
+            if (!(Action.Scale[i] > 0 && Action.Scale[i] <= range)) throw Bad($"action.scale{joint}", $"= {Action.Scale[i]} rad: must be > 0 and at most the joint's range, {range:0.###} rad");
+            // The targets of action 0 must be reachable (a measured-position offset is a step, not a pose).
+            if (Action.Reference == ActionReference.Offset && (Action.Offset[i] < lo || Action.Offset[i] > hi))
+                throw Bad($"action.offset{joint}", $"= {Action.Offset[i]} rad lies outside the position limits [{lo}, {hi}]");
         }
         if (!(Control.PolicyPeriod > 0 && Control.PolicyPeriod < 10)) throw Bad("control.policy_period", $"= {Control.PolicyPeriod} s: must be in (0, 10)");
         if (Control.Decimation < 1) throw Bad("control.decimation", $"= {Control.Decimation}: must be ≥ 1");
-        if (Observation.Length == 0) throw Bad("observation", "has no terms");
-        if (Observation.Any(t => t is null || string.IsNullOrWhiteSpace(t.Name))) throw Bad("observation", "has a term without a name");
-        if (Commands.Any(c => c is null)) throw Bad("commands", "has a null entry");
-        try { PolicyGroup(); }
-        catch (ArgumentException e) { throw Bad("observation", e.Message); }
-        foreach (var c in Commands)
-            if (!(c.Low <= c.High)) throw Bad("commands", $"'{c.Name}' has range [{c.Low}, {c.High}]");
+        double pdPeriod = Control.PolicyPeriod / Control.Decimation;
+        if (!(pdPeriod >= MinPdPeriod && pdPeriod <= MaxPdPeriod))
+            throw Bad("control", $"policy_period / decimation = {pdPeriod} s (the PD period): allowed [{MinPdPeriod}, {MaxPdPeriod}] (10 kHz to 1 Hz)");
+        ValidateObservation(n);
+        ValidateCommands();
         ValidateInputs();
         ValidateKinematics();
         if (!Enum.IsDefined(Stop)) throw Bad("stop", $"= {Stop}: use damp or hold");
+        if (WeightsSha256 is { } hash && (hash.Length != 64 || !hash.All(char.IsAsciiHexDigitLower)))
+            throw Bad("weights_sha256", $"= '{hash}': must be 64 lowercase hex digits");
         return this;
+    }
+
+    /// <summary>The shortest PD period a contract may ask for [s] (10 kHz).</summary>
+    public const double MinPdPeriod = 1e-4;
+    /// <summary>The longest PD period a contract may ask for [s] (1 Hz).</summary>
+    public const double MaxPdPeriod = 1;
+
+    // Terms a robot measures, each of the width it measures for n joints, named once.
+    private void ValidateObservation(int n)
+    {
+        if (Observation.Length == 0) throw Bad("observation", "has no terms");
+        if (Observation.Any(t => t is null || string.IsNullOrWhiteSpace(t.Name))) throw Bad("observation", "has a term without a name");
+        try { PolicyGroup(); }
+        catch (ArgumentException e) { throw Bad("observation", e.Message); }
+        for (int i = 0; i < Observation.Length; i++)
+        {
+            var t = Observation[i];
+            var kind = ObservationWriter.Resolve(t.Name);
+            if (kind == MeasuredTerm.None)
+                throw Bad($"observation[{i}]", $"= '{t.Name}' is not a term a robot measures; known: {string.Join(", ", ObservationWriter.Names)}");
+            int width = ObservationWriter.Width(kind, n);
+            if (t.Width != width) throw Bad($"observation[{i}] ('{t.Name}').width", $"= {t.Width}: a robot with {n} joints measures {width}");
+        }
+    }
+
+    private void ValidateCommands()
+    {
+        var names = new HashSet<string>();
+        foreach (var c in Commands)
+        {
+            if (c is null) throw Bad("commands", "has a null entry");
+            if (string.IsNullOrWhiteSpace(c.Name)) throw Bad("commands", "has a command without a name");
+            if (!names.Add(c.Name)) throw Bad("commands", $"lists '{c.Name}' twice");
+            if (!(double.IsFinite(c.Low) && double.IsFinite(c.High) && c.Low <= c.High))
+                throw Bad($"commands.{c.Name}", $"has range [{c.Low}, {c.High}] {c.Unit}: must be finite with low ≤ high");
+        }
     }
 
     private void ValidateInputs()
@@ -279,6 +348,8 @@ public sealed record PolicyContract
         {
             // Before 1.2 no contract carried a chain: such a file still evaluates in simulation, and the robot refuses it.
             if (needs is not null && MinorVersion(ContractVersion) >= 2) throw Bad("kinematics", $"is missing; observation term '{needs.Name}' reads the end effector's pose, which the robot computes from its kinematic chain (export the policy again)");
+            if ((Action.Reference == ActionReference.MeasuredPosition || Stop == StopBehavior.Hold) && MinorVersion(ContractVersion) >= 2)
+                throw Bad("kinematics", "is missing; an arm's contract (actions relative to the measured position, or stop = hold) carries its kinematic chain, which the robot checks its workspace with");
             if (Workspace is not null) throw Bad("workspace", "needs kinematics (the end effector's pose) to be checked");
             return;
         }

@@ -170,12 +170,13 @@ public sealed record ControllerConfig
     /// command ranges, kinematic chain, workspace and stop behaviour; safety limits from the contract's joint limits and
     /// torque limits, other safety settings from <paramref name="safety"/> (defaults otherwise).
     /// </summary>
-    /// <exception cref="UserError">The contract has no joint limits for the safety layer, or it is an arm's (actions relative to
+    /// <exception cref="UserError">The contract fails <see cref="PolicyContract.Validate"/>, or it is an arm's (actions relative to
     /// the measured position, stop = hold, or end-effector terms) without the kinematic chain (exported before contract 1.2).</exception>
     public static ControllerConfig FromContract(PolicyContract contract, SafetyConfig? safety = null)
     {
         ArgumentNullException.ThrowIfNull(contract);
-        var limits = contract.Limits ?? throw new UserError($"policy contract of '{contract.Task}' has no joint limits; the safety layer needs position and velocity limits");
+        contract.Validate();   // the one check inspect, eval, hil and deploy share; what follows only refuses contracts older than 1.2
+        var limits = contract.Limits!;
         bool arm = contract.Action.Reference == ActionReference.MeasuredPosition || contract.Stop == StopBehavior.Hold
             || contract.Observation.Any(t => ObservationWriter.NeedsKinematics(ObservationWriter.Resolve(t.Name)));
         if (arm && contract.Kinematics is null)

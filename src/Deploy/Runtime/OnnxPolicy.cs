@@ -63,8 +63,9 @@ public sealed class OnnxPolicy : IPolicy, IDisposable
     /// Loads <paramref name="path"/> for a robot whose driver lists <paramref name="robotJoints"/>.
     /// </summary>
     /// <param name="remap">Explicit permission to map joints by name or rename them; none by default.</param>
-    /// <exception cref="UserError">The file is missing, empty, not ONNX or truncated; it has no contract or a bad one; its input or output
-    /// does not fit the contract or the robot; the joints differ. Each message names the file and the problem.</exception>
+    /// <exception cref="UserError">The file is missing, empty, not ONNX or truncated; it has no contract or a bad one (<see cref="PolicyContract.Validate"/>);
+    /// its weights or observation layout do not match the contract's weights hash, or it has none; its input or output does not fit the
+    /// contract or the robot; the joints differ. Each message names the file and the problem.</exception>
     public static OnnxPolicy Load(string path, IReadOnlyList<string> robotJoints, JointRemap? remap = null)
     {
         ArgumentNullException.ThrowIfNull(robotJoints);
@@ -161,13 +162,27 @@ public sealed class OnnxPolicy : IPolicy, IDisposable
             }
             if (!metadata.TryGetValue(PolicyContract.MetadataKey, out var json))
                 throw new UserError($"{file}: no policy contract (metadata_props key '{PolicyContract.MetadataKey}'); export the policy with `robotics export`");
-            return (session, PolicyContract.FromJson(json, file), file);
+            var contract = PolicyContract.FromJson(json, file);
+            CheckWeights(bytes, contract, file);
+            return (session, contract, file);
         }
         catch
         {
             session.Dispose();
             throw;
         }
+    }
+
+    // The weights and the observation layout against the hash the contract was exported with.
+    private static void CheckWeights(byte[] bytes, PolicyContract contract, string file)
+    {
+        if (contract.WeightsSha256 is not { } recorded)
+            throw new UserError($"{file}: the policy contract (version {contract.ContractVersion}) records no weights hash, so altered weights or a reordered " +
+                $"observation would go unnoticed; add it with robotics export --policy {file} --restamp (contract {PolicyContract.CurrentVersion}), or export the policy again");
+        var actual = WeightsHash.Compute(bytes, contract.Observation, file);
+        if (actual != recorded)
+            throw new UserError($"{file}: the weights or the observation layout do not match the contract's weights_sha256 ({recorded[..12]}…, the file's is {actual[..12]}…): " +
+                "the file was altered after export; export the policy again");
     }
 
     // Input `obs` [batch, obsDim] and output `actions` [batch, actDim], float, against the contract.

@@ -39,6 +39,11 @@ public sealed record PdTaskSettings
     public required IReadOnlyDictionary<string, double> RewardScales { get; init; }
     /// <summary>Observation groups.</summary>
     public required ObservationSettings Observations { get; init; }
+    /// <summary>
+    /// The contract an exported policy is evaluated under, or null (the task file's own, as in training): its drive (Kp, Kd, gravity
+    /// compensation), action map and policy observation layout replace the task file's.
+    /// </summary>
+    public PolicyContract? Contract { get; init; }
 }
 
 /// <summary>
@@ -79,13 +84,18 @@ public abstract class PdTask<TSelf> : IMjTask, IPolicyContractSource, IDisposabl
     /// <summary>The robot on its scene; call <see cref="Prepare"/> at the end of the task kind's constructor.</summary>
     protected PdTask(PdTaskSettings settings, UrdfRobot robot, MjModel model)
     {
-        _s = settings;
+        _s = settings.Contract is { } contract
+            ? settings with { Kp = contract.Drive.Kp.ToArray(), Kd = contract.Drive.Kd.ToArray(), GravityCompensation = contract.Drive.GravityCompensation }
+            : settings;
         _self = (TSelf)this;
         Robot = robot;
         Model = model;
         Model.Timestep = settings.PhysicsDt;
         _pd = new PdActuators(Model, Robot);
         _n = _pd.Count;
+        // The contract's per-joint values are in its joint order, which must be the robot's.
+        if (_s.Contract is { } c && !c.JointNames.SequenceEqual(_pd.JointNames))
+            throw new UserError($"policy contract of '{c.Task}' lists the joints {string.Join(", ", c.JointNames)}; task '{_s.Name}''s robot has {string.Join(", ", _pd.JointNames)}");
     }
 
     /// <summary>
@@ -102,12 +112,30 @@ public abstract class PdTask<TSelf> : IMjTask, IPolicyContractSource, IDisposabl
         var o = _s.Observations;
         var groups = new[] { (ObservationGroup.Policy, o.PolicyTerms), (ObservationGroup.Critic, o.CriticTerms) };
         var defs = groups.Select(g => g.Item2.Select(name => observationTable.Single(t => t.Name == name)).ToArray()).ToArray();
-        ObservationGroups = groups.Select((g, i) => TaskObservations.Group(g.Item1, g.Item2, name => defs[i].Single(d => d.Name == name).Width(_self),
+        var built = groups.Select((g, i) => TaskObservations.Group(g.Item1, g.Item2, name => defs[i].Single(d => d.Name == name).Width(_self),
             o.Scales, o.Noise, o.Clip, noisy: g.Item1 == NoisyGroup)).ToArray();
+        if (_s.Contract is { } contract)
+        {
+            // The contract's policy layout: its terms by name, in its order, with its scales, noise and clip.
+            defs[0] = contract.Observation.Select(term => ContractTerm(observationTable, term)).ToArray();
+            built[0] = new ObservationGroup(ObservationGroup.Policy, contract.Observation);
+            action = contract.Action;
+        }
+        ObservationGroups = built;
         _noisy = ObservationGroups.Select(g => g.Name == NoisyGroup).ToArray();
         _observe = defs.Select(d => d.Select(t => t.Write).ToArray()).ToArray();
 
         _actionMap = new ActionMap(action, PolicyContracts.Limits(_pd));
+    }
+
+    // The task's definition of a contract's term, which must be one the policy may observe in this task kind, of the contract's width.
+    private ObservationTermDef<TSelf> ContractTerm(IReadOnlyList<ObservationTermDef<TSelf>> table, ObservationTerm term)
+    {
+        var def = table.FirstOrDefault(t => t.Name == term.Name && !t.Privileged && (t.Only is not { } only || only.Name() == _s.Kind))
+            ?? throw new UserError($"policy contract: observation term '{term.Name}' is not one a policy of task '{_s.Name}' ({_s.Kind}) observes");
+        int width = def.Width(_self);
+        if (width != term.Width) throw new UserError($"policy contract: observation term '{term.Name}' has width {term.Width}; task '{_s.Name}' computes {width}");
+        return def;
     }
 
     /// <summary>The core's settings, from the task file.</summary>

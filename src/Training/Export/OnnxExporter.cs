@@ -11,7 +11,7 @@ namespace Robotics.Training.Export;
 
 /// <summary>
 /// Writes the actor's deterministic path as an ONNX model with its <see cref="PolicyContract"/> in the
-/// metadata: input <c>obs</c> [batch, obsDim] → (x − μ) / √(σ² + ε) (when the actor normalizes) →
+/// metadata, the contract stamped with the <see cref="WeightsHash"/> of the graph's initializers and its observation layout: input <c>obs</c> [batch, obsDim] → (x − μ) / √(σ² + ε) (when the actor normalizes) →
 /// Gemm → Elu|Tanh → … → Gemm → output <c>actions</c> [batch, actDim]. Standard operators only,
 /// opset 17, IR version 8, weights as float initializers; no Python, no onnx package. The graph's
 /// input and output names are the ones <see cref="OnnxPolicy"/> binds.
@@ -120,7 +120,9 @@ public static class OnnxExporter
             Graph = graph,
         };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = Opset });
-        model.MetadataProps.Add(new StringStringEntryProto { Key = PolicyContract.MetadataKey, Value = contract.ToJson() });
+        // The hash reads the initializers only, so the model without its metadata gives the file's.
+        var stamped = contract with { WeightsSha256 = WeightsHash.Compute(model.ToByteArray(), contract.Observation, "(export)") };
+        model.MetadataProps.Add(new StringStringEntryProto { Key = PolicyContract.MetadataKey, Value = stamped.ToJson() });
         return model;
     }
 

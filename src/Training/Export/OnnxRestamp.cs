@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Google.Protobuf;
 using Robotics.Deploy.Contract;
+using Robotics.Deploy.Runtime;
 using Robotics.Training.Export.Onnx;
 
 namespace Robotics.Training.Export;
@@ -17,7 +18,7 @@ public sealed record RestampResult(PolicyContract Before, PolicyContract After, 
 /// is copied as it was. Only what the policy was trained with may not change: robot, joints, default pose, action,
 /// drive, limits, timing and the observation terms must equal the task's, or the file is refused naming the field.
 /// The rest (the contract version, commands, inputs, kinematics, workspace, stop) comes from the task; the
-/// provenance stays the file's.
+/// provenance stays the file's; the weights hash is computed from the file (a file whose recorded hash no longer matches is refused).
 /// </summary>
 // DESIGN: the model is not parsed and serialized again: Google.Protobuf writes known fields in field order and
 // unknown ones last, so a file from another writer could change bytes it never meant to. Splicing the one entry
@@ -40,9 +41,16 @@ public static class OnnxRestamp
         var bytes = File.ReadAllBytes(file);
         var (start, end, json) = FindContract(bytes, file);
         var before = PolicyContract.FromJson(json, file);
+        // A hash that no longer matches means the file was altered: restamping would bless it.
+        if (before.WeightsSha256 is { } recorded && recorded != WeightsHash.Compute(bytes, before.Observation, file))
+            throw new UserError($"{file}: the weights or the observation layout do not match the contract's weights_sha256; the file was altered after export, so it is not restamped (export it again)");
         CheckTrainedFields(before, task, file);
 
-        var after = (task with { ContractVersion = PolicyContract.CurrentVersion, Provenance = before.Provenance }).Validate();
+        // The layout is the file's (checked above), the weights are its bytes: the hash a fresh export would record.
+        var after = (task with
+        {
+            ContractVersion = PolicyContract.CurrentVersion, Provenance = before.Provenance, WeightsSha256 = WeightsHash.Compute(bytes, task.Observation, file),
+        }).Validate();
         var entry = new StringStringEntryProto { Key = PolicyContract.MetadataKey, Value = after.ToJson() };
         var encoded = new byte[CodedOutputStream.ComputeTagSize(MetadataField) + CodedOutputStream.ComputeMessageSize(entry)];
         var writer = new CodedOutputStream(encoded);
@@ -58,6 +66,18 @@ public static class OnnxRestamp
         File.WriteAllBytes(temp, spliced);
         File.Move(temp, target, overwrite: true);
         return new RestampResult(before, after, ChangedFields(json, after));
+    }
+
+    /// <summary>
+    /// The contract <paramref name="path"/> carries, read and validated but without the weights hash check that loading makes, so that a
+    /// file from before the hash can be restamped.
+    /// </summary>
+    /// <exception cref="UserError">The file is missing or not ONNX, or its contract is missing, doubled or bad.</exception>
+    public static PolicyContract FileContract(string path)
+    {
+        var file = Path.GetFullPath(path);
+        if (!File.Exists(file)) throw new UserError($"policy file not found: {file}");
+        return PolicyContract.FromJson(FindContract(File.ReadAllBytes(file), file).Json, file);
     }
 
     // The byte range [start, end) of the one metadata entry holding the contract, and its JSON; top-level fields only.

@@ -11,8 +11,8 @@ namespace Robotics.Training.Export;
 /// graph the exporter writes is understood: obs → [Sub(mean), Div(std)] → Gemm(transB = 1) →
 /// (Elu|Tanh → Gemm)* → actions; anything else is refused with the node named.
 /// </summary>
-// DESIGN: the reader lives in Training, beside the proto subset it parses; Deploy must not carry
-// Google.Protobuf for a benchmark, and SimdMlp takes plain arrays.
+// DESIGN: the reader lives in Training, beside the generated proto subset it parses; Deploy reads only the
+// initializers' bytes for the weights hash (WeightsHash, with Google.Protobuf's stream reader), and SimdMlp takes plain arrays.
 public static class OnnxWeights
 {
     /// <summary>The network in <paramref name="path"/> as a <see cref="SimdMlp"/>.</summary>

@@ -10,7 +10,10 @@ public class PolicyContractTests
     {
         Action = new ActionSpec { Scale = new[] { 0.05, 0.05 }, Offset = new[] { 0.0, 0.0 }, Reference = ActionReference.MeasuredPosition },
         Drive = new DriveSpec { Kp = new[] { 400.0, 150.0 }, Kd = new[] { 40.0, 10.0 }, TorqueLimit = new[] { 87.0, 12.0 }, GravityCompensation = true },
-        Observation = new[] { new ObservationTerm("joint_pos", 2) { Clip = 100, Noise = 0.005f }, new ObservationTerm("joint_vel", 1) { Scale = 0.1f } },
+        Observation = new[] { new ObservationTerm("joint_pos", 2) { Clip = 100, Noise = 0.005f }, new ObservationTerm("joint_vel", 2) { Scale = 0.1f } },
+        Inputs = [],
+        Kinematics = Robotics.Deploy.Tests.RealTime.ArmConfig.Kinematics,
+        Stop = StopBehavior.Hold,
     };
 
     private static string Edit(Action<JsonObject> edit)
@@ -35,7 +38,7 @@ public class PolicyContractTests
         Assert.Equal(4, back.Control.Decimation);
         Assert.Equal(0.1f, back.Observation[1].Scale);
         Assert.Equal(100f, back.Observation[0].Clip);
-        Assert.Equal(3, back.ObservationDim);
+        Assert.Equal(4, back.ObservationDim);
         Assert.Equal(new CommandRange("vx", "m/s", -1, 1), back.Commands.Single());
         Assert.Equal("abc123", back.Provenance.SourceCommit);
         // The wire format: snake_case names, the version first-class, enums as words.
@@ -57,8 +60,8 @@ public class PolicyContractTests
     [Fact]
     public void Newer_minor_version_with_an_added_field_is_read()
     {
-        var c = PolicyContract.FromJson(Edit(o => { o["contract_version"] = "1.3"; o["future_field"] = 7; }), "p.onnx");
-        Assert.Equal("1.3", c.ContractVersion);
+        var c = PolicyContract.FromJson(Edit(o => { o["contract_version"] = "1.9"; o["future_field"] = 7; }), "p.onnx");
+        Assert.Equal("1.9", c.ContractVersion);
     }
 
     [Theory]
@@ -142,5 +145,49 @@ public class PolicyContractTests
         Assert.Equal(1.4, t[0], 12);
         map.Zero(new double[2], t);
         Assert.Equal(new[] { 0.9, -1.8 }, t);
+    }
+
+    // What hil and deploy refuse, the contract's one validation refuses: read from JSON, named by file and field.
+    [Theory]
+    [InlineData("action.scale", 100.0, "action.scale[0] ('j0') = 100 rad: must be > 0 and at most the joint's range")]
+    [InlineData("action.scale", 0.0, "action.scale[0] ('j0') = 0 rad")]
+    [InlineData("drive.kp", -35.0, "drive.kp[0] ('j0') = -35: must be > 0 N·m/rad")]
+    [InlineData("drive.kd", -1.0, "drive.kd[0] ('j0') = -1: must be ≥ 0")]
+    [InlineData("limits.velocity", 0.0, "limits.velocity[0] ('j0') = 0: must be > 0 rad/s")]
+    [InlineData("default_joint_pos", 2.0, "default_joint_pos[0] ('j0') = 2 rad lies outside the position limits")]
+    public void A_value_the_robot_refuses_is_refused_naming_file_and_field(string field, double value, string message)
+    {
+        var json = Edit(o =>
+        {
+            var parts = field.Split('.');
+            JsonNode node = o;
+            foreach (var p in parts[..^1]) node = node[p]!;
+            node[parts[^1]]![0] = value;
+        });
+        var e = Assert.Throws<UserError>(() => PolicyContract.FromJson(json, "bad.onnx"));
+        Assert.StartsWith("bad.onnx: policy contract: ", e.Message);
+        Assert.Contains(message, e.Message);
+    }
+
+    [Fact]
+    public void Timing_terms_and_commands_the_robot_cannot_run_are_refused()
+    {
+        string Refused(Action<JsonObject> edit) => Assert.Throws<UserError>(() => PolicyContract.FromJson(Edit(edit), "p")).Message;
+        Assert.Contains("policy_period / decimation = 1E-05 s (the PD period)", Refused(o => { o["control"]!["policy_period"] = 0.001; o["control"]!["decimation"] = 100; }));
+        Assert.Contains("observation[0] = 'features' is not a term a robot measures; known: base_ang_vel", Refused(o => o["observation"]![0]!["name"] = "features"));
+        Assert.Contains("observation[1] ('joint_vel').width = 3: a robot with 2 joints measures 2", Refused(o => o["observation"]![1]!["width"] = 3));
+        Assert.Contains("commands lists 'vx' twice", Refused(o => o["commands"]!.AsArray().Add(o["commands"]![0]!.DeepClone())));
+        Assert.Contains("limits is missing", Refused(o => o.Remove("limits")));
+        Assert.Contains("kinematics is missing; an arm's contract", Refused(o => { o.Remove("kinematics"); o["stop"] = "damp"; }));
+        Assert.Contains("weights_sha256 = 'xyz'", Refused(o => o["weights_sha256"] = "xyz"));
+    }
+
+    [Fact]
+    public void The_measured_terms_are_named_in_enum_order()
+    {
+        foreach (var name in ObservationWriter.Names) Assert.Equal(name, ObservationWriter.Names[(int)ObservationWriter.Resolve(name) - 1]);
+        Assert.Equal(Enum.GetValues<MeasuredTerm>().Length - 1, ObservationWriter.Names.Count);
+        Assert.Equal(MeasuredTerm.EeToCube, ObservationWriter.Resolve("ee_to_cube"));
+        Assert.Equal(MeasuredTerm.None, ObservationWriter.Resolve("friction"));
     }
 }

@@ -17,10 +17,13 @@ public class OnnxPolicyTests : IDisposable
     private static readonly string[] TwoJoints = { "j0", "j1" };
 
     // W = [[1, 2, 0], [0, 0, −1]], b = [0.5, −0.5]: 3 observations → 2 actions.
-    private string Linear(string name, string? contractJson) => TestPolicies.Write(Path.Combine(_dir, name), contractJson,
-        (new float[] { 1, 2, 0, 0, 0, -1 }, new float[] { 0.5f, -0.5f }, 3, 2));
+    private static readonly (float[], float[], int, int) LinearLayer = (new float[] { 1, 2, 0, 0, 0, -1 }, new float[] { 0.5f, -0.5f }, 3, 2);
 
-    private string Good() => Linear("good.onnx", TestPolicies.Contract(2, 3).ToJson());
+    private string Linear(string name, string? contractJson) => TestPolicies.Write(Path.Combine(_dir, name), contractJson, LinearLayer);
+
+    private string Linear(string name, PolicyContract contract) => TestPolicies.Write(Path.Combine(_dir, name), contract, LinearLayer);
+
+    private string Good() => Linear("good.onnx", TestPolicies.Contract(2, 3));
 
     [Fact]
     public void Runs_the_graph_at_batch_one()
@@ -90,7 +93,7 @@ public class OnnxPolicyTests : IDisposable
     public void Output_width_that_differs_from_the_contract_is_refused()
     {
         // The graph writes 3 actions; the contract (and the robot) have 2 joints.
-        var path = TestPolicies.Write(Path.Combine(_dir, "wide.onnx"), TestPolicies.Contract(2, 3).ToJson(), (new float[9], new float[3], 3, 3));
+        var path = TestPolicies.Write(Path.Combine(_dir, "wide.onnx"), TestPolicies.Contract(2, 3), (new float[9], new float[3], 3, 3));
         var e = Assert.Throws<UserError>(() => OnnxPolicy.Load(path, TwoJoints));
         Assert.Contains("output 'actions' has width 3, but the contract lists 2 joints", e.Message);
         Assert.Contains("wide.onnx", e.Message);
@@ -99,7 +102,7 @@ public class OnnxPolicyTests : IDisposable
     [Fact]
     public void Input_width_that_differs_from_the_observation_layout_is_refused()
     {
-        var path = Linear("narrow.onnx", TestPolicies.Contract(2, 4).ToJson());
+        var path = Linear("narrow.onnx", TestPolicies.Contract(2, 4));
         var e = Assert.Throws<UserError>(() => OnnxPolicy.Load(path, TwoJoints));
         Assert.Contains("input 'obs' has width 3, but the contract's observation layout has 4", e.Message);
     }
@@ -165,7 +168,7 @@ public class OnnxPolicyTests : IDisposable
     [Fact]
     public void A_model_without_a_contract_or_with_a_newer_one_is_refused()
     {
-        Assert.Contains("no policy contract", Assert.Throws<UserError>(() => OnnxPolicy.Load(Linear("bare.onnx", null), TwoJoints)).Message);
+        Assert.Contains("no policy contract", Assert.Throws<UserError>(() => OnnxPolicy.Load(Linear("bare.onnx", (string?)null), TwoJoints)).Message);
         var newer = (TestPolicies.Contract(2, 3) with { ContractVersion = "2.0" }).ToJson();
         var e = Assert.Throws<UserError>(() => OnnxPolicy.Load(Linear("newer.onnx", newer), TwoJoints));
         Assert.Contains("newer.onnx", e.Message);
@@ -176,7 +179,7 @@ public class OnnxPolicyTests : IDisposable
     public void Run_allocates_nothing()
     {
         // The shipped Go1 actor's size: 45 → 512 → 256 → 128 → 12, ELU.
-        var path = TestPolicies.Write(Path.Combine(_dir, "big.onnx"), TestPolicies.Contract(12, 45).ToJson(), TestPolicies.RandomMlp(1, 45, 512, 256, 128, 12));
+        var path = TestPolicies.Write(Path.Combine(_dir, "big.onnx"), TestPolicies.Contract(12, 45), TestPolicies.RandomMlp(1, 45, 512, 256, 128, 12));
         using var policy = OnnxPolicy.Load(path, TestPolicies.Contract(12, 45).JointNames);
         var obs = new float[45];
         var act = new float[12];

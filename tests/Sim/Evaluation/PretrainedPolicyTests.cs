@@ -10,7 +10,7 @@ namespace Robotics.Sim.Tests.Evaluation;
 /// dynamics (<see cref="EvaluationCondition.Nominal"/>): a change to a task's observations, actuators or
 /// timing that would silently break a shipped policy fails here. Fewer episodes than the reports (a CI
 /// budget), fixed seeds, and bounds with room for that: each report's figure over 5 seeds × 64 episodes
-/// sits well inside them.
+/// sits well inside them. Each runs under the file's contract, as <c>robotics eval --policy</c> does.
 /// </summary>
 public class PretrainedPolicyTests
 {
@@ -22,7 +22,7 @@ public class PretrainedPolicyTests
         var config = LocomotionConfig.Load(Config("go1_velocity"));
         using var task = new LocomotionTask(config);
         using var policy = OnnxPolicy.Load(TestPaths.Repo("models/go1_velocity.onnx"), task.Actuators.JointNames);
-        var r = LocomotionEvaluator.Run(EvaluationConditions.Under(EvaluationCondition.Nominal, config), Policies.Batch(policy),
+        var r = LocomotionEvaluator.Run(EvaluationConditions.Under(EvaluationCondition.Nominal, config.UnderContract(policy.Contract)), Policies.Batch(policy),
             EvaluationCondition.Nominal.Name(), episodes: 16, envs: 16, threads: 2, seed: 11);
         Assert.True(r.Falls == 0, $"{r.Falls} falls in {r.Episodes} nominal episodes: {r.DescribeFalls()}");
         Assert.True(r.LinVelError <= 0.12, $"lin vel error {r.LinVelError:0.000} m/s (acceptance ≤ 0.15)");
@@ -37,7 +37,7 @@ public class PretrainedPolicyTests
         var config = LocomotionConfig.Load(Config("go1_velocity"));
         using var task = new LocomotionTask(config);
         using var policy = OnnxPolicy.Load(TestPaths.Repo("models/go1_velocity.onnx"), task.Actuators.JointNames);
-        var r = LocomotionEvaluator.Run(config, Policies.Batch(policy), EvaluationCondition.Randomized.Name(), episodes: 16, envs: 16, threads: 2, seed: 11);
+        var r = LocomotionEvaluator.Run(config.UnderContract(policy.Contract), Policies.Batch(policy), EvaluationCondition.Randomized.Name(), episodes: 16, envs: 16, threads: 2, seed: 11);
         Assert.True(r.Falls <= 1, $"{r.Falls} falls in {r.Episodes} randomized episodes: {r.DescribeFalls()}");
         Assert.True(r.LinVelError <= 0.13, $"lin vel error {r.LinVelError:0.000} m/s");
     }
@@ -50,7 +50,7 @@ public class PretrainedPolicyTests
         var config = ManipulationConfig.Load(Config(name));
         using var task = new ManipulationTask(config);
         using var policy = OnnxPolicy.Load(TestPaths.Repo($"models/{name}.onnx"), task.Actuators.JointNames);
-        var r = ManipulationEvaluator.Run(EvaluationConditions.Under(EvaluationCondition.Nominal, config), Policies.Batch(policy), EvaluationCondition.Nominal.Name(), episodes: 32, envs: 16, threads: 2, seed: 11);
+        var r = ManipulationEvaluator.Run(EvaluationConditions.Under(EvaluationCondition.Nominal, config.UnderContract(policy.Contract)), Policies.Batch(policy), EvaluationCondition.Nominal.Name(), episodes: 32, envs: 16, threads: 2, seed: 11);
         Assert.True(r.SuccessRate >= minSuccess, $"{name}: {r.SuccessRate:P0} success over {r.Episodes} episodes (bound {minSuccess:P0})");
     }
 }

@@ -23,20 +23,31 @@ public class OnnxExporterTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>A contract for an actor of <paramref name="obsDim"/> → <paramref name="joints"/>; one observation term "joint_pos"-free so any width fits.</summary>
-    internal static PolicyContract Contract(int obsDim, int joints) => new PolicyContract
+    /// <summary>
+    /// A contract for an actor of <paramref name="obsDim"/> → <paramref name="joints"/>: measured terms that make up the width, three-wide
+    /// (projected_gravity, base_ang_vel, commands) and joint-wide (joint_pos, joint_vel, last_action).
+    /// </summary>
+    internal static PolicyContract Contract(int obsDim, int joints)
     {
-        Robot = "test_bot",
-        Task = "test_task",
-        JointNames = Enumerable.Range(0, joints).Select(i => $"j{i}").ToArray(),
-        DefaultJointPos = new double[joints],
-        Action = new ActionSpec { Scale = Enumerable.Repeat(0.25, joints).ToArray(), Offset = new double[joints], Reference = ActionReference.Offset },
-        Drive = new DriveSpec { Kp = Enumerable.Repeat(20.0, joints).ToArray(), Kd = Enumerable.Repeat(0.5, joints).ToArray(), TorqueLimit = Enumerable.Repeat(23.7, joints).ToArray() },
-        Control = new ControlTiming { PolicyPeriod = 0.02, Decimation = 4 },
-        Observation = new[] { new ObservationTerm("features", obsDim) },
-        Commands = Array.Empty<CommandRange>(),
-        Provenance = new Provenance { RunId = "test_run", SourceCommit = "0123abc" },
-    };
+        string[] three = ["projected_gravity", "base_ang_vel", "commands"], perJoint = ["joint_pos", "joint_vel", "last_action"];
+        var (a, b) = (from x in Enumerable.Range(0, 4) from y in Enumerable.Range(0, 4) where 3 * x + joints * y == obsDim select (x, y)).First();
+        var terms = three.Take(a).Select(t => new ObservationTerm(t, 3)).Concat(perJoint.Take(b).Select(t => new ObservationTerm(t, joints))).ToArray();
+        return new PolicyContract
+        {
+            Robot = "test_bot",
+            Task = "test_task",
+            JointNames = Enumerable.Range(0, joints).Select(i => $"j{i}").ToArray(),
+            DefaultJointPos = new double[joints],
+            Action = new ActionSpec { Scale = Enumerable.Repeat(0.25, joints).ToArray(), Offset = new double[joints], Reference = ActionReference.Offset },
+            Drive = new DriveSpec { Kp = Enumerable.Repeat(20.0, joints).ToArray(), Kd = Enumerable.Repeat(0.5, joints).ToArray(), TorqueLimit = Enumerable.Repeat(23.7, joints).ToArray() },
+            Limits = new JointLimits { PositionLower = Enumerable.Repeat(-1.0, joints).ToArray(), PositionUpper = Enumerable.Repeat(1.0, joints).ToArray(), Velocity = Enumerable.Repeat(21.0, joints).ToArray() },
+            Control = new ControlTiming { PolicyPeriod = 0.02, Decimation = 4 },
+            Observation = terms,
+            Commands = Array.Empty<CommandRange>(),
+            Inputs = PolicyInputs.Defaults(terms.Select(t => t.Name), ""),
+            Provenance = new Provenance { RunId = "test_run", SourceCommit = "0123abc" },
+        };
+    }
 
     /// <summary>An actor whose normalizer has seen data far from N(0, 1): mean ≈ 3·i − 20, std ≈ 0.1 … 10.</summary>
     internal static GaussianActor TrainedLookingActor(int obsDim, int actDim, ActivationFunction activation, int seed)
@@ -113,7 +124,9 @@ public class OnnxExporterTests : IDisposable
         // Sub, Div (normalizer), then Gemm Elu Gemm Elu Gemm for hidden [64, 32].
         Assert.Equal(new[] { "Sub", "Div", "Gemm", "Elu", "Gemm", "Elu", "Gemm" }, model.Graph.Node.Select(n => n.OpType));
         var json = model.MetadataProps.Single(p => p.Key == PolicyContract.MetadataKey).Value;
-        Assert.Equal(contract.ToJson(), PolicyContract.FromJson(json, path).ToJson());
+        // The contract as given, stamped with the hash of the written weights and its observation layout.
+        var hash = WeightsHash.Compute(File.ReadAllBytes(path), contract.Observation, path);
+        Assert.Equal((contract with { WeightsSha256 = hash }).ToJson(), PolicyContract.FromJson(json, path).ToJson());
         Assert.Equal("test_run", OnnxPolicy.ReadContract(path).Provenance.RunId);
     }
 

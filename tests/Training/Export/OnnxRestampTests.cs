@@ -27,13 +27,13 @@ public class OnnxRestampTests : IDisposable
         finally { (loaded as IDisposable)?.Dispose(); }
     }
 
-    // An exported reach policy whose contract is written as a 1.1 exporter wrote it: no inputs, kinematics, workspace or stop.
+    // An exported reach policy whose contract is written as a 1.1 exporter wrote it: no inputs, kinematics, workspace, stop or weights hash.
     private string OldReachFile(PolicyContract task)
     {
         using var actor = OnnxExporterTests.TrainedLookingActor(task.ObservationDim, task.JointCount, ActivationFunction.Elu, seed: 5);
         var model = OnnxExporter.Build(actor, task with { Provenance = new Provenance { RunId = "reach_run", SourceCommit = "abc123" } });
         var json = JsonNode.Parse(model.MetadataProps.Single().Value)!.AsObject();
-        foreach (var key in new[] { "inputs", "kinematics", "workspace", "stop" }) json.Remove(key);
+        foreach (var key in new[] { "inputs", "kinematics", "workspace", "stop", "weights_sha256" }) json.Remove(key);
         json["contract_version"] = "1.1";
         model.MetadataProps.Single().Value = json.ToJsonString();
         var path = Path.Combine(_dir, "old.onnx");
@@ -47,7 +47,8 @@ public class OnnxRestampTests : IDisposable
         var task = TaskContract("panda_reach");
         var path = OldReachFile(task);
         var before = File.ReadAllBytes(path);
-        Assert.Null(OnnxPolicy.ReadContract(path).Kinematics);
+        Assert.Null(OnnxRestamp.FileContract(path).Kinematics);
+        Assert.Contains("--restamp", Assert.Throws<UserError>(() => OnnxPolicy.ReadContract(path)).Message);   // no weights hash: refused until restamped
 
         var result = OnnxRestamp.Restamp(path, task);
 
@@ -65,9 +66,10 @@ public class OnnxRestampTests : IDisposable
 
         var written = OnnxPolicy.ReadContract(path);
         Assert.Equal("1.1", result.Before.ContractVersion);
-        Assert.Equal((task with { Provenance = new Provenance { RunId = "reach_run", SourceCommit = "abc123" } }).ToJson(), written.ToJson());
+        var hash = WeightsHash.Compute(after, task.Observation, path);
+        Assert.Equal((task with { Provenance = new Provenance { RunId = "reach_run", SourceCommit = "abc123" }, WeightsSha256 = hash }).ToJson(), written.ToJson());
         Assert.Equal(PolicyContract.CurrentVersion, written.ContractVersion);
-        Assert.Equal(new[] { "contract_version", "inputs", "kinematics", "workspace", "stop" }, result.Changed);
+        Assert.Equal(new[] { "contract_version", "inputs", "kinematics", "workspace", "stop", "weights_sha256" }, result.Changed);
 
         // Restamping again changes no byte.
         Assert.Empty(OnnxRestamp.Restamp(path, task).Changed);
@@ -141,16 +143,35 @@ public class OnnxRestampTests : IDisposable
         Assert.Contains("no policy contract", Assert.Throws<UserError>(() => OnnxRestamp.Restamp(path, TaskContract("panda_reach"))).Message);
     }
 
-    // The shipped policies carry contract 1.2, in step with their tasks: restamping a copy from the task changes no byte.
+    [Fact]
+    public void A_file_whose_weights_no_longer_match_its_hash_is_not_restamped()
+    {
+        var task = TaskContract("panda_reach");
+        using var actor = OnnxExporterTests.TrainedLookingActor(task.ObservationDim, task.JointCount, ActivationFunction.Elu, seed: 5);
+        var model = OnnxExporter.Build(actor, task with { Provenance = new Provenance { RunId = "reach_run", SourceCommit = "abc123" } });
+        model.Graph.Initializer[0].FloatData[0] += 1;   // altered after export
+        var path = Path.Combine(_dir, "altered.onnx");
+        File.WriteAllBytes(path, model.ToByteArray());
+        var before = File.ReadAllBytes(path);
+        var e = Assert.Throws<UserError>(() => OnnxRestamp.Restamp(path, task));
+        Assert.Contains("altered.onnx", e.Message);
+        Assert.Contains("do not match the contract's weights_sha256", e.Message);
+        Assert.Equal(before, File.ReadAllBytes(path));
+    }
+
+    // The shipped policies carry contract 1.3 with their weights hash, in step with their tasks: they load, and restamping a copy
+    // from the task changes no byte.
     [Theory]
     [InlineData("go1_velocity")]
     [InlineData("panda_reach")]
     [InlineData("panda_push")]
-    public void The_shipped_policies_carry_their_tasks_contract_1_2(string name)
+    public void The_shipped_policies_carry_their_tasks_contract_1_3_with_the_weights_hash(string name)
     {
         var shipped = TestPaths.Repo($"models/{name}.onnx");
         var c = OnnxPolicy.ReadContract(shipped);
         Assert.Equal(PolicyContract.CurrentVersion, c.ContractVersion);
+        Assert.Equal(WeightsHash.Compute(File.ReadAllBytes(shipped), c.Observation, shipped), c.WeightsSha256);
+        using (OnnxPolicy.Load(shipped, c.JointNames)) { }
         Assert.NotEqual("", c.Provenance.RunId);
         Assert.NotEqual("", c.Provenance.SourceCommit);
         if (name == "go1_velocity")

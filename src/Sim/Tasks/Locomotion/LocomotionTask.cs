@@ -157,6 +157,7 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>
             DefaultJointPos = c.DefaultJointPos, ResetJointNoise = c.ResetJointNoise,
             Kp = Enumerable.Repeat(c.Kp, n).ToArray(), Kd = Enumerable.Repeat(c.Kd, n).ToArray(),
             OnlyPositiveRewards = c.OnlyPositiveRewards, Randomization = c.Randomization, RewardScales = c.RewardScales, Observations = c.Observations,
+            Contract = c.Contract,
         };
     }
 

@@ -87,6 +87,22 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
     /// <summary>Domain randomization (friction applies to the table and the cube).</summary>
     public RandomizationConfig Randomization { get; init; } = new();
 
+    /// <summary>
+    /// The contract an exported policy is evaluated under (<c>eval --policy FILE</c>; set by <see cref="UnderContract"/>), or null: the task
+    /// file's own, as in training. Its drive, action map and policy observation layout replace the task file's.
+    /// </summary>
+    public PolicyContract? Contract { get; init; }
+
+    /// <summary>
+    /// This task under <paramref name="contract"/>: its timing (physics step = policy period / decimation) and default pose replace the
+    /// file's, and the task built from the result runs its drive, action map and observation layout (<see cref="Contract"/>).
+    /// </summary>
+    public ManipulationConfig UnderContract(PolicyContract contract) => this with
+    {
+        PhysicsDt = contract.Control.PolicyPeriod / contract.Control.Decimation, Decimation = contract.Control.Decimation,
+        DefaultJointPos = contract.DefaultJointPos.ToArray(), Contract = contract,
+    };
+
     /// <inheritdoc/>
     public ManipulationConfig WithRandomization(RandomizationConfig randomization) => this with { Randomization = randomization };
 
