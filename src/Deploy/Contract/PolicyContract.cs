@@ -245,6 +245,9 @@ public sealed record PolicyContract
         if (Commands.Any(c => c is null)) throw Bad("commands", "has a null entry");
         try { PolicyGroup(); }
         catch (ArgumentException e) { throw Bad("observation", e.Message); }
+        // The robot's builder checks the measured terms' widths against the joints: what it refuses is refused here.
+        try { _ = new ObservationBuilder(this); }
+        catch (UserError e) { throw Bad("observation", e.Message); }
         foreach (var c in Commands)
             if (!(c.Low <= c.High)) throw Bad("commands", $"'{c.Name}' has range [{c.Low}, {c.High}]");
         ValidateInputs();
