@@ -247,7 +247,7 @@ public sealed record PolicyContract
         catch (ArgumentException e) { throw Bad("observation", e.Message); }
         // The robot's builder checks the measured terms' widths against the joints: what it refuses is refused here.
         try { _ = new ObservationBuilder(this); }
-        catch (UserError e) { throw Bad("observation", e.Message); }
+        catch (UserError e) { throw new UserError($"policy contract: {e.Message}"); }
         foreach (var c in Commands)
             if (!(c.Low <= c.High)) throw Bad("commands", $"'{c.Name}' has range [{c.Low}, {c.High}]");
         ValidateInputs();

@@ -145,8 +145,9 @@ internal sealed class TomlSection
         if (o is not TomlArray { Count: 2 } a || !IsNumber(a[0]) || !IsNumber(a[1]))
             throw Error(key, $"expected a range [a, b], found {Describe(o)}");
         double lo = Convert.ToDouble(a[0], CultureInfo.InvariantCulture), hi = Convert.ToDouble(a[1], CultureInfo.InvariantCulture);
-        if (lo > hi) throw Error(key, $"inverted range [{lo}, {hi}]");
-        if (lo < min || hi > max) throw Error(key, $"[{lo}, {hi}]{Unit(unit)} must lie within [{min}, {max}]");
+        // Written so that nan (a TOML float) fails both checks rather than passing them.
+        if (!(lo <= hi)) throw Error(key, $"inverted range [{lo}, {hi}]");
+        if (!(lo >= min && hi <= max)) throw Error(key, $"[{lo}, {hi}]{Unit(unit)} must lie within [{min}, {max}]");
         return (lo, hi);
     }
 

@@ -10,7 +10,7 @@ public class PolicyContractTests
     {
         Action = new ActionSpec { Scale = new[] { 0.05, 0.05 }, Offset = new[] { 0.0, 0.0 }, Reference = ActionReference.MeasuredPosition },
         Drive = new DriveSpec { Kp = new[] { 400.0, 150.0 }, Kd = new[] { 40.0, 10.0 }, TorqueLimit = new[] { 87.0, 12.0 }, GravityCompensation = true },
-        Observation = new[] { new ObservationTerm("joint_pos", 2) { Clip = 100, Noise = 0.005f }, new ObservationTerm("joint_vel", 1) { Scale = 0.1f } },
+        Observation = new[] { new ObservationTerm("joint_pos", 2) { Clip = 100, Noise = 0.005f }, new ObservationTerm("joint_vel", 2) { Scale = 0.1f } },
     };
 
     private static string Edit(Action<JsonObject> edit)
@@ -35,7 +35,7 @@ public class PolicyContractTests
         Assert.Equal(4, back.Control.Decimation);
         Assert.Equal(0.1f, back.Observation[1].Scale);
         Assert.Equal(100f, back.Observation[0].Clip);
-        Assert.Equal(3, back.ObservationDim);
+        Assert.Equal(4, back.ObservationDim);
         Assert.Equal(new CommandRange("vx", "m/s", -1, 1), back.Commands.Single());
         Assert.Equal("abc123", back.Provenance.SourceCommit);
         // The wire format: snake_case names, the version first-class, enums as words.

@@ -18,11 +18,7 @@ public static class TaskTarget
     private static readonly Lock Gate = new();
     private static string? _file;
 
-    private static readonly JsonSerializerOptions Json = new()
-    {
-        IncludeFields = true,   // (low, high) tuples
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    private static readonly JsonSerializerOptions Json = new() { IncludeFields = true };   // fields: the (low, high) tuples
 
     public static void Check(byte[] input)
     {
@@ -57,10 +53,9 @@ public static class TaskTarget
                 break;
         }
         if (steps < 1) throw new FuzzFinding($"the config loads with an episode of {steps} policy steps");
-        var json = JsonSerializer.Serialize(config, config.GetType(), Json);
-        if (json.Contains("NaN") || json.Contains("Infinity"))
-            throw new FuzzFinding($"the config loads with a number that is not finite: {json}");
-        return json;
+        // The serializer refuses nan and ±inf (JSON has no such numbers): a config holding one is a finding.
+        try { return JsonSerializer.Serialize(config, config.GetType(), Json); }
+        catch (ArgumentException e) { throw new FuzzFinding($"the config loads with a number that is not finite: {e.Message}", e); }
     }
 
     // <folder>/src/Sim/Tasks/Configs/fuzz.toml beside <folder>/urdf → the repository's urdf/: "../../../../urdf/go1.urdf" resolves.
