@@ -89,7 +89,8 @@ internal static class FuzzCommand
         // Only the inputs that add coverage join the corpus: afl-cmin keeps the fewest that cover what the queue covers.
         var queue = Path.Combine(output, "default", "queue");
         var minimized = Path.Combine(work, "min");
-        RunLogged(aflCmin, ["-i", queue, "-o", minimized, "-t", InputTimeoutMs.ToString(CultureInfo.InvariantCulture), "-m", "none", "--", dotnet, Path.Combine(instrumented, "fuzz.dll"), target.Name],
+        // -e: edges only, hit counts ignored; a committed corpus stays small (tens to hundreds of inputs).
+        RunLogged(aflCmin, ["-e", "-i", queue, "-o", minimized, "-t", InputTimeoutMs.ToString(CultureInfo.InvariantCulture), "-m", "none", "--", dotnet, Path.Combine(instrumented, "fuzz.dll"), target.Name],
             Path.Combine(work, "cmin.log"), env, work);
         if (!Directory.Exists(minimized) || Directory.GetFiles(minimized).Length == 0)
             throw new UserError($"afl-cmin kept no input; see {Path.Combine(work, "cmin.log")}");
