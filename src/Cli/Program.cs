@@ -16,6 +16,7 @@ root.Subcommands.Add(DeployCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
 root.Subcommands.Add(ExportCommand.Create());
 root.Subcommands.Add(ExportCommand.CreateInspect());
+root.Subcommands.Add(FuzzCommand.Create());
 root.Subcommands.Add(HilCommand.Create());
 root.Subcommands.Add(KeystoreCommand.Create());
 root.Subcommands.Add(RenderCommand.Create());

@@ -48,7 +48,8 @@ public sealed record ObservationGroup
             if (t.Width <= 0) throw new ArgumentException($"observation group '{name}': term '{t.Name}' has width {t.Width}; it must be positive");
             if (!float.IsFinite(t.Scale)) throw new ArgumentException($"observation group '{name}': term '{t.Name}' has scale {t.Scale}");
             if (!(t.Noise >= 0) || !float.IsFinite(t.Noise)) throw new ArgumentException($"observation group '{name}': term '{t.Name}' has noise {t.Noise}; it must be ≥ 0");
-            if (!(t.Clip >= 0)) throw new ArgumentException($"observation group '{name}': term '{t.Name}' has clip {t.Clip}; it must be ≥ 0");
+            // A JSON clip beyond float's range reads as +∞: no clip can be written back (JSON has no ∞), so none is taken.
+            if (!(t.Clip >= 0) || !float.IsFinite(t.Clip)) throw new ArgumentException($"observation group '{name}': term '{t.Name}' has clip {t.Clip}; it must be ≥ 0 and finite");
             if (!seen.Add(t.Name)) throw new ArgumentException($"observation group '{name}': term '{t.Name}' appears twice");
             _offsets[i] = offset;
             offset += t.Width;

@@ -95,7 +95,11 @@ public static class SceneBuilder
 
     /// <summary>Composes and compiles the scene.</summary>
     public static MjModel Build(UrdfRobot robot, string sceneXml, SceneOptions options) =>
-        MjModel.FromXml(Compose(robot, sceneXml, options), $"{robot.Name}_scene.xml");
+        MjModel.FromXml(Compose(robot, sceneXml, options), SceneFileName(robot.Name));
+
+    // The virtual file MuJoCo's messages name: a plain, short file name, whatever the URDF's robot name holds ('/', 2,000 characters).
+    private static string SceneFileName(string robotName) =>
+        new string(robotName.Take(64).Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.' ? c : '_').ToArray()) + "_scene.xml";
 
     // MuJoCo compiles the URDF as it should see it (UrdfRobot.ForMuJoCo) from a temporary file and writes it
     // back as MJCF; its messages name the temporary file, so they are given the URDF's own name (lines match).

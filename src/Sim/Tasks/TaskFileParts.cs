@@ -16,6 +16,13 @@ internal static class TaskFileParts
         catch (UserError e) { throw robot.Error("urdf", e.Message); }
     }
 
+    /// <summary>Refuses an episode shorter than half a policy period: it would round to no policy step at all.</summary>
+    public static void RequireEpisodeStep(TomlSection root, int steps, double episodeSeconds, double policyPeriod)
+    {
+        if (steps < 1)
+            throw root.Error("episode.length_s", FormattableString.Invariant($"{episodeSeconds} s is {steps} policy steps of {policyPeriod} s (control.physics_dt × control.decimation); an episode needs at least one"));
+    }
+
     /// <summary>A link name that must exist in the URDF.</summary>
     public static string Link(TomlSection s, string key, string value, UrdfRobot urdf) =>
         urdf.Links.Contains(value) ? value : throw s.Error(key, $"'{value}' is not a link of {urdf.Source}; links: {string.Join(", ", urdf.Links)}");

@@ -211,6 +211,7 @@ public sealed record LocomotionConfig : IRandomizedConfig<LocomotionConfig>
 
         if (root.Section("randomization") is { } dr)
             config = config with { Randomization = TaskFileParts.Randomization(dr, config.Decimation, floatingBase: true) };
+        TaskFileParts.RequireEpisodeStep(root, config.MaxEpisodeSteps, config.EpisodeSeconds, config.PhysicsDt * config.Decimation);
         root.EnsureAllRead();
         return config;
     }

@@ -216,6 +216,7 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
 
         if (root.Section("randomization") is { } dr)
             config = config with { Randomization = TaskFileParts.Randomization(dr, config.Decimation, floatingBase: false) };
+        TaskFileParts.RequireEpisodeStep(root, config.MaxEpisodeSteps, config.EpisodeSeconds, config.PhysicsDt * config.Decimation);
         root.EnsureAllRead();
         return config;
     }
@@ -224,7 +225,7 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
     {
         var values = s.Numbers(key, fallback);
         if (values.Length != n) throw s.Error(key, $"expected {n} numbers, found {values.Length}");
-        foreach (var v in values) if (v < min || v > max) throw s.Error(key, $"{v} is outside [{min}, {max}]");
+        foreach (var v in values) if (!(v >= min && v <= max)) throw s.Error(key, $"{v} is outside [{min}, {max}]");   // nan too
         return values;
     }
 }
