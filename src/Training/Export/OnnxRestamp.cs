@@ -113,54 +113,10 @@ public static class OnnxRestamp
     /// <exception cref="UserError">The first field that differs, with both values.</exception>
     public static void CheckTrainedFields(PolicyContract file, PolicyContract task, string source)
     {
-        void Same<T>(string field, T inFile, T inTask)
-        {
-            if (!EqualityComparer<T>.Default.Equals(inFile, inTask))
-                throw new UserError($"{source}: the contract's {field} is {inFile} in the file but {inTask} in task '{task.Task}'; " +
-                    "the policy was trained with the file's, so its contract cannot be rewritten from this task (export it again from its checkpoint)");
-        }
-        void SameArray<T>(string field, T[]? inFile, T[]? inTask)
-        {
-            if (inFile is null || inTask is null)
-            {
-                Same(field, inFile is null ? "absent" : "present", inTask is null ? "absent" : "present");
-                return;
-            }
-            Same($"{field} length", inFile.Length, inTask.Length);
-            for (int i = 0; i < inFile.Length; i++) Same($"{field}[{i}]", inFile[i], inTask[i]);
-        }
-
-        Same("robot", file.Robot, task.Robot);
-        SameArray("joint_names", file.JointNames, task.JointNames);
-        SameArray("default_joint_pos", file.DefaultJointPos, task.DefaultJointPos);
-        SameArray("action.scale", file.Action.Scale, task.Action.Scale);
-        SameArray("action.offset", file.Action.Offset, task.Action.Offset);
-        Same("action.reference", file.Action.Reference, task.Action.Reference);
-        Same("action.clip", file.Action.Clip, task.Action.Clip);
-        SameArray("drive.kp", file.Drive.Kp, task.Drive.Kp);
-        SameArray("drive.kd", file.Drive.Kd, task.Drive.Kd);
-        SameArray("drive.torque_limit", file.Drive.TorqueLimit, task.Drive.TorqueLimit);
-        Same("drive.gravity_compensation", file.Drive.GravityCompensation, task.Drive.GravityCompensation);
-        Same("limits", file.Limits is null ? "absent" : "present", task.Limits is null ? "absent" : "present");
-        if (file.Limits is { } fl && task.Limits is { } tl)
-        {
-            SameArray("limits.position_lower", fl.PositionLower, tl.PositionLower);
-            SameArray("limits.position_upper", fl.PositionUpper, tl.PositionUpper);
-            SameArray("limits.velocity", fl.Velocity, tl.Velocity);
-        }
-        Same("control.policy_period", file.Control.PolicyPeriod, task.Control.PolicyPeriod);
-        Same("control.decimation", file.Control.Decimation, task.Control.Decimation);
-        Same("observation length", file.Observation.Length, task.Observation.Length);
-        for (int t = 0; t < file.Observation.Length; t++)
-        {
-            ObservationTerm a = file.Observation[t], b = task.Observation[t];
-            string at = $"observation[{t}]";
-            Same($"{at}.name", a.Name, b.Name);
-            Same($"{at} ({a.Name}).width", a.Width, b.Width);
-            Same($"{at} ({a.Name}).scale", a.Scale, b.Scale);
-            Same($"{at} ({a.Name}).noise", a.Noise, b.Noise);
-            Same($"{at} ({a.Name}).clip", a.Clip, b.Clip);
-        }
+        var differences = ContractDifference.Between(file, task);
+        if (differences.Count > 0)
+            throw new UserError($"{source}: the contract differs from task '{task.Task}' in what the policy was trained with ({string.Join("; ", differences)}: the file's first); " +
+                "the policy was trained with the file's, so its contract cannot be rewritten from this task (export it again from its checkpoint)");
     }
 
     // Top-level fields whose JSON differs from the file's text (a field it lacked counts unless it is still null), in the contract's field order.

@@ -130,7 +130,13 @@ public class OnnxRestampTests : IDisposable
             _ => throw new ArgumentException(field),
         };
         var e = Assert.Throws<UserError>(() => OnnxRestamp.Restamp(path, changed));
-        Assert.Contains($"contract's {field} is", e.Message);
+        // Named by its contract field, with both values (a joint's or a term's index shows in them).
+        const string Lead = "the contract differs from task 'panda_reach' in what the policy was trained with (";
+        int at = e.Message.IndexOf(Lead, StringComparison.Ordinal);
+        Assert.True(at >= 0, e.Message);
+        var listed = e.Message[(at + Lead.Length)..e.Message.IndexOf(": the file's first)", StringComparison.Ordinal)].Split("; ");
+        string name = field.Split('[', ' ')[0];
+        Assert.Equal(name, Assert.Single(listed).Split(' ')[0]);
         Assert.Contains("old.onnx", e.Message);
         Assert.Equal(before, File.ReadAllBytes(path));
     }
