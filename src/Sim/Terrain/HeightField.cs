@@ -61,6 +61,10 @@ public sealed class HeightField
     /// <summary>Sample (i, j)'s height [m].</summary>
     public float Sample(int i, int j) => _heights[j * CountX + i];
 
+    // DESIGN: sampled on the grid rather than ray-cast (mj_ray per point): no collision query, no allocation, and
+    // the same answer in any thread. MuJoCo draws each cell as two triangles; bilinear differs from them only
+    // inside a cell whose four corners are not coplanar, by at most a quarter of the corners' twist.
+
     /// <summary>The terrain height [m] at world (x, y): bilinear between the four surrounding samples, clamped at the edges.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public double Height(double x, double y)

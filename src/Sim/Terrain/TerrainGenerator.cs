@@ -12,6 +12,9 @@ namespace Robotics.Sim.Terrain;
 /// </summary>
 public static class TerrainGenerator
 {
+    // Only IEEE-exact arithmetic (no Sin, Exp, Pow: their last bit may differ between runtimes and CPUs), so the map
+    // is bit-identical everywhere and a run resumed on another machine trains on the same ground.
+
     /// <summary>The terrain's height map, or null for <see cref="TerrainKind.Flat"/> (the floor is the plane z = 0).</summary>
     public static HeightField? Generate(TerrainConfig config, ulong seed)
     {

@@ -108,13 +108,15 @@ public class HeightFieldTests(ITestOutputHelper output)
     [Fact]
     public void A_scan_allocates_nothing_and_its_cost_is_measured()
     {
-        var map = TerrainGenerator.Generate(new TerrainConfig { Kind = TerrainKind.Grid, Rows = 2, Columns = 9, BorderWidth = 1,
-            Proportions = new TerrainProportions { SteppingStones = 0.1, Gaps = 0.1 } }, 1)!;
+        // The reference grid (10 × 20 tiles of 8 m, 20 m border, 0.1 m), with stones and gaps added.
+        long generation = Stopwatch.GetTimestamp();
+        var map = TerrainGenerator.Generate(new TerrainConfig { Kind = TerrainKind.Grid, Proportions = new TerrainProportions { SteppingStones = 0.1, Gaps = 0.1 } }, 1)!;
+        output.WriteLine(FormattableString.Invariant($"{map.CountX} × {map.CountY} samples generated in {Stopwatch.GetElapsedTime(generation).TotalMilliseconds:F0} ms"));
         var z = new float[ScanPattern.Default.Count];
         var rng = new Robotics.Sim.Random.Rng(3);
         const int scans = 20_000;
         var poses = new (double X, double Y, double Yaw)[scans];
-        for (int k = 0; k < scans; k++) poses[k] = (rng.Uniform(0, 16), rng.Uniform(0, 72), rng.Uniform(-Math.PI, Math.PI));
+        for (int k = 0; k < scans; k++) poses[k] = (rng.Uniform(0, 80), rng.Uniform(0, 160), rng.Uniform(-Math.PI, Math.PI));
         for (int k = 0; k < 2000; k++) map.Scan(poses[k].X, poses[k].Y, poses[k].Yaw, ScanPattern.Default, z);   // warm-up (tiering)
 
         long before = GC.GetAllocatedBytesForCurrentThread();
