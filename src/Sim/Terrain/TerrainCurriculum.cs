@@ -5,7 +5,7 @@ namespace Robotics.Sim.Terrain;
 /// <summary>Settings of the terrain curriculum (legged_gym's <c>curriculum</c> with <c>max_init_terrain_level</c>).</summary>
 public sealed record CurriculumSettings
 {
-    /// <summary>Highest level an environment starts on (0 = every environment starts on the easiest row).</summary>
+    /// <summary>Highest level an environment starts on (0 = every environment starts on the easiest row); above the grid's top row it is the top row, as in legged_gym.</summary>
     public int MaxInitialLevel { get; init; } = 5;
 
     /// <summary>An episode that walked farther than this fraction of a tile's side moves its environment up a level.</summary>
@@ -15,9 +15,9 @@ public sealed record CurriculumSettings
     public double DemoteFraction { get; init; } = 0.5;
 
     /// <summary>Throws <see cref="UserError"/> naming the first bad field; returns this.</summary>
-    public CurriculumSettings Validate(int levels)
+    public CurriculumSettings Validate()
     {
-        if (MaxInitialLevel < 0 || MaxInitialLevel >= levels) throw new UserError($"CurriculumSettings.MaxInitialLevel = {MaxInitialLevel}: allowed 0–{levels - 1} (the grid has {levels} levels)");
+        if (MaxInitialLevel < 0) throw new UserError($"CurriculumSettings.MaxInitialLevel = {MaxInitialLevel}: must be ≥ 0");
         if (!(PromoteFraction > 0 && PromoteFraction <= 1)) throw new UserError($"CurriculumSettings.PromoteFraction = {PromoteFraction}: allowed (0, 1]");
         if (!(DemoteFraction >= 0 && DemoteFraction <= 1)) throw new UserError($"CurriculumSettings.DemoteFraction = {DemoteFraction}: allowed [0, 1]");
         return this;
@@ -60,7 +60,7 @@ public sealed class TerrainCurriculum
         if (levels < 1) throw new ArgumentOutOfRangeException(nameof(levels), levels, "at least one level");
         if (columns < 1) throw new ArgumentOutOfRangeException(nameof(columns), columns, "at least one column");
         if (!(tileSize > 0 && double.IsFinite(tileSize))) throw new ArgumentOutOfRangeException(nameof(tileSize), tileSize, "a positive tile size");
-        _s = (settings ?? throw new ArgumentNullException(nameof(settings))).Validate(levels);
+        _s = (settings ?? throw new ArgumentNullException(nameof(settings))).Validate();
         _seed = seed;
         _levels = levels;
         _tileSize = tileSize;
@@ -70,7 +70,7 @@ public sealed class TerrainCurriculum
         for (int e = 0; e < envs; e++)
         {
             _type[e] = (int)((long)e * columns / envs);
-            _level[e] = Draw(e, _s.MaxInitialLevel + 1);
+            _level[e] = Draw(e, Math.Min(_s.MaxInitialLevel, levels - 1) + 1);
         }
     }
 

@@ -11,7 +11,37 @@ namespace Robotics.Training.Runner;
 /// <summary>One iteration's figures.</summary>
 public sealed record IterationStats(int Iteration, long TotalSteps, double StepsPerSecond, double CollectSeconds, double LearnSeconds,
     double MeanStepReward, double MeanEpisodeReturn, double MeanEpisodeLength, int Episodes,
-    IReadOnlyDictionary<string, double> RewardTerms, UpdateStats Update);
+    IReadOnlyDictionary<string, double> RewardTerms, UpdateStats Update)
+{
+    /// <summary>Where the terrain curriculum stood after the iteration (a task on generated terrain), or null.</summary>
+    public TerrainStats? Terrain { get; init; }
+}
+
+/// <summary>The terrain curriculum after an iteration: its mean level and the share of environments on each level.</summary>
+/// <param name="MeanLevel">Mean level (row) over the environments.</param>
+/// <param name="LevelShares">Share of the environments on each level, lowest first. [levels]</param>
+public sealed record TerrainStats(double MeanLevel, IReadOnlyList<double> LevelShares)
+{
+    /// <summary>The progress.csv column of the mean level.</summary>
+    public const string MeanColumn = "terrain_level_mean";
+
+    /// <summary>The progress.csv columns of a curriculum with <paramref name="levels"/> levels: the mean, then each level's share.</summary>
+    public static IEnumerable<string> Columns(int levels) => [MeanColumn, .. Enumerable.Range(0, levels).Select(ShareColumn)];
+
+    /// <summary>The progress.csv column of level <paramref name="level"/>'s share.</summary>
+    public static string ShareColumn(int level) => $"terrain_level_share_{level}";
+
+    /// <summary>True for a column this record writes (not a reward term).</summary>
+    public static bool IsColumn(string name) => name.StartsWith("terrain_level_", StringComparison.Ordinal);
+
+    /// <summary>The curriculum's figures now.</summary>
+    public static TerrainStats Of(Robotics.Sim.Terrain.TerrainCurriculum curriculum)
+    {
+        var shares = new double[curriculum.Levels];
+        curriculum.LevelShares(shares);
+        return new TerrainStats(curriculum.MeanLevel, shares);
+    }
+}
 
 /// <summary>The loop that collects and learns, iteration by iteration: <see cref="OnPolicyRunner"/> or <see cref="GroupRolloutCollector"/>.</summary>
 public interface IRolloutLoop
@@ -140,11 +170,15 @@ public sealed class OnPolicyRunner : IRolloutLoop
         "episodes", "value_loss", "surrogate", "entropy", "kl", "clip_fraction", "learning_rate", "noise_std",
     };
 
-    /// <summary>One CSV header and row per iteration, culture-invariant.</summary>
-    public static string CsvHeader(IReadOnlyList<string> terms) => string.Join(",", FixedColumns.Concat(terms));
+    /// <summary>One CSV header and row per iteration, culture-invariant; a run on terrain with <paramref name="terrainLevels"/> levels adds its curriculum's columns.</summary>
+    public static string CsvHeader(IReadOnlyList<string> terms, int terrainLevels = 0) =>
+        string.Join(",", FixedColumns.Concat(terms).Concat(terrainLevels > 0 ? TerrainStats.Columns(terrainLevels) : []));
 
-    /// <summary>The reward-term columns of a progress.csv header: every column that is not one of the fixed ones, in order.</summary>
-    public static string[] RewardTermColumns(string header) => header.Split(',').Where(c => !FixedColumns.Contains(c)).ToArray();
+    /// <summary>The reward-term columns of a progress.csv header: every column that is neither a fixed one nor the curriculum's, in order.</summary>
+    public static string[] RewardTermColumns(string header) => header.Split(',').Where(c => !FixedColumns.Contains(c) && !TerrainStats.IsColumn(c)).ToArray();
+
+    /// <summary>The number of curriculum levels a progress.csv header has columns for (0: not a run on terrain).</summary>
+    public static int TerrainLevels(string header) => header.Split(',').Count(c => c.StartsWith("terrain_level_share_", StringComparison.Ordinal));
 
     /// <summary>
     /// Reads back a row written by <see cref="CsvRow"/>, finding each column by its name in <paramref name="header"/> (so a
@@ -162,9 +196,12 @@ public sealed class OnPolicyRunner : IRolloutLoop
             : throw new UserError($"progress.csv has no column '{name}' (header: {header})");
         double D(string name) => double.Parse(Cell(name), inv);
         var terms = RewardTermColumns(header).ToDictionary(t => t, t => double.Parse(cells[column[t]], inv));
+        int levels = TerrainLevels(header);
+        var terrain = levels == 0 ? null
+            : new TerrainStats(D(TerrainStats.MeanColumn), Enumerable.Range(0, levels).Select(l => D(TerrainStats.ShareColumn(l))).ToArray());
         return new IterationStats(int.Parse(Cell("iteration"), inv), long.Parse(Cell("total_steps"), inv), D("sps"), D("collect_s"), D("learn_s"),
             D("mean_step_reward"), D("mean_episode_return"), D("mean_episode_length"), int.Parse(Cell("episodes"), inv), terms,
-            new UpdateStats(D("value_loss"), D("surrogate"), D("entropy"), D("kl"), D("clip_fraction"), D("learning_rate"), D("noise_std")));
+            new UpdateStats(D("value_loss"), D("surrogate"), D("entropy"), D("kl"), D("clip_fraction"), D("learning_rate"), D("noise_std"))) { Terrain = terrain };
     }
 
     /// <summary>The CSV row of one iteration.</summary>
@@ -175,6 +212,7 @@ public sealed class OnPolicyRunner : IRolloutLoop
         return string.Join(",", new[] { s.Iteration.ToString(inv), s.TotalSteps.ToString(inv), F(s.StepsPerSecond), F(s.CollectSeconds), F(s.LearnSeconds),
             F(s.MeanStepReward), F(s.MeanEpisodeReturn), F(s.MeanEpisodeLength), s.Episodes.ToString(inv), F(s.Update.ValueLoss), F(s.Update.Surrogate),
             F(s.Update.Entropy), F(s.Update.Kl), F(s.Update.ClipFraction), F(s.Update.LearningRate), F(s.Update.NoiseStd) }
-            .Concat(s.RewardTerms.Values.Select(F)));
+            .Concat(s.RewardTerms.Values.Select(F))
+            .Concat(s.Terrain is { } t ? [F(t.MeanLevel), .. t.LevelShares.Select(F)] : []));
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using Robotics.Sim.Envs;
 using Robotics.Sim.Random;
+using Robotics.Sim.Terrain;
 using Robotics.Training.Algorithms;
 using Robotics.Training.Devices;
 using Robotics.Training.Models;
@@ -204,7 +205,8 @@ public sealed class TrainingRun
         System.IO.Directory.CreateDirectory(Directory);
         File.WriteAllText(ConfigPath, JsonSerializer.Serialize(RunConfig.Of(options, taskName, env), new JsonSerializerOptions { WriteIndented = true }));
         RewardTerms = (env as MjVecEnv)?.RewardTermNames ?? Array.Empty<string>();
-        File.WriteAllText(CsvPath, OnPolicyRunner.CsvHeader(RewardTerms) + "\n");
+        int levels = ((env as MjVecEnv)?.Task as ITerrainTask)?.Curriculum?.Levels ?? 0;
+        File.WriteAllText(CsvPath, OnPolicyRunner.CsvHeader(RewardTerms, levels) + "\n");
     }
 
     // An existing run, continued after its checkpoint at iteration `keep`: progress.csv keeps the rows before it, and
@@ -341,7 +343,7 @@ public sealed class TrainingRun
     /// and the commit of the binary that trained up to here (<see cref="SourceCommitFile"/>; a resumed run may change binaries),
     /// then, last, the <see cref="CheckpointManifest"/> of them all.
     /// </summary>
-    public string Checkpoint(ICheckpointable state, int iteration, long totalSteps)
+    public string Checkpoint(ICheckpointable state, int iteration, long totalSteps, TerrainCurriculum? curriculum = null)
     {
         var dir = Path.Combine(Directory, $"checkpoint_{iteration:D6}");
         var temp = dir + ".tmp";
@@ -350,6 +352,7 @@ public sealed class TrainingRun
         state.SaveState(temp);
         CheckpointFiles.Save(temp, Path.GetFileNameWithoutExtension(RunStateFile), new Dictionary<string, double> { ["iteration"] = iteration, ["total_steps"] = totalSteps });
         if (BuildInfo.SourceCommit is { } commit) File.WriteAllText(Path.Combine(temp, SourceCommitFile), commit + "\n");
+        if (curriculum is not null) CurriculumFile.Save(temp, curriculum);
         CheckpointManifest.Write(temp);   // last: a checkpoint without one is torn
         if (System.IO.Directory.Exists(dir)) System.IO.Directory.Delete(dir, true);
         System.IO.Directory.Move(temp, dir);   // a reader never sees half a checkpoint
@@ -386,6 +389,10 @@ public sealed class TrainingRun
         Save("losses.png", "Losses", "loss", ("value loss", _history.Select(h => h.Update.ValueLoss).ToArray()), ("surrogate", _history.Select(h => h.Update.Surrogate).ToArray()));
         Save("policy.png", "Policy", "", ("noise std", _history.Select(h => h.Update.NoiseStd).ToArray()), ("KL", _history.Select(h => h.Update.Kl).ToArray()),
             ("clip fraction", _history.Select(h => h.Update.ClipFraction).ToArray()));
+        if (_history.Count > 0 && _history[^1].Terrain is { } last)
+            Save("terrain.png", "Terrain curriculum", "level / share",
+                [("mean level", _history.Select(h => h.Terrain?.MeanLevel ?? double.NaN).ToArray()),
+                 .. Enumerable.Range(0, last.LevelShares.Count).Select(l => ($"share on level {l}", _history.Select(h => h.Terrain is { } t && l < t.LevelShares.Count ? t.LevelShares[l] : double.NaN).ToArray()))]);
         if (RewardTerms.Count > 0)
             Save("reward_terms.png", "Reward terms per episode", "sum over episode",
                 RewardTerms.Select(t => (t, _history.Select(h => h.RewardTerms.TryGetValue(t, out var v) ? v : double.NaN).ToArray())).ToArray());

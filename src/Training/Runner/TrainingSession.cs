@@ -1,6 +1,7 @@
 using Robotics.Deploy.Contract;
 using Robotics.Sim.Envs;
 using Robotics.Sim.Random;
+using Robotics.Sim.Terrain;
 using Robotics.Sim.Tasks;
 using Robotics.Training.Algorithms;
 using static TorchSharp.torch;
@@ -75,6 +76,8 @@ public sealed class TrainingSession : IDisposable
                 _algorithm.State.LoadState(checkpoint);
                 var state = CheckpointFiles.LoadScalars(checkpoint, Path.GetFileNameWithoutExtension(TrainingRun.RunStateFile));
                 _loop.TotalSteps = (long)state["total_steps"];
+                // Before the reset: it spawns every environment on the tile its level says.
+                if (Curriculum is { } curriculum) CurriculumFile.Load(checkpoint, curriculum);
                 ResetEnvironments(firstIteration);
             }
             // The run folder is changed (rows dropped, later checkpoints moved aside) only once the checkpoint has loaded.
@@ -151,6 +154,9 @@ public sealed class TrainingSession : IDisposable
     /// </summary>
     public IReadOnlyList<string> ResumeNotes { get; }
 
+    /// <summary>The terrain curriculum of the task's environments (a task on generated terrain), or null.</summary>
+    public TerrainCurriculum? Curriculum => (_env.Task as ITerrainTask)?.Curriculum;
+
     /// <summary>The iteration the next call to <see cref="Learn"/> starts with (0 for a new run).</summary>
     public int NextIteration { get; private set; }
 
@@ -164,6 +170,7 @@ public sealed class TrainingSession : IDisposable
         int total = Options.Iterations;
         _loop.Learn(total - NextIteration, s =>
         {
+            if (Curriculum is { } curriculum) s = s with { Terrain = TerrainStats.Of(curriculum) };
             Run.Record(s);
             int done = s.Iteration + 1;
             NextIteration = done;
@@ -182,7 +189,7 @@ public sealed class TrainingSession : IDisposable
     // A checkpoint, then the reset every run (stopped or not) makes at that iteration.
     private string Checkpoint(int done)
     {
-        var dir = Run.Checkpoint(_algorithm.State, done, _loop.TotalSteps);
+        var dir = Run.Checkpoint(_algorithm.State, done, _loop.TotalSteps, Curriculum);
         ResetEnvironments(done);
         return dir;
     }

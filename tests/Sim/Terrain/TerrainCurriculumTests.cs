@@ -83,7 +83,10 @@ public class TerrainCurriculumTests
         var s = c.State;
         s[0][2] = 10;
         Assert.Contains("level 10 of environment 2", Assert.Throws<UserError>(() => c.Restore(s)).Message);
-        Assert.Contains("MaxInitialLevel = 10", Assert.Throws<UserError>(() => Make(maxInit: 10)).Message);
+        Assert.Contains("MaxInitialLevel = -1", Assert.Throws<UserError>(() => Make(maxInit: -1)).Message);
+        var high = Make(envs: 200, maxInit: 50);   // above the top row: starts anywhere up to it
+        Assert.All(Enumerable.Range(0, 200), e => Assert.InRange(high.Level(e), 0, 9));
+        Assert.Contains(Enumerable.Range(0, 200), e => high.Level(e) == 9);
     }
 
     private static int[] Levels(TerrainCurriculum c) => Enumerable.Range(0, c.Envs).Select(c.Level).ToArray();
