@@ -198,6 +198,33 @@ public class TerrainTaskTests
     }
 
     [Fact]
+    public void Stepping_observing_and_resetting_on_terrain_allocate_nothing()
+    {
+        using var task = Rough();
+        task.Initialize(1);
+        using var data = new MjData(task.ModelFor(0));
+        var rng = Rng.For(2, "test");
+        var action = new float[task.ActionDim];
+        var terms = new float[task.RewardTerms.Count];
+        var obs = task.ObservationGroups.Select(g => new float[g.Dim]).ToArray();
+        void Cycle(ref Rng r)
+        {
+            for (int s = 0; s < 5; s++)
+            {
+                task.Simulate(0, data, action, ref r);
+                task.Reward(0, data, action, terms);
+                for (int g = 0; g < obs.Length; g++) task.Observe(0, data, g, obs[g], ref r);
+            }
+            task.Reset(0, data, ref r);   // ends a 5-step episode on the curriculum
+        }
+        task.Reset(0, data, ref rng);
+        Cycle(ref rng);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Cycle(ref rng);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void The_same_seed_builds_the_same_terrain_and_another_seed_another()
     {
         using var a = Rough("terrain.proportions.obstacles=1");
