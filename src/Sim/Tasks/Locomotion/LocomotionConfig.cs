@@ -97,7 +97,7 @@ public sealed record LocomotionConfig : IRandomizedConfig<LocomotionConfig>
 
     /// <summary>The ground: the flat floor (the default) or a generated grid of tiles (<c>[terrain]</c>).</summary>
     public TerrainConfig Terrain { get; init; } = TerrainConfig.Flat;
-    /// <summary>Seed of the generated grid and of its curriculum's random levels (<c>[terrain] seed</c>; a run sets it from its own seed).</summary>
+    /// <summary>Seed of the generated grid and of its curriculum's random levels (<c>[terrain] seed</c>, or <c>train --set terrain.seed=N</c>); the same seed, the same terrain.</summary>
     public ulong TerrainSeed { get; init; }
     /// <summary>The terrain curriculum's settings (<c>[terrain.curriculum]</c>); used on a grid only.</summary>
     public CurriculumSettings Curriculum { get; init; } = new();
