@@ -48,6 +48,15 @@ public static class ObservationWriter
         "ee_pos", "target_pos", "ee_to_target", "orientation_error", "cube_pos", "cube_to_target", "ee_to_cube",
     ];
 
+    /// <summary>A terrain height scan around the base (a height map), which a policy may read in simulation but no robot input supplies yet.</summary>
+    public const string HeightScan = "height_scan";
+
+    /// <summary>
+    /// Terms a contract may list that a robot supplies from an input other than its sensor frame: a contract with one
+    /// exports, and the controller refuses to start until that input exists.
+    /// </summary>
+    public static IReadOnlyList<string> InputTerms { get; } = [HeightScan];
+
     /// <summary>The measured term a name denotes, or <see cref="MeasuredTerm.None"/>.</summary>
     public static MeasuredTerm Resolve(string name)
     {

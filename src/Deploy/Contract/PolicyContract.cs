@@ -302,8 +302,13 @@ public sealed record PolicyContract
         {
             var t = Observation[i];
             var kind = ObservationWriter.Resolve(t.Name);
+            if (kind == MeasuredTerm.None && ObservationWriter.InputTerms.Contains(t.Name))
+            {
+                if (t.Width < 1) throw Bad($"observation[{i}] ('{t.Name}').width", $"= {t.Width}: at least 1");
+                continue;   // the controller refuses it with a message naming the input it lacks
+            }
             if (kind == MeasuredTerm.None)
-                throw Bad($"observation[{i}]", $"= '{t.Name}' is not a term a robot measures; known: {string.Join(", ", ObservationWriter.Names)}");
+                throw Bad($"observation[{i}]", $"= '{t.Name}' is not a term a robot measures; known: {string.Join(", ", ObservationWriter.Names.Concat(ObservationWriter.InputTerms))}");
             int width = ObservationWriter.Width(kind, n);
             if (t.Width != width) throw Bad($"observation[{i}] ('{t.Name}').width", $"= {t.Width}: a robot with {n} joints measures {width}");
         }

@@ -45,6 +45,9 @@ public sealed class Controller
         _robot = robot ?? throw new ArgumentNullException(nameof(robot));
         int n = config.Joints;
         _observationBuilder = new ObservationBuilder(config.Observation, config.DefaultJointPos);
+        if (_observationBuilder.ExternalTerms.Contains(ObservationWriter.HeightScan))
+            throw new UserError($"observation group '{config.Observation.Name}': the policy reads '{ObservationWriter.HeightScan}', a height map of the terrain around the robot; " +
+                "no height-map input exists on the robot side yet, so this policy cannot be deployed (train it with height_scan in the critic group only)");
         if (_observationBuilder.ExternalTerms.Count > 0)
             throw new UserError($"observation group '{config.Observation.Name}': term '{_observationBuilder.ExternalTerms[0]}' is not measured by a robot; " +
                 "the controller reads base_ang_vel, projected_gravity, commands, joint_pos, joint_vel, last_action from its sensor frame");

@@ -55,7 +55,8 @@ public static class TaskCatalog
 
     /// <summary>
     /// The task file of <paramref name="kind"/> whose <c>[robot] urdf</c> is <paramref name="urdfPath"/>: a URDF names
-    /// the robot, its task file holds what the URDF lacks (actuator gains, control period, IMU and base links).
+    /// the robot, its task file holds what the URDF lacks (actuator gains, control period, IMU and base links). Task files on
+    /// generated terrain are variants of the robot's flat one and do not count.
     /// </summary>
     /// <exception cref="UserError">The URDF does not exist, or no task file or more than one uses it; the message says which and what to do.</exception>
     public static string ForRobot(string urdfPath, TaskKind kind)
@@ -70,6 +71,8 @@ public static class TaskCatalog
             var file = Path.Combine(Home, ConfigDir, name + ".toml");
             var toml = TomlSection.Parse(File.ReadAllText(file), file);
             if (toml.String("kind", "") != kind.Name() || toml.Section("robot")?.String("urdf", "") is not { Length: > 0 } rel) continue;
+            // A terrain variant (go1_rough) is the same robot on other ground: the robot's file is its flat one.
+            if (toml.Section("terrain")?.String("kind", "flat") is { } terrain && terrain != "flat") continue;
             if (Path.GetFullPath(Path.Combine(Path.GetDirectoryName(file)!, rel)) == urdf) matches.Add(file);
         }
         return matches.Count switch

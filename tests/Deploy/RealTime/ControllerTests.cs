@@ -76,6 +76,19 @@ public class ControllerTests
     }
 
     [Fact]
+    public void Controller_refuses_a_policy_that_reads_a_height_scan_naming_the_missing_height_map()
+    {
+        var config = TestConfig.Create(2);
+        var scanning = config with
+        {
+            Observation = new ObservationGroup("policy", new ObservationTerm[] { new("joint_pos", 2), new(ObservationWriter.HeightScan, 187) }),
+        };
+        var message = Assert.Throws<UserError>(() => new Controller(scanning, new FakePolicy(189, 2), new FakeRobot(2))).Message;
+        Assert.Contains("'height_scan'", message);
+        Assert.Contains("no height-map input", message);
+    }
+
+    [Fact]
     public void Controller_refuses_privileged_terms_and_observation_widths_that_do_not_fit_the_robot()
     {
         var config = TestConfig.Create(2);

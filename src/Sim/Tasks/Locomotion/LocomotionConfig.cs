@@ -1,6 +1,7 @@
 using Robotics.Deploy.Contract;
 using Robotics.Sim.Randomization;
 using Robotics.Sim.Robots;
+using Robotics.Sim.Terrain;
 
 namespace Robotics.Sim.Tasks.Locomotion;
 
@@ -93,6 +94,13 @@ public sealed record LocomotionConfig : IRandomizedConfig<LocomotionConfig>
 
     /// <summary>Domain randomization.</summary>
     public RandomizationConfig Randomization { get; init; } = new();
+
+    /// <summary>The ground: the flat floor (the default) or a generated grid of tiles (<c>[terrain]</c>).</summary>
+    public TerrainConfig Terrain { get; init; } = TerrainConfig.Flat;
+    /// <summary>Seed of the generated grid and of its curriculum's random levels (<c>[terrain] seed</c>, or <c>train --set terrain.seed=N</c>); the same seed, the same terrain.</summary>
+    public ulong TerrainSeed { get; init; }
+    /// <summary>The terrain curriculum's settings (<c>[terrain.curriculum]</c>); used on a grid only.</summary>
+    public CurriculumSettings Curriculum { get; init; } = new();
 
     /// <summary>
     /// The contract an exported policy is evaluated under (<c>eval --policy FILE</c>; set by <see cref="UnderContract"/>), or null: the task
@@ -208,6 +216,26 @@ public sealed record LocomotionConfig : IRandomizedConfig<LocomotionConfig>
                 new[] { "tracking_sigma", "soft_joint_limit", "feet_air_time_target", "only_positive_rewards" }),
             Observations = TaskFileParts.Observations(root.RequiredSection("observations"), LocomotionTask.ObservationTable, Kind),
         };
+
+        var terrainTable = root.Section("terrain");
+        if (terrainTable is { } terrain && terrain.String("kind", "flat") == "grid")
+        {
+            // The task's own keys first (read keys pass TerrainConfig's check for unknown ones).
+            config = config with { TerrainSeed = (ulong)terrain.Int("seed", (int)config.TerrainSeed, 0, int.MaxValue) };
+            if (terrain.Section("curriculum") is { } cur)
+            {
+                config = config with { Curriculum = new CurriculumSettings
+                {
+                    MaxInitialLevel = cur.Int("max_initial_level", config.Curriculum.MaxInitialLevel, 0, 99),
+                    PromoteFraction = cur.Double("promote_fraction", config.Curriculum.PromoteFraction, 1e-3, 1),
+                    DemoteFraction = cur.Double("demote_fraction", config.Curriculum.DemoteFraction, 0, 1),
+                } };
+                cur.EnsureAllRead();
+            }
+        }
+        config = config with { Terrain = TerrainConfig.Read(terrainTable) };
+        if (config.Terrain.Kind == TerrainKind.Grid && config.Curriculum.MaxInitialLevel >= config.Terrain.Rows)
+            throw terrainTable!.Error("curriculum.max_initial_level", $"{config.Curriculum.MaxInitialLevel} is not a level of a grid of {config.Terrain.Rows} rows (0–{config.Terrain.Rows - 1})");
 
         if (root.Section("randomization") is { } dr)
             config = config with { Randomization = TaskFileParts.Randomization(dr, config.Decimation, floatingBase: true) };

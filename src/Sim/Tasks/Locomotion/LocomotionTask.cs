@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Xml.Linq;
 using Robotics.Deploy.Contract;
 using Robotics.Sim.Envs;
 using Robotics.Sim.Interop;
@@ -6,6 +7,7 @@ using Robotics.Sim.MuJoCo;
 using Robotics.Sim.Random;
 using Robotics.Sim.Randomization;
 using Robotics.Sim.Robots;
+using Robotics.Sim.Terrain;
 
 namespace Robotics.Sim.Tasks.Locomotion;
 
@@ -24,9 +26,14 @@ public readonly record struct Fall(bool BaseContact, double Tilt, double Seconds
 /// real robot measures, built by <see cref="ObservationWriter"/> (the code the deploy node runs); the
 /// critic observes the same without noise plus privileged state.
 /// </summary>
-public sealed class LocomotionTask : PdTask<LocomotionTask>
+public sealed class LocomotionTask : PdTask<LocomotionTask>, ITerrainTask
 {
     private const double PushVisibleSeconds = 0.2;   // the critic sees a push for this long
+    private const double SpawnMargin = 0.5;          // spawn offsets keep the base this far inside a tile's platform [m]
+    private const double ScanReference = 0.5;        // legged_gym's height scan: base z − 0.5 m − terrain height, clipped to ±1 m
+
+    /// <summary>Name of the height-scan observation term (a robot has no height map yet: a policy reading it cannot deploy).</summary>
+    public const string HeightScanTerm = ObservationWriter.HeightScan;
 
     /// <summary>The reward terms of velocity tracking; the task file's <c>[rewards]</c> scales select and order them.</summary>
     internal static readonly RewardTermDef<LocomotionTask>[] RewardTable =
@@ -82,9 +89,14 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>
             static (t, env, _, _, s) => Copy(t._push.AsSpan(3 * env, 3), s)) { Privileged = true },
         new("action_latency", "action latency [s]", static _ => 1,
             static (t, env, _, _, s) => s[0] = (float)(t.Sample(env).Latency * t._c.PhysicsDt)) { Privileged = true },
+        // Not privileged: a task may give it to the policy, whose contract then needs a height map on the robot.
+        new(HeightScanTerm, "clip(base z − 0.5 − terrain height, −1, 1) [m] at 17 × 11 points 0.1 m apart around the base, yaw-aligned", static _ => ScanPattern.Default.Count,
+            static (t, env, _, _, s) => t.HeightScan(env, s)),
     };
 
     private readonly LocomotionConfig _c;
+    private readonly HeightField? _map;            // null on the flat floor
+    private TerrainCurriculum? _curriculum;
     private readonly RandomizerIndices _ix;
     private readonly int _n, _feet, _baseBody, _gyroAdr, _quatAdr;
     private readonly int[] _footOfBody;          // [nbody] foot index or -1
@@ -105,17 +117,27 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>
     private int[] _collisions = Array.Empty<int>();             // [N]
     private bool[] _baseContact = Array.Empty<bool>();          // [N]
     private double[] _linVel = Array.Empty<double>(), _angVel = Array.Empty<double>(), _gravity = Array.Empty<double>(); // [N, 3] base frame
+    private double[] _basePos = Array.Empty<double>();          // [N, 3] world
+    private double[] _yaw = Array.Empty<double>();              // [N] base heading [rad]
+    private double[] _spawn = Array.Empty<double>();            // [N, 2] world x, y of the episode's start
+    private double[] _commanded = Array.Empty<double>();        // [N] Σ |planar command| · dt over the episode [m]
+    private int[] _episodeSteps = Array.Empty<int>();           // [N] policy steps in the episode
 
     /// <summary>Builds the scene from the config's URDF and prepares every index.</summary>
     public LocomotionTask(LocomotionConfig config) : this(config, UrdfRobot.Load(config.Urdf)) { }
 
-    private LocomotionTask(LocomotionConfig config, UrdfRobot robot) : base(CoreSettings(config, robot), robot,
-        SceneBuilder.Build(robot, Assets.Read("scene_flat.xml"), new SceneOptions
+    private LocomotionTask(LocomotionConfig config, UrdfRobot robot) : this(config, robot, TerrainGenerator.Generate(config.Terrain, config.TerrainSeed)) { }
+
+    private LocomotionTask(LocomotionConfig config, UrdfRobot robot, HeightField? map) : base(CoreSettings(config, robot), robot,
+        SceneBuilder.Build(robot, Scene(map), new SceneOptions
         {
             FloatingBase = true, BasePosition = new[] { 0, 0, config.InitialHeight }, ImuLink = config.ImuLink, Armature = config.Armature,
         }))
     {
         _c = config;
+        _map = map;
+        // The heights go into the shared model before Initialize clones it per environment.
+        if (map is not null) TerrainScene.Upload(Model, map);
         _n = Actuators.Count;
         _feet = config.Feet.Count;
         _baseBody = Model.BodyId(config.BaseLink);
@@ -148,6 +170,20 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>
         Prepare(RewardTable, ObservationTable, PolicyContracts.LocomotionAction(config, _n));
     }
 
+    // The flat scene; on a grid, its floor plane replaced by the terrain's hfield (same material and friction).
+    private static string Scene(HeightField? map)
+    {
+        var xml = Assets.Read("scene_flat.xml");
+        if (map is null) return xml;
+        var scene = XDocument.Parse(xml);
+        var floor = scene.Descendants("geom").Single(g => (string?)g.Attribute("name") == "floor");
+        floor.Remove();
+        TerrainScene.AddTo(scene, map);
+        var geom = scene.Descendants("geom").Single(g => (string?)g.Attribute("name") == TerrainScene.Name);
+        foreach (var a in new[] { "material", "friction" }) geom.SetAttributeValue(a, floor.Attribute(a)?.Value);
+        return scene.ToString();
+    }
+
     private static PdTaskSettings CoreSettings(LocomotionConfig c, UrdfRobot robot)
     {
         int n = robot.Actuated.Count;
@@ -166,6 +202,18 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>
 
     /// <summary>The task's settings.</summary>
     public LocomotionConfig Config => _c;
+
+    /// <summary>The generated terrain, or null on the flat floor.</summary>
+    public HeightField? Terrain => _map;
+
+    /// <inheritdoc/>
+    public TerrainCurriculum? Curriculum => _curriculum;
+
+    /// <summary>World x, y, z of environment <paramref name="env"/>'s base after the last step or reset [m]. [3]</summary>
+    public ReadOnlySpan<double> BasePosition(int env) => _basePos.AsSpan(3 * env, 3);
+
+    /// <summary>World x, y where environment <paramref name="env"/>'s episode started [m]. [2]</summary>
+    public ReadOnlySpan<double> SpawnPosition(int env) => _spawn.AsSpan(2 * env, 2);
 
     /// <inheritdoc/>
     public override PolicyContract PolicyContract() => PolicyContracts.Locomotion(this);
@@ -221,16 +269,46 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>
         _linVel = new double[numEnvs * 3];
         _angVel = new double[numEnvs * 3];
         _gravity = new double[numEnvs * 3];
+        _basePos = new double[numEnvs * 3];
+        _yaw = new double[numEnvs];
+        _spawn = new double[numEnvs * 2];
+        _commanded = new double[numEnvs];
+        _episodeSteps = new int[numEnvs];
+        _curriculum = _map is null ? null : new TerrainCurriculum(numEnvs, _map.Rows, _map.Columns, _map.TileSize, _c.Curriculum, _c.TerrainSeed);
     }
 
     // ---------------------------------------------------------------- reset
 
+    // The ended episode moves its environment on the curriculum: how far the base got against how far it was asked to go.
+    /// <inheritdoc/>
+    protected override void BeforeReset(int env)
+    {
+        if (_curriculum is null || _episodeSteps[env] == 0) return;
+        double dx = _basePos[3 * env] - _spawn[2 * env], dy = _basePos[3 * env + 1] - _spawn[2 * env + 1];
+        _curriculum.EndEpisode(env, Math.Sqrt(dx * dx + dy * dy), _commanded[env]);
+    }
+
     /// <inheritdoc/>
     protected override void ResetTask(int env, MjData data, ref Rng rng)
     {
-        // Standing above the ground in the default pose (the joints are placed already).
+        // Standing above the ground in the default pose (the joints are placed already): at the origin on the flat
+        // floor, on a grid somewhere on the platform of the environment's tile, above the terrain there.
         var qpos = data.Qpos;
-        qpos[0] = 0; qpos[1] = 0; qpos[2] = _c.InitialHeight;
+        if (_map is null || _curriculum is null)
+        {
+            qpos[0] = 0; qpos[1] = 0; qpos[2] = _c.InitialHeight;
+        }
+        else
+        {
+            var (cx, cy) = _map.TileCenter(_curriculum.Level(env), _curriculum.Column(env));
+            double r = Math.Max(0, _c.Terrain.PlatformWidth / 2 - SpawnMargin);
+            double x = cx + rng.Uniform(-r, r), y = cy + rng.Uniform(-r, r);
+            qpos[0] = x; qpos[1] = y; qpos[2] = _map.Height(x, y) + _c.InitialHeight;
+        }
+        _spawn[2 * env] = qpos[0];
+        _spawn[2 * env + 1] = qpos[1];
+        _commanded[env] = 0;
+        _episodeSteps[env] = 0;
         qpos[3] = 1; qpos[4] = 0; qpos[5] = 0; qpos[6] = 0;
         data.Qvel.Clear();
 
@@ -275,6 +353,8 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>
         }
         else if (_pushAge[env] >= 0 && ++_pushAge[env] * PolicyDt > PushVisibleSeconds) push.Clear();   // zero before the first push anyway
 
+        _episodeSteps[env]++;
+        _commanded[env] += Math.Sqrt(_cmd[3 * env] * _cmd[3 * env] + _cmd[3 * env + 1] * _cmd[3 * env + 1]) * PolicyDt;
         _cmdAge[env]++;
         if (--_cmdTimer[env] <= 0) SampleCommand(env, ref rng);
         Measure(env, data);
@@ -348,10 +428,28 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>
         }
         _collisions[env] = collisions;
         _baseContact[env] = baseContact;
+        for (int i = 0; i < 3; i++) _basePos[3 * env + i] = qpos[i];
+        _yaw[env] = Math.Atan2(xmat[3], xmat[0]);
+
+        // Foot heights above the terrain under each foot (above z = 0 on the flat floor).
         var xpos = data.Xpos;
         var footHeight = _footHeight.AsSpan(env * _feet, _feet);
         for (int b = 0; b < _footOfBody.Length; b++)
-            if (_footOfBody[b] is var f and >= 0) footHeight[f] = xpos[3 * b + 2];
+            if (_footOfBody[b] is var f and >= 0)
+                footHeight[f] = _map is null ? xpos[3 * b + 2] : xpos[3 * b + 2] - _map.Height(xpos[3 * b], xpos[3 * b + 1]);
+    }
+
+    // legged_gym's measured_heights: clip(base z − 0.5 − h, −1, 1) at each scan point (h = 0 on the flat floor); the task file scales it.
+    private void HeightScan(int env, Span<float> s)
+    {
+        double z = _basePos[3 * env + 2];
+        int count = ScanPattern.Default.Count;
+        if (_map is null) s[..count].Fill((float)Math.Clamp(z - ScanReference, -1, 1));
+        else
+        {
+            _map.Scan(_basePos[3 * env], _basePos[3 * env + 1], _yaw[env], ScanPattern.Default, s);
+            for (int k = 0; k < count; k++) s[k] = (float)Math.Clamp(z - ScanReference - s[k], -1, 1);
+        }
     }
 
     // ---------------------------------------------------------------- reward, termination
