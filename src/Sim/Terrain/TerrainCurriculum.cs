@@ -77,6 +77,14 @@ public sealed class TerrainCurriculum
     /// <summary>Environments.</summary>
     public int Envs => _level.Length;
 
+    /// <summary>
+    /// While true, <see cref="EndEpisode"/> moves no one: a reset that cuts every episode at once (training's reset after a
+    /// checkpoint) is not the end of an episode the robot walked.
+    /// </summary>
+    // DESIGN: counting the cut episodes would make the levels depend on where checkpoints fall, and a resumed run, whose
+    // environments did not walk those episodes in its own process, could not reproduce the moves: resume would not be bit-identical.
+    public bool Paused { get; set; }
+
     /// <summary>Levels (rows) of the grid.</summary>
     public int Levels => _levels;
 
@@ -112,6 +120,7 @@ public sealed class TerrainCurriculum
     /// </summary>
     public int EndEpisode(int env, double distance, double commandedDistance)
     {
+        if (Paused) return _level[env];
         bool up = distance > _s.PromoteFraction * _tileSize;
         bool down = !up && distance < _s.DemoteFraction * commandedDistance;
         int level = _level[env] + (up ? 1 : 0) - (down ? 1 : 0);

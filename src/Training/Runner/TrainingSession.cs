@@ -199,8 +199,14 @@ public sealed class TrainingSession : IDisposable
     private void ResetEnvironments(int iteration)
     {
         ulong seed = Rng.Derive(_seeds.Sim, "checkpoint", iteration);
-        _env.Reset(seed);
-        _env.StaggerEpisodes(seed);
+        // The cut episodes do not move anyone on the terrain curriculum (TerrainCurriculum.Paused).
+        if (Curriculum is { } curriculum) curriculum.Paused = true;
+        try
+        {
+            _env.Reset(seed);
+            _env.StaggerEpisodes(seed);
+        }
+        finally { if (Curriculum is { } c) c.Paused = false; }
     }
 
     /// <inheritdoc/>

@@ -86,6 +86,46 @@ public class ResumeTests
     }
 
     [Fact]
+    public void A_run_on_terrain_resumes_bit_identically_with_its_curriculum()
+    {
+        var root = Directory.CreateTempSubdirectory("robotics-resume-rough-");
+        try
+        {
+            // The Go1 on the generated grid: its episodes are 1000 steps, so the curriculum moves only where one ends early
+            // (a fall); a curriculum that starts everyone on level 0 and is carried through the checkpoint must end alike.
+            var options = Options(root.FullName, 4) with { Task = TestPaths.Repo("src/Sim/Tasks/Configs/go1_rough.toml"), Envs = 4, StepsPerEnv = 8, Network = new NetworkConfig { Hidden = new[] { 16 } } };
+            float[] straight;
+            int[][] levels;
+            string straightDir;
+            using (var a = TrainingSession.Start(options, CPU))
+            {
+                Assert.NotNull(a.Curriculum);
+                a.Learn();
+                straight = State(a);
+                levels = a.Curriculum!.State;
+                straightDir = a.Run.Directory;
+            }
+            Thread.Sleep(1100);
+            string stoppedDir;
+            using (var b = TrainingSession.Start(options with { Iterations = 3 }, CPU))
+            {
+                b.Learn();
+                stoppedDir = b.Run.Directory;
+            }
+            Assert.True(File.Exists(Path.Combine(stoppedDir, "checkpoint_000002", CurriculumFile.FileName)));
+            using (var c = TrainingSession.Resume(Path.Combine(stoppedDir, "checkpoint_000002"), CPU, iterations: 4, threads: 1))
+            {
+                c.Learn();
+                Assert.Equal(straight, State(c));
+                Assert.Equal(levels, c.Curriculum!.State);
+            }
+            Assert.Equal(Learning(straightDir), Learning(stoppedDir));
+            Assert.Contains("terrain_level_mean", File.ReadAllLines(Path.Combine(straightDir, "progress.csv"))[0]);
+        }
+        finally { root.Delete(true); }
+    }
+
+    [Fact]
     public void A_fine_tuning_run_starts_from_the_checkpoints_networks_at_iteration_zero()
     {
         var root = Directory.CreateTempSubdirectory("robotics-init-");
