@@ -106,6 +106,7 @@ internal static class CSharpWriter
             foreach (var t in f.Parameters.Select(p => p.Type).Append(f.ReturnType)) AddPointee(t, referenced);
         foreach (var s in decls.OfType<StructDecl>())
             foreach (var fd in s.Fields) AddPointee(fd.CsType, referenced);
+        foreach (var g in decls.OfType<GlobalDecl>()) AddPointee(g.PointerType, referenced);
         foreach (var name in referenced.Where(n => opaqueStructs && !declared.Contains(n)))
             sb.Append($"/// <summary>Opaque C type, used only through pointers.</summary>\npublic struct {name} {{ }}\n\n");
 

@@ -2,7 +2,7 @@ namespace Robotics.Tools.BindGen;
 
 /// <summary>
 /// Reads a library's C headers and returns the text of its generated interop; used by the CLI and by the
-/// regeneration tests. Two targets: MuJoCo (mujoco.h) and Cyclone DDS (dds/dds.h).
+/// regeneration tests. Three targets: MuJoCo (mujoco.h), Cyclone DDS (dds/dds.h) and Open MPI (mpi.h).
 /// </summary>
 public static class Generator
 {
@@ -14,6 +14,9 @@ public static class Generator
 
     /// <summary>Where Cyclone DDS's interop goes, relative to the repository root.</summary>
     public const string DdsPath = "src/RobotBridge/Dds/CycloneDds.g.cs";
+
+    /// <summary>Where Open MPI's interop goes, relative to the repository root.</summary>
+    public const string MpiPath = "src/Training/Distributed/OpenMpi.g.cs";
 
     /// <summary>The command that rewrites the committed files, from the repository root.</summary>
     public const string RegenerateCommand = "dotnet run --project tools/BindGen";
@@ -58,5 +61,23 @@ public static class Generator
         return CSharpWriter.Write(reader.Decls, reader.Notes, "Robotics.RobotBridge.Dds", "CycloneDdsNative", "ddsc", header,
             RegenerateCommand, resolvedBy: "Robotics.RobotBridge resolves it to libddsc.so.0debian (or libddsc.so)",
             layoutNote: "another compares the\n// sizes of the structs the bridge uses with what gcc computes.", namesOf: "Cyclone DDS's", opaqueStructs: true);
+    }
+
+    /// <summary>
+    /// Open MPI's C API from mpi.h alone (not mpi_portable_platform.h or mpi-ext.h). Its predefined handles
+    /// (MPI_COMM_WORLD, MPI_DOUBLE, MPI_SUM, ...) are macros taking the address of exported globals such as
+    /// ompi_mpi_comm_world; those globals come out as exported-variable addresses, which is what a handle is.
+    /// </summary>
+    public static string GenerateMpi(string header = "/usr/lib/x86_64-linux-gnu/openmpi/include/mpi.h")
+    {
+        if (!File.Exists(header))
+            throw new InvalidOperationException($"{header} not found. Install Open MPI's headers with: apt-get install libopenmpi-dev");
+        var full = Path.GetFullPath(header);
+        var reader = new HeaderReader(Path.GetDirectoryName(full)!, file => file == full);
+        var clangArgs = new[] { "-x", "c", "-std=c11", "-I/usr/include", "-I/usr/include/x86_64-linux-gnu", "-I" + Path.GetDirectoryName(full)! };
+        reader.Read(header, clangArgs);
+        return CSharpWriter.Write(reader.Decls, reader.Notes, "Robotics.Training.Distributed", "OpenMpiNative", "mpi", header,
+            RegenerateCommand, resolvedBy: "Robotics.Training resolves it to libmpi.so.40 (or libmpi.so)",
+            layoutNote: "the loopback test runs\n// it under mpirun.", namesOf: "Open MPI's", opaqueStructs: true);
     }
 }

@@ -484,7 +484,7 @@ internal sealed unsafe class HeaderReader
     {
         "abstract", "base", "bool", "byte", "checked", "class", "const", "decimal", "delegate", "event", "explicit",
         "extern", "fixed", "in", "internal", "is", "lock", "object", "operator", "out", "override", "params", "ref",
-        "sealed", "string", "this", "typeof", "unchecked", "virtual", "object", "namespace", "new", "checked",
+        "sealed", "string", "this", "typeof", "unchecked", "virtual", "object", "namespace", "new", "checked", "readonly",
     };
 
     internal static string Escape(string name) => Keywords.Contains(name) ? "@" + name : name;
