@@ -25,6 +25,7 @@ namespace Robotics.RobotBridge.Tests.Hil;
 /// operator (cmd_vel or target_pose, estop) and observer (deploy_status, joint_commands, joint_states). Loopback only,
 /// one domain per test.
 /// </summary>
+[Collection(NodeProcesses.Name)]
 public sealed class DdsHilTests(ITestOutputHelper output)
 {
     private const string Policy = "models/go1_velocity.onnx";

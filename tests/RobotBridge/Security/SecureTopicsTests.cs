@@ -14,6 +14,7 @@ namespace Robotics.RobotBridge.Tests.Security;
 /// topics (nothing), what access control refuses an enclave, and the authenticated deploy and robot pair running the
 /// Go1 hardware-in-the-loop as without security.
 /// </summary>
+[Collection(Hil.NodeProcesses.Name)]
 public sealed partial class SecureTopicsTests(SecureTestKeystore keystore, ITestOutputHelper output) : IClassFixture<SecureTestKeystore>
 {
     private const string Policy = "models/go1_velocity.onnx";
