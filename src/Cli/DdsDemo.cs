@@ -98,7 +98,7 @@ internal static partial class DdsDemo
         {
             var args = string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"send-target --x {goal.X} --y {goal.Y} --z {goal.Z} --yaw {goal.Yaw} --policy \"{policyPath}\" --domain {domain} --loopback --linger 0{SecurityFlags.Arguments(security)}");
-            using (var send = Start(cli, args))
+            using (var send = Start(cli, args, operatorTerminal: true))
             {
                 send.WaitForExit();
                 if (send.ExitCode != 0)
@@ -150,9 +150,15 @@ internal static partial class DdsDemo
     // The children run in their own enclaves (/sim_robot, /deploy) of the operator's keystore.
     private static string Keystore(Ros2SecurityOptions? security) => security is null ? "" : $" --keystore \"{Path.GetFullPath(security.Keystore)}\"";
 
-    private static Process Start(string cli, string arguments)
+    // An operator's command (operatorTerminal) runs niced: its start-up (a .NET process JIT-compiling) must not starve the
+    // simulated robot's 500 Hz joint states on a two-core machine, where a 10 ms gap trips the arm's watchdog.
+    private static Process Start(string cli, string arguments, bool operatorTerminal = false)
     {
-        var info = new ProcessStartInfo("dotnet", $"\"{cli}\" {arguments}") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var dotnet = $"\"{cli}\" {arguments}";
+        var info = new ProcessStartInfo(operatorTerminal ? "nice" : "dotnet", operatorTerminal ? $"-n 10 dotnet {dotnet}" : dotnet)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+        };
         var p = Process.Start(info) ?? throw new InvalidOperationException($"could not start robotics {arguments}");
         return p;
     }
