@@ -150,12 +150,14 @@ internal static partial class DdsDemo
     // The children run in their own enclaves (/sim_robot, /deploy) of the operator's keystore.
     private static string Keystore(Ros2SecurityOptions? security) => security is null ? "" : $" --keystore \"{Path.GetFullPath(security.Keystore)}\"";
 
-    // An operator's command (operatorTerminal) runs niced: its start-up (a .NET process JIT-compiling) must not starve the
-    // simulated robot's 500 Hz joint states on a two-core machine, where a 10 ms gap trips the arm's watchdog.
+    // The simulated robot stands in for hardware with its own CPU: it runs at a higher priority where the OS allows it (root),
+    // and an operator's command (operatorTerminal) at a lower one, so that neither a .NET process JIT-compiling at start-up
+    // nor anything else on a two-core machine starves the robot's 500 Hz joint states (a 10 ms gap trips the arm's watchdog).
     private static Process Start(string cli, string arguments, bool operatorTerminal = false)
     {
         var dotnet = $"\"{cli}\" {arguments}";
-        var info = new ProcessStartInfo(operatorTerminal ? "nice" : "dotnet", operatorTerminal ? $"-n 10 dotnet {dotnet}" : dotnet)
+        string? niceness = operatorTerminal ? "10" : arguments.StartsWith("sim-robot", StringComparison.Ordinal) && Environment.IsPrivilegedProcess ? "-10" : null;
+        var info = new ProcessStartInfo(niceness is null ? "dotnet" : "nice", niceness is null ? dotnet : $"-n {niceness} dotnet {dotnet}")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
