@@ -35,7 +35,8 @@ public sealed record AlgorithmSpec(int PolicyDim, int CriticDim, int ActionDim, 
 public sealed class AlgorithmState : IDisposable, ICheckpointable
 {
     // What a checkpoint holds, each part written and read by its own pair; and what else is disposed with the state.
-    private readonly List<(Action<string> Save, Action<string> Load)> _parts = new();
+    private readonly List<(string Name, Action<string> Save, Action<string> Load)> _parts = new();
+    private readonly HashSet<string> _optimizers = new();
     private readonly List<IDisposable> _tracked = new();
 
     private AlgorithmState(AlgorithmSpec spec, bool critic, RegularizerConfig regularizers, double? scaleRewardsGamma, bool episodes)
@@ -53,14 +54,14 @@ public sealed class AlgorithmState : IDisposable, ICheckpointable
         else Rollout = new RolloutStorage(spec.StepsPerEnv, spec.Envs, spec.PolicyDim, spec.CriticDim, spec.ActionDim, spec.Device);
         if (scaleRewardsGamma is { } gamma) RewardScaler = new RewardScaler(spec.Envs, gamma, spec.Device);
 
-        Part(d => CheckpointFiles.Save(d, "actor", Actor), d => CheckpointFiles.Load(d, "actor", Actor));
-        if (Critic is { } c) Part(d => CheckpointFiles.Save(d, "critic", c), d => CheckpointFiles.Load(d, "critic", c));
-        Part(d => CheckpointFiles.Save(d, "generator", Generator), d => CheckpointFiles.Load(d, "generator", Generator));
-        if (RewardScaler is { } r) Part(d => r.SaveState(d, "reward_scaler"), d => r.LoadState(d, "reward_scaler"));
-        Part(Regularizer.SaveState, Regularizer.LoadState);
+        Part("actor", d => CheckpointFiles.Save(d, "actor", Actor), d => CheckpointFiles.Load(d, "actor", Actor));
+        if (Critic is { } c) Part("critic", d => CheckpointFiles.Save(d, "critic", c), d => CheckpointFiles.Load(d, "critic", c));
+        Part("generator", d => CheckpointFiles.Save(d, "generator", Generator), d => CheckpointFiles.Load(d, "generator", Generator));
+        if (RewardScaler is { } r) Part("reward_scaler", d => r.SaveState(d, "reward_scaler"), d => r.LoadState(d, "reward_scaler"));
+        Part("regularizer", Regularizer.SaveState, Regularizer.LoadState);
     }
 
-    private void Part(Action<string> save, Action<string> load) => _parts.Add((save, load));
+    private void Part(string name, Action<string> save, Action<string> load) => _parts.Add((name, save, load));
 
     /// <summary>
     /// The state of an actor-critic algorithm on [T, N] rollouts: actor, critic, <see cref="RolloutStorage"/>, the
@@ -101,7 +102,8 @@ public sealed class AlgorithmState : IDisposable, ICheckpointable
     /// <summary>Adds an optimizer whose state goes into checkpoints as <c>name.pt</c>, and is disposed with the state.</summary>
     public T TrackOptimizer<T>(string name, T optimizer) where T : optim.Optimizer
     {
-        Part(d => CheckpointFiles.Save(d, name, optimizer), d => CheckpointFiles.Load(d, name, optimizer));
+        Part(name, d => CheckpointFiles.Save(d, name, optimizer), d => CheckpointFiles.Load(d, name, optimizer));
+        _optimizers.Add(name);
         _tracked.Add(optimizer);
         return optimizer;
     }
@@ -109,19 +111,19 @@ public sealed class AlgorithmState : IDisposable, ICheckpointable
     /// <summary>Adds a module (e.g. a reference policy) saved as <c>name.pt</c> and disposed with the state.</summary>
     public T TrackModule<T>(string name, T module) where T : nn.Module
     {
-        Part(d => CheckpointFiles.Save(d, name, module), d => CheckpointFiles.Load(d, name, module));
+        Part(name, d => CheckpointFiles.Save(d, name, module), d => CheckpointFiles.Load(d, name, module));
         _tracked.Add(module);
         return module;
     }
 
     /// <summary>Adds named scalars (a learning rate, a counter) saved as <c>name.json</c> and restored through <paramref name="load"/>.</summary>
     public void TrackScalars(string name, Func<IReadOnlyDictionary<string, double>> save, Action<IReadOnlyDictionary<string, double>> load) =>
-        Part(d => CheckpointFiles.Save(d, name, save()), d => load(CheckpointFiles.LoadScalars(d, name)));
+        Part(name, d => CheckpointFiles.Save(d, name, save()), d => load(CheckpointFiles.LoadScalars(d, name)));
 
     /// <inheritdoc/>
     public void SaveState(string directory)
     {
-        foreach (var (save, _) in _parts) save(directory);
+        foreach (var (_, save, _) in _parts) save(directory);
     }
 
     /// <inheritdoc/>
@@ -129,7 +131,17 @@ public sealed class AlgorithmState : IDisposable, ICheckpointable
     public void LoadState(string directory)
     {
         if (!CheckpointManifest.Verify(directory)) CheckSizes(directory);
-        foreach (var (_, load) in _parts) load(directory);
+        foreach (var (_, _, load) in _parts) load(directory);
+    }
+
+    /// <summary>
+    /// Loads everything but the networks and the optimizers (learning rate, generator, regularizers, reward scaler):
+    /// what a fine-tuning run keeps when its networks came from <see cref="Runner.InitFrom.Transplant"/>.
+    /// </summary>
+    public void LoadAllButNetworks(string directory)
+    {
+        foreach (var (name, _, load) in _parts)
+            if (name is not ("actor" or "critic") && !_optimizers.Contains(name)) load(directory);
     }
 
     // DESIGN: a checkpoint written before manifests existed (the shipped Go1 runs' among them) is still loaded, checked by

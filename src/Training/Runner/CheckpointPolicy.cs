@@ -41,7 +41,7 @@ public sealed class CheckpointPolicy : IDisposable
     {
         var dir = Path.GetFullPath(checkpointDir);
         var actorPath = Path.Combine(dir, "actor.pt");
-        var configPath = Path.Combine(Path.GetDirectoryName(dir)!, "config.json");
+        var configPath = Path.Combine(Path.GetDirectoryName(dir)!, TrainingRun.ConfigFile);
         if (!File.Exists(actorPath)) throw new UserError($"{dir}: no actor.pt (expected a checkpoint_N folder of a run)");
         if (!File.Exists(configPath)) throw new UserError($"{configPath} not found: a checkpoint is read with its run's config.json");
         var config = TrainingRun.ReadOptions(Path.GetDirectoryName(dir)!);

@@ -103,7 +103,12 @@ public record TrainOptions
 public sealed record RunObservationTerm(string Name, int Width, float Scale, float Noise, float Clip);
 
 /// <summary>An observation group as config.json records it.</summary>
-public sealed record RunObservationGroup(string Name, int Dim, IReadOnlyList<RunObservationTerm> Terms);
+public sealed record RunObservationGroup(string Name, int Dim, IReadOnlyList<RunObservationTerm> Terms)
+{
+    /// <summary>The record of an environment's group.</summary>
+    public static RunObservationGroup Of(Robotics.Deploy.Contract.ObservationGroup g) =>
+        new(g.Name, g.Dim, g.Terms.Select(t => new RunObservationTerm(t.Name, t.Width, t.Scale, t.Noise, t.Clip)).ToArray());
+}
 
 /// <summary>
 /// A run's config.json, written and read as this one record: the <see cref="TrainOptions"/> it was started with
@@ -137,8 +142,7 @@ public sealed record RunConfig : TrainOptions
         JsonSerializer.Deserialize<RunConfig>(JsonSerializer.SerializeToUtf8Bytes(options))! with
         {
             TaskName = taskName, SourceCommit = BuildInfo.SourceCommit, ActionDim = env.ActionDim, StepDt = env.StepDt,
-            ObservationGroups = env.ObservationGroups.Select(g => new RunObservationGroup(g.Name, g.Dim,
-                g.Terms.Select(t => new RunObservationTerm(t.Name, t.Width, t.Scale, t.Noise, t.Clip)).ToArray())).ToArray(),
+            ObservationGroups = env.ObservationGroups.Select(RunObservationGroup.Of).ToArray(),
         };
 
     /// <summary>Reads a config.json, written by this version or an older one (whose rollout length and PPO settings sat in a <c>Ppo</c> object).</summary>
@@ -277,7 +281,7 @@ public sealed class TrainingRun
     /// <summary>Reads a run's config.json: the options it was started with and what it recorded about its task.</summary>
     /// <exception cref="UserError">The folder is not a run directory.</exception>
     public static RunConfig ReadOptions(string runDirectory) =>
-        RunConfig.Read(Path.Combine(runDirectory, "config.json")) with { RunsDirectory = Path.GetDirectoryName(Path.GetFullPath(runDirectory))! };
+        RunConfig.Read(Path.Combine(runDirectory, ConfigFile)) with { RunsDirectory = Path.GetDirectoryName(Path.GetFullPath(runDirectory))! };
 
     /// <summary>
     /// Reopens <paramref name="runDirectory"/> to continue it after the checkpoint of iteration <paramref name="checkpointIteration"/>:
@@ -313,6 +317,8 @@ public sealed class TrainingRun
 
     /// <summary>The file in a checkpoint that says where the run was: iteration and total steps.</summary>
     public const string RunStateFile = "run.json";
+    /// <summary>The run's whole configuration, in the run folder (<see cref="RunConfig"/>).</summary>
+    public const string ConfigFile = "config.json";
 
     /// <summary>The file in a checkpoint naming the commit of the binary that wrote it (absent when that binary did not know).</summary>
     public const string SourceCommitFile = "source_commit.txt";
@@ -324,7 +330,7 @@ public sealed class TrainingRun
     /// <summary>Reward term names (CSV columns).</summary>
     public IReadOnlyList<string> RewardTerms { get; }
     /// <summary>config.json.</summary>
-    public string ConfigPath => Path.Combine(Directory, "config.json");
+    public string ConfigPath => Path.Combine(Directory, ConfigFile);
     /// <summary>progress.csv.</summary>
     public string CsvPath => Path.Combine(Directory, "progress.csv");
     /// <summary>Iterations recorded so far.</summary>

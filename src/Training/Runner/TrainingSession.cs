@@ -65,10 +65,17 @@ public sealed class TrainingSession : IDisposable
             if (checkpoint is null && options.InitFrom is { } init)
             {
                 CheckpointManifest.Verify(init);   // a damaged file is named as such, not as a misfit
-                try { _algorithm.State.LoadState(init); }
-                catch (Exception e) when (e is not OutOfMemoryException)
+                // A source whose networks saw other observations (flat ground's critic, for rough terrain's) is mapped term by term.
+                var target = _env.ObservationGroups.Select(RunObservationGroup.Of).ToArray();
+                if (InitFrom.SourceGroups(init) is { } source && !InitFrom.NetworksSeeTheSame(source, target))
+                    resumeNotes.Add(InitFrom.Transplant(init, _algorithm.State, source, target));
+                else
                 {
-                    throw new UserError($"--init-from {init}: does not fit {task.Name} with these network settings: {e.Message}", e);
+                    try { _algorithm.State.LoadState(init); }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        throw new UserError($"--init-from {init}: does not fit {task.Name} with these network settings: {e.Message}", e);
+                    }
                 }
             }
             if (checkpoint is not null)
