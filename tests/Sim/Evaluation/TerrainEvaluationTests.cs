@@ -138,4 +138,32 @@ public class TerrainEvaluationTests
         Assert.Equal((firstTile[1].Level, firstTile[1].Column), walked[1][0]);
         Assert.Equal(levels, new[] { curriculum.Level(0), curriculum.Level(1) });
     }
+
+    [Fact]
+    public void A_named_tile_is_where_the_robot_spawns_and_a_bad_name_lists_the_valid_ones()
+    {
+        string[] small =
+        {
+            "terrain.rows=3", "terrain.columns=2", "terrain.border_m=2", "terrain.curriculum.max_initial_level=2",
+            "terrain.proportions.random_rough=0", "terrain.proportions.slope_up=0", "terrain.proportions.slope_down=0",
+            "terrain.proportions.rough_slope=0", "terrain.proportions.obstacles=0",
+        };
+        var task = new LocomotionTask(LocomotionConfig.Load(TestPaths.Repo("src/Sim/Tasks/Configs/go1_rough.toml"), small)
+            with { Randomization = new RandomizationConfig() });
+        var map = task.Terrain!;
+        var tile = TileChoice.Parse("stairs_down:2", map);
+        Assert.Equal(TerrainType.StairsDown, map.ColumnTypes[tile.Column]);
+        Assert.Equal(2, tile.Level);
+        task.TileOverride = _ => tile;
+        using var env = new MjVecEnv(task, 1, 1, seed: 2, ownsTask: true);
+        double x = task.SpawnPosition(0)[0], y = task.SpawnPosition(0)[1];
+        Assert.InRange(x, 2 * map.TileSize, 3 * map.TileSize);
+        Assert.InRange(y, tile.Column * map.TileSize, (tile.Column + 1) * map.TileSize);
+
+        var bad = Assert.Throws<UserError>(() => TileChoice.Parse("gaps:1", map));
+        Assert.Contains("stairs_up, stairs_down", bad.Message);
+        Assert.Contains("levels 0–2", bad.Message);
+        Assert.Contains("levels 0–2", Assert.Throws<UserError>(() => TileChoice.Parse("stairs_up:3", map)).Message);
+        Assert.Contains("type:level", Assert.Throws<UserError>(() => TileChoice.Parse("stairs_up", map)).Message);
+    }
 }
