@@ -117,7 +117,7 @@ internal static class DemoCommand
             var (onnx, task) = PolicyFiles.Open(policyPath);
             using (onnx)
                 RenderCommand.Run(task, Policies.Batch(onnx), onnx.ObservationDim, Path.GetFileName(policyPath),
-                    new RenderCommand.Settings(6, 30, path, 0, command, options));
+                    new RenderCommand.Settings(6, 30, path, 0, command, null, options));
         }
         catch (Exception e) when (e is UserError or InvalidOperationException)
         {

@@ -125,6 +125,24 @@ internal static class EvalCommand
         AnsiConsole.Write(terms);
     }
 
+    // Per terrain type, for one condition: each level's episodes, pass rate, tracking error and falls, and the highest level passed.
+    private static void Terrain(string condition, IReadOnlyList<TerrainTypeResult> types)
+    {
+        AnsiConsole.MarkupLineInterpolated($"terrain ({condition}): passed = no fall and farther than half a tile, or at least half the commanded distance when that was at most half a tile (docs/terrain.md)");
+        var summary = new Table().AddColumns("terrain type", $"highest level passed by ≥ {TerrainSummary.PassThreshold:P0}", "lin vel err there [[m/s]]", "episodes", "falls");
+        foreach (var t in types)
+        {
+            var levels = new Table().AddColumns("level", "episodes", "passed", "lin vel err [[m/s]]", "falls");
+            foreach (var l in t.Levels)
+                levels.AddRow($"{l.Level}", $"{l.Episodes}", l.Episodes == 0 ? "–" : $"{l.PassRate:P0}", l.Episodes == 0 ? "–" : $"{l.LinVelError:0.000}", $"{l.Falls}");
+            AnsiConsole.MarkupLineInterpolated($"[bold]{TerrainSummary.Name(t.Type)}[/]");
+            AnsiConsole.Write(levels);
+            summary.AddRow(TerrainSummary.Name(t.Type), t.HighestPassed?.ToString() ?? "none", t.HighestPassed is null ? "–" : $"{t.LinVelErrorAtHighest:0.000}",
+                $"{t.Levels.Sum(l => l.Episodes)}", $"{t.Levels.Sum(l => l.Falls)}");
+        }
+        AnsiConsole.Write(summary);
+    }
+
     private static int Locomotion(LocomotionConfig config, BatchPolicy policy, string policyName, int episodes, int envs, int threads, string? csv, ulong seed)
     {
         var results = LocomotionEvaluator.RunAll(config, policy, episodes, envs, threads, seed);
@@ -134,6 +152,7 @@ internal static class EvalCommand
         AnsiConsole.MarkupLineInterpolated($"[bold]{config.Name}[/], policy '{policyName}'");
         AnsiConsole.Write(table);
         foreach (var r in results.Where(r => r.Falls > 0)) AnsiConsole.MarkupLineInterpolated($"{r.Condition}: {r.DescribeFalls()}");
+        if (results[0].Terrain is { } terrain) Terrain(results[0].Condition, terrain);
         Terms(results.Select(r => (r.Condition, r.Terms)).ToList());
         if (csv is not null)
         {

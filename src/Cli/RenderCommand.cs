@@ -8,6 +8,7 @@ using Robotics.Sim.Random;
 using Robotics.Sim.Rendering;
 using Robotics.Sim.Tasks;
 using Robotics.Sim.Tasks.Locomotion;
+using Robotics.Sim.Terrain;
 using Spectre.Console;
 
 namespace Robotics.Cli;
@@ -35,13 +36,14 @@ internal static class RenderCommand
         var distance = new Option<double>("--distance") { Description = "camera distance [m]", DefaultValueFactory = _ => 1.8 };
         var shadows = new Option<int>("--shadow-size") { Description = "shadow map side [pixels], 0: no shadows (faster)", DefaultValueFactory = _ => 1024 };
         var command = new Option<string?>("--command") { Description = "locomotion tasks: hold this velocity command 'vx,vy,yaw_rate' [m/s, m/s, rad/s] instead of random ones" };
+        var tile = new Option<string?>("--tile") { Description = "terrain tasks: walk on this tile, type:level, e.g. stairs_up:5 (default: the curriculum's)" };
         var render = new Command("render", "Render a policy's rollout to video with MuJoCo's renderer (headless EGL) and ffmpeg.")
         {
-            task, checkpoint, policy, seconds, fps, width, height, output, seed, track, distance, shadows, command,
+            task, checkpoint, policy, seconds, fps, width, height, output, seed, track, distance, shadows, command, tile,
         };
         render.SetAction(r =>
         {
-            var settings = new Settings(r.GetValue(seconds), r.GetValue(fps), r.GetValue(output)!, r.GetValue(seed), r.GetValue(command),
+            var settings = new Settings(r.GetValue(seconds), r.GetValue(fps), r.GetValue(output)!, r.GetValue(seed), r.GetValue(command), r.GetValue(tile),
                 new RenderOptions { Width = r.GetValue(width), Height = r.GetValue(height), TrackBody = r.GetValue(track), Distance = r.GetValue(distance), ShadowSize = r.GetValue(shadows) });
             var cp = r.GetValue(checkpoint);
             if (cp is null && PolicyFiles.IsOnnx(r.GetValue(policy)!))
@@ -72,7 +74,7 @@ internal static class RenderCommand
     }
 
     /// <summary>What to record, besides the task and the policy.</summary>
-    internal sealed record Settings(double Seconds, double Fps, string Out, ulong Seed, string? Command, RenderOptions Options);
+    internal sealed record Settings(double Seconds, double Fps, string Out, ulong Seed, string? Command, string? Tile, RenderOptions Options);
 
     /// <param name="policyDim">The observation width the policy expects (checked against the task's), or null for the reference policies.</param>
     internal static int Run(string taskName, BatchPolicy policy, int? policyDim, string policyName, Settings s)
@@ -87,7 +89,15 @@ internal static class RenderCommand
         }
         s.Options.Validate();
         var format = VideoEncoder.FormatOf(s.Out);
-        using var env = new MjVecEnv(TaskCatalog.Load(taskName), numEnvs: 1, threads: 1, seed: s.Seed, ownsTask: true);
+        var loaded = TaskCatalog.Load(taskName);
+        if (s.Tile is not null)
+        {
+            if (loaded is not LocomotionTask { Terrain: { } map } terrainTask)
+                throw new UserError($"--tile '{s.Tile}': task '{loaded.Name}' has no terrain grid");
+            var chosen = TileChoice.Parse(s.Tile, map);
+            terrainTask.TileOverride = _ => chosen;
+        }
+        using var env = new MjVecEnv(loaded, numEnvs: 1, threads: 1, seed: s.Seed, ownsTask: true);
         int obsDim = env.ObservationGroups.Single(g => g.Name == ObservationGroup.Policy).Dim;
         if (policyDim is { } d && d != obsDim)
             throw new UserError($"the policy reads {d} observations but task '{env.Task.Name}' gives {obsDim}: render it with the task it was trained on");

@@ -159,7 +159,7 @@ internal static class ReportCommand
 
         // A short GIF of the exported policy.
         var gif = Path.Combine(outDir, "rollout.gif");
-        var settings = new RenderCommand.Settings(gifSeconds, 12, gif, 1, kind == TaskKind.Locomotion ? heldCommand : null,
+        var settings = new RenderCommand.Settings(gifSeconds, 12, gif, 1, kind == TaskKind.Locomotion ? heldCommand : null, null,
             new RenderOptions { Width = 320, Height = 240, ShadowSize = 512, Distance = kind == TaskKind.Locomotion ? 1.8 : 1.9, TrackBody = kind == TaskKind.Locomotion ? null : "link1", Elevation = kind == TaskKind.Locomotion ? -20 : -25 });
         if (RenderCommand.Run(taskName, batch, onnx.ObservationDim, Path.GetFileName(onnxPath), settings) == 0)
             md.AppendLine("## Rollout").AppendLine().AppendLine(inv, $"{(kind == TaskKind.Locomotion ? $"Holding the command {heldCommand} (vx, vy, yaw rate). " : "")}`robotics render --policy {onnxPath} --out rollout.gif`")

@@ -21,6 +21,12 @@ public delegate void BatchPolicy(ReadOnlySpan<float> observations, Span<float> a
 public sealed record EvaluationResult(string Condition, int Episodes, double MeanReturn, double MeanSeconds,
     double LinVelError, double YawRateError, int Falls, IReadOnlyDictionary<string, double> Terms, IReadOnlyList<Fall>? FallDetails = null)
 {
+    /// <summary>On a terrain grid: figures per terrain type and level (<see cref="TerrainSummary"/>); null on flat ground.</summary>
+    public IReadOnlyList<TerrainTypeResult>? Terrain { get; init; }
+
+    /// <summary>On a terrain grid: every episode with its tile; null on flat ground.</summary>
+    public IReadOnlyList<TerrainEpisode>? TerrainEpisodes { get; init; }
+
     /// <summary>
     /// The falls in words: how many by base contact and by tilt, how soon after a push and after a command change
     /// ("3 falls: 3 tilted past 1.0 rad; 3 within 2 s of a push (0.4–1.3 s after it); 2 within 2 s of a command
@@ -61,32 +67,78 @@ public static class LocomotionEvaluator
         int envs = 16, int threads = 1, ulong seed = 0, Func<string, string>? label = null)
         => EvaluationConditions.RunAll(config, (c, name) => Run(c, policy, name, episodes, envs, threads, seed), label);
 
-    /// <summary>Evaluates <paramref name="policy"/> on <paramref name="episodes"/> episodes.</summary>
+    /// <summary>
+    /// Evaluates <paramref name="policy"/> on <paramref name="episodes"/> episodes. On a terrain grid the episodes walk the
+    /// tiles of a <see cref="TileSchedule"/> seeded by <paramref name="seed"/> (every type and level), the curriculum moves
+    /// no one, and the result carries per-type, per-level figures.
+    /// </summary>
     public static EvaluationResult Run(LocomotionConfig config, BatchPolicy policy, string condition, int episodes,
         int envs = 16, int threads = 1, ulong seed = 0)
     {
         var task = new LocomotionTask(config);
+        var map = task.Terrain;
+        var schedule = map is null ? null : new TileSchedule(map.ColumnTypes, map.Rows, envs, seed);
+        if (schedule is not null) task.TileOverride = schedule.Next;
         using var env = new MjVecEnv(task, envs, Math.Min(threads, envs), seed, ownsTask: true);
+        if (task.Curriculum is { } curriculum) curriculum.Paused = true;
         double linErr = 0, yawErr = 0, samples = 0;
+        var episodeErr = new double[envs];     // [N] Σ |v*xy − vxy| over the running episode's steps
+        var episodeSteps = new int[envs];      // [N]
+        var endedErr = new double[envs];       // [N] mean of the episode that just ended
         var falls = new List<Fall>();
+        var tiles = new List<TerrainEpisode>();
         var totals = EpisodeLoop.Run(env, policy, episodes, episodeEnded: i =>
         {
             if (env.Terminated[i]) falls.Add(task.LastFall(i));
+            if (map is not null)
+            {
+                var (level, column, distance, commanded) = task.LastEpisode(i);
+                tiles.Add(new TerrainEpisode(map.ColumnTypes[column], level, env.Terminated[i], distance, commanded,
+                    endedErr[i]));
+            }
         }, afterStep: i =>
         {
             var cmd = task.Command(i);
             var v = task.BaseLinVel(i);
             var w = task.BaseAngVel(i);
-            linErr += Math.Sqrt((cmd[0] - v[0]) * (cmd[0] - v[0]) + (cmd[1] - v[1]) * (cmd[1] - v[1]));
+            double e = Math.Sqrt((cmd[0] - v[0]) * (cmd[0] - v[0]) + (cmd[1] - v[1]) * (cmd[1] - v[1]));
+            linErr += e;
             yawErr += Math.Abs(cmd[2] - w[2]);
             samples++;
+            // An ended episode's state is already the next one's first (auto-reset): its sample is not the ended episode's.
+            if (env.Terminated[i] || env.Truncated[i])
+            {
+                endedErr[i] = episodeSteps[i] == 0 ? double.NaN : episodeErr[i] / episodeSteps[i];
+                episodeErr[i] = 0; episodeSteps[i] = 0;
+            }
+            else { episodeErr[i] += e; episodeSteps[i]++; }
         });
         return new EvaluationResult(condition, totals.Episodes, totals.MeanReturn, totals.MeanLength * env.StepDt,
-            linErr / samples, yawErr / samples, totals.Terminated, totals.Terms, falls);
+            linErr / samples, yawErr / samples, totals.Terminated, totals.Terms, falls)
+        {
+            Terrain = map is null ? null : TerrainSummary.Compute(tiles, schedule!.Types, map.Rows, map.TileSize),
+            TerrainEpisodes = map is null ? null : tiles,
+        };
     }
 
-    /// <summary>Writes results as CSV: one row per condition, one column per figure and term.</summary>
-    public static void WriteCsv(string path, IReadOnlyList<EvaluationResult> results) =>
-        EvaluationCsv.Write(path, ["episodes", "mean_return", "mean_seconds", "lin_vel_error", "yaw_rate_error", "falls"],
-            results.Select(r => (r.Condition, new double[] { r.Episodes, r.MeanReturn, r.MeanSeconds, r.LinVelError, r.YawRateError, r.Falls }, r.Terms)).ToList());
+    /// <summary>
+    /// Writes results as CSV: one row per condition, one column per figure and term. On a terrain grid, also one row per
+    /// condition, type and level, named "condition:type" (e.g. "nominal:stairs_up"), with its level, episodes, pass rate,
+    /// tracking error and falls; the cells a row does not have stay empty.
+    /// </summary>
+    public static void WriteCsv(string path, IReadOnlyList<EvaluationResult> results)
+    {
+        bool terrain = results.Any(r => r.Terrain is not null);
+        var empty = new Dictionary<string, double>();
+        var rows = results.Select(r => (r.Condition, Values(r.Episodes, r.MeanReturn, r.MeanSeconds, r.LinVelError, r.YawRateError, r.Falls, double.NaN, double.NaN), (IReadOnlyDictionary<string, double>)r.Terms)).ToList();
+        foreach (var r in results)
+            foreach (var t in r.Terrain ?? [])
+                foreach (var l in t.Levels)
+                    rows.Add(($"{r.Condition}:{TerrainSummary.Name(t.Type)}", Values(l.Episodes, double.NaN, double.NaN, l.LinVelError, double.NaN, l.Falls, l.Level, l.PassRate), empty));
+        string[] columns = ["episodes", "mean_return", "mean_seconds", "lin_vel_error", "yaw_rate_error", "falls"];
+        EvaluationCsv.Write(path, terrain ? [.. columns, "level", "pass_rate"] : columns, rows);
+
+        double[] Values(double episodes, double ret, double seconds, double lin, double yaw, double falls, double level, double pass) =>
+            terrain ? [episodes, ret, seconds, lin, yaw, falls, level, pass] : [episodes, ret, seconds, lin, yaw, falls];
+    }
 }

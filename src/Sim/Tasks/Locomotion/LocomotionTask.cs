@@ -120,6 +120,8 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>, ITerrainTask
     private double[] _basePos = Array.Empty<double>();          // [N, 3] world
     private double[] _yaw = Array.Empty<double>();              // [N] base heading [rad]
     private double[] _spawn = Array.Empty<double>();            // [N, 2] world x, y of the episode's start
+    private int[] _tile = Array.Empty<int>();                   // [N, 2] level, column of the episode's tile
+    private double[] _lastEpisode = Array.Empty<double>();      // [N, 4] level, column, distance, commanded of the last ended episode
     private double[] _commanded = Array.Empty<double>();        // [N] Σ |planar command| · dt over the episode [m]
     private int[] _episodeSteps = Array.Empty<int>();           // [N] policy steps in the episode
 
@@ -209,6 +211,20 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>, ITerrainTask
     /// <inheritdoc/>
     public TerrainCurriculum? Curriculum => _curriculum;
 
+    /// <summary>
+    /// On a grid, where each reset puts an environment instead of its curriculum tile: called with the environment's
+    /// index, returns the tile's (level, column). Evaluation and rendering choose tiles with it; null (the default) follows
+    /// the curriculum. Called from the worker thread stepping that environment.
+    /// </summary>
+    public Func<int, (int Level, int Column)>? TileOverride { get; set; }
+
+    /// <summary>
+    /// The last ended episode of environment <paramref name="env"/> on a grid: its tile, the planar distance [m] the base
+    /// got from its spawn point, and the commanded distance Σ |v*xy|·dt [m]; level −1 before any episode ended.
+    /// </summary>
+    public (int Level, int Column, double Distance, double Commanded) LastEpisode(int env) =>
+        (_lastEpisode[4 * env] is var l && double.IsNaN(l) ? -1 : (int)l, (int)_lastEpisode[4 * env + 1], _lastEpisode[4 * env + 2], _lastEpisode[4 * env + 3]);
+
     /// <summary>World x, y, z of environment <paramref name="env"/>'s base after the last step or reset [m]. [3]</summary>
     public ReadOnlySpan<double> BasePosition(int env) => _basePos.AsSpan(3 * env, 3);
 
@@ -272,6 +288,9 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>, ITerrainTask
         _basePos = new double[numEnvs * 3];
         _yaw = new double[numEnvs];
         _spawn = new double[numEnvs * 2];
+        _tile = new int[numEnvs * 2];
+        _lastEpisode = new double[numEnvs * 4];
+        _lastEpisode.AsSpan().Fill(double.NaN);
         _commanded = new double[numEnvs];
         _episodeSteps = new int[numEnvs];
         _curriculum = _map is null ? null : new TerrainCurriculum(numEnvs, _map.Rows, _map.Columns, _map.TileSize, _c.Curriculum, _c.TerrainSeed);
@@ -285,7 +304,12 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>, ITerrainTask
     {
         if (_curriculum is null || _episodeSteps[env] == 0) return;
         double dx = _basePos[3 * env] - _spawn[2 * env], dy = _basePos[3 * env + 1] - _spawn[2 * env + 1];
-        _curriculum.EndEpisode(env, Math.Sqrt(dx * dx + dy * dy), _commanded[env]);
+        double distance = Math.Sqrt(dx * dx + dy * dy);
+        _lastEpisode[4 * env] = _tile[2 * env];
+        _lastEpisode[4 * env + 1] = _tile[2 * env + 1];
+        _lastEpisode[4 * env + 2] = distance;
+        _lastEpisode[4 * env + 3] = _commanded[env];
+        _curriculum.EndEpisode(env, distance, _commanded[env]);
     }
 
     /// <inheritdoc/>
@@ -300,7 +324,10 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>, ITerrainTask
         }
         else
         {
-            var (cx, cy) = _map.TileCenter(_curriculum.Level(env), _curriculum.Column(env));
+            var (level, column) = TileOverride?.Invoke(env) ?? (_curriculum.Level(env), _curriculum.Column(env));
+            _tile[2 * env] = level;
+            _tile[2 * env + 1] = column;
+            var (cx, cy) = _map.TileCenter(level, column);
             double r = Math.Max(0, _c.Terrain.PlatformWidth / 2 - SpawnMargin);
             double x = cx + rng.Uniform(-r, r), y = cy + rng.Uniform(-r, r);
             qpos[0] = x; qpos[1] = y; qpos[2] = _map.Height(x, y) + _c.InitialHeight;
