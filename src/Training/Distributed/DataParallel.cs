@@ -118,11 +118,11 @@ public sealed class DataParallel : IDisposable
         if (_world is null) return flat;
         int n = checked((int)flat.numel());
         if (_flat.Length != n) _flat = new float[n];
-        flat.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(_flat, 0, 0);
+        flat.detach().to_type(ScalarType.Float32).cpu().contiguous().data<float>().CopyTo(_flat, 0, 0);
         Collective("MPI_Allreduce", () => _world.AllReduceSum(_flat));
         float k = Size;
         for (int i = 0; i < n; i++) _flat[i] /= k;
-        return tensor(_flat).to(flat.dtype).to(flat.device);
+        return tensor(_flat).to_type(flat.dtype).to(flat.device);
     }
 
     /// <summary>The mean of <paramref name="value"/> over the ranks.</summary>
@@ -151,14 +151,14 @@ public sealed class DataParallel : IDisposable
     public (double Count, Tensor Mean, Tensor Variance) Moments(Tensor batch)
     {
         using var _ = no_grad();
-        var x = batch.reshape(batch.shape[0], -1).to(ScalarType.Float64);
+        var x = batch.reshape(batch.shape[0], -1).to_type(ScalarType.Float64);
         var first = new double[1 + x.shape[1]];
         first[0] = x.shape[0];
-        x.sum(0).cpu().data<double>().CopyTo(first, 1, 0);
+        x.sum(new long[] { 0 }).cpu().data<double>().CopyTo(first, 1, 0);
         SumInPlace(first);
         double n = first[0];
         var mean = (tensor(first[1..]) / n).to(batch.device);
-        var m2 = ((x - mean).pow(2)).sum(0).cpu().data<double>().ToArray();
+        var m2 = ((x - mean).pow(2)).sum(new long[] { 0 }).cpu().data<double>().ToArray();
         SumInPlace(m2);
         return (n, mean, (tensor(m2) / n).to(batch.device));
     }
@@ -168,8 +168,8 @@ public sealed class DataParallel : IDisposable
     {
         if (_world is null) return (x - x.mean()) / (x.std() + 1e-8);
         var (n, mean, variance) = Moments(x.reshape(-1));
-        var std = (variance * (n / Math.Max(1, n - 1))).sqrt().to(x.dtype);
-        return (x - mean.to(x.dtype)) / (std + 1e-8);
+        var std = (variance * (n / Math.Max(1, n - 1))).sqrt().to_type(x.dtype);
+        return (x - mean.to_type(x.dtype)) / (std + 1e-8);
     }
 
     /// <summary>
@@ -201,6 +201,31 @@ public sealed class DataParallel : IDisposable
         if (odd.Length > 0)
             throw new UserError($"the ranks do not run the same binary, task, seed and settings: {string.Join(", ", odd.Select(r => $"{Name(r)} has digest {all[r]}"))}, " +
                 $"{Name(0)} has {all[0]}. Start every rank from the same build with the same arguments.");
+    }
+
+    /// <summary>
+    /// SHA-256 of the floating-point parameters and buffers of <paramref name="modules"/> on this rank, compared with
+    /// every other rank's: throws a <see cref="UserError"/> naming the ranks whose parameters have drifted from rank 0's.
+    /// Returns the digest (hex).
+    /// </summary>
+    public string CheckIdenticalParameters(params nn.Module?[] modules)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var m in modules)
+            if (m is not null)
+                foreach (var (_, t) in m.state_dict())
+                {
+                    using var c = t.detach().cpu().contiguous();
+                    if (c.dtype == ScalarType.Float32) sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes<float>(c.data<float>().ToArray()));
+                    else if (c.dtype == ScalarType.Float64) sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes<double>(c.data<double>().ToArray()));
+                }
+        string digest = Convert.ToHexString(sha.GetHashAndReset());
+        if (_world is null) return digest;
+        var all = Gather("parameter digests", digest, 128);
+        var odd = Enumerable.Range(1, Size - 1).Where(r => all[r] != all[0]).ToArray();
+        if (odd.Length > 0)
+            throw new UserError($"the ranks' parameters have drifted apart: {string.Join(", ", odd.Select(Name))} differ from {Name(0)}");
+        return digest;
     }
 
     /// <summary>Every rank's <paramref name="text"/> (UTF-8, cut to <paramref name="bytes"/>), in rank order.</summary>

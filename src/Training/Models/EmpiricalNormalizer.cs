@@ -52,7 +52,7 @@ public sealed class EmpiricalNormalizer : nn.Module<Tensor, Tensor>
         if (parallel is { IsActive: true })
         {
             var (union, m, v) = parallel.Moments(batch);
-            (n, batchMean, batchVar) = (union, m.to(mean.dtype), v.to(var.dtype));
+            (n, batchMean, batchVar) = (union, m.to_type(mean.dtype), v.to_type(var.dtype));
         }
         double total = Count + n;
         var delta = batchMean - mean;

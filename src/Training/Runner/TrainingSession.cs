@@ -157,6 +157,8 @@ public sealed class TrainingSession : IDisposable
     public Device Device { get; }
     /// <summary>The run directory and its records (rank 0's; other ranks write none and throw here).</summary>
     public TrainingRun Run => _run ?? throw new InvalidOperationException($"rank {_parallel.Rank} writes no run files; only rank 0 has a Run");
+    /// <summary>SHA-256 of the networks at the last checkpoint, checked identical on every rank (null before the first).</summary>
+    public string? ParameterDigest { get; private set; }
     /// <summary>The ranks this session trains with.</summary>
     public DataParallel Parallel => _parallel;
     /// <summary>The environments.</summary>
@@ -212,6 +214,8 @@ public sealed class TrainingSession : IDisposable
     // A checkpoint, then the reset every run (stopped or not) makes at that iteration.
     private string Checkpoint(int done)
     {
+        // Every rank applied the same averaged steps; a drift (a nondeterministic reduction, a rank of another build) stops here.
+        ParameterDigest = _parallel.CheckIdenticalParameters(_algorithm.State.Actor, _algorithm.State.Critic);
         var dir = _run?.Checkpoint(_algorithm.State, done, _loop.TotalSteps, Curriculum) ?? "";
         ResetEnvironments(done);
         return dir;
