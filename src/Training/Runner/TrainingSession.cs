@@ -197,6 +197,7 @@ public sealed class TrainingSession : IDisposable
         {
             if (Curriculum is { } curriculum) s = s with { Terrain = TerrainStats.Of(curriculum) };
             _run?.Record(s);
+            if (_parallel.IsActive) RecordCommunication(s);
             int done = s.Iteration + 1;
             NextIteration = done;
             if (done % Options.CheckpointEvery == 0 || done == total) last = Checkpoint(done);
@@ -209,6 +210,20 @@ public sealed class TrainingSession : IDisposable
             return true;
         });
         return last;
+    }
+
+    /// <summary>A data-parallel run's communication.csv (rank 0's): seconds each iteration spent in collectives, and their share of it.</summary>
+    public const string CommunicationFile = "communication.csv";
+
+    private void RecordCommunication(IterationStats s)
+    {
+        double seconds = _parallel.TakeCommunicationSeconds();
+        if (_run is null) return;
+        var path = Path.Combine(_run.Directory, CommunicationFile);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (!File.Exists(path)) File.WriteAllText(path, "iteration,ranks,collective_s,iteration_s,share\n");
+        double total = s.CollectSeconds + s.LearnSeconds;
+        File.AppendAllText(path, string.Create(inv, $"{s.Iteration},{_parallel.Size},{seconds:G6},{total:G6},{seconds / total:G6}\n"));
     }
 
     // A checkpoint, then the reset every run (stopped or not) makes at that iteration.
