@@ -38,6 +38,8 @@ internal static class BenchScaleCommand
         if (iterations < 2) throw new UserError("--iterations must be ≥ 2 (the first is not timed)");
         foreach (int k in counts)
             if (envs % k != 0) throw new UserError($"--envs {envs} does not divide among {k} ranks");
+        // The jobs run in a scratch ROBOTICS_HOME (their run folders are thrown away): name the task by its file.
+        if (!Robotics.Sim.Tasks.TaskCatalog.BuiltIn.Contains(task)) task = Path.GetFullPath(Robotics.Sim.Tasks.TaskCatalog.Resolve(task));
         int cores = Environment.ProcessorCount;
         var table = new Table().AddColumns("ranks", "envs/rank", "threads/rank", "steps/s", "collectives s/iter", "share", "efficiency");
         double? one = null;

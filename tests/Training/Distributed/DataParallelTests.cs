@@ -103,6 +103,60 @@ public sealed class DataParallelTests : IDisposable
         Assert.Empty(RunFolders());
     }
 
+    [Theory]
+    [InlineData("STOP", "waited 5 s in")]            // stops answering: the others' watchdog ends the job
+    [InlineData("KILL", "exited on signal 9")]       // dies: mpirun notices and ends the job
+    public void A_rank_that_stops_answering_or_dies_ends_the_job_within_the_timeout_naming_the_rank(string signal, string message)
+    {
+        var psi = new ProcessStartInfo("mpirun") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        foreach (var a in (string[])[.. Loopback, "-np", "2", "dotnet", CliPath, .. Train, "--iterations", "100000", "--rank-timeout", "5"]) psi.ArgumentList.Add(a);
+        foreach (var key in psi.Environment.Keys.Where(k => k.StartsWith("OMPI_", StringComparison.Ordinal) || k.StartsWith("PMIX_", StringComparison.Ordinal)).ToList())
+            psi.Environment.Remove(key);
+        psi.Environment["ROBOTICS_HOME"] = _home.FullName;
+        using var p = Process.Start(psi)!;
+        p.StandardInput.Close();
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        int rank1 = 0;
+        try
+        {
+            // Training has begun once rank 0 wrote a row; rank 1 is the child of mpirun whose environment says so.
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(60) && !(RunFolders().Length == 1 && File.ReadAllLines(Path.Combine(RunFolders()[0], "progress.csv")).Length > 2))
+                Thread.Sleep(200);
+            rank1 = Directory.GetDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
+                .FirstOrDefault(pid => pid > 0 && IsRank1Of(pid, p.Id));
+            Assert.True(rank1 > 0, "rank 1's process was not found");
+            using (var kill = Process.Start("kill", [$"-{signal}", rank1.ToString(CultureInfo.InvariantCulture)])) kill.WaitForExit();
+            var stopped = Stopwatch.StartNew();
+            Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "the job did not end within 30 s of the signal");
+            Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(25));
+            p.WaitForExit();
+            var output = (stdout.Result + stderr.Result).Replace("\n", " ", StringComparison.Ordinal);
+            Assert.NotEqual(0, p.ExitCode);
+            Assert.Contains(message, output, StringComparison.Ordinal);
+            Assert.Contains("rank 1", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!p.HasExited) p.Kill(entireProcessTree: true);
+            if (rank1 > 0 && signal == "STOP") { try { Process.GetProcessById(rank1).Kill(); } catch (ArgumentException) { } }
+        }
+    }
+
+    // True for a process whose parent is `mpirun` and whose environment has OMPI_COMM_WORLD_RANK=1.
+    private static bool IsRank1Of(int pid, int mpirun)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            int parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+            return parent == mpirun && File.ReadAllText($"/proc/{pid}/environ").Split('\0').Contains("OMPI_COMM_WORLD_RANK=1");
+        }
+        catch (IOException) { return false; }
+        catch (UnauthorizedAccessException) { return false; }
+    }
+
     private (int Exit, string Stdout, string Stderr, string Output) TwoRanks(string[] args)
     {
         var r = Run("mpirun", [.. Loopback, "-np", "2", "dotnet", CliPath, .. args]);
