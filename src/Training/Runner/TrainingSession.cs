@@ -63,7 +63,7 @@ public sealed class TrainingSession : IDisposable
             };
             _algorithm = entry.Build(spec, options.AlgorithmConfig());
             // GRPO runs whole episodes from grouped starts; the others fixed windows over auto-resetting environments.
-            _loop = _algorithm is Grpo grpo ? new GroupRolloutCollector(_env, grpo, device, _seeds.Groups) : new OnPolicyRunner(_env, _algorithm, options.StepsPerEnv, device);
+            _loop = _algorithm is Grpo grpo ? new GroupRolloutCollector(_env, grpo, device, GroupSeed()) : new OnPolicyRunner(_env, _algorithm, options.StepsPerEnv, device);
             // The checkpoint reset cuts every episode: with a period shorter than the task's episode, no episode
             // reaches its time limit, and the states late in an episode are never trained on.
             int period = options.CheckpointEvery * options.StepsPerEnv;
@@ -211,6 +211,9 @@ public sealed class TrainingSession : IDisposable
         });
         return last;
     }
+
+    // GRPO's groups stay within a rank: each rank draws its own group starts (a single process keeps the run's stream).
+    private ulong GroupSeed() => _parallel.IsActive ? Rng.Derive(_seeds.Groups, "rank", _parallel.Rank) : _seeds.Groups;
 
     /// <summary>A data-parallel run's communication.csv (rank 0's): seconds each iteration spent in collectives, and their share of it.</summary>
     public const string CommunicationFile = "communication.csv";
