@@ -254,8 +254,8 @@ public sealed class DataParallel : IDisposable
 
     // MPI was initialized MPI_THREAD_SINGLE and this thread calls MPI_Abort while the main thread sits in a collective;
     // the standard leaves that undefined, but Open MPI's abort only asks the launcher to kill the job, which is what
-    // is wanted (seen ending a job with a SIGSTOPped rank in the tests). Asking for MPI_THREAD_MULTIPLE for it was rejected:
-    // it slows every collective.
+    // is wanted (seen ending a job with a SIGSTOPped rank in the tests). MPI_Init_thread with MPI_THREAD_MULTIPLE would make
+    // it defined; it was not tried here.
     // A rank that died is noticed by mpirun, which ends the job and names it; a rank that stopped answering is not:
     // the others wait in their collective, and this thread ends the job once the wait exceeds the timeout.
     private void Watch()
