@@ -53,6 +53,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(InferenceCommand());
         bench.Subcommands.Add(LoopCommand());
         bench.Subcommands.Add(BenchDdsCommand.Create());
+        bench.Subcommands.Add(BenchScaleCommand.Create());
         return bench;
     }
 

@@ -5,6 +5,7 @@ using Robotics.Sim.Tasks;
 using Robotics.Training;
 using Robotics.Training.Algorithms;
 using Robotics.Training.Devices;
+using Robotics.Training.Distributed;
 using Robotics.Training.Runner;
 using Spectre.Console.Rendering;
 using Spectre.Console;
@@ -46,19 +47,35 @@ internal static class TrainCommand
                 $"or one of the algorithm's, --set {TrainOptions.AlgorithmPrefix}clip_param=0.1 (keys: the config's fields in snake_case, nested ones dotted, e.g. value_fit.epochs)",
         };
         var initFrom = new Option<string?>("--init-from") { Description = "a checkpoint_N folder: start from its networks, normalizers and optimizer (fine-tuning) as a new run at iteration 0" };
+        var rankTimeout = new Option<double>("--rank-timeout")
+        {
+            Description = "under mpirun: seconds a rank waits for the others in a collective before it ends the job (a rank that stopped answering)",
+            DefaultValueFactory = _ => 60,
+        };
         var train = new Command("train", $"Train a policy ({string.Join(", ", AlgorithmCatalog.Names)}) and write runs/task__algo__seed__time/.")
         {
-            task, algo, envs, threads, device, seed, iterations, hidden, steps, every, resume, minutes, set, initFrom,
+            task, algo, envs, threads, device, seed, iterations, hidden, steps, every, resume, minutes, set, initFrom, rankTimeout,
         };
         train.SetAction(r =>
         {
             var computeDevice = SnakeCaseEnum.Parse<ComputeDevice>(r.GetValue(device)!, "--device");
             double? budget = r.GetValue(minutes) * 60;
             if (budget is <= 0) throw new UserError("--minutes must be positive");
+            if (!(r.GetValue(rankTimeout) > 0)) throw new UserError("--rank-timeout must be positive");
+            // Under mpirun every rank runs this command; without it, a world of one process that communicates nothing.
+            using var world = MpiWorld.Init();
+            using var parallel = new DataParallel(world, TimeSpan.FromSeconds(r.GetValue(rankTimeout)));
+            try { return Train(r, parallel, computeDevice, budget); }
+            finally { world.Shutdown(); }
+        });
+        return train;
+
+        int Train(ParseResult r, DataParallel parallel, ComputeDevice computeDevice, double? budget)
+        {
             if (r.GetValue(resume) is { } dir)
                 return Run(d => TrainingSession.Resume(dir, d,
                     r.GetResult(iterations) is { Implicit: false } ? r.GetValue(iterations) : null,
-                    r.GetResult(threads) is { Implicit: false } ? r.GetValue(threads) : null), computeDevice, budget);
+                    r.GetResult(threads) is { Implicit: false } ? r.GetValue(threads) : null, parallel), computeDevice, budget);
             var taskName = r.GetValue(task) ?? throw new UserError("--task is required (or --resume DIR)");
             var options = new TrainOptions
             {
@@ -69,9 +86,8 @@ internal static class TrainCommand
                 Network = new Robotics.Training.Models.NetworkConfig { Hidden = Robotics.Training.Models.NetworkConfig.ParseHidden(r.GetValue(hidden)!) },
                 InitFrom = r.GetValue(initFrom) is { } from ? Path.GetFullPath(from) : null,
             }.WithSets(r.GetValue(set) ?? Array.Empty<string>());
-            return Run(d => TrainingSession.Start(options, d), computeDevice, budget);
-        });
-        return train;
+            return Run(d => TrainingSession.Start(options, d, parallel), computeDevice, budget);
+        }
     }
 
     private static Spectre.Console.Rendering.IRenderable LiveView(IterationStats? s, TrainOptions options)
@@ -101,12 +117,21 @@ internal static class TrainCommand
     private static int Run(Func<TorchSharp.torch.Device, TrainingSession> open, ComputeDevice computeDevice, double? budgetSeconds)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        bool OutOfTime(IterationStats _) => budgetSeconds is { } b && clock.Elapsed.TotalSeconds >= b;
         using var session = open(TorchRuntime.Initialize(computeDevice));
+        // Ranks stop together: once any rank's budget is spent.
+        bool OutOfTime(IterationStats _) => budgetSeconds is { } b && session.Parallel.Average(clock.Elapsed.TotalSeconds >= b ? 1 : 0) > 0;
         var options = session.Options;
+        if (!session.Parallel.IsRoot)
+        {
+            // The other ranks train in step with rank 0 and write and print nothing.
+            session.Learn(null, OutOfTime);
+            return 0;
+        }
         var env = session.Env;
         var run = session.Run;
         string from = session.NextIteration > 0 ? $"resumed at iteration {session.NextIteration}, " : "";
+        if (session.Parallel.IsActive)
+            AnsiConsole.MarkupLineInterpolated($"{session.Parallel.Size} ranks ({string.Join(", ", Enumerable.Range(0, session.Parallel.Size).Select(session.Parallel.Name))}), {options.Envs} envs each");
         AnsiConsole.MarkupLineInterpolated($"[bold]{env.Task.Name}[/]: {from}{options.Envs} envs × {(AlgorithmCatalog.Get(options.Algorithm).Episodic ? "whole episodes" : $"{options.StepsPerEnv} steps")} on {env.Threads} threads, {SnakeCaseEnum.Name(computeDevice)}, seed {options.Seed} → {run.Directory}");
         foreach (var note in session.ResumeNotes) AnsiConsole.MarkupLineInterpolated($"[yellow]note:[/] {note}");
         foreach (var g in env.ObservationGroups) AnsiConsole.MarkupLineInterpolated($"  {g}");
@@ -133,6 +158,8 @@ internal static class TrainCommand
         }
         if (session.NextIteration < options.Iterations)
             AnsiConsole.MarkupLineInterpolated($"stopped at iteration {session.NextIteration}: the {budgetSeconds / 60:0.#} min budget is spent");
+        if (session.Parallel.IsActive)
+            AnsiConsole.MarkupLineInterpolated($"parameters identical on all {session.Parallel.Size} ranks: sha256 {session.ParameterDigest}; collectives per iteration in {TrainingSession.CommunicationFile}");
         var plots = run.Plot();
         double learn = run.History.Sum(h => h.LearnSeconds), collect = run.History.Sum(h => h.CollectSeconds);
         AnsiConsole.MarkupLineInterpolated($"done: {session.TotalSteps:N0} steps, {collect + learn:0.0} s ({learn / (collect + learn):P0} learning); checkpoint {last}; plots {string.Join(", ", plots.Select(Path.GetFileName))}");

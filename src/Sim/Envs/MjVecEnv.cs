@@ -34,14 +34,19 @@ public sealed partial class MjVecEnv : IVecEnv
 
     private readonly bool _ownsTask;
 
+    /// <summary>The stream index of environment 0 (a rank's offset in data-parallel training; 0 otherwise).</summary>
+    public int FirstIndex { get; }
+
     /// <summary>
     /// Creates <paramref name="numEnvs"/> environments of <paramref name="task"/> on <paramref name="threads"/>
     /// threads and resets them with <paramref name="seed"/>. With <paramref name="ownsTask"/>, disposing the
-    /// environment disposes the task (and so its model) too.
+    /// environment disposes the task (and so its model) too. Environment i draws from the stream of index
+    /// <paramref name="firstIndex"/> + i, so K processes with offsets 0, N, 2N, … draw what one process with K·N would.
     /// </summary>
-    public MjVecEnv(IMjTask task, int numEnvs, int threads = 1, ulong seed = 0, bool ownsTask = false)
+    public MjVecEnv(IMjTask task, int numEnvs, int threads = 1, ulong seed = 0, bool ownsTask = false, int firstIndex = 0)
     {
         _ownsTask = ownsTask;
+        FirstIndex = firstIndex;
         ArgumentNullException.ThrowIfNull(task);
         if (numEnvs < 1) throw new ArgumentOutOfRangeException(nameof(numEnvs), numEnvs, "at least one environment");
         if (threads < 1) throw new ArgumentOutOfRangeException(nameof(threads), threads, "at least one thread");
@@ -143,7 +148,7 @@ public sealed partial class MjVecEnv : IVecEnv
     /// <inheritdoc/>
     public void Reset(ulong seed)
     {
-        for (int i = 0; i < NumEnvs; i++) _rng[i] = Rng.For(seed, "env", i);
+        for (int i = 0; i < NumEnvs; i++) _rng[i] = Rng.For(seed, "env", FirstIndex + i);
         Run(_resetSlice);
     }
 
@@ -159,7 +164,7 @@ public sealed partial class MjVecEnv : IVecEnv
     public void StaggerEpisodes(ulong seed)
     {
         int max = _task.MaxEpisodeSteps;
-        for (int i = 0; i < NumEnvs; i++) _episodeLimit[i] = 1 + Rng.For(seed, "stagger", i).NextInt(max);
+        for (int i = 0; i < NumEnvs; i++) _episodeLimit[i] = 1 + Rng.For(seed, "stagger", FirstIndex + i).NextInt(max);
     }
 
     /// <inheritdoc/>

@@ -1,3 +1,5 @@
+using Robotics.Sim.Random;
+using Robotics.Training.Distributed;
 using Robotics.Training.Models;
 using Robotics.Training.Storage;
 using TorchSharp;
@@ -18,6 +20,9 @@ public sealed record AlgorithmSpec(int PolicyDim, int CriticDim, int ActionDim, 
 {
     /// <summary>The task's longest episode in steps: sizes the episode storage of <see cref="Grpo"/>, which runs whole episodes.</summary>
     public int MaxEpisodeSteps { get; init; }
+
+    /// <summary>The ranks this algorithm trains with (<see cref="DataParallel.Single"/>: this process alone); <see cref="Envs"/> is per rank.</summary>
+    public DataParallel Parallel { get; init; } = DataParallel.Single;
 }
 
 /// <summary>
@@ -49,10 +54,11 @@ public sealed class AlgorithmState : IDisposable, ICheckpointable
         Actor.to(spec.Device);
         Critic?.to(spec.Device);
         Regularizer = new Regularizer(Actor, spec.PolicyDim, spec.ActionDim, spec.Network, regularizers);
-        Generator = new Generator(spec.Seed);
+        // Rank 0 draws what a single process draws; the other ranks their own streams (see RederiveRankState).
+        Generator = new Generator(spec.Parallel.IsRoot ? spec.Seed : RankSeed(spec, 0));
         if (episodes) Episodes = new EpisodeStorage(spec.MaxEpisodeSteps, spec.Envs, spec.PolicyDim, spec.ActionDim, spec.Device);
         else Rollout = new RolloutStorage(spec.StepsPerEnv, spec.Envs, spec.PolicyDim, spec.CriticDim, spec.ActionDim, spec.Device);
-        if (scaleRewardsGamma is { } gamma) RewardScaler = new RewardScaler(spec.Envs, gamma, spec.Device);
+        if (scaleRewardsGamma is { } gamma) RewardScaler = new RewardScaler(spec.Envs, gamma, spec.Device, parallel: spec.Parallel);
 
         Part("actor", d => CheckpointFiles.Save(d, "actor", Actor), d => CheckpointFiles.Load(d, "actor", Actor));
         if (Critic is { } c) Part("critic", d => CheckpointFiles.Save(d, "critic", c), d => CheckpointFiles.Load(d, "critic", c));
@@ -84,6 +90,8 @@ public sealed class AlgorithmState : IDisposable, ICheckpointable
     public AlgorithmSpec Spec { get; }
     /// <summary>Where the networks live.</summary>
     public Device Device => Spec.Device;
+    /// <summary>The ranks this state trains with.</summary>
+    public DataParallel Parallel => Spec.Parallel;
     /// <summary>The policy.</summary>
     public GaussianActor Actor { get; }
     /// <summary>The value function; null for a critic-free algorithm.</summary>
@@ -119,6 +127,26 @@ public sealed class AlgorithmState : IDisposable, ICheckpointable
     /// <summary>Adds named scalars (a learning rate, a counter) saved as <c>name.json</c> and restored through <paramref name="load"/>.</summary>
     public void TrackScalars(string name, Func<IReadOnlyDictionary<string, double>> save, Action<IReadOnlyDictionary<string, double>> load) =>
         Part(name, d => CheckpointFiles.Save(d, name, save()), d => load(CheckpointFiles.LoadScalars(d, name)));
+
+    // DESIGN: a checkpoint is written by rank 0 alone and holds rank 0's state. What is private to another rank (its
+    // generator, its environments' running discounted returns) is not saved per rank: it is re-derived from
+    // (seed, rank, iteration) at every checkpoint, by the run that goes on and by the run resumed from it alike, so a
+    // resume with the same ranks continues bit-identically and one with other ranks still has every rank's state.
+    /// <summary>
+    /// On a rank other than 0: reseeds the generator from (seed, rank, <paramref name="iteration"/>) and restarts the
+    /// reward scaler's running returns, after a checkpoint at that iteration. Rank 0 keeps its state (it is the checkpoint's).
+    /// </summary>
+    public void RederiveRankState(int iteration)
+    {
+        if (Parallel.IsRoot) return;
+        using var fresh = new Generator(RankSeed(Spec, iteration));
+        using var state = fresh.get_state();
+        Generator.set_state(state);
+        RewardScaler?.RestartReturns();
+    }
+
+    private static ulong RankSeed(AlgorithmSpec spec, int iteration) =>
+        Rng.Derive(Rng.Derive(spec.Seed, "rank", spec.Parallel.Rank), "checkpoint", iteration);
 
     /// <inheritdoc/>
     public void SaveState(string directory)

@@ -44,10 +44,12 @@ public sealed class CriticFitter : IDisposable
     private readonly Critic _critic;
     private readonly ValueFitConfig _c;
     private readonly optim.Optimizer _optimizer;
+    private readonly Distributed.DataParallel _parallel;
 
     /// <summary>A fitter for <paramref name="critic"/>.</summary>
-    public CriticFitter(Critic critic, ValueFitConfig config)
+    public CriticFitter(Critic critic, ValueFitConfig config, Distributed.DataParallel? parallel = null)
     {
+        _parallel = parallel ?? Distributed.DataParallel.Single;
         _critic = critic;
         _c = config.Validate();
         _optimizer = optim.Adam(critic.parameters(), config.LearningRate);
@@ -84,6 +86,7 @@ public sealed class CriticFitter : IDisposable
                     : (value - returns.index_select(0, idx)).pow(2).mean();
                 _optimizer.zero_grad();
                 loss.backward();
+                _parallel.AverageGradients(_critic.parameters());
                 if (_c.MaxGradNorm > 0) nn.utils.clip_grad_norm_(_critic.parameters(), _c.MaxGradNorm);
                 _optimizer.step();
                 lossSum += loss.ToDouble();

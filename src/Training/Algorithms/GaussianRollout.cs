@@ -17,8 +17,8 @@ internal static class GaussianRollout
     {
         using var _ = no_grad();
         var actor = state.Actor;
-        actor.Normalizer.Update(policyObs);
-        state.Critic!.Normalizer.Update(criticObs);
+        actor.Normalizer.Update(policyObs, state.Parallel);
+        state.Critic!.Normalizer.Update(criticObs, state.Parallel);
         var mean = actor.forward(policyObs);
         var std = actor.Std(mean);
         var actions = mean + std * HostRandom.Randn(mean.shape, state.Generator, mean.device);

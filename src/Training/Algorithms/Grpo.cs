@@ -85,7 +85,7 @@ public sealed class Grpo : IOnPolicyAlgorithm
     public Tensor Act(Tensor policyObs, Tensor criticObs)
     {
         using var _ = no_grad();
-        Actor.Normalizer.Update(policyObs);
+        Actor.Normalizer.Update(policyObs, State.Parallel);
         var mean = Actor.forward(policyObs);
         var std = Actor.Std(mean);
         var actions = mean + std * HostRandom.Randn(mean.shape, _state.Generator, mean.device);
@@ -178,6 +178,8 @@ public sealed class Grpo : IOnPolicyAlgorithm
 
                 _optimizer.zero_grad();
                 loss.backward();
+                // Groups stay within a rank; the gradients of all ranks' minibatches are averaged.
+                _state.Parallel.AverageGradients(Actor.parameters());
                 if (_c.MaxGradNorm > 0) nn.utils.clip_grad_norm_(Actor.parameters(), _c.MaxGradNorm);
                 _optimizer.step();
 

@@ -38,7 +38,7 @@ public sealed class NaturalPolicyGradient : ActorCriticAlgorithm
         : base(AlgorithmState.ActorCritic(spec, config.Validate().Regularizers), config.Gamma, config.Lambda)
     {
         _c = config;
-        _valueFit = new CriticFitter(Critic, config.ValueFit);
+        _valueFit = new CriticFitter(Critic, config.ValueFit, State.Parallel);
         State.TrackOptimizer("value_optimizer", _valueFit.Optimizer);
     }
 
@@ -47,14 +47,14 @@ public sealed class NaturalPolicyGradient : ActorCriticAlgorithm
     {
         var s = Storage;
         using var scope = NewDisposeScope();
-        var (b, obs, act, adv, parameters, oldMean, oldStd, oldLogp) = NaturalPolicyGradient.Batch(Actor, s, _c.NormalizeAdvantages);
+        var (b, obs, act, adv, parameters, oldMean, oldStd, oldLogp) = NaturalPolicyGradient.Batch(Actor, s, _c.NormalizeAdvantages, State.Parallel);
 
         // The objective's gradient g = ∇ [mean(ρ·A) − penalty] at θ_old (ρ = 1 there).
         var (objective, entropy, _) = Objective(Actor, Regularizer, obs, act, oldLogp, adv);
         var g = FlatParameters.Gradient(objective, parameters);
 
         // Natural step: α·(F + λI)⁻¹g with α from the KL budget δ.
-        var step = Step(Actor, parameters, obs, oldMean, oldStd, g, _c.CgIterations, _c.Damping, _c.MaxKl);
+        var step = Step(Actor, parameters, obs, oldMean, oldStd, g, _c.CgIterations, _c.Damping, _c.MaxKl, State.Parallel);
         FlatParameters.Set(parameters, FlatParameters.Get(parameters) + step.Step);
 
         // What the step did: the actual KL and objective after it.
@@ -62,9 +62,9 @@ public sealed class NaturalPolicyGradient : ActorCriticAlgorithm
         using (no_grad())
         {
             var (o, _, _) = Objective(Actor, Regularizer, obs, act, oldLogp, adv);
-            after = o.ToDouble();
+            after = State.Parallel.Average(o.ToDouble());
             var mean = Actor.forward(obs);
-            kl = Regularizer.GaussianKl(oldMean, oldStd, mean, Actor.Std(mean)).mean().ToDouble();
+            kl = State.Parallel.Average(Regularizer.GaussianKl(oldMean, oldStd, mean, Actor.Std(mean)).mean().ToDouble());
         }
 
         // The value function, fitted separately to the GAE returns.
@@ -87,14 +87,14 @@ public sealed class NaturalPolicyGradient : ActorCriticAlgorithm
     /// The full rollout as one batch at θ_old (advantages normalized when asked); call inside the update's dispose scope.
     /// Shared with <see cref="Trpo"/>.
     /// </summary>
-    public static NaturalBatch Batch(GaussianActor actor, RolloutStorage s, bool normalizeAdvantages)
+    public static NaturalBatch Batch(GaussianActor actor, RolloutStorage s, bool normalizeAdvantages, Distributed.DataParallel? parallel = null)
     {
         if (s.Count != s.Steps) throw new InvalidOperationException($"update after {s.Count} of {s.Steps} steps");
         long b = (long)s.Steps * s.Envs;
         var obs = s.PolicyObs.reshape(b, -1);
         var act = s.Actions.reshape(b, -1);
         var adv = s.Advantages.reshape(b);
-        if (normalizeAdvantages) adv = (adv - adv.mean()) / (adv.std() + 1e-8);
+        if (normalizeAdvantages) adv = (parallel ?? Distributed.DataParallel.Single).Standardize(adv);
         var parameters = FlatParameters.Trainable(actor);
 
         // The policy before the step, θ_old: the current network, not the stored collection-time μ, σ,
@@ -136,12 +136,16 @@ public sealed class NaturalPolicyGradient : ActorCriticAlgorithm
     /// <summary>
     /// The natural step for objective gradient <paramref name="g"/> [P]: x from <paramref name="cgIterations"/>
     /// CG steps on (F + λI)x = g, scaled so that the quadratic model of the KL, ½·Δθᵀ(F + λI)Δθ, equals
-    /// <paramref name="maxKl"/>. Shared with <see cref="Trpo"/>.
+    /// <paramref name="maxKl"/>. Shared with <see cref="Trpo"/>. With the ranks of <paramref name="parallel"/>, g and every
+    /// Fisher-vector product are averaged over them, so every rank solves the same system and takes the same step.
     /// </summary>
     public static NaturalStep Step(GaussianActor actor, IReadOnlyList<Parameter> parameters, Tensor obs, Tensor oldMean, Tensor oldStd, Tensor g,
-        int cgIterations, double damping, double maxKl)
+        int cgIterations, double damping, double maxKl, Distributed.DataParallel? parallel = null)
     {
-        var fvp = FisherVectorProduct(actor, parameters, obs, oldMean, oldStd, damping);
+        var p = parallel ?? Distributed.DataParallel.Single;
+        var local = FisherVectorProduct(actor, parameters, obs, oldMean, oldStd, damping);
+        Func<Tensor, Tensor> fvp = p.IsActive ? v => p.AverageFlat(local(v)) : local;
+        g = p.AverageFlat(g);
         var cg = ConjugateGradient.Solve(fvp, g.detach(), cgIterations);
         // DESIGN: xᵀ(F + λI)x, the damped product, rather than xᵀFx: a slightly shorter, safer step (the
         // quadratic model of the KL is only a model); TRPO's line search measures the real KL anyway.

@@ -52,7 +52,7 @@ public sealed class Ppo : ActorCriticAlgorithm
         var oldValues = s.Values.reshape(b);
         var returns = s.Returns.reshape(b);
         var adv = s.Advantages.reshape(b);
-        if (_c.NormalizeAdvantages) adv = (adv - adv.mean()) / (adv.std() + 1e-8);
+        if (_c.NormalizeAdvantages) adv = State.Parallel.Standardize(adv);
 
         if (_c.Schedule == LearningRateSchedule.Linear) SetLearningRate(_c.LearningRate * Math.Max(0, 1 - progress));
         double valueLoss = 0, surrogateLoss = 0, entropySum = 0, klSum = 0, clipSum = 0;
@@ -77,6 +77,8 @@ public sealed class Ppo : ActorCriticAlgorithm
                     var os = oldStd.index_select(0, idx);
                     kl = (log(std / os) + (os.pow(2) + (om - mean).pow(2)) / (2 * std.pow(2)) - 0.5).sum(-1).mean().item<float>();
                 }
+                // Every rank adapts the learning rate alike, from the KL over all ranks' minibatches.
+                kl = State.Parallel.Average(kl);
                 if (_c.Schedule == LearningRateSchedule.Adaptive)
                 {
                     if (kl > 2 * _c.DesiredKl) SetLearningRate(Math.Max(1e-5, _lr / 1.5));
@@ -92,6 +94,8 @@ public sealed class Ppo : ActorCriticAlgorithm
 
                 _optimizer.zero_grad();
                 loss.backward();
+                // The mean gradient of all ranks' minibatches, then the clipping a single process would apply to it.
+                State.Parallel.AverageGradients(Actor.parameters().Concat(Critic.parameters()));
                 if (_c.MaxGradNorm > 0) nn.utils.clip_grad_norm_(Actor.parameters().Concat(Critic.parameters()), _c.MaxGradNorm);
                 _optimizer.step();
 

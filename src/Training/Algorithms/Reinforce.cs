@@ -33,7 +33,7 @@ public sealed class Reinforce : ActorCriticAlgorithm
     {
         _c = config;
         _optimizer = State.TrackOptimizer<optim.Optimizer>("optimizer", config.Optimizer == ReinforceOptimizer.Sgd ? optim.SGD(Actor.parameters(), config.LearningRate) : optim.Adam(Actor.parameters(), config.LearningRate));
-        _valueFit = new CriticFitter(Critic, config.ValueFit);
+        _valueFit = new CriticFitter(Critic, config.ValueFit, State.Parallel);
         State.TrackOptimizer("value_optimizer", _valueFit.Optimizer);
     }
 
@@ -128,6 +128,7 @@ public sealed class Reinforce : ActorCriticAlgorithm
         var (loss, entropy, baseKl) = Loss();
         _optimizer.zero_grad();
         loss.backward();
+        State.Parallel.AverageGradients(Actor.parameters());
         if (_c.MaxGradNorm > 0) nn.utils.clip_grad_norm_(Actor.parameters(), _c.MaxGradNorm);
         _optimizer.step();
 

@@ -35,7 +35,7 @@ public sealed class Trpo : ActorCriticAlgorithm
         : base(AlgorithmState.ActorCritic(spec, config.Validate().Regularizers, config.ScaleRewards ? config.Gamma : null), config.Gamma, config.Lambda)
     {
         _c = config;
-        _valueFit = new CriticFitter(Critic, config.ValueFit);
+        _valueFit = new CriticFitter(Critic, config.ValueFit, State.Parallel);
         State.TrackOptimizer("value_optimizer", _valueFit.Optimizer);
     }
 
@@ -47,13 +47,13 @@ public sealed class Trpo : ActorCriticAlgorithm
     {
         var s = Storage;
         using var scope = NewDisposeScope();
-        var (b, obs, act, adv, parameters, oldMean, oldStd, oldLogp) = NaturalPolicyGradient.Batch(Actor, s, _c.NormalizeAdvantages);
+        var (b, obs, act, adv, parameters, oldMean, oldStd, oldLogp) = NaturalPolicyGradient.Batch(Actor, s, _c.NormalizeAdvantages, State.Parallel);
 
         // The surrogate's gradient at θ_old and the full natural step (½·ΔθᵀFΔθ = δ).
         var (surrogate, entropy, baseKl) = NaturalPolicyGradient.Objective(Actor, Regularizer, obs, act, oldLogp, adv);
-        double before = surrogate.ToDouble();
+        double before = State.Parallel.Average(surrogate.ToDouble());
         var g = FlatParameters.Gradient(surrogate, parameters);
-        var step = NaturalPolicyGradient.Step(Actor, parameters, obs, oldMean, oldStd, g, _c.CgIterations, _c.Damping, _c.MaxKl);
+        var step = NaturalPolicyGradient.Step(Actor, parameters, obs, oldMean, oldStd, g, _c.CgIterations, _c.Damping, _c.MaxKl, State.Parallel);
 
         // Backtracking line search: full step, then ×ratio, until KL ≤ δ and the surrogate improves.
         var theta = FlatParameters.Get(parameters);
@@ -96,6 +96,7 @@ public sealed class Trpo : ActorCriticAlgorithm
         using var _ = no_grad();
         var (surrogate, _, _) = NaturalPolicyGradient.Objective(Actor, Regularizer, obs, act, oldLogp, adv);
         var mean = Actor.forward(obs);
-        return (surrogate.ToDouble(), Regularizer.GaussianKl(oldMean, oldStd, mean, Actor.Std(mean)).mean().ToDouble());
+        // Over all ranks' samples, so every rank accepts the same step.
+        return (State.Parallel.Average(surrogate.ToDouble()), State.Parallel.Average(Regularizer.GaussianKl(oldMean, oldStd, mean, Actor.Std(mean)).mean().ToDouble()));
     }
 }

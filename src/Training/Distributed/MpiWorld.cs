@@ -115,6 +115,36 @@ public sealed unsafe class MpiWorld : IDisposable
         fixed (float* p = values) Check(MPI_Bcast(p, values.Length, Datatype(ompi_mpi_float), root, World), "MPI_Bcast");
     }
 
+    /// <summary>
+    /// Gathers every rank's <paramref name="mine"/> (the same length on every rank) into <paramref name="all"/>
+    /// [Size × mine.Length], rank r's bytes at r × mine.Length, on every rank.
+    /// </summary>
+    public void AllGather(ReadOnlySpan<byte> mine, Span<byte> all)
+    {
+        if (all.Length != mine.Length * Size) throw new ArgumentException($"AllGather: {all.Length} bytes for {Size} ranks of {mine.Length}");
+        if (!Active("AllGather")) { mine.CopyTo(all); return; }
+        fixed (byte* s = mine)
+        fixed (byte* r = all)
+            Check(MPI_Allgather(s, mine.Length, Datatype(ompi_mpi_byte), r, mine.Length, Datatype(ompi_mpi_byte), World), "MPI_Allgather");
+    }
+
+    /// <summary>The name of the host this rank runs on, as MPI reports it (the machine name without a launcher).</summary>
+    public string ProcessorName()
+    {
+        if (!IsDistributed) return Environment.MachineName;
+        var name = stackalloc byte[OPAL_MAX_PROCESSOR_NAME];
+        int length = 0;
+        Check(MPI_Get_processor_name(name, &length), "MPI_Get_processor_name");
+        return Marshal.PtrToStringUTF8((nint)name, length);
+    }
+
+    /// <summary>Ends every rank of the job with <paramref name="code"/> (MPI_Abort); without a launcher, exits this process.</summary>
+    public void Abort(int code)
+    {
+        if (IsDistributed) MPI_Abort(World, code);
+        Environment.Exit(code);
+    }
+
     /// <summary>MPI_Finalize, collectively: every rank must call it; later calls do nothing.</summary>
     public void Shutdown()
     {

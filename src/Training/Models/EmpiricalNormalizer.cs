@@ -37,8 +37,11 @@ public sealed class EmpiricalNormalizer : nn.Module<Tensor, Tensor>
     /// <inheritdoc/>
     public override Tensor forward(Tensor x) => (x - mean) / sqrt(var + _epsilon);
 
-    /// <summary>Merges a batch [B, dim] into the running statistics.</summary>
-    public void Update(Tensor batch)
+    /// <summary>
+    /// Merges a batch [B, dim] into the running statistics; with the ranks of <paramref name="parallel"/>, the union of
+    /// every rank's batch (exactly: its count, mean and M2), so every rank holds the same statistics.
+    /// </summary>
+    public void Update(Tensor batch, Distributed.DataParallel? parallel = null)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
@@ -46,6 +49,11 @@ public sealed class EmpiricalNormalizer : nn.Module<Tensor, Tensor>
         if (n == 0) return;
         var batchMean = batch.mean(new long[] { 0 });
         var batchVar = batch.var(0, unbiased: false);
+        if (parallel is { IsActive: true })
+        {
+            var (union, m, v) = parallel.Moments(batch);
+            (n, batchMean, batchVar) = (union, m.to_type(mean.dtype), v.to_type(var.dtype));
+        }
         double total = Count + n;
         var delta = batchMean - mean;
         var m2 = var * Count + batchVar * n + delta * delta * (Count * n / total);

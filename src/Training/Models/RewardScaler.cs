@@ -14,7 +14,7 @@ public sealed class RewardScaler : IDisposable
     private double _count, _mean, _variance = 1;   // of every R_t seen (population variance)
 
     /// <summary>A scaler for <paramref name="envs"/> environments, discount <paramref name="gamma"/>, clipping scaled rewards to ±<paramref name="clip"/>.</summary>
-    public RewardScaler(int envs, double gamma, Device device, double clip = 10, double epsilon = 1e-8)
+    public RewardScaler(int envs, double gamma, Device device, double clip = 10, double epsilon = 1e-8, Distributed.DataParallel? parallel = null)
     {
         if (envs < 1) throw new ArgumentException($"RewardScaler: envs = {envs}, must be ≥ 1");
         if (!(gamma > 0 && gamma <= 1)) throw new ArgumentException($"RewardScaler: gamma = {gamma}, allowed (0, 1]");
@@ -24,6 +24,16 @@ public sealed class RewardScaler : IDisposable
         Clip = clip;
         Epsilon = epsilon;
         _returns = zeros(envs, device: device);
+        _parallel = parallel ?? Distributed.DataParallel.Single;
+    }
+
+    private readonly Distributed.DataParallel _parallel;
+
+    /// <summary>Starts every environment's discounted return afresh (a rank's environments after a checkpoint reset).</summary>
+    public void RestartReturns()
+    {
+        using var _ = no_grad();
+        _returns.zero_();
     }
 
     /// <summary>Discount of the return whose spread scales the rewards.</summary>
@@ -62,6 +72,12 @@ public sealed class RewardScaler : IDisposable
         double n = batch.shape[0];
         double batchMean = batch.mean().item<float>();
         double batchVariance = batch.var(0, unbiased: false).item<float>();
+        if (_parallel.IsActive)
+        {
+            // Every rank merges the union of all ranks' returns, so the scale is the same everywhere.
+            var (count, m, v) = _parallel.Moments(batch);
+            (n, batchMean, batchVariance) = (count, m.item<double>(), v.item<double>());
+        }
         double total = _count + n;
         double delta = batchMean - _mean;
         double m2 = (_count > 0 ? _variance * _count : 0) + batchVariance * n + delta * delta * _count * n / total;

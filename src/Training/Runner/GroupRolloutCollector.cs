@@ -101,7 +101,9 @@ public sealed class GroupRolloutCollector : IRolloutLoop
         // Every group starts from its own draw; run until each environment's first episode has ended.
         _groups.ResetGroups(_grpo.Config.GroupSize, Rng.Derive(_seed, "grpo-groups", it));
         int capacity = _grpo.Storage.Steps;
-        for (int t = 0; endedCount < n; t++)
+        // With several ranks, all step until every rank's episodes have ended: the per-step collectives (the observation
+        // statistics) then line up, and a rank done early steps on like any environment whose episode ended first.
+        for (int t = 0; _grpo.State.Parallel.Average(endedCount < n ? 1 : 0) > 0; t++)
         {
             if (t == capacity)
                 throw new InvalidOperationException($"GRPO: {n - endedCount} episodes still running after {capacity} steps; size the algorithm for the task's longest episode");
@@ -131,7 +133,9 @@ public sealed class GroupRolloutCollector : IRolloutLoop
         var update = _grpo.Update(progress);
         double learn = clock.Elapsed.TotalSeconds;
 
-        long steps = (long)Math.Round(lengthSum);
+        Span<double> stepsOfAllRanks = [lengthSum];   // each rank ran its own episodes
+        _grpo.State.Parallel.SumInPlace(stepsOfAllRanks);
+        long steps = (long)Math.Round(stepsOfAllRanks[0]);
         TotalSteps += steps;
         var terms = termNames.Select((name, k) => (name, termSums[k] / n)).ToDictionary(x => x.name, x => x.Item2);
         return new IterationStats(it, TotalSteps, steps / (collect + learn), collect, learn,

@@ -149,7 +149,7 @@ public sealed class OnPolicyRunner : IRolloutLoop
             var update = _algorithm.Update(total <= 1 ? 1 : (double)it / (total - 1));
             double learn = clock.Elapsed.TotalSeconds;
 
-            long stepsThisIteration = (long)_steps * n;
+            long stepsThisIteration = (long)_steps * n * _algorithm.State.Parallel.Size;   // over all ranks
             TotalSteps += stepsThisIteration;
             var terms = termNames.Select((name, k) => (name, episodes > 0 ? termSums[k] / episodes : double.NaN)).ToDictionary(x => x.name, x => x.Item2);
             var stats = new IterationStats(it, TotalSteps, stepsThisIteration / (collect + learn), collect, learn,

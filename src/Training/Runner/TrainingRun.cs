@@ -131,6 +131,12 @@ public sealed record RunConfig : TrainOptions
     /// <summary>Policy step [s].</summary>
     [JsonPropertyOrder(1)]
     public double StepDt { get; init; }
+    /// <summary>Ranks that trained the run (absent: one process); <see cref="TrainOptions.Envs"/> is per rank.</summary>
+    [JsonPropertyOrder(1), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Ranks { get; init; }
+    /// <summary>The command that launched the ranks, and their hosts (absent: one process).</summary>
+    [JsonPropertyOrder(1), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Distributed.Launch? Launch { get; init; }
 
     /// <summary>The width of group <paramref name="name"/>.</summary>
     /// <exception cref="UserError">The run has no such group.</exception>
@@ -138,9 +144,10 @@ public sealed record RunConfig : TrainOptions
         ?? throw new UserError($"config.json of {TaskName}: no observation group '{name}'");
 
     /// <summary>The record of a run of <paramref name="options"/> on <paramref name="env"/>.</summary>
-    public static RunConfig Of(TrainOptions options, string taskName, IVecEnv env) =>
+    public static RunConfig Of(TrainOptions options, string taskName, IVecEnv env, Distributed.Launch? launch = null) =>
         JsonSerializer.Deserialize<RunConfig>(JsonSerializer.SerializeToUtf8Bytes(options))! with
         {
+            Ranks = launch?.Ranks, Launch = launch,
             TaskName = taskName, SourceCommit = BuildInfo.SourceCommit, ActionDim = env.ActionDim, StepDt = env.StepDt,
             ObservationGroups = env.ObservationGroups.Select(RunObservationGroup.Of).ToArray(),
         };
@@ -201,13 +208,14 @@ public sealed class TrainingRun
     private readonly List<IterationStats> _history = new();
 
     /// <summary>Creates the run directory and writes the configuration.</summary>
-    public TrainingRun(TrainOptions options, string taskName, IVecEnv env)
+    /// <remarks><paramref name="launch"/>: how the ranks of a data-parallel run were started (null: one process).</remarks>
+    public TrainingRun(TrainOptions options, string taskName, IVecEnv env, Distributed.Launch? launch = null)
     {
         Options = options;
         var stamp = DateTime.UtcNow.ToString("yyyyMMdd-HHmmss");
         Directory = Path.GetFullPath(Path.Combine(options.RunsDirectory, $"{taskName}__{options.Algorithm}__{options.Seed}__{stamp}"));
         System.IO.Directory.CreateDirectory(Directory);
-        File.WriteAllText(ConfigPath, JsonSerializer.Serialize(RunConfig.Of(options, taskName, env), new JsonSerializerOptions { WriteIndented = true }));
+        File.WriteAllText(ConfigPath, JsonSerializer.Serialize(RunConfig.Of(options, taskName, env, launch), new JsonSerializerOptions { WriteIndented = true }));
         RewardTerms = (env as MjVecEnv)?.RewardTermNames ?? Array.Empty<string>();
         int levels = ((env as MjVecEnv)?.Task as ITerrainTask)?.Curriculum?.Levels ?? 0;
         File.WriteAllText(CsvPath, OnPolicyRunner.CsvHeader(RewardTerms, levels) + "\n");

@@ -4,6 +4,7 @@ using Robotics.Sim.Random;
 using Robotics.Sim.Terrain;
 using Robotics.Sim.Tasks;
 using Robotics.Training.Algorithms;
+using Robotics.Training.Distributed;
 using static TorchSharp.torch;
 
 namespace Robotics.Training.Runner;
@@ -30,16 +31,25 @@ public sealed class TrainingSession : IDisposable
     private readonly IOnPolicyAlgorithm _algorithm;
     private readonly IRolloutLoop _loop;
     private readonly RunSeeds _seeds;
+    private readonly DataParallel _parallel;
+    private readonly TrainingRun? _run;
 
-    private TrainingSession(TrainOptions options, Device device, string? runDirectory, string? checkpoint, int firstIteration, IEnumerable<string>? notes = null)
+    private TrainingSession(TrainOptions options, Device device, string? runDirectory, string? checkpoint, int firstIteration, IEnumerable<string>? notes = null,
+        DataParallel? parallel = null)
     {
+        _parallel = parallel ?? DataParallel.Single;
         var resumeNotes = new List<string>(notes ?? Array.Empty<string>());
         Options = options;
         Device = device;
         // Seeding, once: every subsystem's stream derives from the run's seed.
         _seeds = RunSeeds.From(options.Seed);
-        var task = TaskCatalog.Load(options.Task, options.TaskOverrides);
-        _env = new MjVecEnv(task, options.Envs, options.Threads, _seeds.Sim, ownsTask: true);
+        // With several ranks, a task that fails to load on one of them ends all of them with its message.
+        IMjTask task = null!;
+        _parallel.Agree("loading the task", () => task = TaskCatalog.Load(options.Task, options.TaskOverrides));
+        try { _parallel.Agree("comparing the ranks", () => _parallel.CheckDigest(RunDigest.Of(options))); }
+        catch { (task as IDisposable)?.Dispose(); throw; }
+        // Rank r's environments are environments r·N … r·N + N − 1 of one process with all ranks' environments.
+        _env = new MjVecEnv(task, options.Envs, options.Threads, _seeds.Sim, ownsTask: true, firstIndex: _parallel.Rank * options.Envs);
         _env.StaggerEpisodes(_seeds.Sim);
         try
         {
@@ -49,10 +59,11 @@ public sealed class TrainingSession : IDisposable
             var spec = new AlgorithmSpec(policyDim, criticDim, _env.ActionDim, options.Envs, options.StepsPerEnv, options.Network, device, _seeds.Training)
             {
                 MaxEpisodeSteps = task.MaxEpisodeSteps,
+                Parallel = _parallel,
             };
             _algorithm = entry.Build(spec, options.AlgorithmConfig());
             // GRPO runs whole episodes from grouped starts; the others fixed windows over auto-resetting environments.
-            _loop = _algorithm is Grpo grpo ? new GroupRolloutCollector(_env, grpo, device, _seeds.Groups) : new OnPolicyRunner(_env, _algorithm, options.StepsPerEnv, device);
+            _loop = _algorithm is Grpo grpo ? new GroupRolloutCollector(_env, grpo, device, GroupSeed()) : new OnPolicyRunner(_env, _algorithm, options.StepsPerEnv, device);
             // The checkpoint reset cuts every episode: with a period shorter than the task's episode, no episode
             // reaches its time limit, and the states late in an episode are never trained on.
             int period = options.CheckpointEvery * options.StepsPerEnv;
@@ -87,9 +98,18 @@ public sealed class TrainingSession : IDisposable
                 if (Curriculum is { } curriculum) CurriculumFile.Load(checkpoint, curriculum);
                 ResetEnvironments(firstIteration);
             }
+            // Every rank starts from rank 0's networks and normalizers (they agree already when all built them from one seed or checkpoint).
+            _parallel.BroadcastModule(_algorithm.State.Actor);
+            if (_algorithm.State.Critic is { } critic) _parallel.BroadcastModule(critic);
             // The run folder is changed (rows dropped, later checkpoints moved aside) only once the checkpoint has loaded.
-            Run = runDirectory is null ? new TrainingRun(options, task.Name, _env) : TrainingRun.Continue(runDirectory, options, firstIteration);
-            resumeNotes.AddRange(Run.Notes);
+            // Rank 0 alone writes the run's files.
+            if (_parallel.IsRoot)
+            {
+                _run = runDirectory is null ? new TrainingRun(options, task.Name, _env, Launch.Of(_parallel)) : TrainingRun.Continue(runDirectory, options, firstIteration);
+                resumeNotes.AddRange(_run.Notes);
+            }
+            if (runDirectory is not null && (options as RunConfig)?.Ranks is var ranks && (ranks ?? 1) != _parallel.Size)
+                resumeNotes.Add($"the run was trained with {ranks ?? 1} rank(s) and continues with {_parallel.Size}: it goes on from the checkpoint, but not bit-identically to a run that was never stopped");
             ResumeNotes = resumeNotes;
         }
         catch
@@ -101,7 +121,8 @@ public sealed class TrainingSession : IDisposable
     }
 
     /// <summary>Starts a new run (a new run directory) with <paramref name="options"/>.</summary>
-    public static TrainingSession Start(TrainOptions options, Device device) => new(options.Validate(), device, null, null, 0);
+    /// <remarks>With <paramref name="parallel"/>'s ranks, <see cref="TrainOptions.Envs"/> is per rank; only rank 0 has a <see cref="Run"/>.</remarks>
+    public static TrainingSession Start(TrainOptions options, Device device, DataParallel? parallel = null) => new(options.Validate(), device, null, null, 0, parallel: parallel);
 
     /// <summary>
     /// Continues the run in <paramref name="directory"/> (a run directory: from its latest checkpoint; or one of
@@ -111,7 +132,7 @@ public sealed class TrainingSession : IDisposable
     /// <see cref="ResumeNotes"/> says so.
     /// </summary>
     /// <exception cref="UserError">The folder is not a run or a checkpoint, or the checkpoint does not fit the task.</exception>
-    public static TrainingSession Resume(string directory, Device device, int? iterations = null, int? threads = null)
+    public static TrainingSession Resume(string directory, Device device, int? iterations = null, int? threads = null, DataParallel? parallel = null)
     {
         var path = Path.GetFullPath(directory);
         if (!Directory.Exists(path)) throw new UserError($"{path}: no such run directory");
@@ -134,15 +155,19 @@ public sealed class TrainingSession : IDisposable
         options = options with { Iterations = iterations ?? options.Iterations, Threads = threads ?? options.Threads };
         options.Validate();
         if (done >= options.Iterations) throw new UserError($"{checkpoint} is iteration {done}; the run asks for {options.Iterations}: nothing to do (pass more iterations)");
-        return new TrainingSession(options, device, runDir, checkpoint, done, notes);
+        return new TrainingSession(options, device, runDir, checkpoint, done, notes, parallel);
     }
 
     /// <summary>What the run does.</summary>
     public TrainOptions Options { get; }
     /// <summary>Where the networks live.</summary>
     public Device Device { get; }
-    /// <summary>The run directory and its records.</summary>
-    public TrainingRun Run { get; }
+    /// <summary>The run directory and its records (rank 0's; other ranks write none and throw here).</summary>
+    public TrainingRun Run => _run ?? throw new InvalidOperationException($"rank {_parallel.Rank} writes no run files; only rank 0 has a Run");
+    /// <summary>SHA-256 of the networks at the last checkpoint, checked identical on every rank (null before the first).</summary>
+    public string? ParameterDigest { get; private set; }
+    /// <summary>The ranks this session trains with.</summary>
+    public DataParallel Parallel => _parallel;
     /// <summary>The environments.</summary>
     public MjVecEnv Env => _env;
     /// <summary>The algorithm.</summary>
@@ -178,7 +203,8 @@ public sealed class TrainingSession : IDisposable
         _loop.Learn(total - NextIteration, s =>
         {
             if (Curriculum is { } curriculum) s = s with { Terrain = TerrainStats.Of(curriculum) };
-            Run.Record(s);
+            _run?.Record(s);
+            if (_parallel.IsActive) RecordCommunication(s);
             int done = s.Iteration + 1;
             NextIteration = done;
             if (done % Options.CheckpointEvery == 0 || done == total) last = Checkpoint(done);
@@ -193,10 +219,29 @@ public sealed class TrainingSession : IDisposable
         return last;
     }
 
+    // GRPO's groups stay within a rank: each rank draws its own group starts (a single process keeps the run's stream).
+    private ulong GroupSeed() => _parallel.IsActive ? Rng.Derive(_seeds.Groups, "rank", _parallel.Rank) : _seeds.Groups;
+
+    /// <summary>A data-parallel run's communication.csv (rank 0's): seconds each iteration spent in collectives, and their share of it.</summary>
+    public const string CommunicationFile = "communication.csv";
+
+    private void RecordCommunication(IterationStats s)
+    {
+        double seconds = _parallel.TakeCommunicationSeconds();
+        if (_run is null) return;
+        var path = Path.Combine(_run.Directory, CommunicationFile);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        if (!File.Exists(path)) File.WriteAllText(path, "iteration,ranks,collective_s,iteration_s,share\n");
+        double total = s.CollectSeconds + s.LearnSeconds;
+        File.AppendAllText(path, string.Create(inv, $"{s.Iteration},{_parallel.Size},{seconds:G6},{total:G6},{seconds / total:G6}\n"));
+    }
+
     // A checkpoint, then the reset every run (stopped or not) makes at that iteration.
     private string Checkpoint(int done)
     {
-        var dir = Run.Checkpoint(_algorithm.State, done, _loop.TotalSteps, Curriculum);
+        // Every rank applied the same averaged steps; a drift (a nondeterministic reduction, a rank of another build) stops here.
+        ParameterDigest = _parallel.CheckIdenticalParameters(_algorithm.State.Actor, _algorithm.State.Critic);
+        var dir = _run?.Checkpoint(_algorithm.State, done, _loop.TotalSteps, Curriculum) ?? "";
         ResetEnvironments(done);
         return dir;
     }
@@ -206,6 +251,7 @@ public sealed class TrainingSession : IDisposable
     private void ResetEnvironments(int iteration)
     {
         ulong seed = Rng.Derive(_seeds.Sim, "checkpoint", iteration);
+        _algorithm.State.RederiveRankState(iteration);
         // The cut episodes do not move anyone on the terrain curriculum (TerrainCurriculum.Paused).
         if (Curriculum is { } curriculum) curriculum.Paused = true;
         try

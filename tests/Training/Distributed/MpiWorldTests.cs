@@ -9,6 +9,7 @@ namespace Robotics.Training.Tests.Distributed;
 /// MpiWorld over real Open MPI: tools/MpiProbe launched by mpirun with 2 ranks on loopback TCP, and the same
 /// program without mpirun, where the world has one rank and the collectives change nothing.
 /// </summary>
+[Collection(MpiJobs.Name)]
 public class MpiWorldTests
 {
     private const int N = 5;
