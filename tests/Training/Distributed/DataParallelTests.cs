@@ -106,7 +106,7 @@ public sealed class DataParallelTests : IDisposable
     [Theory]
     [InlineData("STOP", "waited 5 s in")]            // stops answering: the others' watchdog ends the job
     [InlineData("KILL", "exited on signal 9")]       // dies: mpirun notices and ends the job
-    public void A_rank_that_stops_answering_or_dies_ends_the_job_within_the_timeout_naming_the_rank(string signal, string message)
+    public async Task A_rank_that_stops_answering_or_dies_ends_the_job_within_the_timeout_naming_the_rank(string signal, string message)
     {
         var psi = new ProcessStartInfo("mpirun") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var a in (string[])[.. Loopback, "-np", "2", "dotnet", CliPath, .. Train, "--iterations", "100000", "--rank-timeout", "5"]) psi.ArgumentList.Add(a);
@@ -132,7 +132,7 @@ public sealed class DataParallelTests : IDisposable
             Assert.True(p.WaitForExit(TimeSpan.FromSeconds(30)), "the job did not end within 30 s of the signal");
             Assert.True(stopped.Elapsed < TimeSpan.FromSeconds(25));
             p.WaitForExit();
-            var output = (stdout.Result + stderr.Result).Replace("\n", " ", StringComparison.Ordinal);
+            var output = (await stdout + await stderr).Replace("\n", " ", StringComparison.Ordinal);
             Assert.NotEqual(0, p.ExitCode);
             Assert.Contains(message, output, StringComparison.Ordinal);
             Assert.Contains("rank 1", output, StringComparison.Ordinal);
