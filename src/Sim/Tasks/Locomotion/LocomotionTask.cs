@@ -183,6 +183,10 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>, ITerrainTask
         TerrainScene.AddTo(scene, map);
         var geom = scene.Descendants("geom").Single(g => (string?)g.Attribute("name") == TerrainScene.Name);
         foreach (var a in new[] { "material", "friction" }) geom.SetAttributeValue(a, floor.Attribute(a)?.Value);
+        // A sky: a camera looking up a stair or slope sees it instead of the black void. Visual only: physics is unchanged.
+        scene.Root!.Element("asset")!.Add(new XElement("texture", new XAttribute("name", "sky"), new XAttribute("type", "skybox"),
+            new XAttribute("builtin", "gradient"), new XAttribute("rgb1", "0.55 0.7 0.9"), new XAttribute("rgb2", "0.1 0.15 0.25"),
+            new XAttribute("width", "256"), new XAttribute("height", "1536")));
         return scene.ToString();
     }
 
