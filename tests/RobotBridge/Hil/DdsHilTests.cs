@@ -211,7 +211,9 @@ public sealed class DdsHilTests(ITestOutputHelper output)
         op.HoldStillUntilStarted();
         using (op)
         using (var sim = new NodeProcess($"sim-robot --task go1_velocity --domain {domain} --loopback --lockstep --seconds {seconds} --report {report}{childArguments}"))
-        using (var deploy = new NodeProcess($"deploy --policy {Policy} --domain {domain} --loopback --lockstep --autostart --seconds 60 --remap cmd_vel=teleop/cmd_vel{childArguments}"))
+        // The operator republishes every 50 ms of wall clock while lock-step runs faster than real time, and the command
+        // timeout counts simulated ticks: a long timeout keeps this a tracking test (DeployNodeTests tests the timeout).
+        using (var deploy = new NodeProcess($"deploy --policy {Policy} --domain {domain} --loopback --lockstep --autostart --seconds 60 --command-timeout 5 --remap cmd_vel=teleop/cmd_vel{childArguments}"))
         {
             try
             {
