@@ -47,13 +47,13 @@ public sealed class EmpiricalNormalizer : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         double n = batch.shape[0];
         if (n == 0) return;
-        var batchMean = batch.mean(new long[] { 0 });
-        var batchVar = batch.var(0, unbiased: false);
+        Tensor batchMean, batchVar;
         if (parallel is { IsActive: true })
         {
             var (union, m, v) = parallel.Moments(batch);
             (n, batchMean, batchVar) = (union, m.to_type(mean.dtype), v.to_type(var.dtype));
         }
+        else (batchMean, batchVar) = (batch.mean(new long[] { 0 }), batch.var(0, unbiased: false));
         double total = Count + n;
         var delta = batchMean - mean;
         var m2 = var * Count + batchVar * n + delta * delta * (Count * n / total);

@@ -69,15 +69,14 @@ public sealed class RewardScaler : IDisposable
     // Chan et al.'s parallel update: merge a batch's count, mean and M2 into the running ones.
     private void Merge(Tensor batch)
     {
-        double n = batch.shape[0];
-        double batchMean = batch.mean().item<float>();
-        double batchVariance = batch.var(0, unbiased: false).item<float>();
+        double n = batch.shape[0], batchMean, batchVariance;
         if (_parallel.IsActive)
         {
             // Every rank merges the union of all ranks' returns, so the scale is the same everywhere.
             var (count, m, v) = _parallel.Moments(batch);
             (n, batchMean, batchVariance) = (count, m.item<double>(), v.item<double>());
         }
+        else (batchMean, batchVariance) = (batch.mean().item<float>(), batch.var(0, unbiased: false).item<float>());
         double total = _count + n;
         double delta = batchMean - _mean;
         double m2 = (_count > 0 ? _variance * _count : 0) + batchVariance * n + delta * delta * _count * n / total;
