@@ -22,6 +22,7 @@ internal static class SimRobotCommand
         var domain = new Option<uint>("--domain") { Description = "ROS_DOMAIN_ID (0–232)", DefaultValueFactory = _ => 0u };
         var latency = new Option<double>("--latency") { Description = "command latency [s]", DefaultValueFactory = _ => 0.0 };
         var lockstep = new Option<bool>("--lockstep") { Description = "advance one control period per joint command received" };
+        var pace = new Option<double>("--pace") { Description = "lock-step: at most this many simulated seconds per wall-clock second (0: as fast as the node answers)", DefaultValueFactory = _ => 0.0 };
         var seconds = new Option<double>("--seconds") { Description = "simulated time to run [s]", DefaultValueFactory = _ => 10.0 };
         var silence = new Option<double?>("--silence-after") { Description = "stop publishing joint states, IMU and object poses after this simulated time [s]" };
         var report = new Option<string?>("--report") { Description = "write what was scored as JSON to this file (tracking; an arm's targets and success rate)" };
@@ -32,14 +33,14 @@ internal static class SimRobotCommand
         var cube = new Option<string?>("--cube") { Description = "push: the cube's start X,Y in the base frame [m] (default: the middle of the task's cube region)" };
         var cmd = new Command("sim-robot", "The simulated robot behind ROS 2: publishes joint_states (and imu, or the cube's object_pose), applies joint_commands, scores cmd_vel tracking or target_pose goals from ground truth.")
         {
-            task, robot, domain, latency, lockstep, seconds, silence, report, loopback, objectLatency, objectNoise, objectRate, cube,
+            task, robot, domain, latency, lockstep, pace, seconds, silence, report, loopback, objectLatency, objectNoise, objectRate, cube,
         };
         var security = new SecurityFlags("/sim_robot");
         security.AddTo(cmd);
         cmd.SetAction(r => Run(r.GetValue(task), r.GetValue(robot), new SimRobotNodeOptions
         {
             Security = security.Resolve(r),
-            DomainId = r.GetValue(domain), Loopback = r.GetValue(loopback), Latency = r.GetValue(latency), LockStep = r.GetValue(lockstep),
+            DomainId = r.GetValue(domain), Loopback = r.GetValue(loopback), Latency = r.GetValue(latency), LockStep = r.GetValue(lockstep), Pace = r.GetValue(pace),
             Seconds = r.GetValue(seconds), SilenceAfter = r.GetValue(silence),
             ObjectLatency = r.GetValue(objectLatency), ObjectNoise = r.GetValue(objectNoise), ObjectRate = r.GetValue(objectRate), Cube = ParseCube(r.GetValue(cube)),
         }, r.GetValue(report)));
@@ -94,7 +95,7 @@ internal static class SimRobotCommand
         var inv = CultureInfo.InvariantCulture;
         var o = options;
         Console.WriteLine(string.Create(inv, $"sim-robot: {taskName}, {node.Robot.Joints} joints ({string.Join(", ", node.Robot.JointNames)}), control {1 / node.ControlPeriod:0} Hz, " +
-            $"{(o.LockStep ? "lock-step" : "real time")}, latency {o.Latency * 1000:0} ms, domain {o.DomainId}{(o.Loopback ? " (loopback)" : "")}"));
+            $"{(o.LockStep ? o.Pace > 0 ? $"lock-step at most {o.Pace:0.##}× real time" : "lock-step" : "real time")}, latency {o.Latency * 1000:0} ms, domain {o.DomainId}{(o.Loopback ? " (loopback)" : "")}"));
         var r = node.Run(line => Console.WriteLine(line), cancel.Token);
         if (r.Kind == TaskKind.Locomotion)
             Console.WriteLine(r.Samples == 0

@@ -28,6 +28,11 @@ public sealed record SimRobotNodeOptions
     public double Latency { get; init; }
     /// <summary>Lock-step: advance one control period per joint command received (deterministic tests); otherwise wall-clock paced.</summary>
     public bool LockStep { get; init; }
+    /// <summary>
+    /// Lock-step: the most simulated seconds per wall-clock second (1 = no faster than real time); 0 = as fast as the
+    /// node answers. A cap keeps other nodes that act on wall-clock time (an operator, perception) in step with the run.
+    /// </summary>
+    public double Pace { get; init; }
     /// <summary>Simulated time to run [s].</summary>
     public double Seconds { get; init; } = 10;
     /// <summary>Simulated time after which joint states, IMU and object poses stop being published [s] (a failed sensor link); null = never.</summary>
@@ -56,6 +61,8 @@ public sealed record SimRobotNodeOptions
         if (!(Latency >= 0 && Latency <= 1)) throw new UserError($"SimRobotNodeOptions.Latency = {Latency} s: allowed [0, 1]");
         if (!(Seconds > 0 && double.IsFinite(Seconds))) throw new UserError($"SimRobotNodeOptions.Seconds = {Seconds} s: must be positive");
         if (SilenceAfter is { } s && !(s >= 0 && double.IsFinite(s))) throw new UserError($"SimRobotNodeOptions.SilenceAfter = {s} s: must be ≥ 0");
+        if (!(Pace >= 0 && double.IsFinite(Pace))) throw new UserError($"SimRobotNodeOptions.Pace = {Pace}: must be ≥ 0 (0: unpaced)");
+        if (Pace > 0 && !LockStep) throw new UserError($"SimRobotNodeOptions.Pace = {Pace}: applies to lock-step only");
         if (!(IdleTimeout > 0)) throw new UserError($"SimRobotNodeOptions.IdleTimeout = {IdleTimeout} s: must be positive");
         if (Cube is { } c && (c.Length != 2 || !double.IsFinite(c[0]) || !double.IsFinite(c[1])))
             throw new UserError($"SimRobotNodeOptions.Cube = [{string.Join(", ", c)}]: x and y [m], finite");
@@ -285,6 +292,8 @@ public sealed class SimRobotNode : IDisposable
     private void RunLockStep(Action<string> log, CancellationToken cancel)
     {
         var idle = Stopwatch.StartNew();
+        var wall = Stopwatch.StartNew();
+        double simStart = _robot.Time;
         while (_robot.Time < _o.Seconds - 1e-9 && !cancel.IsCancellationRequested)
         {
             if (!_commandArrived.Wait(50))
@@ -297,6 +306,12 @@ public sealed class SimRobotNode : IDisposable
             _commandArrived.Reset();
             if (!_commandSub.TryTakeLatest(_commandMsg)) continue;
             idle.Restart();
+            if (_o.Pace > 0)
+            {
+                // The step this command asks for ends at simulated time Time + period: not before its wall-clock share.
+                double ahead = (_robot.Time + ControlPeriod - simStart) / _o.Pace - wall.Elapsed.TotalSeconds;
+                if (ahead > 0) LinuxRealTime.Sleep((long)(ahead * 1e9));
+            }
             Apply();
             Step();
         }
