@@ -72,8 +72,8 @@ internal static partial class DdsDemo
     ];
 
     /// <summary>
-    /// The arm over ROS 2: <c>sim-robot --task panda_reach</c> and <c>deploy --policy</c> on the wall clock, this process
-    /// setting each goal with <c>robotics send-target</c> (another process, as an operator's terminal would) and holding it
+    /// The arm over ROS 2: <c>sim-robot --task panda_reach</c> and <c>deploy --policy</c> on the wall clock, an operator's
+    /// terminal (<c>robotics send-target --stdin</c>, another process) setting each goal and this process holding it
     /// for <paramref name="secondsPerGoal"/>; the robot scores every goal from ground truth into its report.
     /// </summary>
     public static int RunArm(string policyPath, double secondsPerGoal, string reportPath, Ros2SecurityOptions? security)
@@ -86,9 +86,28 @@ internal static partial class DdsDemo
         long statuses = 0;
         op.CreateSubscription<Float64MultiArray>("deploy_status", onMessage: m => { if (DeployStatus.TryDecode(m, out var s)) { state = s.State; Interlocked.Increment(ref statuses); } });
         File.Delete(reportPath);
+        // The operator's terminal starts first and stays up: a .NET process starting (JIT-compiling on both cores) while the
+        // arm runs can starve the robot's 500 Hz joint states past the arm's 10 ms watchdog.
+        using var send = Start(cli, $"send-target --stdin --policy \"{policyPath}\" --domain {domain} --loopback --wait 30 --linger 0{SecurityFlags.Arguments(security)}",
+            operatorTerminal: true, stdin: true);
+        long sent = 0;
+        var sendOutput = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        send.OutputDataReceived += (_, e) => { if (e.Data is { } l) { sendOutput.Enqueue(l); if (l.StartsWith("sent target", StringComparison.Ordinal)) Interlocked.Increment(ref sent); } };
+        send.ErrorDataReceived += (_, e) => { if (e.Data is { } l) sendOutput.Enqueue(l); };
+        send.BeginOutputReadLine();
+        send.BeginErrorReadLine();
         using var sim = Start(cli, $"sim-robot --task {contract.Task} --domain {domain} --loopback --seconds 120 --report \"{reportPath}\"{Keystore(security)}");
         using var deploy = Start(cli, $"deploy --policy \"{policyPath}\" --domain {domain} --loopback --autostart --seconds 120{Keystore(security)}");
         AnsiConsole.MarkupLineInterpolated($"domain {domain}: sim-robot (pid {sim.Id}) publishes the arm's joint_states at 500 Hz; deploy (pid {deploy.Id}) waits for its first target_pose…");
+
+        int Fail(string why)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[red]{why}[/]");
+            foreach (var l in sendOutput) AnsiConsole.MarkupLineInterpolated($"  [grey]send-target:[/] {l}");
+            send.StandardInput.Close();
+            if (!send.WaitForExit(5_000)) send.Kill();
+            return Finish(sim, deploy, 1);
+        }
 
         // The first goal once the node runs (its status comes every tick, Idle included): it waits for that goal to start.
         var clock = Stopwatch.StartNew();
@@ -96,33 +115,26 @@ internal static partial class DdsDemo
         int code = 0;
         foreach (var (goal, k) in ReachGoals.Select((g, k) => (g, k)))
         {
-            var args = string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"send-target --x {goal.X} --y {goal.Y} --z {goal.Z} --yaw {goal.Yaw} --policy \"{policyPath}\" --domain {domain} --loopback --linger 0{SecurityFlags.Arguments(security)}");
-            using (var send = Start(cli, args, operatorTerminal: true))
-            {
-                send.WaitForExit();
-                if (send.ExitCode != 0)
-                {
-                    AnsiConsole.MarkupLineInterpolated($"[red]robotics {args}[/]: {send.StandardError.ReadToEnd().Trim()}{send.StandardOutput.ReadToEnd().Trim()}");
-                    return Finish(sim, deploy, 1);
-                }
-            }
-            AnsiConsole.MarkupLineInterpolated($"  robotics send-target --x {goal.X} --y {goal.Y} --z {goal.Z} --yaw {goal.Yaw}");
+            send.StandardInput.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{goal.X} {goal.Y} {goal.Z} {goal.Yaw}"));
+            send.StandardInput.Flush();
+            clock.Restart();
+            while (Interlocked.Read(ref sent) <= k && clock.Elapsed.TotalSeconds < 35 && !send.HasExited) Thread.Sleep(5);
+            if (Interlocked.Read(ref sent) <= k) return Fail($"robotics send-target did not send goal {k + 1}");
+            AnsiConsole.MarkupLineInterpolated($"  goal {k + 1}: {goal.X} {goal.Y} {goal.Z} {goal.Yaw}   (x y z [m], yaw [rad] on send-target's standard input)");
             if (k == 0)
             {
                 // The node starts once the first goal arrived: soft start to the rest pose, then the policy.
                 clock.Restart();
                 while (state != SafetyState.Running && clock.Elapsed.TotalSeconds < 30 && !deploy.HasExited) Thread.Sleep(10);
-                if (state != SafetyState.Running)
-                {
-                    AnsiConsole.MarkupLine("[red]the deploy node never reached Running[/]");
-                    return Finish(sim, deploy, 1);
-                }
+                if (state != SafetyState.Running) return Fail("the deploy node never reached Running");
             }
             clock.Restart();
             while (clock.Elapsed.TotalSeconds < secondsPerGoal && !deploy.HasExited) Thread.Sleep(10);
             if (state != SafetyState.Running) { code = 1; break; }
         }
+        send.StandardInput.Close();
+        if (!send.WaitForExit(10_000)) { send.Kill(); code = 1; }
+        else if (send.ExitCode != 0) code = 1;
         AnsiConsole.MarkupLineInterpolated($"goals sent; the node's state: {state}");
         code = Finish(sim, deploy, code);
         return File.Exists(reportPath) ? Math.Max(code, ArmReport(reportPath)) : 1;
@@ -153,13 +165,13 @@ internal static partial class DdsDemo
     // The simulated robot stands in for hardware with its own CPU: it runs at a higher priority where the OS allows it (root),
     // and an operator's command (operatorTerminal) at a lower one, so that neither a .NET process JIT-compiling at start-up
     // nor anything else on a two-core machine starves the robot's 500 Hz joint states (a 10 ms gap trips the arm's watchdog).
-    private static Process Start(string cli, string arguments, bool operatorTerminal = false)
+    private static Process Start(string cli, string arguments, bool operatorTerminal = false, bool stdin = false)
     {
         var dotnet = $"\"{cli}\" {arguments}";
         string? niceness = operatorTerminal ? "10" : arguments.StartsWith("sim-robot", StringComparison.Ordinal) && Environment.IsPrivilegedProcess ? "-10" : null;
         var info = new ProcessStartInfo(niceness is null ? "dotnet" : "nice", niceness is null ? dotnet : $"-n {niceness} dotnet {dotnet}")
         {
-            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin, UseShellExecute = false,
         };
         var p = Process.Start(info) ?? throw new InvalidOperationException($"could not start robotics {arguments}");
         return p;

@@ -17,7 +17,9 @@ internal sealed partial class NodeProcess : IDisposable
     [LibraryImport("libc.so.6", SetLastError = true)]
     private static partial int kill(int pid, int signal);
 
-    public NodeProcess(string arguments)
+    /// <param name="arguments">The command line after <c>robotics</c>.</param>
+    /// <param name="stdin">Written to the command's standard input, which is then closed; null: no input redirected.</param>
+    public NodeProcess(string arguments, string? stdin = null)
     {
         var dll = TestPaths.Repo("src/Cli/bin/Release/net10.0/linux-x64/robotics.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} not built: dotnet build src/Cli -c Release", dll);
@@ -26,6 +28,7 @@ internal sealed partial class NodeProcess : IDisposable
             WorkingDirectory = TestPaths.RepoRoot,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            RedirectStandardInput = stdin is not null,
             UseShellExecute = false,
         };
         _process = new Process { StartInfo = info };
@@ -34,6 +37,7 @@ internal sealed partial class NodeProcess : IDisposable
         _process.Start();
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
+        if (stdin is not null) { _process.StandardInput.Write(stdin); _process.StandardInput.Close(); }
         Arguments = arguments;
     }
 
