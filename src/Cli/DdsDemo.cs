@@ -120,7 +120,7 @@ internal static partial class DdsDemo
             clock.Restart();
             while (Interlocked.Read(ref sent) <= k && clock.Elapsed.TotalSeconds < 35 && !send.HasExited) Thread.Sleep(5);
             if (Interlocked.Read(ref sent) <= k) return Fail($"robotics send-target did not send goal {k + 1}");
-            AnsiConsole.MarkupLineInterpolated($"  goal {k + 1}: {goal.X} {goal.Y} {goal.Z} {goal.Yaw}   (x y z [m], yaw [rad] on send-target's standard input)");
+            AnsiConsole.MarkupLineInterpolated($"  goal {k + 1}: {goal.X} {goal.Y} {goal.Z} {goal.Yaw}   (x y z [[m]], yaw [[rad]] on send-target's standard input)");
             if (k == 0)
             {
                 // The node starts once the first goal arrived: soft start to the rest pose, then the policy.

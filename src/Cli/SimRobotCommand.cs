@@ -23,6 +23,7 @@ internal static class SimRobotCommand
         var latency = new Option<double>("--latency") { Description = "command latency [s]", DefaultValueFactory = _ => 0.0 };
         var lockstep = new Option<bool>("--lockstep") { Description = "advance one control period per joint command received" };
         var pace = new Option<double>("--pace") { Description = "lock-step: at most this many simulated seconds per wall-clock second (0: as fast as the node answers)", DefaultValueFactory = _ => 0.0 };
+        var priority = new Option<int>("--priority") { Description = "wall-clock runs: SCHED_FIFO priority of the stepping thread where the OS grants it, below the deploy node's (0: normal)", DefaultValueFactory = _ => new SimRobotNodeOptions().FifoPriority };
         var seconds = new Option<double>("--seconds") { Description = "simulated time to run [s]", DefaultValueFactory = _ => 10.0 };
         var silence = new Option<double?>("--silence-after") { Description = "stop publishing joint states, IMU and object poses after this simulated time [s]" };
         var report = new Option<string?>("--report") { Description = "write what was scored as JSON to this file (tracking; an arm's targets and success rate)" };
@@ -33,14 +34,14 @@ internal static class SimRobotCommand
         var cube = new Option<string?>("--cube") { Description = "push: the cube's start X,Y in the base frame [m] (default: the middle of the task's cube region)" };
         var cmd = new Command("sim-robot", "The simulated robot behind ROS 2: publishes joint_states (and imu, or the cube's object_pose), applies joint_commands, scores cmd_vel tracking or target_pose goals from ground truth.")
         {
-            task, robot, domain, latency, lockstep, pace, seconds, silence, report, loopback, objectLatency, objectNoise, objectRate, cube,
+            task, robot, domain, latency, lockstep, pace, priority, seconds, silence, report, loopback, objectLatency, objectNoise, objectRate, cube,
         };
         var security = new SecurityFlags("/sim_robot");
         security.AddTo(cmd);
         cmd.SetAction(r => Run(r.GetValue(task), r.GetValue(robot), new SimRobotNodeOptions
         {
             Security = security.Resolve(r),
-            DomainId = r.GetValue(domain), Loopback = r.GetValue(loopback), Latency = r.GetValue(latency), LockStep = r.GetValue(lockstep), Pace = r.GetValue(pace),
+            DomainId = r.GetValue(domain), Loopback = r.GetValue(loopback), Latency = r.GetValue(latency), LockStep = r.GetValue(lockstep), Pace = r.GetValue(pace), FifoPriority = r.GetValue(priority),
             Seconds = r.GetValue(seconds), SilenceAfter = r.GetValue(silence),
             ObjectLatency = r.GetValue(objectLatency), ObjectNoise = r.GetValue(objectNoise), ObjectRate = r.GetValue(objectRate), Cube = ParseCube(r.GetValue(cube)),
         }, r.GetValue(report)));

@@ -31,7 +31,7 @@ public sealed record RealTimeSetup(string GcLatency, string Affinity, string Sch
 public static partial class LinuxRealTime
 {
     private const string Libc = "libc.so.6";
-    private const int SchedFifo = 1;
+    private const int SchedOther = 0, SchedFifo = 1;
     private const int McLCurrent = 1, McLFuture = 2;
     private const int ClockMonotonic = 1;
 
@@ -95,6 +95,14 @@ public static partial class LinuxRealTime
                 : $"mlockall refused: {Describe(Marshal.GetLastPInvokeError())}; pages may fault in (raise the memlock limit)";
         }
         return new RealTimeSetup(gc, affinity, scheduler, memory, "clock_nanosleep(CLOCK_MONOTONIC) until close, then spin") { Fifo = fifo, Pinned = pinned };
+    }
+
+    /// <summary>Puts the calling thread back on the normal scheduler (SCHED_OTHER) after <see cref="Apply"/>; false when the OS refused.</summary>
+    public static unsafe bool ResetScheduler()
+    {
+        if (!IsSupported) return true;
+        var param = new SchedParam { Priority = 0 };
+        return sched_setscheduler(0, SchedOther, &param) == 0;
     }
 
     private static unsafe int PinToCpu(int cpu, out int errno)

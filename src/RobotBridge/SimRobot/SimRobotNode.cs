@@ -33,6 +33,12 @@ public sealed record SimRobotNodeOptions
     /// node answers. A cap keeps other nodes that act on wall-clock time (an operator, perception) in step with the run.
     /// </summary>
     public double Pace { get; init; }
+    /// <summary>
+    /// Wall-clock runs: SCHED_FIFO priority 1–99 of the stepping thread where the OS grants it, 0 = normal priority.
+    /// Below the deploy node's 80: the simulated robot stands in for hardware with its own CPU, whose state stream does not
+    /// stall when the computer is busy (an arm's watchdog allows 10 ms), but the controller still comes first.
+    /// </summary>
+    public int FifoPriority { get; init; } = 70;
     /// <summary>Simulated time to run [s].</summary>
     public double Seconds { get; init; } = 10;
     /// <summary>Simulated time after which joint states, IMU and object poses stop being published [s] (a failed sensor link); null = never.</summary>
@@ -63,6 +69,7 @@ public sealed record SimRobotNodeOptions
         if (SilenceAfter is { } s && !(s >= 0 && double.IsFinite(s))) throw new UserError($"SimRobotNodeOptions.SilenceAfter = {s} s: must be ≥ 0");
         if (!(Pace >= 0 && double.IsFinite(Pace))) throw new UserError($"SimRobotNodeOptions.Pace = {Pace}: must be ≥ 0 (0: unpaced)");
         if (Pace > 0 && !LockStep) throw new UserError($"SimRobotNodeOptions.Pace = {Pace}: applies to lock-step only");
+        if (FifoPriority is < 0 or > 99) throw new UserError($"SimRobotNodeOptions.FifoPriority = {FifoPriority}: allowed 0 (none) or 1–99");
         if (!(IdleTimeout > 0)) throw new UserError($"SimRobotNodeOptions.IdleTimeout = {IdleTimeout} s: must be positive");
         if (Cube is { } c && (c.Length != 2 || !double.IsFinite(c[0]) || !double.IsFinite(c[1])))
             throw new UserError($"SimRobotNodeOptions.Cube = [{string.Join(", ", c)}]: x and y [m], finite");
@@ -274,9 +281,24 @@ public sealed class SimRobotNode : IDisposable
     /// <summary>Runs until <see cref="SimRobotNodeOptions.Seconds"/> of simulated time or <paramref name="cancel"/>.</summary>
     public SimRobotResult Run(Action<string> log, CancellationToken cancel = default)
     {
+        // Like a robot's firmware, the simulated one must not pause its state stream: a path taken for the first time
+        // mid-run (scoring the first goal when the next arrives) would otherwise wait for the JIT past an arm's 10 ms watchdog.
+        JitWarmup.Prepare(typeof(SimRobotNode).Assembly, "Robotics.RobotBridge.SimRobot", "Robotics.RobotBridge.Hil", "Robotics.RobotBridge.Ros2", "Robotics.RobotBridge.Dds", "Robotics.RobotBridge.Cdr");
+        JitWarmup.Prepare(typeof(SimulatedRobot).Assembly, "Robotics.Sim.Robots");
         PublishState();
         if (_o.LockStep) RunLockStep(log, cancel);
-        else RunRealTime(cancel);
+        else
+        {
+            var gc = System.Runtime.GCSettings.LatencyMode;
+            var setup = LinuxRealTime.Apply(new LoopConfig { FifoPriority = _o.FifoPriority, LockMemory = false, LowLatencyGc = true });
+            log($"scheduler: {setup.Scheduler}");
+            try { RunRealTime(cancel); }
+            finally
+            {
+                if (setup.Fifo) LinuxRealTime.ResetScheduler();
+                System.Runtime.GCSettings.LatencyMode = gc;
+            }
+        }
         if (_arm is null)
             return new SimRobotResult(_score.LinVelError, _score.YawRateError, _score.Samples, _score.Fell, _robot.Time, _steps, _applied, _rejected, _lastError);
         TakeTarget();
