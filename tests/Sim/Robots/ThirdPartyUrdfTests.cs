@@ -262,6 +262,7 @@ public class ThirdPartyUrdfTests : IDisposable
 
     [Theory]
     [InlineData("urdf/go1.urdf")]
+    [InlineData("urdf/go2.urdf")]
     [InlineData("urdf/panda_arm.urdf")]
     public void The_projects_own_urdfs_need_no_mujoco_block_and_compile_as_they_did_with_it(string file)
     {

@@ -9,6 +9,7 @@ public class TaskCatalogTests
 
     [Theory]
     [InlineData("urdf/go1.urdf", TaskKind.Locomotion, "go1_velocity")]
+    [InlineData("urdf/go2.urdf", TaskKind.Locomotion, "go2_velocity")]
     [InlineData("urdf/panda_arm.urdf", TaskKind.Reach, "panda_reach")]
     [InlineData("urdf/panda_arm.urdf", TaskKind.Push, "panda_push")]
     public void A_urdf_finds_the_task_file_of_its_kind_that_uses_it(string urdf, TaskKind kind, string expected)
