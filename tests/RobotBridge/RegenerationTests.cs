@@ -8,7 +8,7 @@ public class RegenerationTests
     {
         var files = Robotics.Tools.MsgGen.Generator.GenerateAll(TestPaths.RepoRoot);
         Assert.Contains("src/RobotBridge/Messages/SensorMsgs/JointState.g.cs", files.Keys);
-        Assert.Equal(14, files.Count);
+        Assert.Equal(21, files.Count);
         foreach (var (rel, text) in files) AssertSame(rel, text, Robotics.Tools.MsgGen.Generator.RegenerateCommand);
 
         // And no stale generated file is left without its .msg.
