@@ -91,7 +91,7 @@ internal static class DeployCommand
                 $"{(s.Input.MaxAge is { } age ? string.Create(inv, $", stale after {age * 1e3:0} ms") : "")}" +
                 $"{(s.Kind == InputKind.CmdVel ? string.Create(inv, $", zero after {c.Safety.CommandTimeout * 1e3:0} ms without a new one") : "")})"))}");
             var r = node.Run(line => Console.WriteLine(line), cancel.Token);
-            if (node.Setup is { } setup) Console.WriteLine(setup.ToString());
+            if (node.Setup is { } setup) Console.WriteLine($"{setup}\nDDS receive thread: {node.ReceiveScheduler}");
             Console.WriteLine($"final state {r.FinalState} ({r.LastCause}); ticks {r.Ticks}; policy runs {r.PolicyRuns}");
             if (lockstep)
                 Console.WriteLine(string.Create(inv, $"tick compute time: p50 {r.TickP50 * 1e6:0.0} µs, p99 {r.TickP99 * 1e6:0.0} µs, max {r.TickMax * 1e6:0.0} µs"));

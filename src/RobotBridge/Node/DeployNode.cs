@@ -108,7 +108,12 @@ public sealed class DeployNode : IDisposable
         {
             var config = ControllerConfig.FromContract(_policy.Contract);
             Config = _o.CommandTimeout is { } timeout ? config with { Safety = config.Safety with { CommandTimeout = timeout } } : config;
-            _node = new Ros2Node("deploy", (_o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId }) with { Security = _o.Security });
+            _node = new Ros2Node("deploy", (_o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId }) with
+            {
+                Security = _o.Security,
+                // Just below the loop: joint states come in ahead of everything but the control tick itself.
+                ReceivePriority = _o.Loop.FifoPriority > 1 && !_o.LockStep ? _o.Loop.FifoPriority - 1 : 0,
+            });
             Io = new DdsRobotIo(_node, Config.JointNames, _policy.Contract.Inputs, _o.Io);
             Controller = new Controller(Config, _policy, Io);
             Io.StatusSource = Controller;
@@ -131,6 +136,9 @@ public sealed class DeployNode : IDisposable
     public PolicyContract Contract => _policy.Contract;
     /// <summary>What the real-time loop thread was granted (null in lock-step or before the run).</summary>
     public RealTimeSetup? Setup { get; private set; }
+
+    /// <summary>How the node's DDS receive thread is scheduled (see <see cref="Ros2NodeOptions.ReceivePriority"/>).</summary>
+    public string ReceiveScheduler => _node.ReceiveScheduler;
 
     /// <summary>Runs until <see cref="DeployNodeOptions.Seconds"/> pass or <paramref name="cancel"/> fires; each log line goes to <paramref name="log"/>.</summary>
     public DeployRunResult Run(Action<string> log, CancellationToken cancel = default)
