@@ -127,7 +127,7 @@ public sealed class StateAgeMeter
     public string DescribeTrained()
     {
         if (Trained is not { } t || Limit is not { } limit) return "trained action latency: not recorded in the policy contract; the measured age is not judged";
-        string range = $"trained action latency {Ms(t.Low)}–{Ms(t.High)}";
+        string range = $"trained action latency {Range(t)}";
         if (Exceeds) return Warning()!;
         return Histogram.Count < MinSamples
             ? $"{range}; too few ticks ({Histogram.Count} < {MinSamples}) to judge the measured age"
@@ -138,9 +138,11 @@ public sealed class StateAgeMeter
     public string? Warning()
     {
         if (!Exceeds || Trained is not { } t || Limit is not { } limit) return null;
-        return $"warning: state age p99 {Ms(Histogram.Percentile(0.99))} exceeds the trained action latency {Ms(t.Low)}–{Ms(t.High)} plus one control period " +
+        return $"warning: state age p99 {Ms(Histogram.Percentile(0.99))} exceeds the trained action latency {Range(t)} plus one control period " +
             $"({Ms(limit)}): the policy acts on older states than it was trained for (train with a wider randomization.action_latency, or cut the latency)";
     }
+
+    private static string Range(LatencyRange r) => string.Create(CultureInfo.InvariantCulture, $"{r.Low * 1e3:0.##}–{r.High * 1e3:0.##} ms");
 
     private static string Ms(double seconds) => string.Create(CultureInfo.InvariantCulture, $"{seconds * 1e3:0.00} ms");
 
