@@ -174,6 +174,11 @@ public sealed class DeployNodeTests
         run.Dispose();
         Assert.Equal((SafetyState.Hold, SafetyCause.StaleSensors), (run.Result!.FinalState, run.Result.LastCause));
         Assert.Null(run.Result.Refusal);
+        // Every tick acted on a state; lock-step measures its age since receipt (the stamps are the feeder's simulated time).
+        Assert.StartsWith("state age at command (since receipt (lock-step: the stamps are simulated time)): ", run.Result.StateAge);
+        Assert.Contains($": {node.Controller.Ticks} ticks,", run.Result.StateAge);
+        Assert.True(run.Result.StateAgeP99 > 0 && run.Result.StateAgeP99 < 1, run.Result.StateAge);
+        Assert.Null(run.Result.LatencyWarning);
     }
 
     [Fact]
