@@ -47,6 +47,10 @@ public sealed class StateAgeMeter
         ControlPeriod = controlPeriod;
         Trained = trained;
         Histogram = new LatencyHistogram(BinWidth, BinCount);
+        // The first tick must not pay for compiling the record path or for the wall clock's first read: run both once, empty.
+        Record(-1, 0, Stopwatch.GetTimestamp(), WallClockNs());
+        Histogram.Add(0);
+        Histogram.Clear();
     }
 
     /// <summary>The ages [s].</summary>

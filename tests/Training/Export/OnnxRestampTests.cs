@@ -69,7 +69,7 @@ public class OnnxRestampTests : IDisposable
         var hash = WeightsHash.Compute(after, task.Observation, path);
         Assert.Equal((task with { Provenance = new Provenance { RunId = "reach_run", SourceCommit = "abc123" }, WeightsSha256 = hash }).ToJson(), written.ToJson());
         Assert.Equal(PolicyContract.CurrentVersion, written.ContractVersion);
-        Assert.Equal(new[] { "contract_version", "inputs", "kinematics", "workspace", "stop", "weights_sha256" }, result.Changed);
+        Assert.Equal(new[] { "contract_version", "inputs", "kinematics", "workspace", "stop", "action_latency", "weights_sha256" }, result.Changed);
 
         // Restamping again changes no byte.
         Assert.Empty(OnnxRestamp.Restamp(path, task).Changed);
