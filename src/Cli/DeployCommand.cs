@@ -97,6 +97,8 @@ internal static class DeployCommand
                 Console.WriteLine(string.Create(inv, $"tick compute time: p50 {r.TickP50 * 1e6:0.0} µs, p99 {r.TickP99 * 1e6:0.0} µs, max {r.TickMax * 1e6:0.0} µs"));
             else
                 Console.WriteLine(string.Create(inv, $"loop period error: p50 {r.TickP50 * 1e6:0.0} µs, p99 {r.TickP99 * 1e6:0.0} µs, max {r.TickMax * 1e6:0.0} µs; overruns {r.Overruns}; allocated after warm-up {r.AllocatedBytes} B"));
+            Console.WriteLine(r.StateAge);
+            Console.WriteLine(r.TrainedLatency);
             if (r.EStopReceivedTick >= 0)
                 Console.WriteLine($"e-stop: arrived after {r.EStopReceivedTick} ticks read, stop command written at tick {r.EStopTick} (latency {r.EStopTick - r.EStopReceivedTick + 1} tick(s))");
             // A node that never drove the robot because something stood in the way has failed, whatever --seconds said.
