@@ -159,7 +159,12 @@ internal static class TrainCommand
         if (session.NextIteration < options.Iterations)
             AnsiConsole.MarkupLineInterpolated($"stopped at iteration {session.NextIteration}: the {budgetSeconds / 60:0.#} min budget is spent");
         if (session.Parallel.IsActive)
+        {
             AnsiConsole.MarkupLineInterpolated($"parameters identical on all {session.Parallel.Size} ranks: sha256 {session.ParameterDigest}; collectives per iteration in {TrainingSession.CommunicationFile}");
+            if (session.RankRateIterations > 0)
+                AnsiConsole.MarkupLineInterpolated($"collection per rank (mean over {session.RankRateIterations} iterations): {string.Join(", ",
+                    session.RankCollectRateSums.Select((sum, r) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{session.Parallel.Name(r)} {sum / session.RankRateIterations:N0} steps/s")))}");
+        }
         var plots = run.Plot();
         double learn = run.History.Sum(h => h.LearnSeconds), collect = run.History.Sum(h => h.CollectSeconds);
         AnsiConsole.MarkupLineInterpolated($"done: {session.TotalSteps:N0} steps, {collect + learn:0.0} s ({learn / (collect + learn):P0} learning); checkpoint {last}; plots {string.Join(", ", plots.Select(Path.GetFileName))}");

@@ -225,15 +225,35 @@ public sealed class TrainingSession : IDisposable
     /// <summary>A data-parallel run's communication.csv (rank 0's): seconds each iteration spent in collectives, and their share of it.</summary>
     public const string CommunicationFile = "communication.csv";
 
+    /// <summary>
+    /// Each rank's collection rate [environment steps/s of its own environments over its own collection time], summed
+    /// over the iterations so far (divide by <see cref="RankRateIterations"/>); empty for a single process. [ranks]
+    /// </summary>
+    public double[] RankCollectRateSums { get; private set; } = [];
+
+    /// <summary>Iterations summed in <see cref="RankCollectRateSums"/>.</summary>
+    public int RankRateIterations { get; private set; }
+
     private void RecordCommunication(IterationStats s)
     {
         double seconds = _parallel.TakeCommunicationSeconds();
+        // Every rank's own collection rate, gathered (each fills its slot of a zero vector, summed): the slowest rank sets
+        // the pace of all, and a user spreading ranks over unequal machines needs to see which.
+        var rates = new double[_parallel.Size];
+        double stepsPerRank = s.StepsPerSecond * (s.CollectSeconds + s.LearnSeconds) / _parallel.Size;
+        rates[_parallel.Rank] = s.CollectSeconds > 0 ? stepsPerRank / s.CollectSeconds : 0;
+        _parallel.SumInPlace(rates);
+        if (RankCollectRateSums.Length != rates.Length) RankCollectRateSums = new double[rates.Length];
+        for (int r = 0; r < rates.Length; r++) RankCollectRateSums[r] += rates[r];
+        RankRateIterations++;
         if (_run is null) return;
         var path = Path.Combine(_run.Directory, CommunicationFile);
         var inv = System.Globalization.CultureInfo.InvariantCulture;
-        if (!File.Exists(path)) File.WriteAllText(path, "iteration,ranks,collective_s,iteration_s,share\n");
+        if (!File.Exists(path))
+            File.WriteAllText(path, "iteration,ranks,collective_s,iteration_s,share" + string.Concat(Enumerable.Range(0, rates.Length).Select(r => $",collect_sps_rank{r}")) + "\n");
         double total = s.CollectSeconds + s.LearnSeconds;
-        File.AppendAllText(path, string.Create(inv, $"{s.Iteration},{_parallel.Size},{seconds:G6},{total:G6},{seconds / total:G6}\n"));
+        File.AppendAllText(path, string.Create(inv, $"{s.Iteration},{_parallel.Size},{seconds:G6},{total:G6},{seconds / total:G6}") +
+            string.Concat(rates.Select(r => "," + r.ToString("G6", inv))) + "\n");
     }
 
     // A checkpoint, then the reset every run (stopped or not) makes at that iteration.

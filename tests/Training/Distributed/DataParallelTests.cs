@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Xunit.Abstractions;
 
 namespace Robotics.Training.Tests.Distributed;
 
@@ -30,6 +31,9 @@ public sealed class DataParallelTests : IDisposable
     private static readonly string[] Train = { "train", "--task", "cartpole_balance", "--envs", "8", "--steps", "16" };
 
     private readonly DirectoryInfo _home = Directory.CreateTempSubdirectory("robotics-mpi-");
+    private readonly ITestOutputHelper _output;
+
+    public DataParallelTests(ITestOutputHelper output) => _output = output;
 
     [Fact]
     public void Two_ranks_with_half_a_minibatch_each_all_reduce_to_the_whole_minibatchs_gradient()
@@ -79,6 +83,40 @@ public sealed class DataParallelTests : IDisposable
         var single = Run("dotnet", [CliPath, "train", "--resume", Path.Combine(whole, "checkpoint_000002"), "--iterations", "3"]);
         Assert.True(single.Exit == 0, single.Output);
         Assert.Contains("not bit-identically", single.Output.Replace("\n", " ", StringComparison.Ordinal), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_two_rank_cart_pole_run_learns_as_one_process_with_twice_the_environments()
+    {
+        // The same budget: 32 environments × 16 steps × 40 iterations, in one process or as 2 ranks of 16 (small networks:
+        // a CI-sized run).
+        string[] budget = ["train", "--task", "cartpole_balance", "--steps", "16", "--iterations", "40", "--seed", "1", "--hidden", "64,64"];
+        var single = Run("dotnet", [CliPath, .. budget, "--envs", "32"], seconds: 300);
+        Assert.True(single.Exit == 0, single.Output);
+        var one = Assert.Single(RunFolders());
+        var two = TwoRanks([.. budget, "--envs", "16"], seconds: 300);
+        Assert.Matches(@"collection per rank \(mean over 40 iterations\): rank 0 \(\S+\) [\d,]+ steps/s, rank 1 \(\S+\) [\d,]+ steps/s", Regex.Replace(two.Stdout, @"\s+", " "));
+        var parallel = RunFolders().Single(d => d != one);
+        Assert.Equal(File.ReadAllLines(Path.Combine(one, "progress.csv"))[^1].Split(',')[1], File.ReadAllLines(Path.Combine(parallel, "progress.csv"))[^1].Split(',')[1]);
+
+        var (oneEarly, oneLate) = Returns(one);
+        var (twoEarly, twoLate) = Returns(parallel);
+        string figures = $"mean episode return, first 5 / last 10 iterations: 1 process {oneEarly:0.0} / {oneLate:0.0}, 2 ranks {twoEarly:0.0} / {twoLate:0.0}";
+        _output.WriteLine(figures);
+        // Both learn (seen: about 30 → 100 in one process), and to the same level within the spread of a single seed.
+        Assert.True(oneLate >= 1.5 * oneEarly && twoLate >= 1.5 * twoEarly, figures);
+        Assert.True(Math.Min(oneLate, twoLate) >= 0.6 * Math.Max(oneLate, twoLate), figures);
+        Assert.Equal(41, File.ReadAllLines(Path.Combine(parallel, Robotics.Training.Runner.TrainingSession.CommunicationFile)).Length);
+    }
+
+    // Mean episode return over the first 5 and the last 10 iterations that finished episodes.
+    private static (double Early, double Late) Returns(string run)
+    {
+        var lines = File.ReadAllLines(Path.Combine(run, "progress.csv"));
+        int column = Array.IndexOf(lines[0].Split(','), "mean_episode_return");
+        var r = lines.Skip(1).Select(l => double.Parse(l.Split(',')[column], CultureInfo.InvariantCulture)).ToArray();
+        double Mean(IEnumerable<double> x) { var v = x.Where(double.IsFinite).ToArray(); return v.Length == 0 ? double.NaN : v.Average(); }
+        return (Mean(r.Take(5)), Mean(r.TakeLast(10)));
     }
 
     [Fact]
@@ -157,9 +195,9 @@ public sealed class DataParallelTests : IDisposable
         catch (UnauthorizedAccessException) { return false; }
     }
 
-    private (int Exit, string Stdout, string Stderr, string Output) TwoRanks(string[] args)
+    private (int Exit, string Stdout, string Stderr, string Output) TwoRanks(string[] args, double seconds = 90)
     {
-        var r = Run("mpirun", [.. Loopback, "-np", "2", "dotnet", CliPath, .. args]);
+        var r = Run("mpirun", [.. Loopback, "-np", "2", "dotnet", CliPath, .. args], seconds);
         Assert.True(r.Exit == 0, r.Output);
         return r;
     }
@@ -200,7 +238,7 @@ public sealed class DataParallelTests : IDisposable
         return path;
     }
 
-    private (int Exit, string Stdout, string Stderr, string Output) Run(string file, IEnumerable<string> args)
+    private (int Exit, string Stdout, string Stderr, string Output) Run(string file, IEnumerable<string> args, double seconds = 90)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
@@ -213,10 +251,10 @@ public sealed class DataParallelTests : IDisposable
         p.StandardInput.Close();
         var stderr = p.StandardError.ReadToEndAsync();
         var stdout = p.StandardOutput.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromSeconds(90)))
+        if (!p.WaitForExit(TimeSpan.FromSeconds(seconds)))
         {
             p.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} did not finish within 90 s");
+            Assert.Fail($"{file} did not finish within {seconds} s");
         }
         p.WaitForExit();
         return (p.ExitCode, stdout.Result, stderr.Result, $"exit {p.ExitCode}\n{stdout.Result}\n{stderr.Result}");
