@@ -54,7 +54,7 @@ public sealed class Reinforce : ActorCriticAlgorithm
         Tensor last;
         if (UsesValue) last = GaussianRollout.FillValues(State, lastCriticObs);
         else { s.Values.zero_(); last = zeros(s.Envs, device: s.Values.device); }
-        var (returns, weights) = Weights(s.Rewards, s.Dones, s.Values, last, _c);
+        var (returns, weights) = Weights(s.Rewards, s.Dones, s.Values, last, _c, State.Parallel);
         s.Returns.copy_(returns);
         s.Advantages.copy_(weights);
     }
@@ -63,9 +63,13 @@ public sealed class Reinforce : ActorCriticAlgorithm
     /// The returns G and the weights Ψ = G − b of the estimator. rewards, dones, values: [T, N] (values
     /// are read only by the value baseline); lastValues [N] bootstraps the rollout's end (zeros truncate).
     /// Returns (G, Ψ), both [T, N]; G is the reward-to-go even for <c>full</c> (it is what V is fitted to).
+    /// With ranks (<paramref name="parallel"/>), the constant baseline and the normalization use the mean and std of
+    /// every rank's rollout, as one process holding all the environments would.
     /// </summary>
-    public static (Tensor RewardToGo, Tensor Weights) Weights(Tensor rewards, Tensor dones, Tensor values, Tensor lastValues, ReinforceConfig c)
+    public static (Tensor RewardToGo, Tensor Weights) Weights(Tensor rewards, Tensor dones, Tensor values, Tensor lastValues, ReinforceConfig c,
+        Distributed.DataParallel? parallel = null)
     {
+        parallel ??= Distributed.DataParallel.Single;
         using var _ = no_grad();
         long steps = rewards.shape[0];
         // Reward-to-go, backwards: G_t = r_t + γ(1 − d_t)·G_{t+1}, G_T = the bootstrap.
@@ -90,11 +94,11 @@ public sealed class Reinforce : ActorCriticAlgorithm
         // Baseline: anything that does not depend on a_t leaves E[ĝ] unchanged.
         var w = c.Baseline switch
         {
-            ReinforceBaseline.Constant => g - g.mean(),
+            ReinforceBaseline.Constant => parallel.IsActive ? g - parallel.Moments(g.reshape(-1)).Mean.to_type(g.dtype) : g - g.mean(),
             ReinforceBaseline.Value => g - values,
             _ => g.clone(),
         };
-        if (c.NormalizeReturns) w = (w - w.mean()) / (w.std() + 1e-8);
+        if (c.NormalizeReturns) w = parallel.Standardize(w);
         return (rtg, w);
     }
 
