@@ -10,7 +10,8 @@ namespace Robotics.Cli;
 /// <summary>
 /// <c>robotics deploy --policy models/x.onnx</c>: the real-time ROS 2 node (joint states, the e-stop and the inputs the
 /// policy's contract lists in — imu and cmd_vel for the Go1, target_pose and object_pose for the arm; joint commands and
-/// status out), on the wall clock or in lock-step with <c>sim-robot --lockstep</c>.
+/// status out), on the wall clock or in lock-step with <c>sim-robot --lockstep</c>. <c>--io unitree-go2</c> takes the joints
+/// and the IMU from the Unitree Go2's rt/lowstate and writes rt/lowcmd instead (cmd_vel, estop and the status stay ROS 2).
 /// </summary>
 internal static class DeployCommand
 {
@@ -89,7 +90,7 @@ internal static class DeployCommand
             Console.WriteLine(node.Io is Robotics.RobotBridge.Unitree.UnitreeGo2Io go2
                 ? $"motor slots on {go2.JointCommandsTopic}: {string.Join(", ", go2.RobotJointNames.Select((j, i) => $"{j}={go2.Slots[i]}"))}; e-stop chord on the remote: L2+B"
                 : $"joint order of joint_commands: {string.Join(", ", node.Io.RobotJointNames)}");
-            Console.WriteLine($"inputs: joint_states on {node.Io.JointStatesTopic}{string.Concat(node.Io.Inputs.Select(s =>
+            Console.WriteLine($"inputs: {(node.Io is Robotics.RobotBridge.Unitree.UnitreeGo2Io ? "joints (unitree_go/LowState)" : "joint_states")} on {node.Io.JointStatesTopic}{string.Concat(node.Io.Inputs.Select(s =>
                 $", {s.Input.Name} ({s.Input.Type} on {s.Topic}{(s.Input.Frame.Length > 0 ? $", frame {s.Input.Frame}" : "")}" +
                 $"{(s.Input.MaxAge is { } age ? string.Create(inv, $", stale after {age * 1e3:0} ms") : "")}" +
                 $"{(s.Kind == InputKind.CmdVel ? string.Create(inv, $", zero after {c.Safety.CommandTimeout * 1e3:0} ms without a new one") : "")})"))}");
