@@ -165,6 +165,9 @@ public sealed class DdsRobotIo : IDeployIo
     /// <summary>The fully qualified joint-state topic.</summary>
     public string JointStatesTopic => _jointSub.Topic;
 
+    /// <inheritdoc/>
+    public string JointStatesType => JointState.RosTypeName;
+
     /// <summary>The inputs subscribed to, beyond joint states and the e-stop, in <see cref="InputKind"/> order: exactly the contract's.</summary>
     public IReadOnlyList<InputSubscription> Inputs => _inputs;
 

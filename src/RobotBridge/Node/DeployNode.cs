@@ -173,7 +173,7 @@ public sealed class DeployNode : IDisposable
             }
             if (!waitingLogged && !Io.SensorsLive)
             {
-                if (Io.Sequence == 0) log($"waiting for joint_states ({JointState.RosTypeName} on {Io.JointStatesTopic})");
+                if (Io.Sequence == 0) log($"waiting for joint_states ({Io.JointStatesType} on {Io.JointStatesTopic})");
                 foreach (var s in Io.MissingInputs) log($"waiting for {s.Describe()}");
                 waitingLogged = true;
             }

@@ -18,6 +18,9 @@ public interface IDeployIo : IRobotIo
     /// <summary>The fully qualified topic joint data comes in on.</summary>
     string JointStatesTopic { get; }
 
+    /// <summary>The ROS 2 type of the joint data (e.g. <c>sensor_msgs/msg/JointState</c>), for what the node says it waits for.</summary>
+    string JointStatesType { get; }
+
     /// <summary>The fully qualified topic commands go out on.</summary>
     string JointCommandsTopic { get; }
 

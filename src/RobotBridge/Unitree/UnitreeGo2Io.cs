@@ -184,6 +184,9 @@ public sealed class UnitreeGo2Io : IDeployIo
     public string JointStatesTopic => _stateSub.Topic;
 
     /// <inheritdoc/>
+    public string JointStatesType => LowState.RosTypeName;
+
+    /// <inheritdoc/>
     public string JointCommandsTopic => _commandPub.Topic;
 
     /// <inheritdoc/>
