@@ -169,30 +169,40 @@ public sealed class UnitreeGo2SimRobot : IDisposable
         }
     }
 
-    // The motor law of each leg slot as the simulated robot's PD command. Called with a CRC-valid frame only.
+    // Called with a CRC-valid frame only.
     private void Apply()
     {
-        for (int i = 0; i < _slot.Length; i++)
-        {
-            var m = _cmd.MotorCmd[_slot[i]];
-            if (m.Mode != Go2LowLevel.ServoMode)
-            {
-                _command.Position[i] = 0; _command.Kp[i] = 0; _command.Kd[i] = 0; _command.Torque[i] = 0;
-                continue;
-            }
-            bool position = Math.Abs(m.Q) < Go2LowLevel.PositionStop / 2;
-            bool velocity = Math.Abs(m.Dq) < Go2LowLevel.VelocityStop / 2;
-            _command.Position[i] = position ? m.Q : 0;
-            _command.Kp[i] = position ? m.Kp : 0;
-            _command.Kd[i] = velocity ? m.Kd : 0;
-            _command.Torque[i] = m.Tau + (velocity ? m.Kd * m.Dq : 0);
-        }
+        MotorLaw(_cmd, _slot, _command);
         try
         {
             _robot.Write(_command);
             _applied++;
         }
         catch (ArgumentException e) { Interlocked.Increment(ref _rejected); _lastError = e.Message; }
+    }
+
+    /// <summary>
+    /// The motor law of <paramref name="cmd"/>'s slots <paramref name="slots"/> (joint i ↔ slot slots[i]) as a PD command
+    /// τ = Kp·(q* − q) + Kd·(0 − q̇) + τff: servo mode takes q*, Kp, Kd and τ, with a velocity target folded into
+    /// τff as Kd·dq*; PosStopF switches the position term off, VelStopF the velocity term; any other mode is passive.
+    /// </summary>
+    internal static void MotorLaw(LowCmd cmd, ReadOnlySpan<int> slots, JointCommand into)
+    {
+        for (int i = 0; i < slots.Length; i++)
+        {
+            var m = cmd.MotorCmd[slots[i]];
+            if (m.Mode != Go2LowLevel.ServoMode)
+            {
+                into.Position[i] = 0; into.Kp[i] = 0; into.Kd[i] = 0; into.Torque[i] = 0;
+                continue;
+            }
+            bool position = Math.Abs(m.Q) < Go2LowLevel.PositionStop / 2;
+            bool velocity = Math.Abs(m.Dq) < Go2LowLevel.VelocityStop / 2;
+            into.Position[i] = position ? m.Q : 0;
+            into.Kp[i] = position ? m.Kp : 0;
+            into.Kd[i] = velocity ? m.Kd : 0;
+            into.Torque[i] = m.Tau + (velocity ? (double)m.Kd * m.Dq : 0);
+        }
     }
 
     private void Step()
