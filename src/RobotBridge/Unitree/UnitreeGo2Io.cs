@@ -24,7 +24,7 @@ namespace Robotics.RobotBridge.Unitree;
 /// <para>The remote's e-stop chord: <b>L2 + B</b> held together on the Go2's wireless remote, as the robot reports it in
 /// <c>LowState.wireless_remote</c> (bytes 2–3 the key bitfield: byte 2 bit 5 is L2, byte 3 bit 1 is B; see
 /// <see cref="IsEStopChord"/>). Seen in any lowstate, even one the loop never takes, it latches the e-stop for the life
-/// of this object: restart the node to clear it.</para>
+/// of this object: restart the node to clear it. The tick that reads a lowstate showing it is the tick that stops.</para>
 /// <para>What the safety layer's command means on the motors, mapped as it is: Running and SoftStart drive the targets
 /// with the contract's gains; Damping sends Kp = 0 and the contract's damping Kd (position = the measured one, which
 /// Kp = 0 makes irrelevant); Idle and EStop send Kp = Kd = τ = 0, zero torque.</para>
@@ -261,6 +261,9 @@ public sealed class UnitreeGo2Io : IDeployIo
     // sample again (or a robot whose control board stalled): not new data.
     private void TakeState()
     {
+        // Also here: the receive thread hands the state over before its callback runs, and the tick that reads a chord
+        // must stop whichever thread saw it first.
+        if (!_chordLatched && IsEStopChord(_state.WirelessRemote)) { NoteEStopArrival(); _chordLatched = true; }
         long tick = _state.Tick;
         if (tick == _lastTick) return;
         var motors = _state.MotorState;
