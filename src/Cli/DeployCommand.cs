@@ -95,12 +95,14 @@ internal static class DeployCommand
                 $"{(s.Input.MaxAge is { } age ? string.Create(inv, $", stale after {age * 1e3:0} ms") : "")}" +
                 $"{(s.Kind == InputKind.CmdVel ? string.Create(inv, $", zero after {c.Safety.CommandTimeout * 1e3:0} ms without a new one") : "")})"))}");
             var r = node.Run(line => Console.WriteLine(line), cancel.Token);
-            if (node.Setup is { } setup) Console.WriteLine(setup.ToString());
+            if (node.Setup is { } setup) Console.WriteLine($"{setup}\nDDS receive thread: {node.ReceiveScheduler}");
             Console.WriteLine($"final state {r.FinalState} ({r.LastCause}); ticks {r.Ticks}; policy runs {r.PolicyRuns}");
             if (lockstep)
                 Console.WriteLine(string.Create(inv, $"tick compute time: p50 {r.TickP50 * 1e6:0.0} µs, p99 {r.TickP99 * 1e6:0.0} µs, max {r.TickMax * 1e6:0.0} µs"));
             else
                 Console.WriteLine(string.Create(inv, $"loop period error: p50 {r.TickP50 * 1e6:0.0} µs, p99 {r.TickP99 * 1e6:0.0} µs, max {r.TickMax * 1e6:0.0} µs; overruns {r.Overruns}; allocated after warm-up {r.AllocatedBytes} B"));
+            Console.WriteLine(r.StateAge);
+            Console.WriteLine(r.TrainedLatency);
             if (r.EStopReceivedTick >= 0)
                 Console.WriteLine($"e-stop: arrived after {r.EStopReceivedTick} ticks read, stop command written at tick {r.EStopTick} (latency {r.EStopTick - r.EStopReceivedTick + 1} tick(s))");
             // A node that never drove the robot because something stood in the way has failed, whatever --seconds said.

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Robotics.Deploy.Contract;
 using Robotics.Deploy.Runtime;
 using Robotics.Sim.Evaluation;
 using Robotics.Sim.Rendering;
@@ -103,6 +104,7 @@ internal static class ReportCommand
         md.AppendLine(inv, $"| wall-clock (collect + learn) | {wall / 60:0.0} min ({rows.Sum(x => x.LearnSeconds) / wall:P0} learning) |");
         md.AppendLine(inv, $"| hardware | {hardware} |");
         md.AppendLine(inv, $"| network | actor/critic {string.Join("-", options.Network.Hidden)} |");
+        md.AppendLine(inv, $"| action latency trained for | {TrainedLatency(onnx.Contract)} |");
         md.AppendLine(inv, $"| config | [config.json](config.json) (the run's whole configuration), task file `{Path.GetRelativePath(TaskCatalog.Home, file)}` |").AppendLine();
         AppendEarlierStages(md, options);
         File.Copy(Path.Combine(runDir, "config.json"), Path.Combine(outDir, "config.json"), overwrite: true);
@@ -208,6 +210,11 @@ internal static class ReportCommand
     }
 
     // The training command as the run's configuration records it.
+    /// <summary>The action latency range the policy was trained with, from its contract, or "not recorded" (contracts before 1.4).</summary>
+    internal static string TrainedLatency(PolicyContract contract) => contract.ActionLatency is { } l
+        ? string.Create(CultureInfo.InvariantCulture, $"{l.Low * 1e3:0.###}–{l.High * 1e3:0.###} ms (domain randomization, from the policy contract)")
+        : $"not recorded (policy contract {contract.ContractVersion}; recorded from 1.4 on)";
+
     private static string RebuiltCommand(TrainOptions o) =>
         $"robotics train --task {o.Task} --algo {o.Algorithm} --envs {o.Envs} --threads {o.Threads} --device {SnakeCaseEnum.Name(o.Device)} --seed {o.Seed} " +
         $"--iterations {o.Iterations} --steps {o.StepsPerEnv} --hidden {string.Join(",", o.Network.Hidden)} --checkpoint-every {o.CheckpointEvery}" +

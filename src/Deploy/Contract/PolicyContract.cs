@@ -118,6 +118,18 @@ public sealed record ControlTiming
     public required int Decimation { get; init; }
 }
 
+/// <summary>
+/// The action latency the policy was trained with [s]: the delay between the observed state and the first physics step
+/// that applies the action computed from it, drawn per episode by domain randomization (0 to 0 when the task does not randomize it).
+/// </summary>
+public sealed record LatencyRange
+{
+    /// <summary>Smallest latency drawn in training [s].</summary>
+    public required double Low { get; init; }
+    /// <summary>Largest latency drawn in training [s].</summary>
+    public required double High { get; init; }
+}
+
 /// <summary>Where the policy came from.</summary>
 public sealed record Provenance
 {
@@ -133,7 +145,7 @@ public sealed record Provenance
 /// order, how actions become PD targets, the PD gains and limits, timing, the observation layout
 /// (built on the robot by <see cref="ObservationWriter"/> and <see cref="ObservationGroup.ScaleAndClip"/>,
 /// exactly as in training), the inputs from the world it reads (topics, frames, freshness), the commands and
-/// their ranges, an arm's kinematic chain and workspace, how the robot stops, and where it came from. The observation
+/// their ranges, an arm's kinematic chain and workspace, how the robot stops, the action latency it was trained with, and where it came from. The observation
 /// normalizer is not here: it is inside the ONNX graph.
 /// </summary>
 public sealed record PolicyContract
@@ -142,7 +154,7 @@ public sealed record PolicyContract
     public const string MetadataKey = "robotics.policy_contract";
 
     /// <summary>The version this code writes. A reader accepts the same major version (newer minors add optional fields only).</summary>
-    public const string CurrentVersion = "1.3";   // 1.1: action.clip; 1.2: inputs, kinematics, workspace, stop; 1.3: weights_sha256
+    public const string CurrentVersion = "1.4";   // 1.1: action.clip; 1.2: inputs, kinematics, workspace, stop; 1.3: weights_sha256; 1.4: action_latency
 
     /// <summary>"major.minor" of the contract's format.</summary>
     public string ContractVersion { get; init; } = CurrentVersion;
@@ -178,6 +190,8 @@ public sealed record PolicyContract
     public WorkspaceBox? Workspace { get; init; }
     /// <summary>What a fault, a stop request or the e-stop does to the motors.</summary>
     public StopBehavior Stop { get; init; } = StopBehavior.Damp;
+    /// <summary>The action latency range the policy was trained with [s]; null when not recorded (contracts before 1.4).</summary>
+    public LatencyRange? ActionLatency { get; init; }
     /// <summary>Training run and source commit.</summary>
     public required Provenance Provenance { get; init; }
     /// <summary>
@@ -221,7 +235,8 @@ public sealed record PolicyContract
     /// position limits with lower &lt; upper and speed limits &gt; 0; the default pose and an offset map's action-0 targets inside
     /// them; an action scale &gt; 0 and at most the joint's range; a positive, finite clip; timing whose PD period
     /// (policy period / decimation) is 0.1 ms to 1 s; observation terms a robot measures, each of its width; finite command
-    /// ranges with unique names; the inputs the terms read; an arm's kinematic chain and workspace; the stop behaviour.
+    /// ranges with unique names; the inputs the terms read; an arm's kinematic chain and workspace; the stop behaviour; an action
+    /// latency range with 0 ≤ low ≤ high &lt; 10 s.
     /// Throws <see cref="UserError"/> naming the first field that does not fit.
     /// </summary>
     public PolicyContract Validate()
@@ -281,6 +296,8 @@ public sealed record PolicyContract
         ValidateInputs();
         ValidateKinematics();
         if (!Enum.IsDefined(Stop)) throw Bad("stop", $"= {Stop}: use damp or hold");
+        if (ActionLatency is { } latency && !(latency.Low >= 0 && latency.Low <= latency.High && latency.High < 10))
+            throw Bad("action_latency", $"= [{latency.Low}, {latency.High}] s: must satisfy 0 ≤ low ≤ high < 10");
         if (WeightsSha256 is { } hash && (hash.Length != 64 || !hash.All(char.IsAsciiHexDigitLower)))
             throw Bad("weights_sha256", $"= '{hash}': must be 64 lowercase hex digits");
         return this;

@@ -65,6 +65,15 @@ public sealed class SensorFrame
     public long Sequence { get; set; }
 
     /// <summary>
+    /// The joint state's header stamp [ns] on the clock of whoever measured it (ROS time, or simulated time from a simulator);
+    /// −1 when the source gives none. The controller measures the age of the state it acts on from it (<see cref="RealTime.StateAgeMeter"/>).
+    /// </summary>
+    public long JointStateStamp { get; set; } = -1;
+
+    /// <summary>When this process received the joint state [<see cref="System.Diagnostics.Stopwatch"/> timestamp]; 0 when unknown.</summary>
+    public long JointStateReceived { get; set; }
+
+    /// <summary>
     /// Per input (indexed by <see cref="InputKind"/>): messages received so far; 0 = never. The deploy node refuses
     /// to start until each input its policy needs has arrived once, and trips when one with a freshness limit
     /// stops advancing. [<see cref="PolicyInputs.KindCount"/>]

@@ -16,7 +16,8 @@ namespace Robotics.Deploy.RealTime;
 /// with the training code (<see cref="ObservationBuilder"/>), run the policy, clip the action and map it to
 /// joint targets with the training code (<see cref="ActionMap"/>: about the default pose, or an arm's
 /// clamp(q + scale · a) from this tick's measured q; held until the next policy tick, as in the simulator);</item>
-/// <item>the safety layer writes the command of its state (limits, rate limit, workspace), which goes to the robot.</item>
+/// <item>the safety layer writes the command of its state (limits, rate limit, workspace), which goes to the robot;</item>
+/// <item>the age of the joint state acted on, at that moment, goes into <see cref="StateAge"/>.</item>
 /// </list>
 /// </summary>
 public sealed class Controller
@@ -59,6 +60,7 @@ public sealed class Controller
             throw new UserError($"the robot has {robot.Joints} joints; ControllerConfig.JointNames has {n}");
 
         Events = events ?? new EventRing();
+        StateAge = new StateAgeMeter(config.ControlPeriod, config.TrainedActionLatency);
         Safety = new SafetyLayer(config, Events);
         Frame = new SensorFrame(n, n);
         Command = new JointCommand(n);
@@ -82,6 +84,9 @@ public sealed class Controller
 
     /// <summary>The log ring: transitions, refusals, overruns.</summary>
     public EventRing Events { get; }
+
+    /// <summary>The age of the joint state each tick acted on, when its command was written (needs the robot to stamp its frames).</summary>
+    public StateAgeMeter StateAge { get; }
 
     /// <summary>The latest measurements.</summary>
     public SensorFrame Frame { get; }
@@ -132,6 +137,7 @@ public sealed class Controller
         // Write the command of the state reached (a trip above already switched it to Damping or Hold).
         Safety.Command(Frame, _targets, Command);
         _robot.Write(Command);
+        StateAge.Record(Frame);
     }
 
     // Observation → policy → action → targets, tripping the safety layer on any non-finite value.

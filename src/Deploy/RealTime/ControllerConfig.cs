@@ -61,6 +61,12 @@ public sealed record ControllerConfig
     /// <summary>What a fault, a stop request or the e-stop does: damp and go passive (legged) or hold the measured position (arms).</summary>
     public StopBehavior Stop { get; init; } = StopBehavior.Damp;
 
+    /// <summary>
+    /// The action latency range the policy was trained with [s] (the contract's); the controller warns when the measured age of the
+    /// states it acts on exceeds it (<see cref="StateAgeMeter"/>). Null = not recorded: measured, not judged.
+    /// </summary>
+    public LatencyRange? TrainedActionLatency { get; init; }
+
     /// <summary>Joint count.</summary>
     public int Joints => JointNames.Length;
 
@@ -82,6 +88,8 @@ public sealed record ControllerConfig
     {
         if (JointNames is null || JointNames.Length == 0) throw Bad($"{nameof(JointNames)} is missing or empty");
         int n = JointNames.Length;
+        if (TrainedActionLatency is { } latency && !(latency.Low >= 0 && latency.Low <= latency.High && latency.High < 10))
+            throw Bad($"{nameof(TrainedActionLatency)} = [{latency.Low}, {latency.High}] s: must satisfy 0 ≤ low ≤ high < 10");
         var seen = new HashSet<string>();
         for (int i = 0; i < n; i++)
         {
@@ -199,6 +207,7 @@ public sealed record ControllerConfig
             Kinematics = contract.Kinematics,
             Workspace = contract.Workspace,
             Stop = contract.Stop,
+            TrainedActionLatency = contract.ActionLatency,
         }.Validate();
     }
 

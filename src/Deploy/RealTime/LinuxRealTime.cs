@@ -97,6 +97,28 @@ public static partial class LinuxRealTime
         return new RealTimeSetup(gc, affinity, scheduler, memory, "clock_nanosleep(CLOCK_MONOTONIC) until close, then spin") { Fifo = fifo, Pinned = pinned };
     }
 
+    /// <summary>Puts the calling thread on SCHED_FIFO at <paramref name="priority"/> (1–99); null when granted, else why not.</summary>
+    public static string? SetFifo(int priority)
+    {
+        if (!IsSupported) return "not Linux";
+        return SetFifo(priority, out int errno) == 0 ? null : Describe(errno);
+    }
+
+    /// <summary>
+    /// Whether this process may put a thread on SCHED_FIFO at <paramref name="priority"/>: tried on a short-lived thread
+    /// of its own, so that a library told to create real-time threads (Cyclone's receive thread) is told so only where
+    /// it will not fail.
+    /// </summary>
+    public static bool FifoAllowed(int priority)
+    {
+        if (!IsSupported || priority is < 1 or > 99) return false;
+        bool granted = false;
+        var probe = new Thread(() => granted = SetFifo(priority) is null) { IsBackground = true, Name = "SCHED_FIFO probe" };
+        probe.Start();
+        probe.Join();
+        return granted;
+    }
+
     /// <summary>Puts the calling thread back on the normal scheduler (SCHED_OTHER) after <see cref="Apply"/>; false when the OS refused.</summary>
     public static unsafe bool ResetScheduler()
     {

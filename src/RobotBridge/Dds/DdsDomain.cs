@@ -16,17 +16,22 @@ public static class DdsDomain
     public const string LoopbackConfigXml =
         "<CycloneDDS><Domain id=\"any\"><General><Interfaces><NetworkInterface name=\"lo\"/></Interfaces></General></Domain></CycloneDDS>";
 
-    private static readonly Dictionary<uint, (int Handle, int Users, string Config)> Domains = new();
+    private static readonly Dictionary<uint, (int Handle, int Users, string Config, string Base)> Domains = new();
 
-    /// <summary>Makes sure domain <paramref name="id"/> exists with <paramref name="configXml"/>; pair with <see cref="Release"/>.</summary>
+    /// <summary>
+    /// Makes sure domain <paramref name="id"/> exists with <paramref name="configXml"/>; pair with <see cref="Release"/>.
+    /// <paramref name="baseXml"/>: the configuration without its thread scheduling, which a domain already created
+    /// from the same base may lack or have (threads are the process's, not the node's); null = exactly <paramref name="configXml"/>.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The domain already runs in this process with another configuration.</exception>
-    internal static unsafe void Acquire(uint id, string configXml)
+    internal static unsafe void Acquire(uint id, string configXml, string? baseXml = null)
     {
+        baseXml ??= configXml;
         lock (Domains)
         {
             if (Domains.TryGetValue(id, out var d))
             {
-                if (d.Config != configXml)
+                if (d.Base != baseXml)
                     throw new InvalidOperationException($"DDS domain {id} already runs in this process with another configuration");
                 Domains[id] = d with { Users = d.Users + 1 };
                 return;
@@ -36,7 +41,7 @@ public static class DdsDomain
             fixed (byte* p = bytes) handle = CycloneDdsNative.dds_create_domain(id, p);
             // PRECONDITION_NOT_MET: a participant created without a configuration made the domain already.
             if (handle < 0 && handle != -4) throw new DdsException($"dds_create_domain({id})", handle);
-            Domains[id] = (handle, 1, configXml);
+            Domains[id] = (handle, 1, configXml, baseXml);
         }
     }
 

@@ -64,6 +64,7 @@ public sealed class DdsRobotIo : IDeployIo
     private readonly string?[] _problemFrame = new string?[PolicyInputs.KindCount];   // the frame_id _inputError was written for
     private readonly ManualResetEventSlim _jointArrived = new();
     private long _sequence, _reads, _jointStamp = -1, _lastReadStamp = -3;
+    private long _jointReceived;   // [Stopwatch timestamp] when the receive thread took the joint state read last
     private long _estopReceivedTick = -1, _estopTick = -1;
     private volatile bool _estopPressed;
     private volatile string? _error;
@@ -230,7 +231,7 @@ public sealed class DdsRobotIo : IDeployIo
     /// <summary>Takes whatever arrived since the last call into the latest values. Loop thread only; allocation-free once sizes are set.</summary>
     public void Poll()
     {
-        if (_jointSub.TryTakeLatest(_js)) TakeJointState();
+        if (_jointSub.TryTakeLatest(_js, out _, out long received)) TakeJointState(received);
         if (_imuSub is not null && _imuSub.TryTakeLatest(_imu) && FrameIs(InputKind.Imu, _imu.Header))
         {
             // ROS orders a quaternion x, y, z, w; the sensor frame w, x, y, z.
@@ -300,7 +301,7 @@ public sealed class DdsRobotIo : IDeployIo
     }
 
     // A joint state: (re)build the name map when the names changed, check lengths, copy in action order.
-    private void TakeJointState()
+    private void TakeJointState(long received)
     {
         var names = _js.Name.AsSpan();
         int m = names.Length;
@@ -325,6 +326,7 @@ public sealed class DdsRobotIo : IDeployIo
             _eff[i] = e.IsEmpty ? 0 : e[k];
         }
         _jointStamp = Stamp(_js.Header);
+        _jointReceived = received;
         _sequence++;
         _error = null;
         _badShape = default;
@@ -377,6 +379,8 @@ public sealed class DdsRobotIo : IDeployIo
         _object.CopyTo(frame.ObjectPosition, 0);
         _inputSeq.CopyTo(frame.InputSequence, 0);
         frame.Sequence = _sequence;
+        frame.JointStateStamp = _sequence > 0 ? _jointStamp : -1;
+        frame.JointStateReceived = _sequence > 0 ? _jointReceived : 0;
         _lastReadStamp = _jointStamp;
         Interlocked.Increment(ref _reads);
     }

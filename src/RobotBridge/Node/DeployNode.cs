@@ -81,14 +81,20 @@ public sealed record DeployNodeOptions
 /// <param name="EStopTick">Tick at which the layer entered the e-stop's state (EStop; Hold for an arm), or −1.</param>
 /// <param name="Refusal">Why the node never drove the robot (a joint missing from joint_states, an input that never came,
 /// another writer on the command topic, a start the safety layer refused), or null when it started or was never asked to.</param>
+/// <param name="StateAgeP99">99th percentile of the age of the joint state each tick acted on, when its command was written [s] (<see cref="StateAgeMeter"/>).</param>
+/// <param name="StateAge">The state-age line: which clock, p50/p90/p99/max and the bins.</param>
+/// <param name="TrainedLatency">The action latency the policy was trained for and how the measurement compares (the warning when above), or that the contract does not record it.</param>
+/// <param name="LatencyWarning">The warning when the measured p99 exceeds the trained maximum plus one control period, else null.</param>
 public sealed record DeployRunResult(SafetyState FinalState, SafetyCause LastCause, long Ticks, long PolicyRuns,
-    double TickP50, double TickP99, double TickMax, long Overruns, long AllocatedBytes, long EStopReceivedTick, long EStopTick, string? Refusal);
+    double TickP50, double TickP99, double TickMax, long Overruns, long AllocatedBytes, long EStopReceivedTick, long EStopTick, string? Refusal,
+    double StateAgeP99, string StateAge, string TrainedLatency, string? LatencyWarning);
 
 /// <summary>
 /// <c>robotics deploy</c>: the real-time node. Loads the policy and its contract, builds the <see cref="Controller"/>
 /// on a <see cref="DdsRobotIo"/>, and runs it — on a <see cref="RealTimeLoop"/> at the contract's control period,
 /// or in lock-step (one tick per new joint state). Starts the controller once sensors are live (auto-start),
-/// logs every safety transition through an <see cref="EventLogPump"/>, and reports the loop's timing at the end.
+/// logs every safety transition through an <see cref="EventLogPump"/>, and reports the loop's timing at the end, with the age
+/// of the joint states the ticks acted on against the action latency the policy was trained with (warned about once in the log).
 /// </summary>
 // DESIGN: lock-step ticks on the joint state's stamp changing, not on every message: the simulated robot repeats
 // its state while waiting for the first command, and a tick per repeat would advance the controller without the
@@ -111,12 +117,18 @@ public sealed class DeployNode : IDisposable
         {
             var config = ControllerConfig.FromContract(_policy.Contract);
             Config = _o.CommandTimeout is { } timeout ? config with { Safety = config.Safety with { CommandTimeout = timeout } } : config;
-            _node = new Ros2Node("deploy", (_o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId }) with { Security = _o.Security });
+            _node = new Ros2Node("deploy", (_o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId }) with
+            {
+                Security = _o.Security,
+                // Just below the loop: joint states come in ahead of everything but the control tick itself.
+                ReceivePriority = _o.Loop.FifoPriority > 1 && !_o.LockStep ? _o.Loop.FifoPriority - 1 : 0,
+            });
             Io = _o.Interface == RobotInterface.UnitreeGo2
                 ? new Unitree.UnitreeGo2Io(_node, Config.JointNames, _policy.Contract.Inputs, _o.Io)
                 : new DdsRobotIo(_node, Config.JointNames, _policy.Contract.Inputs, _o.Io);
             Controller = new Controller(Config, _policy, Io);
             Io.StatusSource = Controller;
+            if (_o.LockStep) Controller.StateAge.UseReceipt("lock-step: the stamps are simulated time");
         }
         catch
         {
@@ -137,6 +149,9 @@ public sealed class DeployNode : IDisposable
     /// <summary>What the real-time loop thread was granted (null in lock-step or before the run).</summary>
     public RealTimeSetup? Setup { get; private set; }
 
+    /// <summary>How the node's DDS receive thread is scheduled (see <see cref="Ros2NodeOptions.ReceivePriority"/>).</summary>
+    public string ReceiveScheduler => _node.ReceiveScheduler;
+
     /// <summary>Runs until <see cref="DeployNodeOptions.Seconds"/> pass or <paramref name="cancel"/> fires; each log line goes to <paramref name="log"/>.</summary>
     public DeployRunResult Run(Action<string> log, CancellationToken cancel = default)
     {
@@ -153,7 +168,7 @@ public sealed class DeployNode : IDisposable
         long startAfter = _o.AutoStartStates ?? (_o.LockStep ? 1 : 20);
         string? reportedError = null, reportedWriters = null;
         var reportedInput = new string?[PolicyInputs.KindCount];
-        bool waitingLogged = false;
+        bool waitingLogged = false, latencyWarned = false;
         IReadOnlyList<RemoteWriter> writers = [];
         double nextWriterCheck = 0;
 
@@ -189,6 +204,7 @@ public sealed class DeployNode : IDisposable
                     reportedWriters = text;
                 }
             }
+            if (!latencyWarned && Controller.StateAge.Warning() is { } warning) { log(warning); latencyWarned = true; }
             safety.SetExternalFault(writers.Count > 0 ? SafetyCause.ForeignWriter : silent ? SafetyCause.StaleSensors : SafetyCause.None);
             if (_o.AutoStart && !requested && Io.SensorsLive && Io.Sequence >= startAfter && error is null && writers.Count == 0)
             {
@@ -228,8 +244,7 @@ public sealed class DeployNode : IDisposable
             Supervise();
             ticks.Sort();
             double P(double p) => ticks.Count == 0 ? double.NaN : ticks[Math.Min(ticks.Count - 1, (int)(p * ticks.Count))];
-            return new DeployRunResult(safety.State, safety.LastCause, Controller.Ticks, Controller.PolicyRuns, P(0.5), P(0.99), ticks.Count > 0 ? ticks[^1] : double.NaN,
-                0, -1, Io.EStopReceivedTick, Io.EStopTick, started ? null : Refusal(writers));
+            return Result(P(0.5), P(0.99), ticks.Count > 0 ? ticks[^1] : double.NaN, 0, -1, started ? null : Refusal(writers));
         }
 
         using var loop = new RealTimeLoop(Controller, _o.Loop);
@@ -247,8 +262,14 @@ public sealed class DeployNode : IDisposable
         Supervise();
         if (loop.Failure is { } failure) log($"loop failed (damping written): {failure.Message}");
         var h = loop.Histogram;
-        return new DeployRunResult(safety.State, safety.LastCause, Controller.Ticks, Controller.PolicyRuns, h.Percentile(0.5), h.Percentile(0.99), h.Max,
-            loop.Overruns, loop.AllocatedBytes, Io.EStopReceivedTick, Io.EStopTick, started ? null : Refusal(writers));
+        return Result(h.Percentile(0.5), h.Percentile(0.99), h.Max, loop.Overruns, loop.AllocatedBytes, started ? null : Refusal(writers));
+    }
+
+    private DeployRunResult Result(double tickP50, double tickP99, double tickMax, long overruns, long allocated, string? refusal)
+    {
+        var age = Controller.StateAge;
+        return new DeployRunResult(Controller.Safety.State, Controller.Safety.LastCause, Controller.Ticks, Controller.PolicyRuns, tickP50, tickP99, tickMax,
+            overruns, allocated, Io.EStopReceivedTick, Io.EStopTick, refusal, age.Histogram.Percentile(0.99), age.Describe(), age.DescribeTrained(), age.Warning());
     }
 
     private string ForeignWritersText(IReadOnlyList<RemoteWriter> writers) =>

@@ -18,6 +18,7 @@ internal sealed class LatestValue
     private readonly byte[][] _slots;
     private readonly int[] _lengths = new int[3];
     private readonly long[] _sequences = new long[3];
+    private readonly long[] _received = new long[3];   // [Stopwatch timestamp]
     private int _middle = 1;            // slot index | FreshBit; shared, only touched with Interlocked
     private int _back = 2;              // producer's private slot
     private int _front;                 // consumer's private slot
@@ -25,35 +26,42 @@ internal sealed class LatestValue
     /// <summary>Three slots of <paramref name="capacity"/> bytes each; the producer grows its own slot when needed.</summary>
     public LatestValue(int capacity) => _slots = [new byte[capacity], new byte[capacity], new byte[capacity]];
 
-    /// <summary>Producer: publishes a copy of <paramref name="payload"/> with its sequence number.</summary>
+    /// <summary>Producer: publishes a copy of <paramref name="payload"/> with its sequence number and when it was received [Stopwatch timestamp].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Put(ReadOnlySpan<byte> payload, long sequence)
+    public void Put(ReadOnlySpan<byte> payload, long sequence, long received = 0)
     {
         int b = _back;
         if (_slots[b].Length < payload.Length) _slots[b] = new byte[Math.Max(payload.Length, _slots[b].Length * 2)];
         payload.CopyTo(_slots[b]);
         _lengths[b] = payload.Length;
         _sequences[b] = sequence;
+        _received[b] = received;
         int previous = Interlocked.Exchange(ref _middle, b | FreshBit);
         _back = previous & IndexMask;
         Debug.Assert(_back != b && _back != _front, "triple buffer: producer slot collides");
     }
 
     /// <summary>Consumer: the newest payload not taken yet, or false when nothing new arrived.</summary>
-    /// <param name="payload">Valid until the next call of <see cref="TryTake"/>.</param>
+    /// <param name="payload">Valid until the next take.</param>
+    /// <param name="sequence">The payload's sequence number.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public bool TryTake(out ReadOnlySpan<byte> payload, out long sequence)
+    public bool TryTake(out ReadOnlySpan<byte> payload, out long sequence) => TryTake(out payload, out sequence, out _);
+
+    /// <summary>As <see cref="TryTake(out ReadOnlySpan{byte}, out long)"/>, also giving when the payload was received [Stopwatch timestamp; 0 unknown].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool TryTake(out ReadOnlySpan<byte> payload, out long sequence, out long received)
     {
         if ((Volatile.Read(ref _middle) & FreshBit) == 0)
         {
             payload = default;
-            sequence = 0;
+            sequence = received = 0;
             return false;
         }
         int previous = Interlocked.Exchange(ref _middle, _front);
         _front = previous & IndexMask;
         payload = _slots[_front].AsSpan(0, _lengths[_front]);
         sequence = _sequences[_front];
+        received = _received[_front];
         return true;
     }
 }

@@ -1,3 +1,4 @@
+using Robotics.Deploy.RealTime;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Robotics.RobotBridge.Cdr;
@@ -58,6 +59,10 @@ public sealed class Ros2Node : IDisposable
     private readonly Dictionary<System.Guid, string> _graphNames = [];
     private RawReader? _graphReader;
     private volatile bool _stopping;
+    private readonly string? _domainConfig;   // what the domain was acquired with
+
+    /// <summary>How the receive thread is scheduled: normal, or what <see cref="Ros2NodeOptions.ReceivePriority"/> got.</summary>
+    public string ReceiveScheduler { get; private set; } = "normal priority";
     private bool _disposed;
 
     /// <summary>Creates the node: joins the DDS domain, starts the receive thread, announces itself.</summary>
@@ -74,7 +79,19 @@ public sealed class Ros2Node : IDisposable
         bool domainAcquired = false;
         try
         {
-            if (_options.CycloneConfigXml is not null) { DdsDomain.Acquire(_options.DomainId, _options.CycloneConfigXml); domainAcquired = true; }
+            _domainConfig = _options.DomainConfigXml;
+            if (_domainConfig is not null)
+            {
+                try { DdsDomain.Acquire(_options.DomainId, _domainConfig, _options.CycloneConfigXml); }
+                catch (DdsException) when (_domainConfig != _options.CycloneConfigXml)
+                {
+                    // Cyclone refused its threads' scheduling (e.g. a configuration with several receive threads, named
+                    // otherwise): the domain as configured, Cyclone's threads at normal priority.
+                    _domainConfig = _options.CycloneConfigXml!;
+                    DdsDomain.Acquire(_options.DomainId, _domainConfig);
+                }
+                domainAcquired = true;
+            }
             // The participant: USER_DATA "enclave=/;" is what ROS 2 tools look for; with security, the dds.sec.* properties.
             var qos = CycloneDdsNative.dds_create_qos();
             var userData = Encoding.ASCII.GetBytes($"enclave={_options.AdvertisedEnclave};");
@@ -236,6 +253,9 @@ public sealed class Ros2Node : IDisposable
     {
         const int Max = 64;
         nint* triggered = stackalloc nint[Max];
+        if (_options.ReceivePriority > 0)
+            ReceiveScheduler = LinuxRealTime.SetFifo(_options.ReceivePriority) is { } refused
+                ? $"SCHED_FIFO priority {_options.ReceivePriority} refused: {refused}; normal priority" : $"SCHED_FIFO priority {_options.ReceivePriority}";
         while (!_stopping)
         {
             int n = CycloneDdsNative.dds_waitset_wait(_waitset, triggered, Max, 1_000_000_000);   // 1 s, to notice a stop in any case
@@ -346,7 +366,7 @@ public sealed class Ros2Node : IDisposable
         CycloneDdsNative.dds_set_guardcondition(_guard, 1);
         _thread.Join();
         CycloneDdsNative.dds_delete(_participant);
-        if (_options.CycloneConfigXml is not null) DdsDomain.Release(_options.DomainId);
+        if (_domainConfig is not null) DdsDomain.Release(_options.DomainId);
         ReleaseIdentity(_options.DomainId);
     }
 }

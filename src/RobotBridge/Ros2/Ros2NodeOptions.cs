@@ -31,6 +31,14 @@ public sealed record Ros2NodeOptions
     /// </summary>
     public string? CycloneConfigXml { get; init; }
 
+    /// <summary>
+    /// SCHED_FIFO priority 1–99 of the threads that bring messages in, where the OS grants it (root or CAP_SYS_NICE);
+    /// 0 = normal priority. This node's receive thread takes it, and with an explicit <see cref="CycloneConfigXml"/>
+    /// Cyclone's receive and delivery threads too. A control node sets it just below its loop's priority: a busy
+    /// computer must not hold its joint states back past the watchdog (an arm's allows 10 ms).
+    /// </summary>
+    public int ReceivePriority { get; init; }
+
     /// <summary>Largest message a subscription accepts [bytes]; larger ones are dropped and counted.</summary>
     public int MaxMessageBytes { get; init; } = 1 << 20;
 
@@ -39,6 +47,25 @@ public sealed record Ros2NodeOptions
 
     /// <summary>Whether to publish ParticipantEntitiesInfo on <c>ros_discovery_info</c> (what makes <c>ros2 node list</c> show the node).</summary>
     public bool PublishGraphInfo { get; init; } = true;
+
+    /// <summary>
+    /// The Cyclone configuration the domain is created with: <see cref="CycloneConfigXml"/> with, for a
+    /// <see cref="ReceivePriority"/> the OS grants, Cyclone's receive and delivery threads on SCHED_FIFO at that priority
+    /// (Cyclone fails to create the domain where it may not). The names are those of a single receive thread, which a
+    /// loopback or unicast configuration has; with several (multicast), Cyclone calls them recvUC and recvMC instead.
+    /// </summary>
+    public string? DomainConfigXml
+    {
+        get
+        {
+            if (CycloneConfigXml is null || ReceivePriority == 0 || !Deploy.RealTime.LinuxRealTime.FifoAllowed(ReceivePriority)) return CycloneConfigXml;
+            int end = CycloneConfigXml.LastIndexOf("</Domain>", StringComparison.Ordinal);
+            if (end < 0) return CycloneConfigXml;
+            var threads = string.Concat(new[] { "recv", "dq.user" }.Select(name =>
+                $"<Thread name=\"{name}\"><Scheduling><Class>realtime</Class><Priority>{ReceivePriority}</Priority></Scheduling></Thread>"));
+            return CycloneConfigXml[..end] + "<Threads>" + threads + "</Threads>" + CycloneConfigXml[end..];
+        }
+    }
 
     /// <summary>Options that keep all traffic on the loopback interface, in <paramref name="domainId"/>.</summary>
     public static Ros2NodeOptions Loopback(uint domainId) => new() { DomainId = domainId, CycloneConfigXml = Dds.DdsDomain.LoopbackConfigXml };
@@ -51,6 +78,7 @@ public sealed record Ros2NodeOptions
         RosNames.ValidateNamespace(Namespace);
         if (GidSize is not (16 or 24)) throw new UserError($"Ros2NodeOptions.GidSize must be 16 (Iron+) or 24 (Humble), got {GidSize}");
         if (string.IsNullOrEmpty(Enclave) || Enclave.Contains(';')) throw new UserError($"Ros2NodeOptions.Enclave '{Enclave}' must be non-empty without ';'");
+        if (ReceivePriority is < 0 or > 99) throw new UserError($"Ros2NodeOptions.ReceivePriority must be 0 (normal) or 1–99 (got {ReceivePriority})");
         if (InitialMessageBytes < 16) throw new UserError($"Ros2NodeOptions.InitialMessageBytes must be at least 16 (got {InitialMessageBytes})");
         if (Security is not null)
         {

@@ -90,9 +90,14 @@ public sealed class Ros2Subscription<T> : ISubscriptionEndpoint where T : class,
     /// <summary>As <see cref="TryTakeLatest(T)"/>, also giving the message's sequence number (1 for the first
     /// received; a jump means the loop missed messages in between).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public bool TryTakeLatest(T into, out long sequence)
+    public bool TryTakeLatest(T into, out long sequence) => TryTakeLatest(into, out sequence, out _);
+
+    /// <summary>As <see cref="TryTakeLatest(T, out long)"/>, also giving when the node's receive thread took the message
+    /// [<see cref="System.Diagnostics.Stopwatch"/> timestamp]: the age since receipt where stamps are not on the local clock.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public bool TryTakeLatest(T into, out long sequence, out long received)
     {
-        if (!_latest.TryTake(out var payload, out sequence)) return false;
+        if (!_latest.TryTake(out var payload, out sequence, out received)) return false;
         // The bytes decoded once already on the receive thread, so this cannot fail unless `into` is shared.
         if (RosMessage.TryDeserialize(payload, into)) return true;
         Interlocked.Increment(ref _consumerFailures);
@@ -126,7 +131,7 @@ public sealed class Ros2Subscription<T> : ISubscriptionEndpoint where T : class,
                 continue;
             }
             long sequence = Interlocked.Increment(ref _received);
-            _latest.Put(payload, sequence);
+            _latest.Put(payload, sequence, System.Diagnostics.Stopwatch.GetTimestamp());
             if (_onMessage is null) continue;
             try { _onMessage(_scratch); }
             catch (Exception) { Interlocked.Increment(ref _callbackFailures); }   // a user's bug must not stop the receive thread

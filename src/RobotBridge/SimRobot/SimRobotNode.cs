@@ -247,7 +247,11 @@ public sealed class SimRobotNode : IDisposable
         _robot = robot(_o.Robot(controlPeriod));
         try
         {
-            _node = new Ros2Node("sim_robot", (_o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId }) with { Security = _o.Security });
+            _node = new Ros2Node("sim_robot", (_o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId }) with
+            {
+                Security = _o.Security,
+                ReceivePriority = _o.FifoPriority > 1 && !_o.LockStep ? _o.FifoPriority - 1 : 0,
+            });
             var t = _o.Topics;
             // Reliable, as ros2_control's joint_state_broadcaster publishes; best-effort subscribers match too.
             _jointPub = _node.CreatePublisher<JointState>(t.JointStatesTopic, QosProfile.Default);
@@ -291,7 +295,7 @@ public sealed class SimRobotNode : IDisposable
         {
             var gc = System.Runtime.GCSettings.LatencyMode;
             var setup = LinuxRealTime.Apply(new LoopConfig { FifoPriority = _o.FifoPriority, LockMemory = false, LowLatencyGc = true });
-            log($"scheduler: {setup.Scheduler}");
+            log($"scheduler: {setup.Scheduler}; receive thread {_node.ReceiveScheduler}");
             try { RunRealTime(cancel); }
             finally
             {

@@ -72,6 +72,7 @@ public sealed class UnitreeGo2Io : IDeployIo
     private readonly long[] _inputSeq = new long[PolicyInputs.KindCount];
     private readonly ManualResetEventSlim _stateArrived = new();
     private long _sequence, _reads, _lastTick = -1, _lastReadTick = -1, _commandsWritten;
+    private long _stateReceived;   // [Stopwatch timestamp] when the receive thread took the lowstate used last
     private long _estopReceivedTick = -1, _estopTick = -1;
     private volatile bool _estopTopicPressed, _chordLatched;
     private volatile string? _error;
@@ -248,7 +249,7 @@ public sealed class UnitreeGo2Io : IDeployIo
     /// <summary>Takes whatever arrived since the last call into the latest values. Loop thread only; allocation-free.</summary>
     public void Poll()
     {
-        if (_stateSub.TryTakeLatest(_state)) TakeState();
+        if (_stateSub.TryTakeLatest(_state, out _, out long received)) TakeState(received);
         if (_cmdSub is not null && _cmdSub.TryTakeLatest(_twist))
         {
             _command[0] = _twist.Linear.X; _command[1] = _twist.Linear.Y; _command[2] = _twist.Angular.Z;
@@ -259,7 +260,7 @@ public sealed class UnitreeGo2Io : IDeployIo
 
     // A lowstate with a new tick: the policy's joints from their slots, the IMU, the feet. A repeated tick is the same
     // sample again (or a robot whose control board stalled): not new data.
-    private void TakeState()
+    private void TakeState(long received)
     {
         // Also here: the receive thread hands the state over before its callback runs, and the tick that reads a chord
         // must stop whichever thread saw it first.
@@ -289,6 +290,7 @@ public sealed class UnitreeGo2Io : IDeployIo
         for (int k = 0; k < 3; k++) _gyro[k] = imu.Gyroscope[k];
         for (int k = 0; k < 4; k++) _footForce[k] = _state.FootForce[k];
         Volatile.Write(ref _lastTick, tick);
+        _stateReceived = received;
         Volatile.Write(ref _sequence, _sequence + 1);
         if (_imuInput is not null) Volatile.Write(ref _inputSeq[(int)InputKind.Imu], _inputSeq[(int)InputKind.Imu] + 1);
         _error = null;
@@ -306,6 +308,10 @@ public sealed class UnitreeGo2Io : IDeployIo
         _command.CopyTo(frame.Command, 0);
         _inputSeq.CopyTo(frame.InputSequence, 0);
         frame.Sequence = _sequence;
+        // The tick counts the robot's own milliseconds from its boot, on no clock this computer shares: the state's age is
+        // measured from its receipt.
+        frame.JointStateStamp = -1;
+        frame.JointStateReceived = _sequence > 0 ? _stateReceived : 0;
         _lastReadTick = _lastTick;
         Interlocked.Increment(ref _reads);
     }

@@ -25,6 +25,17 @@ public sealed record RandomizationConfig
     public Sampled? Armature { get; init; }
     /// <summary>Action latency [physics steps], rounded down; at most three policy periods.</summary>
     public Sampled? ActionLatency { get; init; }
+    /// <summary>
+    /// The fewest and most physics steps of action latency an episode draws, as <see cref="Randomizer"/> draws them: ⌊U(a, b)⌋ of a
+    /// set or added range (so b itself is drawn only when a = b), none of a scaled one (its nominal is 0); (0, 0) when not randomized.
+    /// </summary>
+    public (int Low, int High) LatencySteps()
+    {
+        if (ActionLatency is not { } l || l.Op == SampleOp.Scale) return (0, 0);
+        int low = (int)Math.Floor(l.Low);
+        return l.Low == l.High ? (low, low) : (low, Math.Max(low, (int)Math.Ceiling(l.High) - 1));
+    }
+
     /// <summary>Gyro bias per axis [rad/s].</summary>
     public Sampled? ImuBias { get; init; }
     /// <summary>Seconds between pushes.</summary>

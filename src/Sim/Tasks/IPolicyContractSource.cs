@@ -7,7 +7,7 @@ namespace Robotics.Sim.Tasks;
 
 /// <summary>
 /// A task that can state the contract its policies run under on a robot: joints, action mapping, PD
-/// drive, timing, observation layout and commands. The exporter writes it into the ONNX file, adding
+/// drive, timing, observation layout, commands and the action latency it trains with. The exporter writes it into the ONNX file, adding
 /// the run id and source commit it knows (<see cref="Provenance"/> is left empty here).
 /// </summary>
 public interface IPolicyContractSource
@@ -109,8 +109,16 @@ internal static class PolicyContracts
             Observation = policy.Terms.ToArray(),   // the training noise is kept: it documents what the policy was hardened against
             Commands = commands,
             Inputs = PolicyInputs.Defaults(policy.Terms.Select(t => t.Name), baseFrame),
+            ActionLatency = TrainedLatency(s.Randomization, s.PhysicsDt),
             Provenance = Unknown,
         };
+    }
+
+    /// <summary>The action latency the policy trains with [s]: the physics steps the randomizer draws, times the physics step.</summary>
+    internal static LatencyRange TrainedLatency(Randomization.RandomizationConfig randomization, double physicsDt)
+    {
+        var (low, high) = randomization.LatencySteps();
+        return new LatencyRange { Low = low * physicsDt, High = high * physicsDt };
     }
 
     private static double[] Fill(int n, double value) => Enumerable.Repeat(value, n).ToArray();

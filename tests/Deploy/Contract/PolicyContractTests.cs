@@ -100,6 +100,40 @@ public class PolicyContractTests
     }
 
     [Fact]
+    public void The_trained_action_latency_survives_a_round_trip_and_a_bad_range_is_named()
+    {
+        var json = (Sample with { ActionLatency = new LatencyRange { Low = 0.001, High = 0.005 } }).ToJson();
+        Assert.Contains("\"action_latency\"", json);
+        var back = PolicyContract.FromJson(json, "p.onnx");
+        Assert.Equal(new LatencyRange { Low = 0.001, High = 0.005 }, back.ActionLatency);
+        Assert.Equal(json, back.ToJson());
+        var e = Assert.Throws<UserError>(() => PolicyContract.FromJson(Edit(o => o["action_latency"] = new JsonObject { ["low"] = 0.01, ["high"] = 0.005 }), "p.onnx"));
+        Assert.Contains("action_latency", e.Message);
+        Assert.Contains("p.onnx", e.Message);
+    }
+
+    [Fact]
+    public void A_contract_before_1_4_has_no_action_latency_and_loads()
+    {
+        var c = PolicyContract.FromJson(Edit(o => { o["contract_version"] = "1.3"; o.Remove("action_latency"); }), "old.onnx");
+        Assert.Null(c.ActionLatency);
+        Assert.Null(Robotics.Deploy.RealTime.ControllerConfig.FromContract(c).TrainedActionLatency);
+    }
+
+    [Theory]
+    [InlineData("go1_velocity")]
+    [InlineData("go1_rough")]
+    [InlineData("panda_reach")]
+    [InlineData("panda_push")]
+    public void The_shipped_models_load_unchanged_without_an_action_latency(string name)
+    {
+        var c = Robotics.Deploy.Runtime.OnnxPolicy.ReadContract(TestPaths.Repo($"models/{name}.onnx"));
+        Assert.Null(c.ActionLatency);
+        Assert.Equal("trained action latency: not recorded in the policy contract; the measured age is not judged",
+            new Robotics.Deploy.RealTime.StateAgeMeter(0.005, c.ActionLatency).DescribeTrained());
+    }
+
+    [Fact]
     public void A_contract_without_an_action_clip_reads_as_the_default_clip()
     {
         var c = PolicyContract.FromJson(Edit(o => { o["contract_version"] = "1.0"; o["action"]!.AsObject().Remove("clip"); }), "old.onnx");

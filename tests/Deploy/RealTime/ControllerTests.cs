@@ -9,11 +9,12 @@ public class ControllerTests
     [Fact]
     public void Ten_thousand_loop_ticks_allocate_zero_bytes()
     {
-        // A 12-joint quadruped-sized setup, Running with the policy every 10th tick, through the loop's Tick().
-        var (c, robot, policy) = TestConfig.Running(TestConfig.Create(12));
+        // A 12-joint quadruped-sized setup, Running with the policy every 10th tick, through the loop's Tick(), measuring state ages.
+        var (c, robot, policy) = TestConfig.Running(TestConfig.Create(12) with { TrainedActionLatency = new LatencyRange { Low = 0, High = 0.005 } });
+        robot.Timed = true;
         using var loop = new RealTimeLoop(c, new LoopConfig { FifoPriority = 0, LockMemory = false });
         for (int i = 0; i < 2_000; i++) loop.Tick();   // warm-up: every path has run (and been JIT-compiled)
-        long runsBefore = c.PolicyRuns, writesBefore = robot.Writes;
+        long runsBefore = c.PolicyRuns, writesBefore = robot.Writes, agesBefore = c.StateAge.Histogram.Count;
 
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 10_000; i++) loop.Tick();
@@ -23,6 +24,9 @@ public class ControllerTests
         Assert.Equal(SafetyState.Running, c.Safety.State);
         Assert.Equal(1_000, c.PolicyRuns - runsBefore);   // 10,000 ticks / decimation 10
         Assert.Equal(10_000, robot.Writes - writesBefore);       // one Write per tick
+        Assert.Equal(10_000, c.StateAge.Histogram.Count - agesBefore);   // one state age per tick
+        Assert.Equal(StateAgeClock.Stamp, c.StateAge.Clock);
+        Assert.False(c.StateAge.Exceeds);   // read in the same tick it was stamped: far below 5 ms + 2 ms
         Assert.NotEqual(0f, policy.LastObservation[3 + 3 + 3]);   // the policy saw real joint positions, not zeros
     }
 

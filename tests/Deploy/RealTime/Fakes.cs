@@ -42,12 +42,19 @@ internal sealed class FakeRobot : IRobotIo
     public JointCommand Last { get; }
     public long Writes { get; private set; }
     public Action<long>? OnRead { get; set; }
+    /// <summary>Stamp each state with the wall clock and its receipt with the Stopwatch, as the DDS robot does.</summary>
+    public bool Timed { get; set; }
 
     public void Read(SensorFrame frame)
     {
         OnRead?.Invoke(Writes);
         if (!Frozen) Sequence++;
         frame.Sequence = Sequence;
+        if (Timed)
+        {
+            frame.JointStateStamp = (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
+            frame.JointStateReceived = System.Diagnostics.Stopwatch.GetTimestamp();
+        }
         Gyro.CopyTo(frame.Gyro, 0);
         Orientation.CopyTo(frame.Orientation, 0);
         Command.CopyTo(frame.Command, 0);

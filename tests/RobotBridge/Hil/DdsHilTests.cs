@@ -276,6 +276,11 @@ public sealed class DdsHilTests(ITestOutputHelper output)
             Assert.All(commands[e..], c => Assert.All(c[n..], v => Assert.Equal(0, v)));
             Assert.All(commands[e - 1][n..(2 * n)], kp => Assert.True(kp > 0));
             Assert.Contains("Running → EStop (EStopInput)", deploy.Output);
+            // Lock-step stamps are simulated time: the age of each state is measured since its receipt, and said so.
+            Assert.Contains("state age at command (since receipt (lock-step: the stamps are simulated time)): ", deploy.Output);
+            Assert.Matches(@"state age at command [^\n]*: [1-9]\d* ticks, p50 \d+\.\d\d ms, p90 [^\n]*, p99 [^\n]*, max [^\n]*; bins [^\n]*\d+ ms \d+", deploy.Output);
+            Assert.Contains("trained action latency: not recorded in the policy contract", deploy.Output);   // the shipped file predates 1.4
+            Assert.DoesNotContain("warning: state age", deploy.Output);
         }
         catch { Dump(sim, deploy); throw; }
     }
@@ -306,6 +311,9 @@ public sealed class DdsHilTests(ITestOutputHelper output)
             Assert.InRange(s.SensorSequence, 20, 201);
             Assert.Contains("SoftStart → Damping (StaleSensors", deploy.Output);
             Assert.Contains("loop period error", deploy.Output);
+            // The simulator stamps simulated time, far from the node's wall clock: the age since receipt, with the reason.
+            Assert.Contains("state age at command (since receipt (the first stamp was ", deploy.Output);
+            Assert.Contains("trained action latency: not recorded in the policy contract", deploy.Output);
         }
         catch { Dump(deploy); if (sim is not null) Dump(sim); throw; }
         finally { sim?.Dispose(); }

@@ -165,6 +165,8 @@ public sealed class DeployNodeTests
 
         // The robot dies: no joint state comes again, so lock-step would never tick again.
         feeder.Dispose();
+        // A state still in flight when the feeder stopped is ticked within milliseconds; the trip comes 0.3 s after the last one.
+        Thread.Sleep(100);
         long ticks = node.Controller.Ticks;
         Assert.True(TestDomain.WaitUntil(() => safety.State == SafetyState.Hold, 5), $"state {safety.State}; log:\n{string.Join("\n", run.Log)}");
         Assert.Equal(SafetyCause.StaleSensors, safety.LastCause);
@@ -174,6 +176,11 @@ public sealed class DeployNodeTests
         run.Dispose();
         Assert.Equal((SafetyState.Hold, SafetyCause.StaleSensors), (run.Result!.FinalState, run.Result.LastCause));
         Assert.Null(run.Result.Refusal);
+        // Every tick acted on a state; lock-step measures its age since receipt (the stamps are the feeder's simulated time).
+        Assert.StartsWith("state age at command (since receipt (lock-step: the stamps are simulated time)): ", run.Result.StateAge);
+        Assert.Contains($": {node.Controller.Ticks} ticks,", run.Result.StateAge);
+        Assert.True(run.Result.StateAgeP99 > 0 && run.Result.StateAgeP99 < 1, run.Result.StateAge);
+        Assert.Null(run.Result.LatencyWarning);
     }
 
     [Fact]

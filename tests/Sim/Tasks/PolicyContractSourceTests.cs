@@ -1,4 +1,5 @@
 using Robotics.Deploy.Contract;
+using Robotics.Sim.Randomization;
 using Robotics.Sim.Tasks;
 using Robotics.Sim.Tasks.Manipulation;
 
@@ -32,6 +33,7 @@ public class PolicyContractSourceTests
         Assert.Equal(new[] { "vx", "vy", "yaw_rate" }, c.Commands.Select(x => x.Name));
         Assert.Equal((-0.5, 0.5), (c.Commands[1].Low, c.Commands[1].High));
         Assert.Equal("", c.Provenance.RunId);   // the exporter fills it in
+        Assert.Equal(new LatencyRange { Low = 0, High = 0 }, c.ActionLatency);   // no randomization: trained without latency
         // It survives its own JSON.
         Assert.Equal(c.ToJson(), PolicyContract.FromJson(c.ToJson(), "go1").ToJson());
     }
@@ -58,6 +60,9 @@ public class PolicyContractSourceTests
         Assert.Equal(task.Robot.RootLink, c.Input(InputKind.TargetPose)!.Frame);
         Assert.Equal(7, c.BuildKinematics()!.Joints.Count(j => j.Type != Robotics.Deploy.Kinematics.KinematicJointType.Fixed));
         Assert.Equal(StopBehavior.Hold, c.Stop);
+        // randomization.action_latency = "=U(0, 5)" physics steps of 2 ms, drawn as ⌊U(0, 5)⌋: 0 to 4 steps.
+        Assert.Equal(0, c.ActionLatency!.Low);
+        Assert.Equal(0.008, c.ActionLatency.High, 12);
         // The workspace holds the target box and the tool at the default pose, with the margin.
         var rest = task.RestPosition.ToArray();
         for (int k = 0; k < 3; k++) rest[k] -= task.Config.BasePosition[k];
@@ -69,5 +74,22 @@ public class PolicyContractSourceTests
         Assert.Equal(c.Kinematics!.Joints.Length, back.Kinematics!.Joints.Length);
         Assert.Equal(c.Workspace.Min, back.Workspace!.Min);
         Assert.Equal(StopBehavior.Hold, back.Stop);
+    }
+
+    [Theory]
+    [InlineData(SampleOp.Set, 0, 2, 0, 1)]      // ⌊U(0, 2)⌋ never reaches 2
+    [InlineData(SampleOp.Set, 0.5, 2.5, 0, 2)]
+    [InlineData(SampleOp.Add, 3, 3, 3, 3)]      // a fixed latency (held-out: +k steps)
+    [InlineData(SampleOp.Scale, 1, 2, 0, 0)]    // scales the nominal 0
+    public void The_latency_steps_are_those_the_randomizer_draws(SampleOp op, double low, double high, int fewest, int most)
+    {
+        var r = new Robotics.Sim.Randomization.RandomizationConfig { ActionLatency = new Sampled(op, low, high) };
+        Assert.Equal((fewest, most), r.LatencySteps());
+        Assert.Equal((0, 0), new Robotics.Sim.Randomization.RandomizationConfig().LatencySteps());
+        var draws = new HashSet<int>();
+        var rng = new Robotics.Sim.Random.Rng(7);
+        for (int i = 0; i < 2000; i++) draws.Add((int)Math.Floor(r.ActionLatency!.Apply(0, ref rng)));
+        Assert.Equal(fewest, draws.Min());
+        Assert.Equal(most, draws.Max());
     }
 }

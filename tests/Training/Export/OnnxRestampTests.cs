@@ -166,7 +166,7 @@ public class OnnxRestampTests : IDisposable
     }
 
     // The shipped policies carry contract 1.3 with their weights hash, in step with their tasks: they load, and restamping a copy
-    // from the task changes no byte.
+    // from the task changes only what contract 1.4 added (the trained action latency).
     [Theory]
     [InlineData("go1_velocity")]
     [InlineData("panda_reach")]
@@ -175,7 +175,8 @@ public class OnnxRestampTests : IDisposable
     {
         var shipped = TestPaths.Repo($"models/{name}.onnx");
         var c = OnnxPolicy.ReadContract(shipped);
-        Assert.Equal(PolicyContract.CurrentVersion, c.ContractVersion);
+        Assert.Equal("1.3", c.ContractVersion);
+        Assert.Null(c.ActionLatency);   // exported before contract 1.4 recorded the trained action latency
         Assert.Equal(WeightsHash.Compute(File.ReadAllBytes(shipped), c.Observation, shipped), c.WeightsSha256);
         using (OnnxPolicy.Load(shipped, c.JointNames)) { }
         Assert.NotEqual("", c.Provenance.RunId);
@@ -201,8 +202,12 @@ public class OnnxRestampTests : IDisposable
         }
 
         var copy = Path.Combine(_dir, $"{name}.onnx");
-        var result = OnnxRestamp.Restamp(shipped, TaskContract(name), copy);
-        Assert.Empty(result.Changed);
-        Assert.Equal(File.ReadAllBytes(shipped), File.ReadAllBytes(copy));
+        var before = File.ReadAllBytes(shipped);
+        var task = TaskContract(name);
+        var result = OnnxRestamp.Restamp(shipped, task, copy);
+        // Restamping a copy adds only what 1.4 records; the shipped file is left as it was.
+        Assert.Equal(new[] { "contract_version", "action_latency" }, result.Changed);
+        Assert.Equal(task.ActionLatency, OnnxPolicy.ReadContract(copy).ActionLatency);
+        Assert.Equal(before, File.ReadAllBytes(shipped));
     }
 }
