@@ -20,8 +20,9 @@ internal static partial class DdsDemo
     [System.Runtime.InteropServices.LibraryImport("libc.so.6")]
     private static partial int kill(int pid, int signal);
 
-    public static int Run(string policyPath, double segment, Ros2SecurityOptions? security)
+    public static int Run(string policyPath, double segment, Ros2SecurityOptions? security, RobotInterface robotInterface = RobotInterface.Ros2)
     {
+        string io = robotInterface == RobotInterface.Ros2 ? "" : $" --io {robotInterface.Name()}";
         var contract = OnnxPolicy.ReadContract(policyPath);
         var schedule = CommandSchedule.Walk(segment);
         uint domain = 100 + (uint)(Environment.ProcessId % 100);   // away from other runs on this machine
@@ -33,9 +34,11 @@ internal static partial class DdsDemo
         var state = SafetyState.Idle;
         op.CreateSubscription<Float64MultiArray>("deploy_status", onMessage: m => { if (DeployStatus.TryDecode(m, out var s)) state = s.State; });
 
-        using var sim = Start(cli, $"sim-robot --task {contract.Task} --domain {domain} --loopback --seconds {seconds:0.##}{Keystore(security)}");
-        using var deploy = Start(cli, $"deploy --policy \"{policyPath}\" --domain {domain} --loopback --autostart --seconds {seconds:0.##}{Keystore(security)}");
-        AnsiConsole.MarkupLineInterpolated($"domain {domain}: sim-robot (pid {sim.Id}) publishes joint_states and imu at 200 Hz; deploy (pid {deploy.Id}) runs the policy; waiting for its soft start…");
+        using var sim = Start(cli, $"sim-robot --task {contract.Task} --domain {domain} --loopback --seconds {seconds:0.##}{io}{Keystore(security)}");
+        using var deploy = Start(cli, $"deploy --policy \"{policyPath}\" --domain {domain} --loopback --autostart --seconds {seconds:0.##}{io}{Keystore(security)}");
+        if (robotInterface == RobotInterface.UnitreeGo2)
+            AnsiConsole.MarkupLineInterpolated($"domain {domain}: sim-robot (pid {sim.Id}) publishes rt/lowstate at 200 Hz and applies CRC-checked rt/lowcmd; deploy (pid {deploy.Id}) runs the policy; waiting for its soft start…");
+        else AnsiConsole.MarkupLineInterpolated($"domain {domain}: sim-robot (pid {sim.Id}) publishes joint_states and imu at 200 Hz; deploy (pid {deploy.Id}) runs the policy; waiting for its soft start…");
 
         // Drive the schedule once the node reports Running; a command every 50 ms, as a joystick would. Until then a
         // zero command: the node starts only once every input its policy reads has arrived, cmd_vel included.

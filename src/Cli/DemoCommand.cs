@@ -6,6 +6,8 @@ using Robotics.Sim.Tasks;
 using Robotics.Training.Runner;
 using Spectre.Console;
 
+using Robotics.RobotBridge.Node;
+
 namespace Robotics.Cli;
 
 /// <summary>
@@ -16,12 +18,15 @@ namespace Robotics.Cli;
 /// drives the simulated Panda over ROS 2 to goals set with <c>robotics send-target</c>. It prints tracking error,
 /// reach success and loop timing, and writes a tracking plot and videos of both. <c>--train</c> first trains a small policy from scratch (the
 /// cart-pole, about a minute on two cores), exports it and evaluates the exported file, to show the whole path.
+/// <c>--io unitree-go2</c> runs the quadruped as the Go2 (models/go2_velocity.onnx) and its DDS step through the Go2's own
+/// low-level interface (rt/lowstate, rt/lowcmd) instead of joint_states and joint_commands.
 /// </summary>
 internal static class DemoCommand
 {
     public static Command Create()
     {
-        var policy = new Option<string>("--policy") { Description = "the exported quadruped policy", DefaultValueFactory = _ => "models/go1_velocity.onnx" };
+        var policy = new Option<string?>("--policy") { Description = "the exported quadruped policy [default: models/go1_velocity.onnx; with --io unitree-go2 models/go2_velocity.onnx]" };
+        var io = new Option<string>("--io") { Description = "the interface of the DDS step: ros2 (joint_states / joint_commands) or unitree-go2 (the Go2's rt/lowstate / rt/lowcmd)", DefaultValueFactory = _ => "ros2" };
         var armPolicy = new Option<string>("--arm-policy") { Description = "the exported reach policy", DefaultValueFactory = _ => "models/panda_reach.onnx" };
         var segment = new Option<double>("--segment") { Description = "seconds per command (forward, turning, sideways, backward)", DefaultValueFactory = _ => 3.0 };
         var output = new Option<string>("--out") { Description = "folder for the plot and the video", DefaultValueFactory = _ => "runs/demo" };
@@ -29,18 +34,24 @@ internal static class DemoCommand
         var video = new Option<bool>("--no-video") { Description = "skip the video" };
         var demo = new Command("demo", "The pretrained quadruped and arm deployed on simulated robots: in one process and over ROS 2; tracking, reach success, loop timing, plot and videos.")
         {
-            policy, armPolicy, segment, output, train, video,
+            policy, armPolicy, segment, output, train, video, io,
         };
         var security = new SecurityFlags("/operator");   // this process is the operator; its children run as /sim_robot and /deploy
         security.AddTo(demo);
-        demo.SetAction(r => Run(Home(r.GetValue(policy)!), Home(r.GetValue(armPolicy)!), r.GetValue(segment), Home(r.GetValue(output)!), r.GetValue(train), !r.GetValue(video), security.Resolve(r)));
+        demo.SetAction(r =>
+        {
+            var robotInterface = RobotInterfaces.Parse(r.GetValue(io)!);
+            string quadruped = r.GetValue(policy) ?? (robotInterface == RobotInterface.UnitreeGo2 ? "models/go2_velocity.onnx" : "models/go1_velocity.onnx");
+            return Run(Home(quadruped), Home(r.GetValue(armPolicy)!), r.GetValue(segment), Home(r.GetValue(output)!), r.GetValue(train), !r.GetValue(video), security.Resolve(r), robotInterface);
+        });
         return demo;
     }
 
     // Relative paths are the repository's (the ./robotics script exports ROBOTICS_HOME).
     private static string Home(string path) => Path.IsPathRooted(path) ? path : Path.Combine(TaskCatalog.Home, path);
 
-    private static int Run(string policyPath, string armPolicyPath, double segment, string outDir, bool train, bool video, Robotics.RobotBridge.Security.Ros2SecurityOptions? security)
+    private static int Run(string policyPath, string armPolicyPath, double segment, string outDir, bool train, bool video, Robotics.RobotBridge.Security.Ros2SecurityOptions? security,
+        RobotInterface robotInterface = RobotInterface.Ros2)
     {
         Directory.CreateDirectory(outDir);
         if (train && TrainSmallPolicy(outDir) != 0) return 1;
@@ -50,15 +61,17 @@ internal static class DemoCommand
         PolicyContractSummary(policyPath);
 
         // 2. Hardware-in-the-loop in one process: the deploy controller drives the simulated robot tick by tick.
-        AnsiConsole.Write(new Rule("[bold]2. Deployed on the simulated Go1, in one process (lock-step)[/]").LeftJustified());
+        AnsiConsole.Write(new Rule($"[bold]2. Deployed on the simulated {(robotInterface == RobotInterface.UnitreeGo2 ? "Go2" : "Go1")}, in one process (lock-step)[/]").LeftJustified());
         var trace = new List<HilCommand.TraceSample>();
         int code = HilCommand.Run(policyPath, segment, latency: 0, trace);
         if (trace.Count > 0) AnsiConsole.MarkupLineInterpolated($"tracking plot: {PlotTracking(trace, Path.Combine(outDir, "tracking.png"))}");
         if (code != 0) return code;
 
         // 3. Over ROS 2: the simulated robot and the deploy node in two processes on DDS.
-        AnsiConsole.Write(new Rule("[bold]3. Over ROS 2 (Cyclone DDS, loopback): sim-robot and deploy node in two processes[/]").LeftJustified());
-        code = DdsDemo.Run(policyPath, segment, security);
+        AnsiConsole.Write(new Rule(robotInterface == RobotInterface.UnitreeGo2
+            ? "[bold]3. Over the Unitree Go2 interface (rt/lowstate, rt/lowcmd on Cyclone DDS, loopback): sim-robot and deploy node in two processes[/]"
+            : "[bold]3. Over ROS 2 (Cyclone DDS, loopback): sim-robot and deploy node in two processes[/]").LeftJustified());
+        code = DdsDemo.Run(policyPath, segment, security, robotInterface);
         if (code != 0) return code;
 
         // 4. The arm: the reach policy over ROS 2, goals set from another process with send-target.

@@ -10,7 +10,8 @@ namespace Robotics.Cli;
 /// <summary>
 /// <c>robotics deploy --policy models/x.onnx</c>: the real-time ROS 2 node (joint states, the e-stop and the inputs the
 /// policy's contract lists in — imu and cmd_vel for the Go1, target_pose and object_pose for the arm; joint commands and
-/// status out), on the wall clock or in lock-step with <c>sim-robot --lockstep</c>.
+/// status out), on the wall clock or in lock-step with <c>sim-robot --lockstep</c>. <c>--io unitree-go2</c> takes the joints
+/// and the IMU from the Unitree Go2's rt/lowstate and writes rt/lowcmd instead (cmd_vel, estop and the status stay ROS 2).
 /// </summary>
 internal static class DeployCommand
 {
@@ -28,14 +29,15 @@ internal static class DeployCommand
         var commandsTopic = new Option<string>("--commands-topic") { Description = "topic of the joint commands (e.g. /position_controller/commands for ros2_control)", DefaultValueFactory = _ => "joint_commands" };
         var commandTimeout = new Option<double?>("--command-timeout") { Description = $"a cmd_vel older than this [s] is replaced by zero (stand still) [default: {SafetyConfig.DefaultCommandTimeout}]" };
         var lockstepTimeout = new Option<double>("--lockstep-timeout") { Description = "lock-step: wall-clock silence [s] of joint states after which the node trips (StaleSensors)", DefaultValueFactory = _ => DeployNodeOptions.DefaultLockStepTimeout };
+        var io = new Option<string>("--io") { Description = "the robot's interface: ros2 (joint_states / joint_commands) or unitree-go2 (the Go2's rt/lowstate / rt/lowcmd; cmd_vel and estop stay ROS 2)", DefaultValueFactory = _ => "ros2" };
         var deploy = new Command("deploy", "The real-time ROS 2 deploy node: policy + safety layer between the robot's topics and its joint commands.")
         {
-            policy, domain, mode, lockstep, seconds, autostart, loopback, renames, remap, commandsTopic, commandTimeout, lockstepTimeout,
+            policy, domain, mode, lockstep, seconds, autostart, loopback, renames, remap, commandsTopic, commandTimeout, lockstepTimeout, io,
         };
         var security = new SecurityFlags("/deploy");
         security.AddTo(deploy);
         deploy.SetAction(r => Run(r.GetValue(policy)!, r.GetValue(domain), r.GetValue(mode)!, r.GetValue(lockstep), r.GetValue(seconds), r.GetValue(autostart), r.GetValue(loopback),
-            r.GetValue(renames), r.GetValue(remap), r.GetValue(commandsTopic)!, r.GetValue(commandTimeout), r.GetValue(lockstepTimeout), security.Resolve(r)));
+            r.GetValue(renames), r.GetValue(remap), r.GetValue(commandsTopic)!, r.GetValue(commandTimeout), r.GetValue(lockstepTimeout), security.Resolve(r), RobotInterfaces.Parse(r.GetValue(io)!)));
         return deploy;
     }
 
@@ -60,7 +62,7 @@ internal static class DeployCommand
     }
 
     private static int Run(string path, uint domain, string mode, bool lockstep, double seconds, bool autostart, bool loopback, string? renames, string? remap, string commandsTopic,
-        double? commandTimeout, double lockstepTimeout, Robotics.RobotBridge.Security.Ros2SecurityOptions? security)
+        double? commandTimeout, double lockstepTimeout, Robotics.RobotBridge.Security.Ros2SecurityOptions? security, RobotInterface robotInterface)
     {
         DeployNode node;
         var commandMode = mode switch
@@ -72,7 +74,7 @@ internal static class DeployCommand
         node = new DeployNode(new DeployNodeOptions
         {
             PolicyPath = path, DomainId = domain, Loopback = loopback, LockStep = lockstep, Seconds = seconds, AutoStart = autostart, Security = security,
-            CommandTimeout = commandTimeout, LockStepTimeout = lockstepTimeout,
+            CommandTimeout = commandTimeout, LockStepTimeout = lockstepTimeout, Interface = robotInterface,
             Io = new DdsRobotIoOptions { CommandMode = commandMode, JointRenames = ParseRenames(renames), Remap = ParseRemap(remap), JointCommandsTopic = commandsTopic },
         });
         using (node)
@@ -83,10 +85,12 @@ internal static class DeployCommand
             var c = node.Config;
             var inv = CultureInfo.InvariantCulture;
             Console.WriteLine(string.Create(inv, $"deploy: {node.Contract.Task} policy {Path.GetFileName(path)}, {c.Joints} joints, control {1 / c.ControlPeriod:0} Hz, policy {1 / c.PolicyPeriod:0} Hz, " +
-                $"{(lockstep ? "lock-step" : "real time")}, domain {domain}{(loopback ? " (loopback)" : "")}, commands {mode}, " +
+                $"{(lockstep ? "lock-step" : "real time")}, io {robotInterface.Name()}, domain {domain}{(loopback ? " (loopback)" : "")}, commands {mode}, " +
                 $"{(security is null ? "no DDS Security" : $"DDS Security enclave {security.Enclave}")}"));
-            Console.WriteLine($"joint order of joint_commands: {string.Join(", ", node.Io.RobotJointNames)}");
-            Console.WriteLine($"inputs: joint_states on {node.Io.JointStatesTopic}{string.Concat(node.Io.Inputs.Select(s =>
+            Console.WriteLine(node.Io is Robotics.RobotBridge.Unitree.UnitreeGo2Io go2
+                ? $"motor slots on {go2.JointCommandsTopic}: {string.Join(", ", go2.RobotJointNames.Select((j, i) => $"{j}={go2.Slots[i]}"))}; e-stop chord on the remote: L2+B"
+                : $"joint order of joint_commands: {string.Join(", ", node.Io.RobotJointNames)}");
+            Console.WriteLine($"inputs: {(node.Io is Robotics.RobotBridge.Unitree.UnitreeGo2Io ? "joints (unitree_go/LowState)" : "joint_states")} on {node.Io.JointStatesTopic}{string.Concat(node.Io.Inputs.Select(s =>
                 $", {s.Input.Name} ({s.Input.Type} on {s.Topic}{(s.Input.Frame.Length > 0 ? $", frame {s.Input.Frame}" : "")}" +
                 $"{(s.Input.MaxAge is { } age ? string.Create(inv, $", stale after {age * 1e3:0} ms") : "")}" +
                 $"{(s.Kind == InputKind.CmdVel ? string.Create(inv, $", zero after {c.Safety.CommandTimeout * 1e3:0} ms without a new one") : "")})"))}");

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Robotics.RobotBridge.Node;
 using Robotics.RobotBridge.SimRobot;
 using Robotics.Sim.Tasks;
 using Robotics.Sim.Tasks.Locomotion;
@@ -32,9 +33,11 @@ internal static class SimRobotCommand
         var objectRate = new Option<double>("--object-rate") { Description = "push: frames per second of the camera that reports the cube [Hz]", DefaultValueFactory = _ => new SimRobotNodeOptions().ObjectRate };
         var objectNoise = new Option<double>("--object-noise") { Description = "push: half-width of the uniform noise on each axis of object_pose [m]", DefaultValueFactory = _ => 0.0 };
         var cube = new Option<string?>("--cube") { Description = "push: the cube's start X,Y in the base frame [m] (default: the middle of the task's cube region)" };
+        var io = new Option<string>("--io") { Description = "the interface to present: ros2 (joint_states / joint_commands) or unitree-go2 (the Go2's rt/lowstate / rt/lowcmd, legged tasks)", DefaultValueFactory = _ => "ros2" };
+        var remoteEStop = new Option<double?>("--remote-estop-at") { Description = "unitree-go2: from this simulated time [s] on, the lowstate's wireless_remote shows the e-stop chord L2+B held" };
         var cmd = new Command("sim-robot", "The simulated robot behind ROS 2: publishes joint_states (and imu, or the cube's object_pose), applies joint_commands, scores cmd_vel tracking or target_pose goals from ground truth.")
         {
-            task, robot, domain, latency, lockstep, pace, priority, seconds, silence, report, loopback, objectLatency, objectNoise, objectRate, cube,
+            task, robot, domain, latency, lockstep, pace, priority, seconds, silence, report, loopback, objectLatency, objectNoise, objectRate, cube, io, remoteEStop,
         };
         var security = new SecurityFlags("/sim_robot");
         security.AddTo(cmd);
@@ -44,7 +47,7 @@ internal static class SimRobotCommand
             DomainId = r.GetValue(domain), Loopback = r.GetValue(loopback), Latency = r.GetValue(latency), LockStep = r.GetValue(lockstep), Pace = r.GetValue(pace), FifoPriority = r.GetValue(priority),
             Seconds = r.GetValue(seconds), SilenceAfter = r.GetValue(silence),
             ObjectLatency = r.GetValue(objectLatency), ObjectNoise = r.GetValue(objectNoise), ObjectRate = r.GetValue(objectRate), Cube = ParseCube(r.GetValue(cube)),
-        }, r.GetValue(report)));
+        }, r.GetValue(report), RobotInterfaces.Parse(r.GetValue(io)!), r.GetValue(remoteEStop)));
         return cmd;
     }
 
@@ -69,8 +72,9 @@ internal static class SimRobotCommand
         }
     }
 
-    private static int Run(string? taskArg, string? robotArg, SimRobotNodeOptions options, string? report)
+    private static int Run(string? taskArg, string? robotArg, SimRobotNodeOptions options, string? report, RobotInterface io = RobotInterface.Ros2, double? remoteEStopAt = null)
     {
+        if (remoteEStopAt is not null && io != RobotInterface.UnitreeGo2) throw new UserError("--remote-estop-at: the remote's chord is part of --io unitree-go2");
         string taskName = taskArg ?? "go1_velocity";
         if (robotArg is not null)
         {
@@ -89,6 +93,11 @@ internal static class SimRobotCommand
             throw new UserError($"--cube: task {taskName} has no cube to push");
         }
         using var task = (IDisposable)loaded;
+        if (io == RobotInterface.UnitreeGo2)
+        {
+            if (loaded is not LocomotionTask go2Task) throw new UserError($"--io unitree-go2: task {taskName} is not legged");
+            return RunGo2(taskName, go2Task, options, report, remoteEStopAt);
+        }
         using var node = loaded is LocomotionTask legged ? new SimRobotNode(legged, options) : new SimRobotNode((ManipulationTask)loaded, options);
         using var cancel = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
@@ -111,6 +120,25 @@ internal static class SimRobotCommand
             if (r.TargetsRejected > 0) Console.WriteLine($"targets rejected {r.TargetsRejected} ({r.LastTargetError})");
         }
         Console.WriteLine(string.Create(inv, $"simulated {r.SimSeconds:0.000} s in {r.Steps} steps; commands applied {r.CommandsApplied}, rejected {r.CommandsRejected}{(r.LastCommandError is null ? "" : $" ({r.LastCommandError})")}"));
+        if (report is not null) File.WriteAllText(report, r.ToJson());
+        return r.Fell ? 1 : 0;
+    }
+
+    private static int RunGo2(string taskName, LocomotionTask task, SimRobotNodeOptions o, string? report, double? remoteEStopAt)
+    {
+        using var node = new UnitreeGo2SimRobot(task, o, remoteEStopAt);
+        using var cancel = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cancel.Cancel(); };
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; cancel.Cancel(); });
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(inv, $"sim-robot: {taskName} as a Unitree Go2 (rt/lowstate out, rt/lowcmd in), {node.Robot.Joints} joints, control {1 / node.ControlPeriod:0} Hz, " +
+            $"{(o.LockStep ? o.Pace > 0 ? $"lock-step at most {o.Pace:0.##}× real time" : "lock-step" : "real time")}, latency {o.Latency * 1000:0} ms, domain {o.DomainId}{(o.Loopback ? " (loopback)" : "")}" +
+            $"{(remoteEStopAt is { } at ? $", remote e-stop chord from {at:0.###} s" : "")}"));
+        var r = node.Run(line => Console.WriteLine(line), cancel.Token);
+        Console.WriteLine(r.Samples == 0
+            ? $"tracking: no cmd_vel received, nothing to score; fell: {(r.Fell ? "yes" : "no")}"
+            : string.Create(inv, $"tracking: lin vel error {r.LinVelError:0.0000} m/s, yaw rate error {r.YawRateError:0.0000} rad/s over {r.Samples} samples; fell: {(r.Fell ? "yes" : "no")}"));
+        Console.WriteLine(string.Create(inv, $"simulated {r.SimSeconds:0.000} s in {r.Steps} steps; LowCmd applied {r.CommandsApplied}, rejected {r.CommandsRejected}{(r.LastCommandError is null ? "" : $" ({r.LastCommandError})")}"));
         if (report is not null) File.WriteAllText(report, r.ToJson());
         return r.Fell ? 1 : 0;
     }

@@ -25,7 +25,7 @@ namespace Robotics.RobotBridge.Node;
 // DESIGN: the node subscribes to the contract's inputs only. Subscribing to every known topic would let a stray
 // publisher (a teleop node left running beside an arm) look like an input the policy reads, and the start check
 // ("each input arrived once") could not tell which inputs matter.
-public sealed class DdsRobotIo : IRobotIo
+public sealed class DdsRobotIo : IDeployIo
 {
     private readonly string[] _joints;            // [n] policy action order
     private readonly string[] _robotNames;        // [n] the driver's name of each, after JointRenames
@@ -165,6 +165,9 @@ public sealed class DdsRobotIo : IRobotIo
 
     /// <summary>The fully qualified joint-state topic.</summary>
     public string JointStatesTopic => _jointSub.Topic;
+
+    /// <inheritdoc/>
+    public string JointStatesType => JointState.RosTypeName;
 
     /// <summary>The inputs subscribed to, beyond joint states and the e-stop, in <see cref="InputKind"/> order: exactly the contract's.</summary>
     public IReadOnlyList<InputSubscription> Inputs => _inputs;

@@ -20,6 +20,8 @@ public sealed record DeployNodeOptions
     public bool Loopback { get; init; }
     /// <summary>Topics and command format.</summary>
     public DdsRobotIoOptions Io { get; init; } = new();
+    /// <summary>The robot's interface: ROS 2 joint_states / joint_commands, or the Unitree Go2's rt/lowstate / rt/lowcmd.</summary>
+    public RobotInterface Interface { get; init; } = RobotInterface.Ros2;
     /// <summary>Lock-step: one tick per new joint state instead of the wall clock (deterministic tests against <c>sim-robot --lockstep</c>).</summary>
     public bool LockStep { get; init; }
     /// <summary>Run time [s] of wall clock; 0 = until cancelled.</summary>
@@ -59,6 +61,7 @@ public sealed record DeployNodeOptions
         if (CommandTimeout is { } ct && !(ct > 0 && double.IsFinite(ct))) throw new UserError($"DeployNodeOptions.CommandTimeout = {ct} s: must be positive and finite");
         if (!(LockStepTimeout > 0 && double.IsFinite(LockStepTimeout))) throw new UserError($"DeployNodeOptions.LockStepTimeout = {LockStepTimeout} s: must be positive and finite");
         (Io ?? throw new UserError("DeployNodeOptions.Io is missing")).Validate();
+        if (!Enum.IsDefined(Interface)) throw new UserError($"DeployNodeOptions.Interface {Interface} is not defined");
         (Loop ?? throw new UserError("DeployNodeOptions.Loop is missing")).Validate();
         return this;
     }
@@ -120,7 +123,9 @@ public sealed class DeployNode : IDisposable
                 // Just below the loop: joint states come in ahead of everything but the control tick itself.
                 ReceivePriority = _o.Loop.FifoPriority > 1 && !_o.LockStep ? _o.Loop.FifoPriority - 1 : 0,
             });
-            Io = new DdsRobotIo(_node, Config.JointNames, _policy.Contract.Inputs, _o.Io);
+            Io = _o.Interface == RobotInterface.UnitreeGo2
+                ? new Unitree.UnitreeGo2Io(_node, Config.JointNames, _policy.Contract.Inputs, _o.Io)
+                : new DdsRobotIo(_node, Config.JointNames, _policy.Contract.Inputs, _o.Io);
             Controller = new Controller(Config, _policy, Io);
             Io.StatusSource = Controller;
             if (_o.LockStep) Controller.StateAge.UseReceipt("lock-step: the stamps are simulated time");
@@ -135,8 +140,8 @@ public sealed class DeployNode : IDisposable
 
     /// <summary>The controller's configuration (from the contract).</summary>
     public ControllerConfig Config { get; }
-    /// <summary>The ROS 2 side.</summary>
-    public DdsRobotIo Io { get; }
+    /// <summary>The robot's side: a <see cref="DdsRobotIo"/> or a <see cref="Unitree.UnitreeGo2Io"/>.</summary>
+    public IDeployIo Io { get; }
     /// <summary>The controller.</summary>
     public Controller Controller { get; }
     /// <summary>The policy's contract.</summary>
@@ -153,7 +158,7 @@ public sealed class DeployNode : IDisposable
         var safety = Controller.Safety;
         var compile = Stopwatch.StartNew();
         int compiled = JitWarmup.Prepare(typeof(Controller).Assembly) + JitWarmup.Prepare(typeof(DeployNode).Assembly,
-            "Robotics.RobotBridge.Node", "Robotics.RobotBridge.Ros2", "Robotics.RobotBridge.Dds", "Robotics.RobotBridge.Cdr", "Robotics.RobotBridge.Messages");
+            "Robotics.RobotBridge.Node", "Robotics.RobotBridge.Unitree", "Robotics.RobotBridge.Ros2", "Robotics.RobotBridge.Dds", "Robotics.RobotBridge.Cdr", "Robotics.RobotBridge.Messages");
         log($"compiled {compiled} methods of the loop's paths in {compile.Elapsed.TotalMilliseconds:0} ms (a first trip waits for no JIT)");
         // The pump formats events off the loop thread.
         using var pump = new EventLogPump(Controller.Events, line => log(line));
@@ -183,7 +188,7 @@ public sealed class DeployNode : IDisposable
             }
             if (!waitingLogged && !Io.SensorsLive)
             {
-                if (Io.Sequence == 0) log($"waiting for joint_states ({JointState.RosTypeName} on {Io.JointStatesTopic})");
+                if (Io.Sequence == 0) log($"waiting for joint_states ({Io.JointStatesType} on {Io.JointStatesTopic})");
                 foreach (var s in Io.MissingInputs) log($"waiting for {s.Describe()}");
                 waitingLogged = true;
             }
