@@ -285,24 +285,9 @@ public sealed class SimRobotNode : IDisposable
     /// <summary>Runs until <see cref="SimRobotNodeOptions.Seconds"/> of simulated time or <paramref name="cancel"/>.</summary>
     public SimRobotResult Run(Action<string> log, CancellationToken cancel = default)
     {
-        // Like a robot's firmware, the simulated one must not pause its state stream: a path taken for the first time
-        // mid-run (scoring the first goal when the next arrives) would otherwise wait for the JIT past an arm's 10 ms watchdog.
-        JitWarmup.Prepare(typeof(SimRobotNode).Assembly, "Robotics.RobotBridge.SimRobot", "Robotics.RobotBridge.Hil", "Robotics.RobotBridge.Ros2", "Robotics.RobotBridge.Dds", "Robotics.RobotBridge.Cdr");
-        JitWarmup.Prepare(typeof(SimulatedRobot).Assembly, "Robotics.Sim.Robots");
         PublishState();
-        if (_o.LockStep) RunLockStep(log, cancel);
-        else
-        {
-            var gc = System.Runtime.GCSettings.LatencyMode;
-            var setup = LinuxRealTime.Apply(new LoopConfig { FifoPriority = _o.FifoPriority, LockMemory = false, LowLatencyGc = true });
-            log($"scheduler: {setup.Scheduler}; receive thread {_node.ReceiveScheduler}");
-            try { RunRealTime(cancel); }
-            finally
-            {
-                if (setup.Fifo) LinuxRealTime.ResetScheduler();
-                System.Runtime.GCSettings.LatencyMode = gc;
-            }
-        }
+        new SimClock(_robot, _o).Run(new SimClock.Hooks(_commandArrived, () => _commandSub.TryTakeLatest(_commandMsg), Apply, Step,
+            () => { TakeTarget(); PublishState(repeat: true); }, "joint command"), () => _node.ReceiveScheduler, log, cancel);
         if (_arm is null)
             return new SimRobotResult(_score.LinVelError, _score.YawRateError, _score.Samples, _score.Fell, _robot.Time, _steps, _applied, _rejected, _lastError);
         TakeTarget();
@@ -311,51 +296,6 @@ public sealed class SimRobotNode : IDisposable
         {
             Kind = _robot.Kind, Targets = _targets.ToArray(), TargetsRejected = _targetsRejected, LastTargetError = _lastTargetError,
         };
-    }
-
-    // One command → one control period → the new state. Silence on the command side: republish the state
-    // (it may have been published before the deploy node matched), give up after the idle timeout.
-    private void RunLockStep(Action<string> log, CancellationToken cancel)
-    {
-        var idle = Stopwatch.StartNew();
-        var wall = Stopwatch.StartNew();
-        double simStart = _robot.Time;
-        while (_robot.Time < _o.Seconds - 1e-9 && !cancel.IsCancellationRequested)
-        {
-            if (!_commandArrived.Wait(50))
-            {
-                if (idle.Elapsed.TotalSeconds > _o.IdleTimeout) { log($"no joint command for {_o.IdleTimeout:0.#} s: stopping"); return; }
-                TakeTarget();
-                PublishState(repeat: true);
-                continue;
-            }
-            _commandArrived.Reset();
-            if (!_commandSub.TryTakeLatest(_commandMsg)) continue;
-            idle.Restart();
-            if (_o.Pace > 0)
-            {
-                // The step this command asks for ends at simulated time Time + period: not before its wall-clock share.
-                double ahead = (_robot.Time + ControlPeriod - simStart) / _o.Pace - wall.Elapsed.TotalSeconds;
-                if (ahead > 0) LinuxRealTime.Sleep((long)(ahead * 1e9));
-            }
-            Apply();
-            Step();
-        }
-    }
-
-    // Wall-clock pacing against absolute deadlines: the latest command, one period, the new state.
-    private void RunRealTime(CancellationToken cancel)
-    {
-        long period = (long)Math.Round(ControlPeriod * Stopwatch.Frequency);
-        long next = Stopwatch.GetTimestamp() + period;
-        while (_robot.Time < _o.Seconds - 1e-9 && !cancel.IsCancellationRequested)
-        {
-            long wait = next - Stopwatch.GetTimestamp();
-            if (wait > 0) LinuxRealTime.Sleep((long)(wait * 1e9 / Stopwatch.Frequency));
-            next += period;
-            if (_commandSub.TryTakeLatest(_commandMsg)) Apply();
-            Step();
-        }
     }
 
     // PD commands (4·n values) or, for a driver with a position interface, position targets (n values).

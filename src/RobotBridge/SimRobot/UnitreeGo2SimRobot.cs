@@ -71,7 +71,11 @@ public sealed class UnitreeGo2SimRobot : IDisposable
             var model = _robot.Data.Model;
             _footOfBody = Enumerable.Repeat(-1, model.Nbody).ToArray();
             for (int f = 0; f < Math.Min(4, task.Config.Feet.Count); f++) _footOfBody[model.BodyId(task.Config.Feet[f])] = f;
-            _node = new Ros2Node("sim_robot", (_o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId }) with { Security = _o.Security });
+            _node = new Ros2Node("sim_robot", (_o.Loopback ? Ros2NodeOptions.Loopback(_o.DomainId) : new Ros2NodeOptions { DomainId = _o.DomainId }) with
+            {
+                Security = _o.Security,
+                ReceivePriority = _o.FifoPriority > 1 && !_o.LockStep ? _o.FifoPriority - 1 : 0,
+            });
             _statePub = _node.CreatePublisher<LowState>(Go2LowLevel.StateTopic, QosProfile.Default);
             // Every frame's CRC is checked on the receive thread, so a rejected one is counted even when a valid one follows before the loop looks.
             _commandSub = _node.CreateSubscription<LowCmd>(Go2LowLevel.CommandTopic, _o.Topics.ControlQos, OnCommand);
@@ -109,64 +113,10 @@ public sealed class UnitreeGo2SimRobot : IDisposable
     /// <summary>Runs until <see cref="SimRobotNodeOptions.Seconds"/> of simulated time or <paramref name="cancel"/>.</summary>
     public SimRobotResult Run(Action<string> log, CancellationToken cancel = default)
     {
-        JitWarmup.Prepare(typeof(UnitreeGo2SimRobot).Assembly, "Robotics.RobotBridge.SimRobot", "Robotics.RobotBridge.Unitree", "Robotics.RobotBridge.Hil", "Robotics.RobotBridge.Ros2", "Robotics.RobotBridge.Dds", "Robotics.RobotBridge.Cdr");
-        JitWarmup.Prepare(typeof(SimulatedRobot).Assembly, "Robotics.Sim.Robots");
         PublishState();
-        if (_o.LockStep) RunLockStep(log, cancel);
-        else
-        {
-            var gc = System.Runtime.GCSettings.LatencyMode;
-            var setup = LinuxRealTime.Apply(new LoopConfig { FifoPriority = _o.FifoPriority, LockMemory = false, LowLatencyGc = true });
-            log($"scheduler: {setup.Scheduler}");
-            try { RunRealTime(cancel); }
-            finally
-            {
-                if (setup.Fifo) LinuxRealTime.ResetScheduler();
-                System.Runtime.GCSettings.LatencyMode = gc;
-            }
-        }
+        new SimClock(_robot, _o).Run(new SimClock.Hooks(_commandArrived, () => _commandSub.TryTakeLatest(_cmd) && UnitreeCrc.IsValid(_cmd), Apply, Step,
+            PublishState, "valid LowCmd"), () => _node.ReceiveScheduler, log, cancel);
         return new SimRobotResult(_score.LinVelError, _score.YawRateError, _score.Samples, _score.Fell, _robot.Time, _steps, _applied, CommandsRejected, _lastError);
-    }
-
-    // One valid command → one control period → the new state; silence: the state again (not a new tick), up to the idle timeout.
-    private void RunLockStep(Action<string> log, CancellationToken cancel)
-    {
-        var idle = Stopwatch.StartNew();
-        var wall = Stopwatch.StartNew();
-        double simStart = _robot.Time;
-        while (_robot.Time < _o.Seconds - 1e-9 && !cancel.IsCancellationRequested)
-        {
-            if (!_commandArrived.Wait(50))
-            {
-                if (idle.Elapsed.TotalSeconds > _o.IdleTimeout) { log($"no valid LowCmd for {_o.IdleTimeout:0.#} s: stopping"); return; }
-                PublishState();
-                continue;
-            }
-            _commandArrived.Reset();
-            if (!_commandSub.TryTakeLatest(_cmd) || !UnitreeCrc.IsValid(_cmd)) continue;
-            idle.Restart();
-            if (_o.Pace > 0)
-            {
-                double ahead = (_robot.Time + ControlPeriod - simStart) / _o.Pace - wall.Elapsed.TotalSeconds;
-                if (ahead > 0) LinuxRealTime.Sleep((long)(ahead * 1e9));
-            }
-            Apply();
-            Step();
-        }
-    }
-
-    private void RunRealTime(CancellationToken cancel)
-    {
-        long period = (long)Math.Round(ControlPeriod * Stopwatch.Frequency);
-        long next = Stopwatch.GetTimestamp() + period;
-        while (_robot.Time < _o.Seconds - 1e-9 && !cancel.IsCancellationRequested)
-        {
-            long wait = next - Stopwatch.GetTimestamp();
-            if (wait > 0) LinuxRealTime.Sleep((long)(wait * 1e9 / Stopwatch.Frequency));
-            next += period;
-            if (_commandSub.TryTakeLatest(_cmd) && UnitreeCrc.IsValid(_cmd)) Apply();
-            Step();
-        }
     }
 
     // Called with a CRC-valid frame only.
