@@ -28,6 +28,20 @@ public class PretrainedPolicyTests
         Assert.True(r.LinVelError <= 0.12, $"lin vel error {r.LinVelError:0.000} m/s (acceptance ≤ 0.15)");
     }
 
+    // The Go2 policy does not yet meet the flat acceptance (2 nominal falls in 128 report episodes, each just after a
+    // command change): this guards its tracking and that it falls rarely, not never.
+    [Fact]
+    public void Go2_tracks_its_commands_and_rarely_falls_under_nominal_dynamics()
+    {
+        var config = LocomotionConfig.Load(Config("go2_velocity"));
+        using var task = new LocomotionTask(config);
+        using var policy = OnnxPolicy.Load(TestPaths.Repo("models/go2_velocity.onnx"), task.Actuators.JointNames);
+        var r = LocomotionEvaluator.Run(EvaluationConditions.Under(EvaluationCondition.Nominal, config.UnderContract(policy.Contract)), Policies.Batch(policy),
+            EvaluationCondition.Nominal.Name(), episodes: 16, envs: 16, threads: 2, seed: 11);
+        Assert.True(r.Falls <= 1, $"{r.Falls} falls in {r.Episodes} nominal episodes: {r.DescribeFalls()}");
+        Assert.True(r.LinVelError <= 0.12, $"lin vel error {r.LinVelError:0.000} m/s (acceptance ≤ 0.15)");
+    }
+
     // DESIGN: under its training randomization (pushes of up to 1 m/s included) the shipped policy still falls in
     // a fraction of a percent of episodes, nearly all within a second of a command step (the report lists them);
     // this allows one in 16 rather than pretend, and guards against a policy that falls routinely.
