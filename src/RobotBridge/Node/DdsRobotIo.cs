@@ -391,11 +391,9 @@ public sealed class DdsRobotIo : IDeployIo
     {
         if (StatusSource is { } c)
         {
-            var safety = c.Safety;
-            var state = safety.State;
-            bool estop = state == SafetyState.EStop || (state == SafetyState.Hold && safety.LastCause is SafetyCause.EStopInput or SafetyCause.EStopRequest);
+            var status = DeployStatus.Of(c, _sequence, EStopReceivedTick, out bool estop);
             if (estop && _estopTick < 0) Volatile.Write(ref _estopTick, c.Ticks - 1);
-            new DeployStatus(state, safety.LastCause, c.Ticks - 1, c.PolicyRuns, _sequence, EStopReceivedTick, safety.InputClamps, safety.WorkspaceClamps).Encode(_statusMsg);
+            status.Encode(_statusMsg);
             _statusPub.Publish(_statusMsg);
         }
         JointCommandCodec.Encode(command, _o.CommandMode, _commandMsg);

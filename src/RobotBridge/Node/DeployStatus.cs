@@ -30,6 +30,19 @@ public readonly record struct DeployStatus(SafetyState State, SafetyCause LastCa
     /// <summary>The label of the message's one dimension: the field names, comma-separated.</summary>
     public const string Label = "state,last_cause,tick,policy_runs,sensor_sequence,estop_received_tick,input_clamps,workspace_clamps";
 
+    /// <summary>
+    /// The status of <paramref name="controller"/>'s last tick; <paramref name="estopStop"/>: it is the stop of an e-stop
+    /// (EStop, or Hold for an arm). Allocates nothing: every robot interface publishes it each tick.
+    /// </summary>
+    public static DeployStatus Of(Robotics.Deploy.RealTime.Controller controller, long sensorSequence, long estopReceivedTick, out bool estopStop)
+    {
+        var safety = controller.Safety;
+        var state = safety.State;
+        estopStop = state == SafetyState.EStop || (state == SafetyState.Hold && safety.LastCause is SafetyCause.EStopInput or SafetyCause.EStopRequest);
+        return new DeployStatus(state, safety.LastCause, controller.Ticks - 1, controller.PolicyRuns, sensorSequence, estopReceivedTick,
+            safety.InputClamps, safety.WorkspaceClamps);
+    }
+
     /// <summary>Sets the layout (allocates; call once).</summary>
     public static void PrepareLayout(Float64MultiArray message)
     {

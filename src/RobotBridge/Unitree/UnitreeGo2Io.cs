@@ -323,10 +323,9 @@ public sealed class UnitreeGo2Io : IDeployIo
         if (command.Joints != _slot.Length) throw new ArgumentException($"command for {command.Joints} joints; the policy has {_slot.Length}");
         if (StatusSource is { } c)
         {
-            var safety = c.Safety;
-            var state = safety.State;
-            if (state == SafetyState.EStop && _estopTick < 0) Volatile.Write(ref _estopTick, c.Ticks - 1);
-            new DeployStatus(state, safety.LastCause, c.Ticks - 1, c.PolicyRuns, _sequence, EStopReceivedTick, safety.InputClamps, safety.WorkspaceClamps).Encode(_statusMsg);
+            var status = DeployStatus.Of(c, _sequence, EStopReceivedTick, out bool estop);
+            if (estop && _estopTick < 0) Volatile.Write(ref _estopTick, c.Ticks - 1);
+            status.Encode(_statusMsg);
             _statusPub.Publish(_statusMsg);
         }
         var motors = _cmd.MotorCmd;
