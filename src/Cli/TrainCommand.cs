@@ -46,7 +46,21 @@ internal static class TrainCommand
             Description = "a setting for this run (repeatable): a task-file key with a TOML value, --set 'randomization.push_interval_s=\"=U(2, 6)\"', " +
                 $"or one of the algorithm's, --set {TrainOptions.AlgorithmPrefix}clip_param=0.1 (keys: the config's fields in snake_case, nested ones dotted, e.g. value_fit.epochs)",
         };
-        var initFrom = new Option<string?>("--init-from") { Description = "a checkpoint_N folder: start from its networks, normalizers and optimizer (fine-tuning) as a new run at iteration 0" };
+        var initFrom = new Option<string?>("--init-from")
+        {
+            Description = "a checkpoint_N folder: start from its networks, normalizers and optimizer (fine-tuning) as a new run at iteration 0; " +
+                "or an exported policy.onnx: start from its actor, with a new critic fitted first (--critic-warmup)",
+        };
+        var criticWarmup = new Option<int>("--critic-warmup")
+        {
+            Description = "with --init-from policy.onnx: iterations that fit the new critic before the actor learns",
+            DefaultValueFactory = _ => defaults.CriticWarmup,
+        };
+        var initNoise = new Option<double>("--init-noise")
+        {
+            Description = "the policy's initial noise σ [action units] (fine-tuning from an .onnx policy wants one near its final σ)",
+            DefaultValueFactory = _ => defaults.Network.InitNoiseStd,
+        };
         var rankTimeout = new Option<double>("--rank-timeout")
         {
             Description = "under mpirun: seconds a rank waits for the others in a collective before it ends the job (a rank that stopped answering)",
@@ -54,7 +68,7 @@ internal static class TrainCommand
         };
         var train = new Command("train", $"Train a policy ({string.Join(", ", AlgorithmCatalog.Names)}) and write runs/task__algo__seed__time/.")
         {
-            task, algo, envs, threads, device, seed, iterations, hidden, steps, every, resume, minutes, set, initFrom, rankTimeout,
+            task, algo, envs, threads, device, seed, iterations, hidden, steps, every, resume, minutes, set, initFrom, criticWarmup, initNoise, rankTimeout,
         };
         train.SetAction(r =>
         {
@@ -83,8 +97,12 @@ internal static class TrainCommand
                 Device = computeDevice, Seed = r.GetValue(seed), Iterations = r.GetValue(iterations), CheckpointEvery = r.GetValue(every),
                 RunsDirectory = Path.Combine(TaskCatalog.Home, "runs"),
                 StepsPerEnv = r.GetValue(steps),
-                Network = new Robotics.Training.Models.NetworkConfig { Hidden = Robotics.Training.Models.NetworkConfig.ParseHidden(r.GetValue(hidden)!) },
+                Network = new Robotics.Training.Models.NetworkConfig
+                {
+                    Hidden = Robotics.Training.Models.NetworkConfig.ParseHidden(r.GetValue(hidden)!), InitNoiseStd = r.GetValue(initNoise),
+                },
                 InitFrom = r.GetValue(initFrom) is { } from ? Path.GetFullPath(from) : null,
+                CriticWarmup = r.GetValue(criticWarmup),
             }.WithSets(r.GetValue(set) ?? Array.Empty<string>());
             return Run(d => TrainingSession.Start(options, d, parallel), computeDevice, budget);
         }

@@ -31,6 +31,11 @@ public sealed record PdTaskSettings
     public required double[] Kd { get; init; }
     /// <summary>Whether the PD law adds the gravity and Coriolis torques.</summary>
     public bool GravityCompensation { get; init; }
+    /// <summary>
+    /// Rate limit of the targets the PD law applies [rad/s]: each physics step a joint's target moves at most min(this, its
+    /// rated speed) · dt towards the latency line's, as the robot's safety layer moves them; 0 = off.
+    /// </summary>
+    public double TargetRateLimit { get; init; }
     /// <summary>Clip each step's total at zero before the after-clip terms (legged_gym's only_positive_rewards).</summary>
     public bool OnlyPositiveRewards { get; init; }
     /// <summary>Domain randomization.</summary>
@@ -77,6 +82,8 @@ public abstract class PdTask<TSelf> : IMjTask, IPolicyContractSource, IDisposabl
     private EnvSample[] _sample = Array.Empty<EnvSample>();
     private double[] _targets = Array.Empty<double>();          // [N, LatencyDepth, n] joint targets, newest first
     private double[] _q = Array.Empty<double>();                // [N, n] joint positions the action map reads
+    private double[] _applied = Array.Empty<double>();          // [N, n] rate-limited targets the PD law applied last, TargetRateLimit > 0 only
+    private double[] _rateStep = Array.Empty<double>();         // [n] largest target change per physics step [rad]
     private double[] _torque = Array.Empty<double>();           // [N, n]
     private float[] _lastAction = Array.Empty<float>(), _prevAction = Array.Empty<float>();   // [N, n] clipped
     private long[] _physicsTicks = Array.Empty<long>();         // [N] Stopwatch ticks spent in mj_step
@@ -93,6 +100,8 @@ public abstract class PdTask<TSelf> : IMjTask, IPolicyContractSource, IDisposabl
         Model.Timestep = settings.PhysicsDt;
         _pd = new PdActuators(Model, Robot);
         _n = _pd.Count;
+        if (_s.TargetRateLimit > 0)
+            _rateStep = _pd.VelocityLimit.Select(v => Math.Min(_s.TargetRateLimit, v) * _s.PhysicsDt).ToArray();
         // The contract's per-joint values are in its joint order, which must be the robot's.
         if (_s.Contract is { } c && !c.JointNames.SequenceEqual(_pd.JointNames))
             throw new UserError($"policy contract of '{c.Task}' lists the joints {string.Join(", ", c.JointNames)}; task '{_s.Name}''s robot has {string.Join(", ", _pd.JointNames)}");
@@ -201,6 +210,7 @@ public abstract class PdTask<TSelf> : IMjTask, IPolicyContractSource, IDisposabl
         _sample = Enumerable.Range(0, numEnvs).Select(_ => new EnvSample(n)).ToArray();
         _targets = new double[numEnvs * LatencyDepth * n];
         _q = new double[numEnvs * n];
+        _applied = _rateStep.Length > 0 ? new double[numEnvs * n] : Array.Empty<double>();
         _torque = new double[numEnvs * n];
         _lastAction = new float[numEnvs * n];
         _prevAction = new float[numEnvs * n];
@@ -231,6 +241,7 @@ public abstract class PdTask<TSelf> : IMjTask, IPolicyContractSource, IDisposabl
         var history = _targets.AsSpan(env * LatencyDepth * n, LatencyDepth * n);
         ActionMap.Zero(q, history[..n]);
         for (int k = 1; k < LatencyDepth; k++) history[..n].CopyTo(history.Slice(k * n, n));
+        if (_rateStep.Length > 0) history[..n].CopyTo(_applied.AsSpan(env * n, n));   // the robot's limiter restarts from the measured pose
         Array.Clear(_lastAction, env * n, n);
         Array.Clear(_prevAction, env * n, n);
         Array.Clear(_torque, env * n, n);
@@ -269,14 +280,22 @@ public abstract class PdTask<TSelf> : IMjTask, IPolicyContractSource, IDisposabl
         if (bad >= 0) throw new ArgumentException($"action {bad} ('{_pd.JointNames[bad]}') is {action[bad]}: a policy emitting a non-finite action is a bug to report");
 
         // The PD law at the physics rate. With a latency of L physics steps, physics step p still sees the
-        // target of ⌈(L − p) / decimation⌉ policy steps ago while p < L.
+        // target of ⌈(L − p) / decimation⌉ policy steps ago while p < L. Rate limiting after the delay equals the
+        // robot's (limit, then the wire's delay): the limiter is causal and time-invariant, so it commutes with a delay.
         var sample = _sample[env];
         var torque = _torque.AsSpan(env * n, n);
+        var applied = _rateStep.Length > 0 ? _applied.AsSpan(env * n, n) : default;
         long physics = 0;
         for (int p = 0; p < _s.Decimation; p++)
         {
             int age = PdActuators.TargetAge(p, sample.Latency, _s.Decimation, LatencyDepth);
-            _pd.Apply(data, history.Slice(age * n, n), sample.Kp, sample.Kd, sample.Strength, torque, _s.GravityCompensation);
+            var target = history.Slice(age * n, n);
+            if (!applied.IsEmpty)
+            {
+                for (int i = 0; i < n; i++) applied[i] = Math.Clamp(target[i], applied[i] - _rateStep[i], applied[i] + _rateStep[i]);
+                target = applied;
+            }
+            _pd.Apply(data, target, sample.Kp, sample.Kd, sample.Strength, torque, _s.GravityCompensation);
             long start = Stopwatch.GetTimestamp();
             data.Step();
             physics += Stopwatch.GetTimestamp() - start;

@@ -19,6 +19,18 @@ public static class OnnxWeights
     /// <exception cref="UserError">The file is missing, not ONNX, or its graph is not the exporter's MLP; the message names the file and the node or tensor.</exception>
     public static SimdMlp ReadSimdMlp(string path)
     {
+        var (mean, std, layers) = Read(path);
+        try { return new SimdMlp(mean, std, layers); }
+        catch (ArgumentException e) { throw new UserError($"{Path.GetFullPath(path)}: {e.Message}", e); }
+    }
+
+    /// <summary>
+    /// The exporter's network in <paramref name="path"/>: the normalizer's mean and divisor √(σ² + ε) (null when it
+    /// has none), each [obsDim], and the layers from observations to actions.
+    /// </summary>
+    /// <exception cref="UserError">The file is missing, not ONNX, or its graph is not the exporter's MLP; the message names the file and the node or tensor.</exception>
+    public static (float[]? Mean, float[]? Std, IReadOnlyList<MlpLayer> Layers) Read(string path)
+    {
         var file = Path.GetFullPath(path);
         if (!File.Exists(file)) throw new UserError($"policy file not found: {file}");
         ModelProto model;
@@ -64,9 +76,7 @@ public static class OnnxWeights
         if (x != OnnxPolicy.OutputName) throw new UserError($"{file}: the chain of nodes ends at '{x}', not at the output '{OnnxPolicy.OutputName}'");
         if (layers.Count == 0) throw new UserError($"{file}: no Gemm layers");
         if (mean is not null && std is null) throw new UserError($"{file}: normalization has Sub but no Div");
-
-        try { return new SimdMlp(mean, std, layers); }
-        catch (ArgumentException e) { throw new UserError($"{file}: {e.Message}", e); }
+        return (mean, std, layers);
     }
 
     private static float[] Floats(Dictionary<string, TensorProto> initializers, string name, string where) => Tensor(initializers, name, where).Values;

@@ -37,6 +37,17 @@ public sealed class EmpiricalNormalizer : nn.Module<Tensor, Tensor>
     /// <inheritdoc/>
     public override Tensor forward(Tensor x) => (x - mean) / sqrt(var + _epsilon);
 
+    /// <summary>Sets the statistics to <paramref name="means"/> and <paramref name="variances"/> ([dim] each), as if from <paramref name="samples"/> samples.</summary>
+    public void Load(float[] means, float[] variances, double samples)
+    {
+        using var _ = no_grad();
+        using var m = tensor(means);
+        using var v = tensor(variances);
+        mean.copy_(m);
+        var.copy_(v);
+        count.fill_(samples);
+    }
+
     /// <summary>
     /// Merges a batch [B, dim] into the running statistics; with the ranks of <paramref name="parallel"/>, the union of
     /// every rank's batch (exactly: its count, mean and M2), so every rank holds the same statistics.

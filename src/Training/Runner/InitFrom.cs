@@ -83,6 +83,61 @@ public static class InitFrom
                "New inputs start with zero weights (the networks begin as that run's); the optimizer starts fresh";
     }
 
+    /// <summary>Whether <paramref name="path"/> names an exported policy (<c>.onnx</c>) rather than a checkpoint folder.</summary>
+    public static bool IsPolicyFile(string path) => path.EndsWith(".onnx", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// Loads the actor of the exported policy <paramref name="onnx"/> into <paramref name="state"/>: its layers and its
+    /// normalizer, as if from <see cref="PolicyFileSamples"/> samples. Its policy terms must be <paramref name="policy"/>'s (names,
+    /// widths, scales, in order) and its layers this run's network. The noise σ stays the run's <c>--init-noise</c> and the
+    /// critic fresh (an .onnx file carries neither): <see cref="Algorithms.CriticWarmup"/> fits the critic first. Returns one line for the run's notes.
+    /// </summary>
+    /// <exception cref="UserError">The file is not the exporter's, or its observations or layers do not fit this run.</exception>
+    public static string FromPolicyFile(string onnx, AlgorithmState state, RunObservationGroup policy)
+    {
+        var file = Path.GetFullPath(onnx);
+        var contract = Robotics.Deploy.Runtime.OnnxPolicy.ReadContract(file);
+        string Terms(IEnumerable<(string Name, int Width, float Scale)> terms) => string.Join(", ", terms.Select(t => $"{t.Name} [{t.Width}] ×{t.Scale:g4}"));
+        var theirs = contract.Observation.Select(t => (t.Name, t.Width, t.Scale)).ToArray();
+        var ours = policy.Terms.Select(t => (t.Name, t.Width, t.Scale)).ToArray();
+        if (!theirs.SequenceEqual(ours))
+            throw new UserError($"--init-from {file}: the policy observes {Terms(theirs)}; this run's policy group is {Terms(ours)}");
+
+        var (mean, std, layers) = Export.OnnxWeights.Read(file);
+        var actor = state.Actor;
+        var linears = actor.Network.children().OfType<TorchSharp.Modules.Linear>().ToArray();
+        string Shape(IEnumerable<long> widths) => string.Join("→", widths);
+        var want = linears.Select(l => l.weight!.shape[1]).Append(linears[^1].weight!.shape[0]);
+        var have = layers.Select(l => (long)l.In).Append(layers[^1].Out);
+        if (!want.SequenceEqual(have))
+            throw new UserError($"--init-from {file}: its actor is {Shape(have)}, this run's {Shape(want)} (set --hidden to the policy's hidden widths)");
+        var activation = state.Spec.Network.Activation == ActivationFunction.Tanh ? Robotics.Deploy.Runtime.MlpActivation.Tanh : Robotics.Deploy.Runtime.MlpActivation.Elu;
+        if (layers.SkipLast(1).Any(l => l.Activation != activation))
+            throw new UserError($"--init-from {file}: its hidden layers use {layers[0].Activation}, this run's {state.Spec.Network.Activation}");
+        if (actor.NormalizeObservations != mean is not null)
+            throw new UserError($"--init-from {file}: the policy {(mean is null ? "has no" : "has an")} observation normalizer; this run's actor {(actor.NormalizeObservations ? "has" : "has none")}");
+
+        using (no_grad())
+            for (int k = 0; k < linears.Length; k++)
+            {
+                using var w = tensor(layers[k].Weight).reshape(layers[k].Out, layers[k].In);
+                using var b = tensor(layers[k].Bias);
+                linears[k].weight!.copy_(w);
+                linears[k].bias!.copy_(b);
+            }
+        if (mean is not null)
+        {
+            // The file holds √(σ² + ε); the normalizer keeps σ².
+            float eps = actor.Normalizer.Epsilon;
+            actor.Normalizer.Load(mean, std!.Select(d => Math.Max(0f, d * d - eps)).ToArray(), PolicyFileSamples);
+        }
+        return $"--init-from {file}: the actor ({Shape(have)}) and its normalizer from the exported policy of run {contract.Provenance.RunId}; " +
+               $"noise σ {Math.Exp(actor.LogStd.mean().item<float>()):0.###} (--init-noise); the critic is new";
+    }
+
+    /// <summary>The sample count an exported policy's normalizer statistics are given: large, so that fine-tuning moves them slowly.</summary>
+    public const double PolicyFileSamples = 1e6;
+
     private static RunObservationGroup Group(IReadOnlyList<RunObservationGroup> groups, string name) =>
         groups.FirstOrDefault(g => g.Name == name) ?? throw new UserError($"--init-from: no observation group '{name}' in the checkpoint's run");
 

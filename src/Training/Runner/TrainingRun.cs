@@ -53,10 +53,15 @@ public record TrainOptions
     /// </summary>
     public string[] TaskOverrides { get; init; } = Array.Empty<string>();
     /// <summary>
-    /// A checkpoint folder whose networks, normalizers and optimizer state this run starts from (<c>train --init-from</c>);
-    /// the run itself counts from iteration 0. Null: fresh networks.
+    /// A checkpoint folder whose networks, normalizers and optimizer state this run starts from (<c>train --init-from</c>),
+    /// or an exported policy (<c>.onnx</c>) whose actor it starts from; the run itself counts from iteration 0. Null: fresh networks.
     /// </summary>
     public string? InitFrom { get; init; }
+    /// <summary>
+    /// Iterations that only fit the critic before the algorithm learns, when <see cref="InitFrom"/> is an exported policy
+    /// (it carries no critic; <see cref="CriticWarmup"/>). Ignored for a checkpoint, which brings its critic.
+    /// </summary>
+    public int CriticWarmup { get; init; } = 20;
 
     /// <summary>The prefix that sends a <c>--set</c> to the algorithm's config rather than to the task file.</summary>
     public const string AlgorithmPrefix = "algorithm.";
@@ -90,8 +95,13 @@ public record TrainOptions
         if (Iterations < 1) throw new UserError($"--iterations {Iterations}: must be ≥ 1");
         if (CheckpointEvery < 1) throw new UserError($"CheckpointEvery {CheckpointEvery}: must be ≥ 1");
         if (StepsPerEnv < 1) throw new UserError($"--steps {StepsPerEnv}: must be ≥ 1");
-        if (InitFrom is { } init && !File.Exists(Path.Combine(init, TrainingRun.RunStateFile)))
-            throw new UserError($"--init-from {init}: not a complete checkpoint folder (no {TrainingRun.RunStateFile})");
+        if (InitFrom is { } policy && Runner.InitFrom.IsPolicyFile(policy))
+        {
+            if (!File.Exists(policy)) throw new UserError($"--init-from {policy}: no such policy file");
+        }
+        else if (InitFrom is { } init && !File.Exists(Path.Combine(init, TrainingRun.RunStateFile)))
+            throw new UserError($"--init-from {init}: not a complete checkpoint folder (no {TrainingRun.RunStateFile}), nor an exported .onnx policy");
+        if (CriticWarmup < 0) throw new UserError($"--critic-warmup {CriticWarmup}: must be ≥ 0");
         if (AlgorithmConfig() is GrpoConfig grpo && Envs % grpo.GroupSize != 0)
             throw new UserError($"--envs {Envs}: GRPO's groups of {grpo.GroupSize} (algorithm.group_size) must divide it");
         Network.Validate();

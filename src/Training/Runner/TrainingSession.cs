@@ -62,6 +62,10 @@ public sealed class TrainingSession : IDisposable
                 Parallel = _parallel,
             };
             _algorithm = entry.Build(spec, options.AlgorithmConfig());
+            // An exported policy brings the actor alone: the critic is fitted under it first (on resume too, so that a
+            // checkpoint inside the warm-up has the same state to load).
+            bool fromPolicy = options.InitFrom is { } onnx && InitFrom.IsPolicyFile(onnx);
+            if (fromPolicy && options.CriticWarmup > 0) _algorithm = new CriticWarmup(_algorithm, options.CriticWarmup);
             // GRPO runs whole episodes from grouped starts; the others fixed windows over auto-resetting environments.
             _loop = _algorithm is Grpo grpo ? new GroupRolloutCollector(_env, grpo, device, GroupSeed()) : new OnPolicyRunner(_env, _algorithm, options.StepsPerEnv, device);
             // The checkpoint reset cuts every episode: with a period shorter than the task's episode, no episode
@@ -73,7 +77,11 @@ public sealed class TrainingSession : IDisposable
                     $"no episode will reach its time limit (--checkpoint-every ≥ {(task.MaxEpisodeSteps + options.StepsPerEnv - 1) / options.StepsPerEnv} avoids that)";
             NextIteration = firstIteration;
             // A fine-tuning run starts from another run's networks, normalizers and optimizer, at its own iteration 0.
-            if (checkpoint is null && options.InitFrom is { } init)
+            if (checkpoint is null && fromPolicy)
+                resumeNotes.Add(InitFrom.FromPolicyFile(options.InitFrom!, _algorithm.State,
+                    RunObservationGroup.Of(_env.ObservationGroups.Single(g => g.Name == ObservationGroup.Policy))) +
+                    (options.CriticWarmup > 0 ? $", fitted for {options.CriticWarmup} iterations before the actor learns (--critic-warmup)" : ""));
+            else if (checkpoint is null && options.InitFrom is { } init)
             {
                 CheckpointManifest.Verify(init);   // a damaged file is named as such, not as a misfit
                 // A source whose networks saw other observations (flat ground's critic, for rough terrain's) is mapped term by term.

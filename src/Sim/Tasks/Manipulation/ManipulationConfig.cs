@@ -41,6 +41,12 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
     public double ActionScale { get; init; } = 0.05;
     /// <summary>Symmetric clip of each action before the map [action units], in training and on the robot.</summary>
     public double ActionClip { get; init; } = ActionSpec.DefaultClip;
+    /// <summary>
+    /// Rate limit of the joint targets on their way to the PD law [rad/s]: each physics step a target moves at most
+    /// min(this, the joint's rated speed) · dt, as the robot's safety layer moves them (<c>SafetyConfig.RateLimit</c>);
+    /// 0 = off (the target of each policy step applies at once).
+    /// </summary>
+    public double TargetRateLimit { get; init; }
 
     /// <summary>Reach: lower corner of the target box in the world [m]. [3]</summary>
     public double[] TargetMin { get; init; } = { 0.3, -0.25, 0.55 };
@@ -156,6 +162,7 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
             Kd = Gains("kd", 1_000, "N·m·s/rad"),
             ActionScale = control.Double("action_scale", config.ActionScale, 1e-4, 1, "rad"),
             ActionClip = TaskFileParts.ActionClip(control),
+            TargetRateLimit = control.Double("target_rate_limit", config.TargetRateLimit, 0, 1000, "rad/s"),
         };
         control.EnsureAllRead();
 

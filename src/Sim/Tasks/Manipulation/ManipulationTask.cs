@@ -124,8 +124,8 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
     {
         Name = c.Name, Kind = c.Kind.Name(), PhysicsDt = c.PhysicsDt, Decimation = c.Decimation, MaxEpisodeSteps = c.MaxEpisodeSteps,
         DefaultJointPos = c.DefaultJointPos, ResetJointNoise = c.ResetJointNoise, Kp = c.Kp, Kd = c.Kd,
-        GravityCompensation = c.GravityCompensation, Randomization = c.Randomization, RewardScales = c.RewardScales, Observations = c.Observations,
-        Contract = c.Contract,
+        GravityCompensation = c.GravityCompensation, TargetRateLimit = c.TargetRateLimit, Randomization = c.Randomization,
+        RewardScales = c.RewardScales, Observations = c.Observations, Contract = c.Contract,
     };
 
     /// <summary>Loads a task file and builds the task.</summary>
