@@ -182,6 +182,12 @@ internal static class ReportCommand
         double seconds = 0;
         for (var init = options.InitFrom; init is not null && stages.Count < 16;)
         {
+            if (Robotics.Training.Runner.InitFrom.IsPolicyFile(init))
+            {
+                // An exported policy brings its actor alone; its training is in the report of its own run.
+                stages.Add($"| `{Path.GetRelativePath(TaskCatalog.Home, init)}` (an exported policy: its actor, with a new critic) | (in that policy's own report) | | | |");
+                break;
+            }
             var runDir = Path.GetDirectoryName(Path.GetFullPath(init))!;
             var csv = Path.Combine(runDir, "progress.csv");
             var state = Path.Combine(init, TrainingRun.RunStateFile);
@@ -219,6 +225,8 @@ internal static class ReportCommand
         $"robotics train --task {o.Task} --algo {o.Algorithm} --envs {o.Envs} --threads {o.Threads} --device {SnakeCaseEnum.Name(o.Device)} --seed {o.Seed} " +
         $"--iterations {o.Iterations} --steps {o.StepsPerEnv} --hidden {string.Join(",", o.Network.Hidden)} --checkpoint-every {o.CheckpointEvery}" +
         (o.InitFrom is { } init ? $" --init-from {Path.GetRelativePath(TaskCatalog.Home, init)}" : "") +
+        (o.InitFrom is { } policy && Robotics.Training.Runner.InitFrom.IsPolicyFile(policy)
+            ? string.Create(CultureInfo.InvariantCulture, $" --init-noise {o.Network.InitNoiseStd} --critic-warmup {o.CriticWarmup}") : "") +
         string.Concat(o.TaskOverrides.Select(s => $" --set '{s}'")) + string.Concat(o.AlgorithmSettings.Select(s => $" --set '{TrainOptions.AlgorithmPrefix}{s}'"));
 
     private static string ThisMachine()

@@ -4,6 +4,7 @@ using System.Runtime.InteropServices;
 using Robotics.RobotBridge.Node;
 using Robotics.RobotBridge.SimRobot;
 using Robotics.Sim.Tasks;
+using Robotics.Sim.Terrain;
 using Robotics.Sim.Tasks.Locomotion;
 using Robotics.Sim.Tasks.Manipulation;
 
@@ -34,10 +35,11 @@ internal static class SimRobotCommand
         var objectNoise = new Option<double>("--object-noise") { Description = "push: half-width of the uniform noise on each axis of object_pose [m]", DefaultValueFactory = _ => 0.0 };
         var cube = new Option<string?>("--cube") { Description = "push: the cube's start X,Y in the base frame [m] (default: the middle of the task's cube region)" };
         var io = new Option<string>("--io") { Description = "the interface to present: ros2 (joint_states / joint_commands) or unitree-go2 (the Go2's rt/lowstate / rt/lowcmd, legged tasks)", DefaultValueFactory = _ => "ros2" };
+        var tile = new Option<string?>("--tile") { Description = "terrain tasks (go1_rough): stand on this tile, type:level, e.g. stairs_up:3 (default: the first tile of level 0)" };
         var remoteEStop = new Option<double?>("--remote-estop-at") { Description = "unitree-go2: from this simulated time [s] on, the lowstate's wireless_remote shows the e-stop chord L2+B held" };
         var cmd = new Command("sim-robot", "The simulated robot behind ROS 2: publishes joint_states (and imu, or the cube's object_pose), applies joint_commands, scores cmd_vel tracking or target_pose goals from ground truth.")
         {
-            task, robot, domain, latency, lockstep, pace, priority, seconds, silence, report, loopback, objectLatency, objectNoise, objectRate, cube, io, remoteEStop,
+            task, robot, domain, latency, lockstep, pace, priority, seconds, silence, report, loopback, objectLatency, objectNoise, objectRate, cube, tile, io, remoteEStop,
         };
         var security = new SecurityFlags("/sim_robot");
         security.AddTo(cmd);
@@ -47,7 +49,7 @@ internal static class SimRobotCommand
             DomainId = r.GetValue(domain), Loopback = r.GetValue(loopback), Latency = r.GetValue(latency), LockStep = r.GetValue(lockstep), Pace = r.GetValue(pace), FifoPriority = r.GetValue(priority),
             Seconds = r.GetValue(seconds), SilenceAfter = r.GetValue(silence),
             ObjectLatency = r.GetValue(objectLatency), ObjectNoise = r.GetValue(objectNoise), ObjectRate = r.GetValue(objectRate), Cube = ParseCube(r.GetValue(cube)),
-        }, r.GetValue(report), RobotInterfaces.Parse(r.GetValue(io)!), r.GetValue(remoteEStop)));
+        }, r.GetValue(report), RobotInterfaces.Parse(r.GetValue(io)!), r.GetValue(remoteEStop), r.GetValue(tile)));
         return cmd;
     }
 
@@ -72,7 +74,8 @@ internal static class SimRobotCommand
         }
     }
 
-    private static int Run(string? taskArg, string? robotArg, SimRobotNodeOptions options, string? report, RobotInterface io = RobotInterface.Ros2, double? remoteEStopAt = null)
+    private static int Run(string? taskArg, string? robotArg, SimRobotNodeOptions options, string? report, RobotInterface io = RobotInterface.Ros2, double? remoteEStopAt = null,
+        string? tile = null)
     {
         if (remoteEStopAt is not null && io != RobotInterface.UnitreeGo2) throw new UserError("--remote-estop-at: the remote's chord is part of --io unitree-go2");
         string taskName = taskArg ?? "go1_velocity";
@@ -93,6 +96,11 @@ internal static class SimRobotCommand
             throw new UserError($"--cube: task {taskName} has no cube to push");
         }
         using var task = (IDisposable)loaded;
+        if (tile is not null)
+        {
+            if (loaded is not LocomotionTask { Terrain: { } map }) throw new UserError($"--tile '{tile}': task '{taskName}' has no terrain grid");
+            options = options with { Tile = TileChoice.Parse(tile, map) };
+        }
         if (io == RobotInterface.UnitreeGo2)
         {
             if (loaded is not LocomotionTask go2Task) throw new UserError($"--io unitree-go2: task {taskName} is not legged");

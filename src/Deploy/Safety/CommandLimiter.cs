@@ -57,23 +57,30 @@ public sealed class CommandLimiter
     public void Limit(ReadOnlySpan<double> desired, SensorFrame frame, Span<double> target)
     {
         for (int i = 0; i < _previous.Length; i++)
+            target[i] = _previous[i] = Bound(desired[i], _previous[i], frame.JointPos[i], frame.JointVel[i], _lower[i], _upper[i], _kp[i], _kd[i], _torque[i], _jointStep[i]);
+    }
+
+    /// <summary>
+    /// One joint's target through the three windows (the class summary): <paramref name="desired"/> [rad] clamped to
+    /// [<paramref name="lower"/>, <paramref name="upper"/>], to the torque window around the measured <paramref name="q"/> [rad] and
+    /// <paramref name="qd"/> [rad/s] for gains <paramref name="kp"/> [N·m/rad], <paramref name="kd"/> [N·m·s/rad] and limit
+    /// <paramref name="torqueLimit"/> [N·m] (only with kp &gt; 0), then to ±<paramref name="step"/> [rad] around <paramref name="previous"/>.
+    /// The simulator bounds its targets with it when a task trains under the robot's limits.
+    /// </summary>
+    public static double Bound(double desired, double previous, double q, double qd, double lower, double upper, double kp, double kd, double torqueLimit, double step)
+    {
+        // 1. Position limits.
+        double t = Math.Clamp(desired, lower, upper);
+
+        // 2. Torque window around the measured position (only with a position gain).
+        if (kp > 0)
         {
-            // 1. Position limits.
-            double t = Math.Clamp(desired[i], _lower[i], _upper[i]);
-
-            // 2. Torque window around the measured position (only with a position gain).
-            if (_kp[i] > 0)
-            {
-                double center = frame.JointPos[i] + _kd[i] * frame.JointVel[i] / _kp[i];
-                double half = _torque[i] / _kp[i];
-                if (double.IsFinite(center)) t = Math.Clamp(t, center - half, center + half);
-            }
-
-            // 3. Rate limit around the previous target.
-            double p = _previous[i];
-            t = Math.Clamp(t, p - _jointStep[i], p + _jointStep[i]);
-            target[i] = t;
-            _previous[i] = t;
+            double center = q + kd * qd / kp;
+            double half = torqueLimit / kp;
+            if (double.IsFinite(center)) t = Math.Clamp(t, center - half, center + half);
         }
+
+        // 3. Rate limit around the previous target.
+        return Math.Clamp(t, previous - step, previous + step);
     }
 }

@@ -55,6 +55,8 @@ public sealed record SimRobotNodeOptions
     public ulong Seed { get; init; }
     /// <summary>Push: where the cube starts, x y in the base frame [m]; null = the middle of the task's cube region.</summary>
     public double[]? Cube { get; init; }
+    /// <summary>Legged robots on a terrain grid: the tile (level, column) to stand on; null = level 0, column 0.</summary>
+    public (int Level, int Column)? Tile { get; init; }
     /// <summary>Topics: joint_states and joint_commands, QoS (the deploy node's defaults). The inputs (imu, cmd_vel, target_pose, object_pose) keep their contract names.</summary>
     public DdsRobotIoOptions Topics { get; init; } = new();
     /// <summary>DDS Security from an SROS2 keystore enclave (normally <c>/sim_robot</c>); null = none.</summary>
@@ -80,7 +82,7 @@ public sealed record SimRobotNodeOptions
     /// <summary>The simulated robot's options these give, at control period <paramref name="controlPeriod"/> [s].</summary>
     internal SimulatedRobotOptions Robot(double controlPeriod) => new()
     {
-        ControlPeriod = controlPeriod, Latency = Latency, ObjectLatency = ObjectLatency, ObjectNoise = ObjectNoise, ObjectRate = ObjectRate, Seed = Seed,
+        ControlPeriod = controlPeriod, Latency = Latency, ObjectLatency = ObjectLatency, ObjectNoise = ObjectNoise, ObjectRate = ObjectRate, Seed = Seed, Tile = Tile,
     };
 }
 

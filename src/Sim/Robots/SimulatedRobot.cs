@@ -23,6 +23,8 @@ public sealed record SimulatedRobotOptions
     public double ObjectNoise { get; init; }
     /// <summary>Seed of the perception noise.</summary>
     public ulong Seed { get; init; }
+    /// <summary>Legged robots on a terrain grid: the tile (level = row, column) whose centre the robot stands on. Null: level 0, column 0.</summary>
+    public (int Level, int Column)? Tile { get; init; }
 
     /// <summary>Throws <see cref="UserError"/> naming the first bad field.</summary>
     public SimulatedRobotOptions Validate()
@@ -67,6 +69,8 @@ public sealed class SimulatedRobot : IRobotIo, IDisposable
     // Legged: the IMU and the operator's velocity command.
     private readonly LocomotionTask? _legged;
     private readonly int _gyroAdr, _quatAdr, _baseBody;
+    private readonly Terrain.HeightField? _terrain;   // the ground under a legged robot, or null for the flat floor
+    private readonly double _spawnX, _spawnY;         // where a legged robot stands at reset, world [m]
     private readonly double[] _command = new double[3];
     private long _commands;
 
@@ -87,6 +91,15 @@ public sealed class SimulatedRobot : IRobotIo, IDisposable
         _gyroAdr = task.Model.SensorAdr[task.Model.SensorId(SceneBuilder.Gyro)];
         _quatAdr = task.Model.SensorAdr[task.Model.SensorId(SceneBuilder.Orientation)];
         _baseBody = task.Model.BodyId(task.Config.BaseLink);
+        if (task.Terrain is { } map)
+        {
+            var (level, column) = options?.Tile ?? (0, 0);
+            if (level < 0 || level >= map.Rows || column < 0 || column >= map.Columns)
+                throw new UserError($"SimulatedRobotOptions.Tile = ({level}, {column}): the grid has levels 0–{map.Rows - 1} and columns 0–{map.Columns - 1}");
+            _terrain = map;
+            (_spawnX, _spawnY) = map.TileCenter(level, column);
+        }
+        else if (options?.Tile is not null) throw new UserError($"SimulatedRobotOptions.Tile: task '{task.Name}' has no terrain grid");
         Reset();
     }
 
@@ -173,7 +186,9 @@ public sealed class SimulatedRobot : IRobotIo, IDisposable
         var qpos = _data.Qpos;
         if (_legged is { } legged)
         {
-            qpos[2] = legged.Config.InitialHeight;
+            qpos[0] = _spawnX;
+            qpos[1] = _spawnY;
+            qpos[2] = (_terrain?.Height(_spawnX, _spawnY) ?? 0) + legged.Config.InitialHeight;
             qpos[3] = 1;
         }
         for (int i = 0; i < _n; i++) qpos[_pd.QposAddress[i]] = jointPositions[i];
@@ -226,8 +241,16 @@ public sealed class SimulatedRobot : IRobotIo, IDisposable
     /// <summary>The base's yaw rate about its own z axis [rad/s] (ground truth; the free joint's angular velocity is in the body frame).</summary>
     public double BaseAngularVelocityZ { get { RequireLegged(); return _data.Qvel[5]; } }
 
-    /// <summary>Height of the base above the ground [m].</summary>
-    public double BaseHeight { get { RequireLegged(); return _data.Qpos[2]; } }
+    /// <summary>Height of the base above the ground under it [m] (the terrain's, on a grid).</summary>
+    public double BaseHeight
+    {
+        get
+        {
+            RequireLegged();
+            var q = _data.Qpos;
+            return q[2] - (_terrain?.Height(q[0], q[1]) ?? 0);
+        }
+    }
 
     // ---------------------------------------------------------------- arm
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Robotics.Deploy.Contract;
+using Robotics.Deploy.Safety;
 using Robotics.Sim.Envs;
 using Robotics.Sim.MuJoCo;
 using Robotics.Sim.Random;
@@ -32,8 +33,9 @@ public sealed record PdTaskSettings
     /// <summary>Whether the PD law adds the gravity and Coriolis torques.</summary>
     public bool GravityCompensation { get; init; }
     /// <summary>
-    /// Rate limit of the targets the PD law applies [rad/s]: each physics step a joint's target moves at most min(this, its
-    /// rated speed) · dt towards the latency line's, as the robot's safety layer moves them; 0 = off.
+    /// Rate limit of the targets the PD law applies [rad/s], 0 = off. When set, each physics step's target passes the robot's
+    /// command limiter (<see cref="CommandLimiter.Bound"/>: position limits, the torque window of the nominal drive, then at most
+    /// min(this, the joint's rated speed) · dt from the last), as the robot's safety layer bounds what it sends.
     /// </summary>
     public double TargetRateLimit { get; init; }
     /// <summary>Clip each step's total at zero before the after-clip terms (legged_gym's only_positive_rewards).</summary>
@@ -280,8 +282,8 @@ public abstract class PdTask<TSelf> : IMjTask, IPolicyContractSource, IDisposabl
         if (bad >= 0) throw new ArgumentException($"action {bad} ('{_pd.JointNames[bad]}') is {action[bad]}: a policy emitting a non-finite action is a bug to report");
 
         // The PD law at the physics rate. With a latency of L physics steps, physics step p still sees the
-        // target of ⌈(L − p) / decimation⌉ policy steps ago while p < L. Rate limiting after the delay equals the
-        // robot's (limit, then the wire's delay): the limiter is causal and time-invariant, so it commutes with a delay.
+        // target of ⌈(L − p) / decimation⌉ policy steps ago while p < L. The limiter runs after the delay (the robot's runs
+        // before the wire): its rate window commutes with a delay; its torque window sees the state L steps later.
         var sample = _sample[env];
         var torque = _torque.AsSpan(env * n, n);
         var applied = _rateStep.Length > 0 ? _applied.AsSpan(env * n, n) : default;
@@ -292,7 +294,12 @@ public abstract class PdTask<TSelf> : IMjTask, IPolicyContractSource, IDisposabl
             var target = history.Slice(age * n, n);
             if (!applied.IsEmpty)
             {
-                for (int i = 0; i < n; i++) applied[i] = Math.Clamp(target[i], applied[i] - _rateStep[i], applied[i] + _rateStep[i]);
+                // The robot's command limiter, with the nominal drive it knows (the contract's), at the measured state.
+                var qpos = data.Qpos;
+                var qvel = data.Qvel;
+                for (int i = 0; i < n; i++)
+                    applied[i] = CommandLimiter.Bound(target[i], applied[i], qpos[_pd.QposAddress[i]], qvel[_pd.DofAddress[i]],
+                        _pd.Lower[i], _pd.Upper[i], _s.Kp[i], _s.Kd[i], _pd.Effort[i], _rateStep[i]);
                 target = applied;
             }
             _pd.Apply(data, target, sample.Kp, sample.Kd, sample.Strength, torque, _s.GravityCompensation);

@@ -95,6 +95,20 @@ public static class InitFrom
     /// <exception cref="UserError">The file is not the exporter's, or its observations or layers do not fit this run.</exception>
     public static string FromPolicyFile(string onnx, AlgorithmState state, RunObservationGroup policy)
     {
+        var (shape, run) = LoadActor(onnx, state.Actor, state.Spec.Network.Activation, policy);
+        using var sigma = state.Actor.LogStd.mean().exp();
+        return $"--init-from {Path.GetFullPath(onnx)}: the actor ({shape}) and its normalizer from the exported policy of run {run}; " +
+               $"noise σ {sigma.item<float>():0.###} (--init-noise); the critic is new";
+    }
+
+    /// <summary>
+    /// Loads the layers and normalizer of the exported policy <paramref name="onnx"/> into <paramref name="actor"/>, whose hidden
+    /// layers use <paramref name="activation"/>; the policy's terms must be <paramref name="policy"/>'s. Returns the layer widths
+    /// (<c>45→512→256→128→12</c>) and the policy's training run.
+    /// </summary>
+    /// <exception cref="UserError">The file is not the exporter's, or its observations or layers do not fit.</exception>
+    public static (string Shape, string Run) LoadActor(string onnx, GaussianActor actor, ActivationFunction activation, RunObservationGroup policy)
+    {
         var file = Path.GetFullPath(onnx);
         var contract = Robotics.Deploy.Runtime.OnnxPolicy.ReadContract(file);
         string Terms(IEnumerable<(string Name, int Width, float Scale)> terms) => string.Join(", ", terms.Select(t => $"{t.Name} [{t.Width}] ×{t.Scale:g4}"));
@@ -104,16 +118,15 @@ public static class InitFrom
             throw new UserError($"--init-from {file}: the policy observes {Terms(theirs)}; this run's policy group is {Terms(ours)}");
 
         var (mean, std, layers) = Export.OnnxWeights.Read(file);
-        var actor = state.Actor;
         var linears = actor.Network.children().OfType<TorchSharp.Modules.Linear>().ToArray();
         string Shape(IEnumerable<long> widths) => string.Join("→", widths);
         var want = linears.Select(l => l.weight!.shape[1]).Append(linears[^1].weight!.shape[0]);
         var have = layers.Select(l => (long)l.In).Append(layers[^1].Out);
         if (!want.SequenceEqual(have))
             throw new UserError($"--init-from {file}: its actor is {Shape(have)}, this run's {Shape(want)} (set --hidden to the policy's hidden widths)");
-        var activation = state.Spec.Network.Activation == ActivationFunction.Tanh ? Robotics.Deploy.Runtime.MlpActivation.Tanh : Robotics.Deploy.Runtime.MlpActivation.Elu;
-        if (layers.SkipLast(1).Any(l => l.Activation != activation))
-            throw new UserError($"--init-from {file}: its hidden layers use {layers[0].Activation}, this run's {state.Spec.Network.Activation}");
+        var hidden = activation == ActivationFunction.Tanh ? Robotics.Deploy.Runtime.MlpActivation.Tanh : Robotics.Deploy.Runtime.MlpActivation.Elu;
+        if (layers.SkipLast(1).Any(l => l.Activation != hidden))
+            throw new UserError($"--init-from {file}: its hidden layers use {layers[0].Activation}, this run's {activation}");
         if (actor.NormalizeObservations != mean is not null)
             throw new UserError($"--init-from {file}: the policy {(mean is null ? "has no" : "has an")} observation normalizer; this run's actor {(actor.NormalizeObservations ? "has" : "has none")}");
 
@@ -131,8 +144,7 @@ public static class InitFrom
             float eps = actor.Normalizer.Epsilon;
             actor.Normalizer.Load(mean, std!.Select(d => Math.Max(0f, d * d - eps)).ToArray(), PolicyFileSamples);
         }
-        return $"--init-from {file}: the actor ({Shape(have)}) and its normalizer from the exported policy of run {contract.Provenance.RunId}; " +
-               $"noise σ {Math.Exp(actor.LogStd.mean().item<float>()):0.###} (--init-noise); the critic is new";
+        return (Shape(have), contract.Provenance.RunId);
     }
 
     /// <summary>The sample count an exported policy's normalizer statistics are given: large, so that fine-tuning moves them slowly.</summary>

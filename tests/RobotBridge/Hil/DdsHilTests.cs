@@ -166,22 +166,28 @@ public sealed class DdsHilTests(ITestOutputHelper output)
     public void The_policy_tracks_cmd_vel_over_DDS_as_it_does_in_process() =>
         TrackCmdVel(Domain(0), segment: 2.0, operatorSecurity: null, childArguments: "");   // forward, turning, sideways, backward: 8 s
 
+    /// <summary>The blind rough-terrain policy needs nothing the flat one does not: the same node and robot, the same figures.</summary>
+    [Fact]
+    public void The_rough_terrain_policy_tracks_cmd_vel_over_DDS_as_it_does_in_process() =>
+        TrackCmdVel(Domain(0), segment: 2.0, operatorSecurity: null, childArguments: "", policy: "models/go1_rough.onnx");
+
     /// <summary>
     /// The Go1 tracking comparison over DDS on <paramref name="domain"/>: <paramref name="segment"/> seconds per command,
     /// this process the operator (with <paramref name="operatorSecurity"/>), both children given <paramref name="childArguments"/> too.
     /// </summary>
-    internal void TrackCmdVel(uint domain, double segment, Robotics.RobotBridge.Security.Ros2SecurityOptions? operatorSecurity, string childArguments)
+    internal void TrackCmdVel(uint domain, double segment, Robotics.RobotBridge.Security.Ros2SecurityOptions? operatorSecurity, string childArguments,
+        string policy = Policy)
     {
         var schedule = CommandSchedule.Walk(segment);
 
         // The in-process reference: the same policy, controller and simulated robot in one loop.
         HilResult reference;
         using (var task = LocomotionTask.Load(TestPaths.Repo("src/Sim/Tasks/Configs/go1_velocity.toml")))
-        using (var policy = OnnxPolicy.Load(TestPaths.Repo(Policy), task.Actuators.JointNames))
+        using (var onnx = OnnxPolicy.Load(TestPaths.Repo(policy), task.Actuators.JointNames))
         {
-            var config = ControllerConfig.FromContract(policy.Contract);
+            var config = ControllerConfig.FromContract(onnx.Contract);
             using var robot = new SimulatedRobot(task, new SimulatedRobotOptions { ControlPeriod = config.ControlPeriod });
-            reference = LockStepHil.Run(new Controller(config, policy, robot), robot, schedule);
+            reference = LockStepHil.Run(new Controller(config, onnx, robot), robot, schedule);
         }
 
         // Over DDS: the operator drives the schedule by the simulated clock (joint-state stamps) from the first
@@ -213,7 +219,7 @@ public sealed class DdsHilTests(ITestOutputHelper output)
         using (var sim = new NodeProcess($"sim-robot --task go1_velocity --domain {domain} --loopback --lockstep --seconds {seconds} --report {report}{childArguments}"))
         // The operator republishes every 50 ms of wall clock while lock-step runs faster than real time, and the command
         // timeout counts simulated ticks: a long timeout keeps this a tracking test (DeployNodeTests tests the timeout).
-        using (var deploy = new NodeProcess($"deploy --policy {Policy} --domain {domain} --loopback --lockstep --autostart --seconds 60 --command-timeout 5 --remap cmd_vel=teleop/cmd_vel{childArguments}"))
+        using (var deploy = new NodeProcess($"deploy --policy {policy} --domain {domain} --loopback --lockstep --autostart --seconds 60 --command-timeout 5 --remap cmd_vel=teleop/cmd_vel{childArguments}"))
         {
             try
             {

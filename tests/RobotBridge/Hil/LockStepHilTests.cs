@@ -11,23 +11,28 @@ namespace Robotics.RobotBridge.Tests.Hil;
 
 public sealed class LockStepHilTests(ITestOutputHelper output) : IDisposable
 {
-    // The pretrained quadruped policy, its controller from the contract, the simulated Go1 at the controller's rate.
-    private readonly LocomotionTask _task = LocomotionTask.Load(TestPaths.Repo("src/Sim/Tasks/Configs/go1_velocity.toml"));
+    // A pretrained quadruped policy (the flat one, and the blind rough-terrain one), its controller from the contract, the
+    // simulated Go1 at the controller's rate on the flat floor, or on a tile of the terrain grid.
+    private LocomotionTask? _task;
     private OnnxPolicy? _policy;
     private SimulatedRobot? _robot;
 
-    private (Controller Controller, SimulatedRobot Robot) Build()
+    private (Controller Controller, SimulatedRobot Robot) Build(string policy, string task = "go1_velocity", (int Level, int Column)? tile = null)
     {
-        _policy = OnnxPolicy.Load(TestPaths.Repo("models/go1_velocity.onnx"), _task.Actuators.JointNames);
+        _task = LocomotionTask.Load(TestPaths.Repo($"src/Sim/Tasks/Configs/{task}.toml"));
+        _policy = OnnxPolicy.Load(TestPaths.Repo(policy), _task.Actuators.JointNames);
         var config = ControllerConfig.FromContract(_policy.Contract);
-        _robot = new SimulatedRobot(_task, new SimulatedRobotOptions { ControlPeriod = config.ControlPeriod });
+        _robot = new SimulatedRobot(_task, new SimulatedRobotOptions { ControlPeriod = config.ControlPeriod, Tile = tile });
         return (new Controller(config, _policy, _robot), _robot);
     }
 
-    [Fact]
-    public void The_exported_policy_soft_starts_then_tracks_the_command_schedule()
+    public static TheoryData<string> Policies => new() { "models/go1_velocity.onnx", "models/go1_rough.onnx" };
+
+    [Theory]
+    [MemberData(nameof(Policies))]
+    public void The_exported_policy_soft_starts_then_tracks_the_command_schedule(string policy)
     {
-        var (controller, robot) = Build();
+        var (controller, robot) = Build(policy);
         var r = LockStepHil.Run(controller, robot, CommandSchedule.Walk(segment: 2.5));
         output.WriteLine($"soft start {r.SoftStartSeconds:0.000} s; lin vel err {r.LinVelError:0.000} m/s, yaw err {r.YawRateError:0.000} rad/s, fell {r.Fell}, {r.Ticks} ticks, tick p50 {r.TickMicroseconds:0.0} µs");
         output.WriteLine($"state {r.FinalState}, cause {controller.Safety.LastCause}");
@@ -41,10 +46,11 @@ public sealed class LockStepHilTests(ITestOutputHelper output) : IDisposable
         Assert.True(r.YawRateError < 0.3, $"yaw rate error {r.YawRateError:0.000} rad/s");
     }
 
-    [Fact]
-    public void An_e_stop_reaches_passive_motors_within_one_tick()
+    [Theory]
+    [MemberData(nameof(Policies))]
+    public void An_e_stop_reaches_passive_motors_within_one_tick(string policy)
     {
-        var (controller, robot) = Build();
+        var (controller, robot) = Build(policy);
         long pressed = -1;
         var r = LockStepHil.Run(controller, robot, CommandSchedule.Walk(1), tick =>
         {
@@ -56,10 +62,11 @@ public sealed class LockStepHilTests(ITestOutputHelper output) : IDisposable
         Assert.All(controller.Command.Torque, t => Assert.Equal(0, t));
     }
 
-    [Fact]
-    public void Silent_sensors_trip_the_watchdog_into_damping()
+    [Theory]
+    [MemberData(nameof(Policies))]
+    public void Silent_sensors_trip_the_watchdog_into_damping(string policy)
     {
-        var (controller, robot) = Build();
+        var (controller, robot) = Build(policy);
         long silenced = -1;
         var r = LockStepHil.Run(controller, robot, CommandSchedule.Walk(1), tick =>
         {
@@ -71,10 +78,29 @@ public sealed class LockStepHilTests(ITestOutputHelper output) : IDisposable
         Assert.All(controller.Command.Kp, kp => Assert.Equal(0, kp));
     }
 
+    [Fact]
+    public void The_rough_terrain_policy_walks_the_command_schedule_on_a_rough_tile_of_the_grid()
+    {
+        using (var probe = LocomotionTask.Load(TestPaths.Repo("src/Sim/Tasks/Configs/go1_rough.toml")))
+        {
+            var tile = Robotics.Sim.Terrain.TileChoice.Parse("random_rough:3", probe.Terrain!);
+            var (controller, robot) = Build("models/go1_rough.onnx", "go1_rough", tile);
+            var (cx, cy) = _task!.Terrain!.TileCenter(tile.Level, tile.Column);
+            Assert.Equal(cx, robot.Data.Qpos[0]);
+            Assert.Equal(cy, robot.Data.Qpos[1]);
+            Assert.InRange(robot.BaseHeight, _task.Config.InitialHeight - 1e-9, _task.Config.InitialHeight + 1e-9);   // above the ground there, not z = 0
+            var r = LockStepHil.Run(controller, robot, CommandSchedule.Walk(segment: 2.5));
+            output.WriteLine($"random_rough:3: lin vel err {r.LinVelError:0.000} m/s, yaw err {r.YawRateError:0.000} rad/s, fell {r.Fell}, final base height {robot.BaseHeight:0.000} m over the ground");
+            Assert.Equal(SafetyState.Running, r.FinalState);
+            Assert.False(r.Fell);
+            Assert.True(r.LinVelError < 0.3, $"lin vel error {r.LinVelError:0.000} m/s");
+        }
+    }
+
     public void Dispose()
     {
         _robot?.Dispose();
         _policy?.Dispose();
-        _task.Dispose();
+        _task?.Dispose();
     }
 }

@@ -189,6 +189,40 @@ public class ManipulationTaskTests
     }
 
     [Fact]
+    public void A_target_rate_limit_keeps_every_joint_at_its_rated_speed_as_the_robot_safety_layer_does()
+    {
+        // The largest action on every joint: a target 0.5 rad away each policy step.
+        (double Travel, double Speed) Run(double limit)
+        {
+            var config = ManipulationConfig.Load(Push) with { Randomization = new RandomizationConfig(), ResetJointNoise = 0, TargetRateLimit = limit };
+            using var env = new MjVecEnv(new ManipulationTask(config), 1, 1, seed: 3, ownsTask: true);
+            var task = (ManipulationTask)env.Task;
+            var pd = task.Actuators;
+            var action = Enumerable.Repeat(10f, env.ActionDim).ToArray();
+            for (int i = 0; i < env.ActionDim; i += 2) action[i] = -10f;
+            double travel = 0, speed = 0;
+            for (int step = 0; step < 15; step++)
+            {
+                var before = pd.QposAddress.Select(a => env.Data(0).Qpos[a]).ToArray();
+                env.Step(action);
+                var data = env.Data(0);
+                for (int i = 0; i < pd.Count; i++)
+                {
+                    // Joints that reached a position limit stop there; the others move at the limit.
+                    travel = Math.Max(travel, Math.Abs(data.Qpos[pd.QposAddress[i]] - before[i]) / (pd.VelocityLimit[i] * task.PolicyDt));
+                    speed = Math.Max(speed, Math.Abs(data.Qvel[pd.DofAddress[i]]) / pd.VelocityLimit[i]);
+                }
+            }
+            return (travel, speed);
+        }
+        var limited = Run(20);
+        Assert.True(limited.Travel <= 1.02 && limited.Speed <= 1.1, $"rate-limited: travel {limited.Travel:0.00}, speed {limited.Speed:0.00} × rated");
+        Assert.True(limited.Travel > 0.9, $"rate-limited joints should move at their rated speed: {limited.Travel:0.00} × rated");
+        var free = Run(0);
+        Assert.True(free.Speed > 1.3, $"without the limit the drive alone let the joints reach {free.Speed:0.00} × rated");
+    }
+
+    [Fact]
     public void A_wider_cube_to_target_kernel_pays_more_for_the_same_distance()
     {
         // The same start (same seed, zero actions): only the kernel width differs.

@@ -1,4 +1,6 @@
 using Robotics.Training.Algorithms;
+using Robotics.Training.Export;
+using Robotics.Training.Tests.Export;
 using Robotics.Training.Devices;
 using Robotics.Training.Models;
 using Robotics.Training.Runner;
@@ -80,6 +82,72 @@ public class InitFromTests
             using var target = AlgorithmState.ActorCritic(new AlgorithmSpec(3, 6, 2, 4, 8, Network with { Hidden = new[] { 32, 8 } }, CPU, 7), new RegularizerConfig());
             var e = Assert.Throws<UserError>(() => InitFrom.Transplant(dir, target, new[] { policy, Group("critic", Term("a", 5)) }, new[] { policy, Group("critic", Term("a", 5), Term("n", 1)) }));
             Assert.Contains("actor.pt does not fit this network", e.Message);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    // An exported policy of 45 → 64 → 32 → 12 (OnnxExporterTests' contract: projected_gravity, base_ang_vel, commands, joint_pos, joint_vel, last_action).
+    private static (string Path, RunObservationGroup Policy) ExportedPolicy(string dir, ActivationFunction activation = ActivationFunction.Elu)
+    {
+        var path = System.IO.Path.Combine(dir, "policy.onnx");
+        using var actor = OnnxExporterTests.TrainedLookingActor(45, 12, activation, seed: 3);
+        var contract = OnnxExporterTests.Contract(45, 12);
+        OnnxExporter.Export(actor, contract, path);
+        return (path, Group("policy", contract.Observation.Select(t => new RunObservationTerm(t.Name, t.Width, t.Scale, t.Noise, t.Clip)).ToArray()));
+    }
+
+    [Fact]
+    public void An_actor_started_from_an_exported_policy_acts_as_the_file_does()
+    {
+        var dir = Directory.CreateTempSubdirectory("robotics-init-onnx-").FullName;
+        try
+        {
+            var (path, policy) = ExportedPolicy(dir);
+            var network = new NetworkConfig { Hidden = new[] { 64, 32 }, InitNoiseStd = 0.3 };
+            using var state = AlgorithmState.ActorCritic(new AlgorithmSpec(45, 50, 12, 4, 8, network, CPU, 5), new RegularizerConfig());
+            var note = InitFrom.FromPolicyFile(path, state, policy);
+            Assert.Contains("45→64→32→12", note);
+            Assert.Contains("test_run", note);
+            Assert.Contains("σ 0.3", note);
+            Assert.Equal(InitFrom.PolicyFileSamples, state.Actor.Normalizer.Count);
+
+            var mlp = OnnxWeights.ReadSimdMlp(path);
+            manual_seed(2);
+            using var x = randn(200, 45) * logspace(-1, 1, 45) + (arange(45, dtype: float32) * 3 - 20);
+            float[] actual;
+            using (no_grad()) actual = state.Actor.forward(x).data<float>().ToArray();
+            var input = x.data<float>().ToArray();
+            var a = new float[12];
+            double worst = 0;
+            for (int i = 0; i < 200; i++)
+            {
+                mlp.Run(input.AsSpan(i * 45, 45), a);
+                for (int k = 0; k < 12; k++) worst = Math.Max(worst, Math.Abs(a[k] - actual[i * 12 + k]));
+            }
+            Assert.True(worst < 1e-4, $"max |actor − file| = {worst:E2}");
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+
+    [Fact]
+    public void An_exported_policy_that_does_not_fit_is_refused_naming_what_differs()
+    {
+        var dir = Directory.CreateTempSubdirectory("robotics-init-onnx-").FullName;
+        try
+        {
+            var (path, policy) = ExportedPolicy(dir);
+            using (var wide = AlgorithmState.ActorCritic(new AlgorithmSpec(45, 45, 12, 4, 8, new NetworkConfig { Hidden = new[] { 128, 32 } }, CPU, 5), new RegularizerConfig()))
+            {
+                var e = Assert.Throws<UserError>(() => InitFrom.FromPolicyFile(path, wide, policy));
+                Assert.Contains("45→64→32→12", e.Message);
+                Assert.Contains("--hidden", e.Message);
+            }
+            using var state = AlgorithmState.ActorCritic(new AlgorithmSpec(45, 45, 12, 4, 8, new NetworkConfig { Hidden = new[] { 64, 32 } }, CPU, 5), new RegularizerConfig());
+            var reordered = policy with { Terms = policy.Terms.Reverse().ToArray() };
+            var other = Assert.Throws<UserError>(() => InitFrom.FromPolicyFile(path, state, reordered));
+            Assert.Contains("the policy observes projected_gravity [3]", other.Message);
+            using var tanh = AlgorithmState.ActorCritic(new AlgorithmSpec(45, 45, 12, 4, 8, new NetworkConfig { Hidden = new[] { 64, 32 }, Activation = ActivationFunction.Tanh }, CPU, 5), new RegularizerConfig());
+            Assert.Contains("Elu", Assert.Throws<UserError>(() => InitFrom.FromPolicyFile(path, tanh, policy)).Message);
         }
         finally { Directory.Delete(dir, recursive: true); }
     }

@@ -45,6 +45,29 @@ public class RunnerTests
     }
 
     [Fact]
+    public void A_critic_warm_up_fits_the_critic_alone_then_hands_over_to_the_algorithm()
+    {
+        var env = new MjVecEnv(new CartPole(new CartPoleConfig()), 8, 2, 3, ownsTask: true);
+        var ppo = new Ppo(new AlgorithmSpec(5, 7, 1, 8, 16, Small, CPU, 3), new PpoConfig());
+        using var warm = new CriticWarmup(ppo, iterations: 2);
+        var runner = new OnPolicyRunner(env, warm, 16, CPU);
+        using (env)
+        {
+            float[] Of(nn.Module m) => m.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+            var (actor0, critic0) = (Of(ppo.Actor), Of(ppo.Critic));
+            var losses = new List<double>();
+            runner.Learn(2, s => losses.Add(s.Update.ValueLoss));
+            Assert.Equal(actor0, Of(ppo.Actor));              // the actor and its noise untouched
+            Assert.NotEqual(critic0, Of(ppo.Critic));
+            Assert.All(losses, l => Assert.True(l > 0 && double.IsFinite(l)));
+            runner.Learn(1, firstIteration: 2);
+            Assert.NotEqual(actor0, Of(ppo.Actor));           // the algorithm's own update from then on
+        }
+        using var grpo = new Grpo(new AlgorithmSpec(5, 5, 1, 8, 16, Small, CPU, 3) { MaxEpisodeSteps = 50 }, new GrpoConfig { GroupSize = 4 });
+        Assert.Throws<UserError>(() => new CriticWarmup(grpo, 1));
+    }
+
+    [Fact]
     public void Live_tensor_count_stays_flat_across_iterations()
     {
         var (env, ppo, runner) = Build(1);

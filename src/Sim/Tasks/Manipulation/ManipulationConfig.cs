@@ -42,9 +42,9 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
     /// <summary>Symmetric clip of each action before the map [action units], in training and on the robot.</summary>
     public double ActionClip { get; init; } = ActionSpec.DefaultClip;
     /// <summary>
-    /// Rate limit of the joint targets on their way to the PD law [rad/s]: each physics step a target moves at most
-    /// min(this, the joint's rated speed) · dt, as the robot's safety layer moves them (<c>SafetyConfig.RateLimit</c>);
-    /// 0 = off (the target of each policy step applies at once).
+    /// Rate limit of the joint targets on their way to the PD law [rad/s], as <c>SafetyConfig.RateLimit</c> on the robot; 0 = off
+    /// (the target of each policy step applies at once). When set, the targets pass the robot's command limiter every physics step:
+    /// position limits, the drive's torque window, then at most min(this, the joint's rated speed) · dt from the last.
     /// </summary>
     public double TargetRateLimit { get; init; }
 
