@@ -86,6 +86,52 @@ public class ResumeTests
     }
 
     [Fact]
+    public void A_run_from_an_exported_policy_resumes_bit_identically_inside_its_critic_warm_up()
+    {
+        var root = Directory.CreateTempSubdirectory("robotics-resume-onnx-");
+        try
+        {
+            // The shipped push policy's actor, a critic fitted for 3 iterations, then PPO; a checkpoint at 2, inside the warm-up.
+            var options = Options(root.FullName, 4) with
+            {
+                Task = TestPaths.Repo("src/Sim/Tasks/Configs/panda_push.toml"), Envs = 4, StepsPerEnv = 8,
+                Network = new NetworkConfig { Hidden = new[] { 512, 256, 128 }, InitNoiseStd = 0.4 },
+                InitFrom = TestPaths.Repo("models/panda_push.onnx"), CriticWarmup = 3,
+            };
+            float[] straight, actorAfterWarmup;
+            string straightDir;
+            using (var a = TrainingSession.Start(options, CPU))
+            {
+                Assert.IsType<CriticWarmup>(a.Algorithm);
+                Assert.Contains(a.ResumeNotes, n => n.Contains("fitted for 3 iterations before the actor learns"));
+                float[] Actor() => a.Algorithm.Actor.parameters().SelectMany(p => p.data<float>().ToArray()).ToArray();
+                var actor0 = Actor();
+                actorAfterWarmup = Array.Empty<float>();
+                a.Learn(onIteration: s => { if (s.Iteration == 2) actorAfterWarmup = Actor(); });
+                Assert.Equal(actor0, actorAfterWarmup);   // the warm-up left the actor as the file had it
+                straight = State(a);
+                Assert.NotEqual(actor0, Actor());
+                straightDir = a.Run.Directory;
+            }
+            Thread.Sleep(1100);
+            string stoppedDir;
+            using (var b = TrainingSession.Start(options with { Iterations = 3 }, CPU))
+            {
+                b.Learn();
+                stoppedDir = b.Run.Directory;
+            }
+            using (var c = TrainingSession.Resume(Path.Combine(stoppedDir, "checkpoint_000002"), CPU, iterations: 4, threads: 1))
+            {
+                Assert.IsType<CriticWarmup>(c.Algorithm);
+                c.Learn();
+                Assert.Equal(straight, State(c));
+            }
+            Assert.Equal(Learning(straightDir), Learning(stoppedDir));
+        }
+        finally { root.Delete(true); }
+    }
+
+    [Fact]
     public void A_run_on_terrain_resumes_bit_identically_with_its_curriculum()
     {
         var root = Directory.CreateTempSubdirectory("robotics-resume-rough-");
