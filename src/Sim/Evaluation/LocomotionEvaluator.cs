@@ -92,9 +92,8 @@ public static class LocomotionEvaluator
             if (env.Terminated[i]) falls.Add(task.LastFall(i));
             if (map is not null)
             {
-                var (level, column, distance, commanded) = task.LastEpisode(i);
-                tiles.Add(new TerrainEpisode(map.ColumnTypes[column], level, env.Terminated[i], distance, commanded,
-                    endedErr[i]));
+                var (level, column, distance, commanded, asked) = task.LastEpisode(i);
+                tiles.Add(new TerrainEpisode(map.ColumnTypes[column], level, env.Terminated[i], distance, commanded, asked, endedErr[i]));
             }
         }, afterStep: i =>
         {

@@ -17,15 +17,13 @@ public sealed class ArmLockStepHilTests(ITestOutputHelper output)
     // The pretrained arm policy and the controller of its task's contract, the simulated arm at the controller's rate.
     private sealed class Rig : IDisposable
     {
-        public Rig(string name, bool relaxed = false)
+        public Rig(string name)
         {
             Task = ManipulationTask.Load(TestPaths.Repo($"src/Sim/Tasks/Configs/{name}.toml"));
             Policy = OnnxPolicy.Load(TestPaths.Repo($"models/{name}.onnx"), Task.Actuators.JointNames);
             var contract = ((IPolicyContractSource)Task).PolicyContract();
             var limits = contract.Limits!;
             var safety = new SafetyConfig { PositionLower = limits.PositionLower, PositionUpper = limits.PositionUpper, VelocityLimits = limits.Velocity, TorqueLimits = contract.Drive.TorqueLimit };
-            // The safety layer takes its speed limits from the contract's joint limits.
-            if (relaxed) contract = contract with { Limits = limits with { Velocity = limits.Velocity.Select(v => 10 * v).ToArray() } };
             var config = ControllerConfig.FromContract(contract, safety);
             Robot = new SimulatedRobot(Task, new SimulatedRobotOptions { ControlPeriod = config.ControlPeriod });
             Controller = new Controller(config, Policy, Robot);
@@ -44,9 +42,9 @@ public sealed class ArmLockStepHilTests(ITestOutputHelper output)
         }
     }
 
-    private void Compare(string name, double minSuccess, bool relaxed = false)
+    private void Compare(string name, double minSuccess)
     {
-        using var rig = new Rig(name, relaxed);
+        using var rig = new Rig(name);
         var schedule = ArmSchedule.Sample(rig.Task.Config, Episodes, seed: 0);
         var hil = LockStepHil.RunEpisodes(rig.Controller, rig.Robot, schedule);
         // The evaluator on the same starts and goals: nominal dynamics, one environment per episode, the same seed.
@@ -67,13 +65,10 @@ public sealed class ArmLockStepHilTests(ITestOutputHelper output)
     [Fact]
     public void Reach_in_process_succeeds_as_eval_does_on_the_same_seeded_episodes() => Compare("panda_reach", 0.75);
 
-    // The pretrained push policy moves its targets by up to 0.5 rad per policy step and swings joints to 2.2× their rated
-    // speed in the task's own simulation (eval): held to the Panda's rated speeds (targets move no faster, the trip at 1.5×)
-    // it pushes the cube home in fewer episodes than eval (`robotics hil` shows it). With the speed limits at 10× the rated
-    // (the targets then move at the 20 rad/s rate limit), the deploy path itself — contract, observations, action map,
-    // drive, workspace — is compared with eval.
+    // The push policy trained under the robot's command limiter (panda_push.toml's target_rate_limit): the Panda's rated
+    // speeds bind in training as they do here, so the deploy path and eval see the same arm.
     [Fact]
-    public void Push_in_process_with_the_speed_and_workspace_limits_relaxed_succeeds_as_eval_does() => Compare("panda_push", 0.75, relaxed: true);
+    public void Push_in_process_succeeds_as_eval_does_on_the_same_seeded_episodes() => Compare("panda_push", 0.75);
 
     [Fact]
     public void The_schedule_is_the_tasks_own_draw_for_the_seed()

@@ -55,19 +55,23 @@ public class TerrainEvaluationTests
 
     [Theory]
     // tile 8 m: half a tile = 4 m
-    [InlineData(false, 4.1, 10.0, true)]    // farther than half a tile
-    [InlineData(false, 4.0, 10.0, false)]   // not farther, and the command asked for more than half a tile
-    [InlineData(true, 6.0, 10.0, false)]    // fell
-    [InlineData(false, 1.5, 3.0, true)]     // asked 3 m (≤ 4 m), covered half of it
-    [InlineData(false, 1.4, 3.0, false)]    // … less than half
-    [InlineData(false, 0.0, 0.0, true)]     // standing command, stood
-    public void Passed_means_no_fall_and_half_a_tile_or_half_a_short_command(bool fell, double distance, double commanded, bool passed) =>
-        Assert.Equal(passed, new TerrainEpisode(TerrainType.StairsUp, 0, fell, distance, commanded, 0.1).Passed(8));
+    [InlineData(false, 4.1, 10.0, 10.0, true)]    // farther than half a tile
+    [InlineData(false, 4.0, 10.0, 10.0, false)]   // not farther than half a tile, and less than half of the 10 m asked
+    [InlineData(false, 2.5, 10.0, 5.0, true)]     // half as far as asked
+    [InlineData(false, 2.4, 10.0, 5.0, false)]
+    [InlineData(true, 6.0, 10.0, 10.0, false)]    // fell
+    [InlineData(false, 1.5, 3.0, 3.0, true)]      // asked 3 m, got half of it
+    [InlineData(false, 1.4, 3.0, 3.0, false)]     // … less than half
+    [InlineData(false, 0.6, 12.0, 1.2, true)]     // a turning command: 12 m of path that ends 1.2 m from the start
+    [InlineData(false, 0.5, 12.0, 1.2, false)]
+    [InlineData(false, 0.0, 0.0, 0.0, true)]      // standing command, stood
+    public void Passed_means_no_fall_and_half_a_tile_or_half_of_what_the_commands_asked(bool fell, double distance, double commanded, double asked, bool passed) =>
+        Assert.Equal(passed, new TerrainEpisode(TerrainType.StairsUp, 0, fell, distance, commanded, asked, 0.1).Passed(8));
 
     [Fact]
     public void The_highest_level_passed_by_80_percent_skips_empty_levels_and_is_none_when_none_passes()
     {
-        TerrainEpisode Ep(TerrainType t, int level, bool pass, double err) => new(t, level, !pass, pass ? 5 : 1, 10, err);
+        TerrainEpisode Ep(TerrainType t, int level, bool pass, double err) => new(t, level, !pass, pass ? 5 : 1, 10, 10, err);
         var episodes = new List<TerrainEpisode>();
         // stairs up: level 0 5/5 passed (err 0.1), level 1 4/5 = 80 % (err 0.2), level 2 none, level 3 3/5.
         for (int i = 0; i < 5; i++) episodes.Add(Ep(TerrainType.StairsUp, 0, true, 0.1));
@@ -91,6 +95,30 @@ public class TerrainEvaluationTests
         Assert.Equal(0.2, r[0].Levels[0].LinVelError, 12);
         Assert.Null(r[2].HighestPassed);                     // no episodes at all
         Assert.Equal("stairs_up", TerrainSummary.Name(stairs.Type));
+    }
+
+    [Fact]
+    public void What_the_commands_asked_is_the_displacement_of_the_commanded_path()
+    {
+        string[] small = { "terrain.rows=2", "terrain.columns=2", "terrain.border_m=2", "terrain.curriculum.max_initial_level=1" };
+        // 1 m/s forward while turning at 1 rad/s: a circle of 1 m radius. An episode of 2π s ends where it began,
+        // an episode of π s on the opposite side of the circle, 2 m away; the commanded distance is the arc either way.
+        foreach (var (seconds, asked) in new[] { (2 * Math.PI, 0.0), (Math.PI, 2.0) })
+        {
+            var config = LocomotionConfig.Load(TestPaths.Repo("src/Sim/Tasks/Configs/go1_rough.toml"), small)
+                with { Randomization = new RandomizationConfig(), EpisodeSeconds = seconds, CommandResampleSeconds = 100 };
+            using var env = new MjVecEnv(new LocomotionTask(config), 1, 1, seed: 5, ownsTask: true);
+            var task = (LocomotionTask)env.Task;
+            var zeros = new float[env.ActionDim];
+            task.SetCommand(0, 1, 0, 1);
+            int steps = 0;
+            do { env.Step(zeros); steps++; if (!env.Terminated[0] && !env.Truncated[0]) task.SetCommand(0, 1, 0, 1); }
+            while (!env.Terminated[0] && !env.Truncated[0]);
+            var last = task.LastEpisode(0);
+            Assert.True(env.Truncated[0], "the robot standing still should not fall");
+            Assert.Equal(steps * task.PolicyDt, last.Commanded, 9);
+            Assert.Equal(asked, last.Asked, 1);
+        }
     }
 
     [Fact]

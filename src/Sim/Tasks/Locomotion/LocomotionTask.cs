@@ -121,7 +121,8 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>, ITerrainTask
     private double[] _yaw = Array.Empty<double>();              // [N] base heading [rad]
     private double[] _spawn = Array.Empty<double>();            // [N, 2] world x, y of the episode's start
     private int[] _tile = Array.Empty<int>();                   // [N, 2] level, column of the episode's tile
-    private double[] _lastEpisode = Array.Empty<double>();      // [N, 4] level, column, distance, commanded of the last ended episode
+    private double[] _lastEpisode = Array.Empty<double>();      // [N, 5] level, column, distance, commanded, asked of the last ended episode
+    private double[] _ideal = Array.Empty<double>();            // [N, 3] x, y [m] from the spawn point and heading [rad] of the commanded path
     private double[] _commanded = Array.Empty<double>();        // [N] Σ |planar command| · dt over the episode [m]
     private int[] _episodeSteps = Array.Empty<int>();           // [N] policy steps in the episode
 
@@ -224,10 +225,13 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>, ITerrainTask
 
     /// <summary>
     /// The last ended episode of environment <paramref name="env"/> on a grid: its tile, the planar distance [m] the base
-    /// got from its spawn point, and the commanded distance Σ |v*xy|·dt [m]; level −1 before any episode ended.
+    /// got from its spawn point, the commanded distance Σ |v*xy|·dt [m], and how far from the spawn point the commands asked
+    /// it to get [m] (the displacement of the path a perfect tracker follows, turning with the yaw-rate command); level −1
+    /// before any episode ended.
     /// </summary>
-    public (int Level, int Column, double Distance, double Commanded) LastEpisode(int env) =>
-        (_lastEpisode[4 * env] is var l && double.IsNaN(l) ? -1 : (int)l, (int)_lastEpisode[4 * env + 1], _lastEpisode[4 * env + 2], _lastEpisode[4 * env + 3]);
+    public (int Level, int Column, double Distance, double Commanded, double Asked) LastEpisode(int env) =>
+        (_lastEpisode[5 * env] is var l && double.IsNaN(l) ? -1 : (int)l, (int)_lastEpisode[5 * env + 1], _lastEpisode[5 * env + 2],
+         _lastEpisode[5 * env + 3], _lastEpisode[5 * env + 4]);
 
     /// <summary>World x, y, z of environment <paramref name="env"/>'s base after the last step or reset [m]. [3]</summary>
     public ReadOnlySpan<double> BasePosition(int env) => _basePos.AsSpan(3 * env, 3);
@@ -293,7 +297,8 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>, ITerrainTask
         _yaw = new double[numEnvs];
         _spawn = new double[numEnvs * 2];
         _tile = new int[numEnvs * 2];
-        _lastEpisode = new double[numEnvs * 4];
+        _lastEpisode = new double[numEnvs * 5];
+        _ideal = new double[numEnvs * 3];
         _lastEpisode.AsSpan().Fill(double.NaN);
         _commanded = new double[numEnvs];
         _episodeSteps = new int[numEnvs];
@@ -309,10 +314,11 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>, ITerrainTask
         if (_curriculum is null || _episodeSteps[env] == 0) return;
         double dx = _basePos[3 * env] - _spawn[2 * env], dy = _basePos[3 * env + 1] - _spawn[2 * env + 1];
         double distance = Math.Sqrt(dx * dx + dy * dy);
-        _lastEpisode[4 * env] = _tile[2 * env];
-        _lastEpisode[4 * env + 1] = _tile[2 * env + 1];
-        _lastEpisode[4 * env + 2] = distance;
-        _lastEpisode[4 * env + 3] = _commanded[env];
+        _lastEpisode[5 * env] = _tile[2 * env];
+        _lastEpisode[5 * env + 1] = _tile[2 * env + 1];
+        _lastEpisode[5 * env + 2] = distance;
+        _lastEpisode[5 * env + 3] = _commanded[env];
+        _lastEpisode[5 * env + 4] = Math.Sqrt(_ideal[3 * env] * _ideal[3 * env] + _ideal[3 * env + 1] * _ideal[3 * env + 1]);
         _curriculum.EndEpisode(env, distance, _commanded[env]);
     }
 
@@ -339,6 +345,7 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>, ITerrainTask
         _spawn[2 * env] = qpos[0];
         _spawn[2 * env + 1] = qpos[1];
         _commanded[env] = 0;
+        Array.Clear(_ideal, 3 * env, 3);   // the spawn pose faces +x (yaw 0)
         _episodeSteps[env] = 0;
         qpos[3] = 1; qpos[4] = 0; qpos[5] = 0; qpos[6] = 0;
         data.Qvel.Clear();
@@ -385,7 +392,17 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>, ITerrainTask
         else if (_pushAge[env] >= 0 && ++_pushAge[env] * PolicyDt > PushVisibleSeconds) push.Clear();   // zero before the first push anyway
 
         _episodeSteps[env]++;
-        _commanded[env] += Math.Sqrt(_cmd[3 * env] * _cmd[3 * env] + _cmd[3 * env + 1] * _cmd[3 * env + 1]) * PolicyDt;
+        double vx = _cmd[3 * env], vy = _cmd[3 * env + 1];
+        _commanded[env] += Math.Sqrt(vx * vx + vy * vy) * PolicyDt;
+        if (_curriculum is not null)
+        {
+            // The commanded path: the body-frame velocity command at the heading the yaw-rate command gives.
+            ref double heading = ref _ideal[3 * env + 2];
+            double c = Math.Cos(heading), sn = Math.Sin(heading);
+            _ideal[3 * env] += (c * vx - sn * vy) * PolicyDt;
+            _ideal[3 * env + 1] += (sn * vx + c * vy) * PolicyDt;
+            heading += _cmd[3 * env + 2] * PolicyDt;
+        }
         _cmdAge[env]++;
         if (--_cmdTimer[env] <= 0) SampleCommand(env, ref rng);
         Measure(env, data);
