@@ -85,6 +85,11 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
 
     /// <summary>Episode length [s].</summary>
     public double EpisodeSeconds { get; init; } = 5;
+    /// <summary>
+    /// An episode ends when a joint moves faster than this × its rated speed, where the robot's safety layer trips and stops the
+    /// arm (<c>SafetyConfig.VelocityTripRatio</c>); 0 = off.
+    /// </summary>
+    public double VelocityTrip { get; init; }
     /// <summary>Reward scales (Reward* add, Cost* subtract), per second of policy time.</summary>
     public required IReadOnlyDictionary<string, double> RewardScales { get; init; }
 
@@ -203,7 +208,12 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
 
         if (root.Section("episode") is { } episode)
         {
-            config = config with { EpisodeSeconds = episode.Double("length_s", config.EpisodeSeconds, 0.1, 3600, "s") };
+            config = config with
+            {
+                EpisodeSeconds = episode.Double("length_s", config.EpisodeSeconds, 0.1, 3600, "s"),
+                VelocityTrip = episode.Double("velocity_trip", config.VelocityTrip, 0, 100, "× rated speed"),
+            };
+            if (config.VelocityTrip is > 0 and < 1) throw episode.Error("velocity_trip", $"{config.VelocityTrip}: 0 (off) or at least 1 (a trip below the rated speed stops every motion)");
             episode.EnsureAllRead();
         }
 

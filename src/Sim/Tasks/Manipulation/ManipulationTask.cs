@@ -87,6 +87,7 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
     private double[] _eeToCube = Array.Empty<double>();     // [N]
     private bool[] _success = Array.Empty<bool>(), _finalSuccess = Array.Empty<bool>();   // [N]
     private double[] _finalDistance = Array.Empty<double>(), _finalOrientation = Array.Empty<double>(); // [N]
+    private bool[] _tripped = Array.Empty<bool>();          // [N] the last step ended on the robot's velocity trip
 
     /// <summary>Builds the table scene with the arm from its URDF.</summary>
     public ManipulationTask(ManipulationConfig config) : this(config, UrdfRobot.Load(config.Urdf)) { }
@@ -179,6 +180,7 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
         _frame = Enumerable.Range(0, numEnvs).Select(_ => new SensorFrame(n, n)).ToArray();
         _goal = new double[numEnvs * 3];
         _goalRot = new double[numEnvs * 9];
+        _tripped = new bool[numEnvs];
         _ee = new double[numEnvs * 3];
         _orientationError = new double[numEnvs * 3];
         _distance = new double[numEnvs];
@@ -309,7 +311,23 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
         return s;
     }
 
-    /// <summary>Push: the cube fell off the table. Reach: never (episodes end at the time limit).</summary>
-    public override bool IsTerminated(int env, MjData data) =>
-        _c.Kind == TaskKind.Push && data.Qpos[_cubeQpos + 2] < TableTop - 0.1;
+    /// <summary>
+    /// A joint passed the robot's velocity trip (<see cref="ManipulationConfig.VelocityTrip"/> × its rated speed, where the safety
+    /// layer stops the arm), or, for push, the cube fell off the table; otherwise episodes end at the time limit.
+    /// </summary>
+    public override bool IsTerminated(int env, MjData data)
+    {
+        bool tripped = false;
+        if (_c.VelocityTrip > 0)
+        {
+            var qvel = data.Qvel;
+            var rated = Actuators.VelocityLimit;
+            for (int i = 0; i < _n && !tripped; i++) tripped = Math.Abs(qvel[Actuators.DofAddress[i]]) > _c.VelocityTrip * rated[i];
+        }
+        _tripped[env] = tripped;
+        return tripped || (_c.Kind == TaskKind.Push && data.Qpos[_cubeQpos + 2] < TableTop - 0.1);
+    }
+
+    /// <summary>Whether environment <paramref name="env"/>'s last step ended on the velocity trip (read when an episode ends).</summary>
+    public bool EndedOnVelocityTrip(int env) => _tripped[env];
 }
