@@ -103,10 +103,10 @@ internal static class EvalCommand
     {
         var results = ManipulationEvaluator.RunAll(config, policy, episodes, envs, threads, seed);
         AnsiConsole.MarkupLineInterpolated($"[bold]{config.Name}[/] ({config.Kind}), policy '{policyName}'");
-        var table = new Table().AddColumns("condition", "episodes", "success", "return", "final distance [[m]]", "final orientation [[rad]]", "cube fell", "velocity trips");
+        var table = new Table().AddColumns("condition", "episodes", "success", "return", "final distance [[m]]", "final orientation [[rad]]", "cube fell", "safety trips");
         foreach (var r in results)
             table.AddRow(r.Condition, $"{r.Episodes}", $"{r.SuccessRate:P0}", $"{r.MeanReturn:0.00}", $"{r.FinalDistance:0.000}", $"{r.FinalOrientationError:0.000}",
-                $"{r.Failures - r.VelocityTrips}", $"{r.VelocityTrips}");
+                $"{r.Failures - r.SafetyTrips}", $"{r.SafetyTrips}");
         AnsiConsole.Write(table);
         Terms(results.Select(r => (r.Condition, r.Terms)).ToList());
         if (csv is not null)

@@ -68,7 +68,7 @@ internal static class ReportCommand
         int n = r.Sum(x => x.Episodes);
         double Mean(Func<ManipulationResult, double> f) => r.Sum(x => f(x) * x.Episodes) / n;
         return new ManipulationResult($"{condition}, all {r.Count} seeds", n, Mean(x => x.SuccessRate), Mean(x => x.MeanReturn),
-            Mean(x => x.FinalDistance), Mean(x => x.FinalOrientationError), r.Sum(x => x.Failures), new Dictionary<string, double>()) { VelocityTrips = r.Sum(x => x.VelocityTrips) };
+            Mean(x => x.FinalDistance), Mean(x => x.FinalOrientationError), r.Sum(x => x.Failures), new Dictionary<string, double>()) { SafetyTrips = r.Sum(x => x.SafetyTrips) };
     }
 
     private static int Write(string onnxPath, string runDir, string outDir, int episodes, int seeds, int envs, int threads, string hardware,
@@ -150,12 +150,12 @@ internal static class ReportCommand
             var results = EvaluationConditions.All.Select((k, j) => seeds == 1 ? perSeed[j] : Pool(perSeed.Where((_, i) => i % EvaluationConditions.All.Count == j).ToList(), k.Name())).ToList();
             bool push = c.Kind == TaskKind.Push;
             double threshold = push ? c.SuccessDistance : c.SuccessPosition;
-            md.AppendLine(inv, $"| condition | episodes | success (within {threshold * 100:0.#} cm{(push ? "" : $" and {c.SuccessOrientation} rad")}) | final distance [m] | final orientation error [rad] | {(push ? "cube fell" : "early ends")} | velocity trips | return |")
+            md.AppendLine(inv, $"| condition | episodes | success (within {threshold * 100:0.#} cm{(push ? "" : $" and {c.SuccessOrientation} rad")}) | final distance [m] | final orientation error [rad] | {(push ? "cube fell" : "early ends")} | safety trips | return |")
               .AppendLine("|---|---|---|---|---|---|---|---|");
             foreach (var x in seeds == 1 ? perSeed : perSeed.Concat(results))
-                md.AppendLine(inv, $"| {x.Condition} | {x.Episodes} | {x.SuccessRate:P0} | {x.FinalDistance:0.000} | {x.FinalOrientationError:0.000} | {x.Failures - x.VelocityTrips} | {x.VelocityTrips} | {x.MeanReturn:0.00} |");
-            if (c.VelocityTrip > 0)
-                md.AppendLine().AppendLine(inv, $"Velocity trips: episodes a joint ended faster than {c.VelocityTrip:0.##}× its rated speed, where the robot's safety layer stops the arm (`[episode] velocity_trip`).");
+                md.AppendLine(inv, $"| {x.Condition} | {x.Episodes} | {x.SuccessRate:P0} | {x.FinalDistance:0.000} | {x.FinalOrientationError:0.000} | {x.Failures - x.SafetyTrips} | {x.SafetyTrips} | {x.MeanReturn:0.00} |");
+            if (c.VelocityTrip > 0 || c.WorkspaceTrip is not null)
+                md.AppendLine().AppendLine(inv, $"Safety trips: episodes that ended where the robot's safety layer would have held the arm: a joint faster than {c.VelocityTrip:0.##}× its rated speed, or the tool more than {(c.WorkspaceTrip ?? 0) * 1000:0} mm outside the workspace box (`[episode] velocity_trip`, `workspace_trip`).");
             if (!push)
                 md.AppendLine().AppendLine(inv, $"Acceptance: success ≥ 95% within 2 cm: {(results[Condition(EvaluationCondition.Nominal)].SuccessRate >= 0.95 && c.SuccessPosition <= 0.02 ? "**met**" : "**not met**")}.");
         }

@@ -12,13 +12,13 @@ namespace Robotics.Sim.Evaluation;
 /// <param name="MeanReturn">Mean undiscounted return.</param>
 /// <param name="FinalDistance">Mean final distance [m]: tool to target (reach) or cube to target (push).</param>
 /// <param name="FinalOrientationError">Mean final orientation error [rad] (reach; 0 for push).</param>
-/// <param name="Failures">Episodes that terminated early: the cube fell, or a joint passed the robot's velocity trip (<see cref="ManipulationResult.VelocityTrips"/> of them).</param>
+/// <param name="Failures">Episodes that terminated early: the cube fell, or the robot's safety layer would have stopped the arm (<see cref="ManipulationResult.SafetyTrips"/> of them).</param>
 /// <param name="Terms">Mean per-episode sum of each reward term.</param>
 public sealed record ManipulationResult(string Condition, int Episodes, double SuccessRate, double MeanReturn,
     double FinalDistance, double FinalOrientationError, int Failures, IReadOnlyDictionary<string, double> Terms)
 {
-    /// <summary>Of the <see cref="Failures"/>, those that ended on the velocity trip (a task with <c>velocity_trip</c>).</summary>
-    public int VelocityTrips { get; init; }
+    /// <summary>Of the <see cref="Failures"/>, those that ended on a safety trip: a joint too fast, the tool outside the workspace (a task with <c>velocity_trip</c>, <c>workspace_trip</c>).</summary>
+    public int SafetyTrips { get; init; }
 }
 
 /// <summary>Runs a policy on an arm task under each of <see cref="EvaluationConditions"/> and reports success rate and final errors.</summary>
@@ -31,8 +31,8 @@ public static class ManipulationEvaluator
 
     /// <summary>Writes results as CSV: one row per condition, one column per figure and term.</summary>
     public static void WriteCsv(string path, IReadOnlyList<ManipulationResult> results) =>
-        EvaluationCsv.Write(path, ["episodes", "success_rate", "mean_return", "final_distance", "final_orientation_error", "failures", "velocity_trips"],
-            results.Select(r => (r.Condition, new double[] { r.Episodes, r.SuccessRate, r.MeanReturn, r.FinalDistance, r.FinalOrientationError, r.Failures, r.VelocityTrips }, r.Terms)).ToList());
+        EvaluationCsv.Write(path, ["episodes", "success_rate", "mean_return", "final_distance", "final_orientation_error", "failures", "safety_trips"],
+            results.Select(r => (r.Condition, new double[] { r.Episodes, r.SuccessRate, r.MeanReturn, r.FinalDistance, r.FinalOrientationError, r.Failures, r.SafetyTrips }, r.Terms)).ToList());
 
     /// <summary>Evaluates <paramref name="policy"/> on <paramref name="episodes"/> episodes.</summary>
     public static ManipulationResult Run(ManipulationConfig config, BatchPolicy policy, string condition, int episodes,
@@ -45,13 +45,13 @@ public static class ManipulationEvaluator
         int successes = 0, trips = 0;
         var totals = EpisodeLoop.Run(env, policy, episodes, episodeEnded: i =>
         {
-            if (env.Terminated[i] && task.EndedOnVelocityTrip(i)) trips++;
+            if (env.Terminated[i] && task.EndedOnSafetyTrip(i)) trips++;
             if (task.FinalSuccess(i)) successes++;
             distance += task.FinalDistance(i);
             orientation += task.FinalOrientationError(i);
         });
         int done = totals.Episodes;
         return new ManipulationResult(condition, done, (double)successes / done, totals.MeanReturn, distance / done, orientation / done,
-            totals.Terminated, totals.Terms) { VelocityTrips = trips };
+            totals.Terminated, totals.Terms) { SafetyTrips = trips };
     }
 }

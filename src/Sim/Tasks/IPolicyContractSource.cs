@@ -67,7 +67,25 @@ internal static class PolicyContracts
                 Axis("target_z", 2, tableZ, tableZ),   // the cube rests on the table
             };
 
-        // The sampled workspace (world): the target box, or the cube and target regions at the cube's height; with the tool's rest position.
+        var workspace = Workspace(task);
+        var robot = task.Robot;
+        return (Contract(task, commands, robot.RootLink) with
+        {
+            Kinematics = new KinematicsSpec { BaseLink = robot.RootLink, EeLink = c.EeLink, Joints = robot.KinematicChainTo(c.EeLink).ToArray() },
+            Workspace = workspace,
+            Stop = StopBehavior.Hold,
+        }).Validate();
+    }
+
+    /// <summary>
+    /// The end effector's workspace box in the base frame: the sampled workspace (the target box, or the cube and target
+    /// regions at the cube's height) with the tool's rest position, grown by the task's workspace margin.
+    /// </summary>
+    public static WorkspaceBox Workspace(ManipulationTask task)
+    {
+        var c = task.Config;
+        var b = c.BasePosition;
+        double tableZ = ManipulationTask.TableTop + ManipulationTask.CubeHalf;
         double[] lo, hi;
         if (c.Kind == TaskKind.Reach) { lo = c.TargetMin.ToArray(); hi = c.TargetMax.ToArray(); }
         else
@@ -76,18 +94,11 @@ internal static class PolicyContracts
             hi = [Math.Max(c.CubeMax[0], c.PushTargetMax[0]), Math.Max(c.CubeMax[1], c.PushTargetMax[1]), tableZ];
         }
         var rest = task.RestPosition.ToArray();
-        var workspace = new WorkspaceBox
+        return new WorkspaceBox
         {
             Min = Enumerable.Range(0, 3).Select(k => Math.Min(lo[k], rest[k]) - c.WorkspaceMargin - b[k]).ToArray(),
             Max = Enumerable.Range(0, 3).Select(k => Math.Max(hi[k], rest[k]) + c.WorkspaceMargin - b[k]).ToArray(),
         };
-        var robot = task.Robot;
-        return (Contract(task, commands, robot.RootLink) with
-        {
-            Kinematics = new KinematicsSpec { BaseLink = robot.RootLink, EeLink = c.EeLink, Joints = robot.KinematicChainTo(c.EeLink).ToArray() },
-            Workspace = workspace,
-            Stop = StopBehavior.Hold,
-        }).Validate();
     }
 
     // What every PD task states alike: joints, the action map it trains with, drive, limits, timing, the policy group.

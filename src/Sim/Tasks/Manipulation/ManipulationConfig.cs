@@ -90,6 +90,11 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
     /// arm (<c>SafetyConfig.VelocityTripRatio</c>); 0 = off.
     /// </summary>
     public double VelocityTrip { get; init; }
+    /// <summary>
+    /// An episode ends when the tool gets more than this far outside the contract's workspace box [m], where the robot's safety
+    /// layer holds the arm (<c>SafetyConfig.WorkspaceTripMargin</c>); null = off.
+    /// </summary>
+    public double? WorkspaceTrip { get; init; }
     /// <summary>Reward scales (Reward* add, Cost* subtract), per second of policy time.</summary>
     public required IReadOnlyDictionary<string, double> RewardScales { get; init; }
 
@@ -212,6 +217,7 @@ public sealed record ManipulationConfig : IRandomizedConfig<ManipulationConfig>
             {
                 EpisodeSeconds = episode.Double("length_s", config.EpisodeSeconds, 0.1, 3600, "s"),
                 VelocityTrip = episode.Double("velocity_trip", config.VelocityTrip, 0, 100, "× rated speed"),
+                WorkspaceTrip = episode.Has("workspace_trip") ? episode.Double("workspace_trip", null, 0, 1, "m") : config.WorkspaceTrip,
             };
             if (config.VelocityTrip is > 0 and < 1) throw episode.Error("velocity_trip", $"{config.VelocityTrip}: 0 (off) or at least 1 (a trip below the rated speed stops every motion)");
             episode.EnsureAllRead();

@@ -87,7 +87,9 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
     private double[] _eeToCube = Array.Empty<double>();     // [N]
     private bool[] _success = Array.Empty<bool>(), _finalSuccess = Array.Empty<bool>();   // [N]
     private double[] _finalDistance = Array.Empty<double>(), _finalOrientation = Array.Empty<double>(); // [N]
-    private bool[] _tripped = Array.Empty<bool>();          // [N] the last step ended on the robot's velocity trip
+    private bool[] _tripped = Array.Empty<bool>();          // [N] the last step ended on one of the robot's safety trips
+    private WorkspaceBox? _workspace;                       // base frame, when episodes end on leaving it
+    private readonly double[] _eeBase = new double[3];      // scratch: the tool in the base frame [m]
 
     /// <summary>Builds the table scene with the arm from its URDF.</summary>
     public ManipulationTask(ManipulationConfig config) : this(config, UrdfRobot.Load(config.Urdf)) { }
@@ -181,6 +183,8 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
         _goal = new double[numEnvs * 3];
         _goalRot = new double[numEnvs * 9];
         _tripped = new bool[numEnvs];
+        // The box the robot holds the arm at: the contract's when evaluating one, else the one this task's contract states.
+        _workspace = _c.WorkspaceTrip is null ? null : _c.Contract?.Workspace ?? PolicyContracts.Workspace(this);
         _ee = new double[numEnvs * 3];
         _orientationError = new double[numEnvs * 3];
         _distance = new double[numEnvs];
@@ -312,8 +316,9 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
     }
 
     /// <summary>
-    /// A joint passed the robot's velocity trip (<see cref="ManipulationConfig.VelocityTrip"/> × its rated speed, where the safety
-    /// layer stops the arm), or, for push, the cube fell off the table; otherwise episodes end at the time limit.
+    /// Where the robot's safety layer would stop the arm (Hold), the episode ends too: a joint past
+    /// <see cref="ManipulationConfig.VelocityTrip"/> × its rated speed, or the tool more than <see cref="ManipulationConfig.WorkspaceTrip"/>
+    /// outside the workspace box; and, for push, when the cube fell off the table. Otherwise episodes end at the time limit.
     /// </summary>
     public override bool IsTerminated(int env, MjData data)
     {
@@ -324,10 +329,15 @@ public sealed class ManipulationTask : PdTask<ManipulationTask>
             var rated = Actuators.VelocityLimit;
             for (int i = 0; i < _n && !tripped; i++) tripped = Math.Abs(qvel[Actuators.DofAddress[i]]) > _c.VelocityTrip * rated[i];
         }
+        if (!tripped && _workspace is not null)
+        {
+            for (int k = 0; k < 3; k++) _eeBase[k] = _ee[3 * env + k] - _c.BasePosition[k];
+            tripped = _workspace.Outside(_eeBase) > _c.WorkspaceTrip;
+        }
         _tripped[env] = tripped;
         return tripped || (_c.Kind == TaskKind.Push && data.Qpos[_cubeQpos + 2] < TableTop - 0.1);
     }
 
-    /// <summary>Whether environment <paramref name="env"/>'s last step ended on the velocity trip (read when an episode ends).</summary>
-    public bool EndedOnVelocityTrip(int env) => _tripped[env];
+    /// <summary>Whether environment <paramref name="env"/>'s last step ended on one of the robot's safety trips (velocity, workspace; read when an episode ends).</summary>
+    public bool EndedOnSafetyTrip(int env) => _tripped[env];
 }
