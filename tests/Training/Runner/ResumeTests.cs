@@ -27,6 +27,15 @@ public class ResumeTests
         return (s.Algorithm is Ppo ppo ? state.Append((float)ppo.LearningRate) : state).ToArray();
     }
 
+    // A run of `options` that "crashed" after iteration 3 (checkpoint at 2), in a run directory of its own (they are stamped to the second).
+    private static string StoppedAfterThree(TrainOptions options)
+    {
+        Thread.Sleep(1100);
+        using var b = TrainingSession.Start(options with { Iterations = 3 }, CPU);
+        b.Learn();
+        return b.Run.Directory;
+    }
+
     // The steps a run had taken after `iterations`, from its progress.csv.
     private static long StepsAfter(string runDir, int iterations)
     {
@@ -113,13 +122,7 @@ public class ResumeTests
                 Assert.NotEqual(actor0, Actor());
                 straightDir = a.Run.Directory;
             }
-            Thread.Sleep(1100);
-            string stoppedDir;
-            using (var b = TrainingSession.Start(options with { Iterations = 3 }, CPU))
-            {
-                b.Learn();
-                stoppedDir = b.Run.Directory;
-            }
+            string stoppedDir = StoppedAfterThree(options);
             using (var c = TrainingSession.Resume(Path.Combine(stoppedDir, "checkpoint_000002"), CPU, iterations: 4, threads: 1))
             {
                 Assert.IsType<CriticWarmup>(c.Algorithm);
@@ -151,13 +154,7 @@ public class ResumeTests
                 levels = a.Curriculum!.State;
                 straightDir = a.Run.Directory;
             }
-            Thread.Sleep(1100);
-            string stoppedDir;
-            using (var b = TrainingSession.Start(options with { Iterations = 3 }, CPU))
-            {
-                b.Learn();
-                stoppedDir = b.Run.Directory;
-            }
+            string stoppedDir = StoppedAfterThree(options);
             Assert.True(File.Exists(Path.Combine(stoppedDir, "checkpoint_000002", CurriculumFile.FileName)));
             using (var c = TrainingSession.Resume(Path.Combine(stoppedDir, "checkpoint_000002"), CPU, iterations: 4, threads: 1))
             {
