@@ -120,11 +120,20 @@ public class PolicyContractTests
         Assert.Null(Robotics.Deploy.RealTime.ControllerConfig.FromContract(c).TrainedActionLatency);
     }
 
+    [Fact]
+    public void A_shipped_model_exported_with_contract_1_4_states_the_latency_it_was_trained_for()
+    {
+        var c = Robotics.Deploy.Runtime.OnnxPolicy.ReadContract(TestPaths.Repo("models/panda_push.onnx"));
+        Assert.Equal("1.4", c.ContractVersion);
+        var trained = Assert.IsType<LatencyRange>(c.ActionLatency);
+        Assert.True(trained.High > trained.Low && trained.Low >= 0, $"{trained}");
+        Assert.DoesNotContain("not recorded", new Robotics.Deploy.RealTime.StateAgeMeter(0.002, c.ActionLatency).DescribeTrained());
+    }
+
     [Theory]
     [InlineData("go1_velocity")]
     [InlineData("go1_rough")]
     [InlineData("panda_reach")]
-    [InlineData("panda_push")]
     public void The_shipped_models_load_unchanged_without_an_action_latency(string name)
     {
         var c = Robotics.Deploy.Runtime.OnnxPolicy.ReadContract(TestPaths.Repo($"models/{name}.onnx"));

@@ -46,15 +46,15 @@ public class ManipulationCsvTests
         var results = new[]
         {
             new ManipulationResult("nominal", 64, 0.984375, 48.5, 0.009, 0.0, 1, new Dictionary<string, double> { ["RewardSuccess"] = 13.3 }),
-            new ManipulationResult("held-out", 64, 0.90625, 44.6, 0.033, 0.0, 3, new Dictionary<string, double> { ["RewardSuccess"] = 12.3, ["CostJointVel"] = -0.027 }),
+            new ManipulationResult("held-out", 64, 0.90625, 44.6, 0.033, 0.0, 3, new Dictionary<string, double> { ["RewardSuccess"] = 12.3, ["CostJointVel"] = -0.027 }) { SafetyTrips = 2 },
         };
         var path = Path.Combine(Path.GetTempPath(), $"eval-{Guid.NewGuid():N}.csv");
         ManipulationEvaluator.WriteCsv(path, results);
         var lines = File.ReadAllLines(path);
         File.Delete(path);
-        Assert.Equal("condition,episodes,success_rate,mean_return,final_distance,final_orientation_error,failures,RewardSuccess,CostJointVel", lines[0]);
-        Assert.Equal("nominal,64,0.984375,48.5,0.009,0,1,13.3,", lines[1]);
-        Assert.Equal("held-out,64,0.90625,44.6,0.033,0,3,12.3,-0.027", lines[2]);
+        Assert.Equal("condition,episodes,success_rate,mean_return,final_distance,final_orientation_error,failures,safety_trips,RewardSuccess,CostJointVel", lines[0]);
+        Assert.Equal("nominal,64,0.984375,48.5,0.009,0,1,0,13.3,", lines[1]);
+        Assert.Equal("held-out,64,0.90625,44.6,0.033,0,3,2,12.3,-0.027", lines[2]);
     }
 }
 

@@ -194,7 +194,11 @@ public class ManipulationTaskTests
         // The largest action on every joint: a target 0.5 rad away each policy step.
         (double Travel, double Speed) Run(double limit)
         {
-            var config = ManipulationConfig.Load(Push) with { Randomization = new RandomizationConfig(), ResetJointNoise = 0, TargetRateLimit = limit };
+            // No safety trips: the episode runs on whatever speed the joints reach.
+            var config = ManipulationConfig.Load(Push) with
+            {
+                Randomization = new RandomizationConfig(), ResetJointNoise = 0, TargetRateLimit = limit, VelocityTrip = 0, WorkspaceTrip = null,
+            };
             using var env = new MjVecEnv(new ManipulationTask(config), 1, 1, seed: 3, ownsTask: true);
             var task = (ManipulationTask)env.Task;
             var pd = task.Actuators;

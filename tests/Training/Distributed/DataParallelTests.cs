@@ -160,7 +160,9 @@ public sealed class DataParallelTests : IDisposable
         {
             // Training has begun once rank 0 wrote a row; rank 1 is the child of mpirun whose environment says so.
             var clock = Stopwatch.StartNew();
-            while (clock.Elapsed < TimeSpan.FromSeconds(60) && !(RunFolders().Length == 1 && File.ReadAllLines(Path.Combine(RunFolders()[0], "progress.csv")).Length > 2))
+            // The run folder appears before its progress.csv does.
+            bool Training() => RunFolders() is [var run] && Path.Combine(run, "progress.csv") is var csv && File.Exists(csv) && File.ReadAllLines(csv).Length > 2;
+            while (clock.Elapsed < TimeSpan.FromSeconds(60) && !Training())
                 Thread.Sleep(200);
             rank1 = Directory.GetDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
                 .FirstOrDefault(pid => pid > 0 && IsRank1Of(pid, p.Id));
