@@ -108,6 +108,9 @@ internal static class TrainCommand
         }
     }
 
+    // GRPO has no critic: its value loss is NaN, shown as a dash rather than as a number.
+    private static string ValueLoss(double loss, string format) => double.IsNaN(loss) ? "-" : loss.ToString(format);
+
     private static Spectre.Console.Rendering.IRenderable LiveView(IterationStats? s, TrainOptions options)
     {
         int done = s is null ? 0 : s.Iteration + 1;
@@ -124,7 +127,7 @@ internal static class TrainCommand
             foreach (var (term, value) in s.RewardTerms) table.AddRow($"  {term}", $"{value:0.000}");
             table.AddRow("KL / clip fraction", $"{u.Kl:0.0000} / {u.ClipFraction:0.00}");
             table.AddRow("entropy / noise σ", $"{u.Entropy:0.00} / {u.NoiseStd:0.000}");
-            table.AddRow("value loss / surrogate", $"{u.ValueLoss:0.0000} / {u.Surrogate:0.0000}");
+            table.AddRow("value loss / surrogate", $"{ValueLoss(u.ValueLoss, "0.0000")} / {u.Surrogate:0.0000}");
             table.AddRow("learning rate", $"{u.LearningRate:0.0e+0}");
             if (s.Terrain is { } t)
                 table.AddRow("terrain level (mean; share per level)", $"{t.MeanLevel:0.00}; {string.Join(" ", t.LevelShares.Select(x => $"{x * 100:0}%"))}");
@@ -171,7 +174,7 @@ internal static class TrainCommand
             {
                 var u = s.Update;
                 AnsiConsole.MarkupLineInterpolated(
-                    $"{s.Iteration + 1,4}/{options.Iterations} {s.StepsPerSecond,7:N0} sps c{s.CollectSeconds:0.00}/l{s.LearnSeconds:0.00}s r {s.MeanStepReward:0.000} R {s.MeanEpisodeReturn,7:0.0} len {s.MeanEpisodeLength,4:0} kl {u.Kl:0.000} clip {u.ClipFraction:0.00} vl {u.ValueLoss:0.00} σ {u.NoiseStd:0.00}{(s.Terrain is { } t ? $" lvl {t.MeanLevel:0.00}" : "")}");
+                    $"{s.Iteration + 1,4}/{options.Iterations} {s.StepsPerSecond,7:N0} sps c{s.CollectSeconds:0.00}/l{s.LearnSeconds:0.00}s r {s.MeanStepReward:0.000} R {s.MeanEpisodeReturn,7:0.0} len {s.MeanEpisodeLength,4:0} kl {u.Kl:0.000} clip {u.ClipFraction:0.00} vl {ValueLoss(u.ValueLoss, "0.00")} σ {u.NoiseStd:0.00}{(s.Terrain is { } t ? $" lvl {t.MeanLevel:0.00}" : "")}");
             }, OutOfTime);
         }
         if (session.NextIteration < options.Iterations)

@@ -66,6 +66,18 @@ public sealed class TopLevelHandlerTests : IDisposable
         AssertOneErrorLine(code, stderr, "/operator");
     }
 
+    // --tile is checked before anything runs: against the task's grid, for the simulated robot and for a rendering.
+    [Theory]
+    [InlineData("sim-robot --tile stairs_up:3 --loopback --seconds 0.1", "--tile 'stairs_up:3': task 'go1_velocity' has no terrain grid")]
+    [InlineData("sim-robot --task go1_rough --tile lava:3 --loopback --seconds 0.1", "--tile 'lava:3': this grid has no terrain type 'lava'")]
+    [InlineData("sim-robot --task go1_rough --tile stairs_up:10 --loopback --seconds 0.1", "--tile 'stairs_up:10': level 10 is outside the grid")]
+    [InlineData("render --task go1_rough --tile stairs_up --out x.png", "--tile 'stairs_up': expected type:level")]
+    public void A_tile_the_grid_lacks_is_one_line_naming_it(string arguments, string names)
+    {
+        var (code, stderr) = Robotics(arguments);
+        AssertOneErrorLine(code, stderr, names);
+    }
+
     // A value that is not of its option's type, one per verb (System.CommandLine printed its message and the whole help, exit 1).
     [Theory]
     [InlineData("train --task cartpole_balance --envs abc", "--envs 'abc': expected an integer")]
