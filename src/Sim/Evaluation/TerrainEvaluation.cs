@@ -16,8 +16,7 @@ public sealed record TerrainEpisode(TerrainType Type, int Level, bool Fell, doub
 {
     /// <summary>
     /// Passed: no fall, and the base got farther than half a tile from its spawn point or at least half as far as the
-    /// commands asked (<see cref="Asked"/>). The curriculum's down-rule compares with the path length instead, which a
-    /// robot that tracks a turning command perfectly cannot meet; evaluation asks only what the commands asked.
+    /// commands asked (<see cref="Asked"/>): the episodes the curriculum would not move down, less the falls.
     /// </summary>
     /// <param name="tileSize">A tile's side [m].</param>
     public bool Passed(double tileSize) => !Fell && (Distance > tileSize / 2 || Distance >= Asked / 2);

@@ -11,7 +11,7 @@ public sealed record CurriculumSettings
     /// <summary>An episode that walked farther than this fraction of a tile's side moves its environment up a level.</summary>
     public double PromoteFraction { get; init; } = 0.5;
 
-    /// <summary>An episode that covered less than this fraction of its commanded distance moves its environment down a level.</summary>
+    /// <summary>An episode that ended closer to its spawn point than this fraction of how far its commands asked it to get moves its environment down a level.</summary>
     public double DemoteFraction { get; init; } = 0.5;
 
     /// <summary>Throws <see cref="UserError"/> naming the first bad field; returns this.</summary>
@@ -27,7 +27,7 @@ public sealed record CurriculumSettings
 /// <summary>
 /// Which tile of the terrain grid each environment walks on (row = level of difficulty, column = terrain type), and how
 /// that changes at the end of each episode: up a level after walking farther than half a tile, down after covering less
-/// than half of the commanded distance, and to a random level after solving the top row (so the top row is not a trap
+/// than half of the distance its commands asked for, and to a random level after solving the top row (so the top row is not a trap
 /// and every level stays sampled). Types are spread evenly over the environments and never change.
 /// Deterministic: the random levels of environment e come from its own stream, indexed by how many it has drawn, so the
 /// whole state is the three integer arrays of <see cref="State"/> (what a checkpoint keeps for a bit-identical resume).
@@ -115,7 +115,8 @@ public sealed class TerrainCurriculum
 
     /// <summary>
     /// Moves environment <paramref name="env"/> at the end of an episode in which its base travelled <paramref name="distance"/> [m]
-    /// from its start, while its commands asked for <paramref name="commandedDistance"/> [m] (|command| × episode time).
+    /// from its start, while its commands asked it to get <paramref name="commandedDistance"/> [m] from there (the
+    /// displacement of the path a perfect tracker follows).
     /// Returns the new level.
     /// </summary>
     public int EndEpisode(int env, double distance, double commandedDistance)

@@ -98,18 +98,24 @@ public class TerrainEvaluationTests
     }
 
     [Fact]
-    public void What_the_commands_asked_is_the_displacement_of_the_commanded_path()
+    public void What_the_commands_asked_is_the_displacement_of_the_commanded_path_and_the_curriculum_judges_by_it()
     {
         string[] small = { "terrain.rows=2", "terrain.columns=2", "terrain.border_m=2", "terrain.curriculum.max_initial_level=1" };
         // 1 m/s forward while turning at 1 rad/s: a circle of 1 m radius. An episode of 2π s ends where it began,
         // an episode of π s on the opposite side of the circle, 2 m away; the commanded distance is the arc either way.
-        foreach (var (seconds, asked) in new[] { (2 * Math.PI, 0.0), (Math.PI, 2.0) })
+        // The robot stands still: at its spawn point it is where a perfect tracker of the circle would be (it stays on
+        // level 1), 2 m short of it after half the circle (down to level 0). Against the arc it would go down both times.
+        foreach (var (seconds, asked, levelAfter) in new[] { (2 * Math.PI, 0.0, 1), (Math.PI, 2.0, 0) })
         {
             var config = LocomotionConfig.Load(TestPaths.Repo("src/Sim/Tasks/Configs/go1_rough.toml"), small)
                 with { Randomization = new RandomizationConfig(), EpisodeSeconds = seconds, CommandResampleSeconds = 100 };
             using var env = new MjVecEnv(new LocomotionTask(config), 1, 1, seed: 5, ownsTask: true);
             var task = (LocomotionTask)env.Task;
             var zeros = new float[env.ActionDim];
+            var curriculum = task.Curriculum!;
+            var state = curriculum.State;
+            state[0][0] = 1;
+            curriculum.Restore(state);
             task.SetCommand(0, 1, 0, 1);
             int steps = 0;
             do { env.Step(zeros); steps++; if (!env.Terminated[0] && !env.Truncated[0]) task.SetCommand(0, 1, 0, 1); }
@@ -118,6 +124,8 @@ public class TerrainEvaluationTests
             Assert.True(env.Truncated[0], "the robot standing still should not fall");
             Assert.Equal(steps * task.PolicyDt, last.Commanded, 9);
             Assert.Equal(asked, last.Asked, 1);
+            Assert.True(last.Distance < 0.2, $"the base moved {last.Distance:0.000} m, asked {last.Asked:0.000} m");
+            Assert.Equal(levelAfter, curriculum.Level(0));
         }
     }
 

@@ -307,7 +307,11 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>, ITerrainTask
 
     // ---------------------------------------------------------------- reset
 
-    // The ended episode moves its environment on the curriculum: how far the base got against how far it was asked to go.
+    // The ended episode moves its environment on the curriculum: how far the base got against how far its commands asked
+    // it to get from the spawn point (a perfect tracker of a turning command ends short of the path length it walked).
+    // DESIGN: legged_gym compares with |command| × episode length; its commands hold a world heading, so its path is
+    // nearly straight. Ours turn at a commanded yaw rate, and against the path length a robot that tracked a turning
+    // command perfectly was demoted: go1_rough's curriculum sank to level ~1.4 with half the robots on level 0.
     /// <inheritdoc/>
     protected override void BeforeReset(int env)
     {
@@ -319,7 +323,7 @@ public sealed class LocomotionTask : PdTask<LocomotionTask>, ITerrainTask
         _lastEpisode[5 * env + 2] = distance;
         _lastEpisode[5 * env + 3] = _commanded[env];
         _lastEpisode[5 * env + 4] = Math.Sqrt(_ideal[3 * env] * _ideal[3 * env] + _ideal[3 * env + 1] * _ideal[3 * env + 1]);
-        _curriculum.EndEpisode(env, distance, _commanded[env]);
+        _curriculum.EndEpisode(env, distance, _lastEpisode[5 * env + 4]);
     }
 
     /// <inheritdoc/>
